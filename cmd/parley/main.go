@@ -1,0 +1,40 @@
+// Command parley runs the Parley chat server and its tools.
+//
+//	parley serve          run the server (SQLite in ./parley-data, demo license)
+//	parley serve --help   every setting, each with its PARLEY_* environment variable
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+type cli struct {
+	Serve   serveCmd   `cmd:"" help:"Run the chat server."`
+	Version versionCmd `cmd:"" help:"Print the version."`
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+type versionCmd struct{}
+
+func (versionCmd) Run() error {
+	fmt.Println("parley", version)
+	return nil
+}
+
+func main() {
+	var c cli
+	ctx := kong.Parse(&c,
+		kong.Name("parley"),
+		kong.Description("Parley: a customer chat server that speaks the LiveChat Customer Chat API v3.0."),
+		kong.UsageOnError(),
+	)
+	if err := ctx.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "parley:", err)
+		os.Exit(1)
+	}
+}

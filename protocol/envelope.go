@@ -1,0 +1,226 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Frame types of server frames.
+const (
+	TypeResponse = "response"
+	TypePush     = "push"
+)
+
+// MaxFrameBytes is the largest request frame a server accepts (64 KiB). A
+// larger frame is answered with a validation error carrying the frame's
+// request_id when one can be read, and the connection stays open.
+const MaxFrameBytes = 64 << 10
+
+// Request is a frame sent by a client.
+//
+// Payload is kept raw: the action decides its shape. It is nil when the
+// client sent no payload (the JS SDK omits it for get_chats_summary at login
+// and for get_predicted_agent).
+type Request struct {
+	RequestID string          `json:"request_id,omitempty"`
+	Action    string          `json:"action"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+}
+
+// Errors of DecodeRequest. They are answered with a validation error.
+var (
+	ErrMalformedFrame = errors.New("protocol: frame is not a JSON object")
+	ErrMissingAction  = errors.New("protocol: frame has no action")
+	ErrFrameTooLarge  = fmt.Errorf("protocol: frame is larger than %d bytes", MaxFrameBytes)
+)
+
+// DecodeRequest parses one client frame. On error the returned Request still
+// carries the request_id and action when they could be read, so that the
+// error response can name them.
+func DecodeRequest(data []byte) (Request, error) {
+	if len(data) > MaxFrameBytes {
+		return peekIDs(data), ErrFrameTooLarge
+	}
+	var raw struct {
+		RequestID json.RawMessage `json:"request_id"`
+		Action    json.RawMessage `json:"action"`
+		Payload   json.RawMessage `json:"payload"`
+	}
+	d := bytes.TrimSpace(data)
+	if len(d) == 0 || d[0] != '{' {
+		return Request{}, ErrMalformedFrame
+	}
+	if err := json.Unmarshal(d, &raw); err != nil {
+		return peekIDs(data), fmt.Errorf("%w: %v", ErrMalformedFrame, err)
+	}
+	var r Request
+	if len(raw.RequestID) > 0 && string(raw.RequestID) != "null" {
+		if err := json.Unmarshal(raw.RequestID, &r.RequestID); err != nil {
+			// A numeric request id is answered as a string.
+			var n json.Number
+			if json.Unmarshal(raw.RequestID, &n) != nil {
+				return r, &Error{Type: ErrValidation, Message: "request_id must be a string"}
+			}
+			r.RequestID = n.String()
+		}
+	}
+	if len(raw.Action) > 0 && string(raw.Action) != "null" {
+		if err := json.Unmarshal(raw.Action, &r.Action); err != nil {
+			return r, &Error{Type: ErrValidation, Message: "action must be a string"}
+		}
+	}
+	if r.Action == "" {
+		return r, ErrMissingAction
+	}
+	if len(raw.Payload) > 0 && string(raw.Payload) != "null" {
+		if raw.Payload[0] != '{' {
+			return r, &Error{Type: ErrValidation, Message: "payload must be an object"}
+		}
+		r.Payload = raw.Payload
+	}
+	return r, nil
+}
+
+// peekIDs reads request_id and action from a frame too large or too broken
+// to decode whole, so the error can still be addressed to its request.
+func peekIDs(data []byte) Request {
+	var r Request
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return r
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return r
+		}
+		key, _ := k.(string)
+		switch key {
+		case "request_id", "action":
+			v, err := dec.Token()
+			if err != nil {
+				return r
+			}
+			s, ok := v.(string)
+			if !ok {
+				continue
+			}
+			if key == "request_id" {
+				r.RequestID = s
+			} else {
+				r.Action = s
+			}
+		default:
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return r
+			}
+		}
+		if r.RequestID != "" && r.Action != "" {
+			return r
+		}
+	}
+	return r
+}
+
+// DecodePayload unmarshals a request payload into v. A nil payload leaves v
+// unchanged (its defaults stand). A type mismatch becomes a validation
+// *Error naming the field.
+func DecodePayload(p json.RawMessage, v any) error {
+	if len(p) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(p, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := te.Field
+			if field == "" {
+				field = "payload"
+			}
+			return &Error{Type: ErrValidation, Message: fmt.Sprintf("%s: expected %s, got %s", field, te.Type, te.Value)}
+		}
+		return &Error{Type: ErrValidation, Message: "payload: " + err.Error()}
+	}
+	return nil
+}
+
+// Response encodes a successful response frame. payload nil encodes {}.
+func Response(requestID, action string, payload any) ([]byte, error) {
+	return encodeFrame(requestID, action, TypeResponse, true, payload)
+}
+
+// ErrorResponse encodes a failed response frame.
+func ErrorResponse(requestID, action string, e *Error) []byte {
+	b, err := encodeFrame(requestID, action, TypeResponse, false, errorPayload{Error: e})
+	if err != nil {
+		// An *Error always encodes; this is unreachable but never silent.
+		panic(err)
+	}
+	return b
+}
+
+type errorPayload struct {
+	Error *Error `json:"error"`
+}
+
+// Push encodes a push frame without request_id. Use WithRequestID to tag a
+// copy for the connection whose request caused it.
+func Push(action string, payload any) ([]byte, error) {
+	return encodeFrame("", action, TypePush, false, payload)
+}
+
+// WithRequestID returns a copy of an encoded push frame carrying request_id
+// as its first key.
+func WithRequestID(frame []byte, requestID string) []byte {
+	if requestID == "" || len(frame) < 2 || frame[0] != '{' {
+		return frame
+	}
+	id, _ := json.Marshal(requestID)
+	out := make([]byte, 0, len(frame)+len(id)+16)
+	out = append(out, `{"request_id":`...)
+	out = append(out, id...)
+	out = append(out, ',')
+	return append(out, frame[1:]...)
+}
+
+// encodeFrame writes keys in the order the JS SDK's server used:
+// request_id, action, type, success, payload.
+func encodeFrame(requestID, action, typ string, success bool, payload any) ([]byte, error) {
+	var p []byte
+	if payload == nil {
+		p = []byte("{}")
+	} else {
+		var err error
+		if p, err = json.Marshal(payload); err != nil {
+			return nil, fmt.Errorf("protocol: encode %s payload: %w", action, err)
+		}
+	}
+	b := make([]byte, 0, len(p)+len(action)+len(requestID)+64)
+	b = append(b, '{')
+	if requestID != "" {
+		b = append(b, `"request_id":`...)
+		b = appendJSONString(b, requestID)
+		b = append(b, ',')
+	}
+	b = append(b, `"action":`...)
+	b = appendJSONString(b, action)
+	b = append(b, `,"type":"`...)
+	b = append(b, typ...)
+	b = append(b, '"')
+	if typ == TypeResponse {
+		b = append(b, `,"success":`...)
+		b = strconv.AppendBool(b, success)
+	}
+	b = append(b, `,"payload":`...)
+	b = append(b, p...)
+	return append(b, '}'), nil
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}

@@ -1,0 +1,217 @@
+package chat
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// UserType tells customers from agents.
+type UserType string
+
+const (
+	UserCustomer UserType = "customer"
+	UserAgent    UserType = "agent"
+	// UserSystem authors system messages; it is never a chat member.
+	UserSystem UserType = "system"
+)
+
+// Properties are namespaced values: namespace → name → value.
+type Properties map[string]map[string]any
+
+// PropertyNames names properties to delete: namespace → names.
+type PropertyNames map[string][]string
+
+// License is one tenant. Everything else belongs to exactly one license.
+type License struct {
+	ID        int
+	Name      string
+	CreatedAt time.Time
+}
+
+// Client is an application allowed to ask for customer tokens of a license
+// (the client_id of the customer auth flow).
+type Client struct {
+	ID        string
+	LicenseID int
+	// RedirectOrigins lists the origins ("https://shop.example") a token may be
+	// issued for. Empty means any origin.
+	RedirectOrigins []string
+}
+
+// Group is a set of agents a chat can be routed to. Group 0 exists in every
+// license.
+type Group struct {
+	LicenseID int
+	ID        int
+	Name      string
+}
+
+// Page is the page a customer is looking at.
+type Page struct {
+	URL       string
+	Title     string
+	Timestamp time.Time
+}
+
+// Customer is a customer of a license. Its ID is the entity id of its token.
+type Customer struct {
+	ID          string
+	LicenseID   int
+	Name        string
+	Email       string
+	Avatar      string
+	Fields      map[string]string
+	Page        *Page
+	Referrer    string
+	SideStorage map[string]string
+	GroupID     int
+	Banned      bool
+	CreatedAt   time.Time
+	LastVisit   time.Time
+	Visits      int
+}
+
+// CustomerUpdate changes the fields that are non-nil.
+type CustomerUpdate struct {
+	Name     *string
+	Email    *string
+	Avatar   *string
+	Fields   map[string]string // merged into the existing fields
+	Page     *Page
+	Referrer *string
+	GroupID  *int
+	Banned   *bool
+	// Visit counts a new visit (a login) and sets LastVisit to now.
+	Visit bool
+}
+
+// Agent is a person (or bot) who answers chats. Its ID is its e-mail address.
+type Agent struct {
+	ID           string
+	LicenseID    int
+	Name         string
+	Avatar       string
+	JobTitle     string
+	Role         string
+	Groups       []int
+	PasswordHash []byte
+	CreatedAt    time.Time
+}
+
+// User is a member of a chat as the chat sees it.
+type User struct {
+	ID       string
+	Type     UserType
+	LastSeen time.Time // zero: never
+	// Present is true while the user is a member of the chat.
+	Present bool
+}
+
+// Chat is a conversation of one customer. It consists of threads.
+type Chat struct {
+	ID         string
+	LicenseID  int
+	CustomerID string
+	GroupIDs   []int
+	Properties Properties
+	Users      []User
+	CreatedAt  time.Time
+	// LastThreadID is the newest thread ("" before the first).
+	LastThreadID string
+	// Active is true while the newest thread is active.
+	Active bool
+	// LastEventAt is the time of the newest event (zero before any).
+	LastEventAt time.Time
+}
+
+// Thread is one stretch of a chat. At most one thread of a chat is active.
+type Thread struct {
+	ID         string
+	ChatID     string
+	Order      int // 1, 2, ... within the chat
+	Active     bool
+	UserIDs    []string
+	Properties Properties
+	CreatedAt  time.Time
+	ClosedAt   time.Time // zero while active
+	// TotalEvents is the number of events stored in the thread.
+	TotalEvents int
+	// Events are filled by the Store methods that say so.
+	Events []Event
+}
+
+// Event is one thing said or done in a thread. Which of the type-specific
+// fields are set depends on Type.
+type Event struct {
+	ID         string
+	ChatID     string
+	ThreadID   string
+	Order      int // 1, 2, ... within the thread
+	Type       string
+	AuthorID   string // "" for system messages
+	CreatedAt  time.Time
+	CustomID   string
+	Properties Properties
+
+	// message, system_message, annotation
+	Text string
+	// message
+	Postback *MessagePostback
+	// system_message
+	SystemMessageType string
+	TextVars          map[string]string
+	// file
+	File *File
+	// rich_message
+	TemplateID string
+	Elements   json.RawMessage
+	// filled_form
+	FormID string
+	Fields json.RawMessage
+	// annotation
+	AnnotationType string
+	// custom
+	Content json.RawMessage
+}
+
+// MessagePostback is the postback a message carries when it answers a rich
+// message button.
+type MessagePostback struct {
+	ID       string `json:"id"`
+	ThreadID string `json:"thread_id"`
+	EventID  string `json:"event_id"`
+	Type     string `json:"type,omitempty"`
+	Value    string `json:"value,omitempty"`
+}
+
+// File describes an uploaded file carried by a file event.
+type File struct {
+	Name        string `json:"name"`
+	URL         string `json:"url"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+}
+
+// Postback records a click on a rich message button.
+type Postback struct {
+	ChatID    string
+	ThreadID  string
+	EventID   string
+	UserID    string
+	ID        string
+	Toggled   bool
+	CreatedAt time.Time
+}
+
+// Event types the server knows.
+const (
+	EventMessage       = "message"
+	EventSystemMessage = "system_message"
+	EventFile          = "file"
+	EventRichMessage   = "rich_message"
+	EventFilledForm    = "filled_form"
+	EventAnnotation    = "annotation"
+	EventCustom        = "custom"
+)

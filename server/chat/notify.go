@@ -1,0 +1,136 @@
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Origin names the connection and request that caused a change, so that
+// the push reporting it can be tagged for that connection only.
+type Origin struct {
+	ConnID    string
+	RequestID string
+}
+
+// Recipient is a user a notification is for. Every connection of the user
+// gets it.
+type Recipient struct {
+	ID   string
+	Type UserType
+}
+
+// Notification is one push for a set of users.
+type Notification struct {
+	LicenseID  int
+	Recipients []Recipient
+	// AllAgents sends the notification to every connected agent of the
+	// license (a chat nobody serves yet). Agents among Recipients get it once.
+	AllAgents bool
+	Origin    Origin
+	// Push is one of the types below (IncomingChatThread, IncomingEvent, …).
+	Push any
+}
+
+// Notifier delivers notifications to connections.
+//
+// The Service calls Notify while it holds the chat's lock, right after the
+// change is stored, so notifications of one chat are made in store order. An
+// implementation must deliver them in call order and must not block on slow
+// connections.
+type Notifier interface {
+	Notify(ctx context.Context, n Notification)
+}
+
+// Member is a chat member with the profile a client shows.
+type Member struct {
+	User
+	Name     string
+	Email    string
+	Avatar   string
+	JobTitle string
+	Fields   map[string]string
+}
+
+// IncomingChatThread reports a new thread with its first events.
+type IncomingChatThread struct {
+	Chat    Chat
+	Members []Member
+	Thread  Thread // with Events
+}
+
+// IncomingEvent reports a new event in an existing thread.
+type IncomingEvent struct {
+	Event Event
+}
+
+// TypingIndicator reports that a user started or stopped typing.
+type TypingIndicator struct {
+	ChatID, ThreadID, AuthorID string
+	At                         time.Time
+	IsTyping                   bool
+}
+
+// SneakPeek reports what a customer is typing. Agents only; not stored.
+type SneakPeek struct {
+	ChatID, ThreadID, AuthorID string
+	At                         time.Time
+	Text                       string
+}
+
+// ThreadClosed reports that a thread was closed, by UserID if set.
+type ThreadClosed struct {
+	ChatID, ThreadID, UserID string
+}
+
+// UserAdded reports a new chat member.
+type UserAdded struct {
+	ChatID, ThreadID string
+	Member           Member
+}
+
+// UserRemoved reports that a member left.
+type UserRemoved struct {
+	ChatID, ThreadID, UserID string
+	UserType                 UserType
+}
+
+// PropertiesUpdated reports changed properties of a chat (ThreadID and
+// EventID empty), a thread (EventID empty) or an event.
+type PropertiesUpdated struct {
+	ChatID, ThreadID, EventID string
+	Properties                Properties
+}
+
+// PropertiesDeleted reports deleted properties, addressed as PropertiesUpdated.
+type PropertiesDeleted struct {
+	ChatID, ThreadID, EventID string
+	Names                     PropertyNames
+}
+
+// LastSeenUpdated reports a member's new last seen time.
+type LastSeenUpdated struct {
+	ChatID, ThreadID, UserID string
+	At                       time.Time
+}
+
+// CustomerUpdated reports changed customer data.
+type CustomerUpdated struct {
+	Customer Customer
+}
+
+// CustomerPageUpdated reports the page a customer moved to.
+type CustomerPageUpdated struct {
+	CustomerID string
+	Page       Page
+}
+
+// PostbackReceived reports a click on a rich message button.
+type PostbackReceived struct {
+	Postback Postback
+}
+
+// Disconnect asks the recipients' connections to close with a reason
+// (protocol.Reason*).
+type Disconnect struct {
+	Reason string
+}

@@ -1,0 +1,167 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns. Drivers wrap them with %w; callers test with errors.Is.
+var (
+	ErrNotFound       = errors.New("chat: not found")
+	ErrExists         = errors.New("chat: already exists")
+	ErrChatActive     = errors.New("chat: chat already has an active thread")
+	ErrNoActiveThread = errors.New("chat: chat has no active thread")
+	ErrNoThread       = errors.New("chat: chat has no thread")
+)
+
+// AppendMode says where AppendEvent puts an event.
+type AppendMode int
+
+const (
+	// AppendOrOpen appends to the active thread or, when the chat has none,
+	// opens a new thread (with NewThreadID) that starts with the event.
+	AppendOrOpen AppendMode = iota
+	// AppendActive appends only to the active thread; ErrNoActiveThread otherwise.
+	AppendActive
+	// AppendLast appends to the newest thread, active or closed, and never
+	// opens one; ErrNoThread when the chat has none.
+	AppendLast
+)
+
+// AppendEvent is the input of Store.AppendEvent.
+type AppendEvent struct {
+	// Event carries ChatID, ID, Type, AuthorID, CreatedAt and the
+	// type-specific fields. The store assigns ThreadID and Order.
+	Event Event
+	Mode  AppendMode
+	// NewThreadID and NewThreadUserIDs are used when AppendOrOpen opens a
+	// thread. The new thread's user ids are the chat's present users.
+	NewThreadID string
+}
+
+// AppendResult is the output of Store.AppendEvent.
+type AppendResult struct {
+	// Thread is the thread the event is in, without Events.
+	Thread Thread
+	Event  Event
+	// Opened is true when the event opened a new thread.
+	Opened bool
+	// Duplicate is true when an event with the same CustomID by the same
+	// author already existed in the chat; Event is then that stored event and
+	// nothing was written.
+	Duplicate bool
+}
+
+// NewChat is the input of Store.CreateChat.
+type NewChat struct {
+	Chat Chat // ID, LicenseID, CustomerID, GroupIDs, Properties, Users, CreatedAt
+	// Thread gives ID, Properties and CreatedAt of the first thread; its
+	// UserIDs are the chat's users.
+	Thread Thread
+	// Events start the thread, in this order. IDs and CreatedAt are set;
+	// the store assigns ThreadID and Order.
+	Events []Event
+}
+
+// ChatFilter selects chats for Store.Chats. Zero fields do not filter.
+type ChatFilter struct {
+	LicenseID  int
+	CustomerID string
+	// MemberID keeps chats the user is a present member of.
+	MemberID string
+}
+
+// LastEvent is the newest event of one type in a chat.
+type LastEvent struct {
+	ThreadOrder int
+	Event       Event
+}
+
+// Store keeps licenses, accounts, chats, threads and events. Every method is
+// safe for concurrent use. Methods that change several rows do so in one
+// transaction: either all of it is stored or none of it.
+//
+// A method that takes a chat id returns ErrNotFound (wrapped) when the chat
+// does not exist; so do getters for missing rows.
+type Store interface {
+	// PutLicense creates or replaces a license.
+	PutLicense(ctx context.Context, l License) error
+	License(ctx context.Context, id int) (License, error)
+	// PutClient creates or replaces a client.
+	PutClient(ctx context.Context, c Client) error
+	Client(ctx context.Context, id string) (Client, error)
+	// PutGroup creates or replaces a group.
+	PutGroup(ctx context.Context, g Group) error
+	// Groups returns a license's groups ordered by id.
+	Groups(ctx context.Context, licenseID int) ([]Group, error)
+
+	// CreateCustomer stores a new customer; ErrExists if the id is taken.
+	CreateCustomer(ctx context.Context, c Customer) error
+	Customer(ctx context.Context, licenseID int, id string) (Customer, error)
+	// UpdateCustomer applies u and returns the customer as stored after it.
+	UpdateCustomer(ctx context.Context, licenseID int, id string, u CustomerUpdate) (Customer, error)
+	// SetCustomerSideStorage replaces the customer's side storage.
+	SetCustomerSideStorage(ctx context.Context, licenseID int, id string, s map[string]string) error
+
+	// PutAgent creates or replaces an agent.
+	PutAgent(ctx context.Context, a Agent) error
+	Agent(ctx context.Context, licenseID int, id string) (Agent, error)
+	// Agents returns a license's agents ordered by id.
+	Agents(ctx context.Context, licenseID int) ([]Agent, error)
+
+	// CreateChat stores a chat with its first, active thread and the
+	// thread's first events. It returns the chat and the thread with Events.
+	CreateChat(ctx context.Context, nc NewChat) (Chat, Thread, error)
+	// ActivateChat opens a new active thread in a chat that has none and
+	// appends events to it; ErrChatActive if a thread is active. Users not yet
+	// present in the chat are added. It returns the chat and the thread with
+	// Events.
+	ActivateChat(ctx context.Context, chatID string, t Thread, users []User, events []Event) (Chat, Thread, error)
+	Chat(ctx context.Context, id string) (Chat, error)
+	// Chats returns the chats matching f, the most recently active first
+	// (by last event time, then creation), and how many match in all.
+	Chats(ctx context.Context, f ChatFilter, offset, limit int) ([]Chat, int, error)
+	// AppendEvent stores one event as a.Mode says. A non-empty CustomID
+	// makes it idempotent per chat and author: see AppendResult.Duplicate.
+	AppendEvent(ctx context.Context, a AppendEvent) (AppendResult, error)
+	// CloseThread deactivates the chat's active thread, appending sys (if
+	// not nil) to it first; ErrNoActiveThread when none is active. It returns
+	// the closed thread (without Events) and the stored sys event.
+	CloseThread(ctx context.Context, chatID string, at time.Time, sys *Event) (Thread, *Event, error)
+	// Threads returns a chat's threads newest first (offset counts from the
+	// newest), without Events, and the chat's total number of threads.
+	Threads(ctx context.Context, chatID string, offset, limit int) ([]Thread, int, error)
+	// ThreadsByID returns the named threads of a chat with their Events
+	// (ascending order), ordered by Order. ErrNotFound if one is missing.
+	ThreadsByID(ctx context.Context, chatID string, ids []string) ([]Thread, error)
+	// LastEvents returns the newest event of each type in a chat.
+	LastEvents(ctx context.Context, chatID string) (map[string]LastEvent, error)
+	// EventsAfter returns up to limit events of a chat stored after the
+	// event at (threadOrder, eventOrder), in store order. (0, 0) means from
+	// the start.
+	EventsAfter(ctx context.Context, chatID string, threadOrder, eventOrder, limit int) ([]Event, error)
+
+	// Property updates merge into what is stored; deletes remove names
+	// (and a namespace left empty). Unknown names are ignored by deletes.
+	UpdateChatProperties(ctx context.Context, chatID string, p Properties) error
+	DeleteChatProperties(ctx context.Context, chatID string, p PropertyNames) error
+	UpdateThreadProperties(ctx context.Context, chatID, threadID string, p Properties) error
+	DeleteThreadProperties(ctx context.Context, chatID, threadID string, p PropertyNames) error
+	UpdateEventProperties(ctx context.Context, chatID, threadID, eventID string, p Properties) error
+	DeleteEventProperties(ctx context.Context, chatID, threadID, eventID string, p PropertyNames) error
+
+	// AddChatUser makes u a present member of the chat (and of its active
+	// thread's user ids); adding a present member again changes nothing.
+	AddChatUser(ctx context.Context, chatID string, u User) error
+	// RemoveChatUser marks the user not present (it stays in the chat's
+	// history); ErrNotFound if it is not a member.
+	RemoveChatUser(ctx context.Context, chatID, userID string) error
+	// SetLastSeen sets a member's last seen time; it never moves back.
+	SetLastSeen(ctx context.Context, chatID, userID string, at time.Time) (time.Time, error)
+
+	// AddPostback records a rich message postback.
+	AddPostback(ctx context.Context, p Postback) error
+
+	Close() error
+}

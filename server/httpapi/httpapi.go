@@ -1,0 +1,378 @@
+// Package httpapi serves the Customer Chat API's Web API calls that the
+// SDKs make over HTTP (send_file, check_goals), the uploaded files, and the
+// server's /healthz.
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server/auth"
+	"github.com/parleychat/parley/server/chat"
+)
+
+// MaxFileBytes is the largest file a customer may upload: 10 MiB, the
+// limit of the Customer Chat API and of the JS SDK.
+const MaxFileBytes = 10 << 20
+
+// Config configures the Web API.
+type Config struct {
+	Service *chat.Service
+	Signer  *auth.Signer
+	// FilesDir is where uploads are stored. Required.
+	FilesDir string
+	// PublicURL is the base of file URLs ("https://chat.example.com"). Empty:
+	// taken from each upload request's scheme and Host.
+	PublicURL string
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// API is the Web API handler set.
+type API struct {
+	cfg Config
+}
+
+// New returns the API, creating FilesDir if needed.
+func New(cfg Config) (*API, error) {
+	if cfg.FilesDir == "" {
+		return nil, errors.New("httpapi: Config.FilesDir is required")
+	}
+	if err := os.MkdirAll(cfg.FilesDir, 0o750); err != nil {
+		return nil, fmt.Errorf("httpapi: create files dir: %w", err)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &API{cfg: cfg}, nil
+}
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v3.0/customer/action/send_file", a.sendFile)
+	mux.HandleFunc("POST /v3.0/customer/action/check_goals", a.checkGoals)
+	mux.HandleFunc("OPTIONS /v3.0/customer/action/{action}", preflight)
+	mux.HandleFunc("POST /v3.0/customer/action/{action}", a.unknownAction)
+	mux.HandleFunc("GET /files/{license}/{id}/{name}", a.serveFile)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+}
+
+// The Web API is called with an Authorization header and without
+// credentials (cookies), so any origin may call it.
+func cors(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "POST")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	h.Set("Access-Control-Max-Age", "600")
+}
+
+func preflight(w http.ResponseWriter, r *http.Request) {
+	cors(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func writeError(w http.ResponseWriter, status int, typ, msg string) {
+	writeJSON(w, status, map[string]any{"error": protocol.Error{Type: typ, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// customer authenticates a Web API call by its Bearer customer token.
+func (a *API) customer(r *http.Request) (chat.Actor, bool) {
+	tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
+	if !ok {
+		return chat.Actor{}, false
+	}
+	cl, err := a.cfg.Signer.Verify(tok, a.cfg.Now())
+	if err != nil || cl.Kind != auth.KindCustomer {
+		return chat.Actor{}, false
+	}
+	if q := r.URL.Query().Get("license_id"); q != "" && q != strconv.Itoa(cl.LicenseID) {
+		return chat.Actor{}, false
+	}
+	return chat.Actor{LicenseID: cl.LicenseID, UserID: cl.Subject, Type: chat.UserCustomer}, true
+}
+
+func (a *API) unknownAction(w http.ResponseWriter, r *http.Request) {
+	cors(w)
+	writeError(w, http.StatusNotFound, protocol.ErrValidation, "unknown action "+strconv.Quote(r.PathValue("action")))
+}
+
+// checkGoals accepts the call the JS SDK makes when it starts without
+// connecting. Parley has no goals; the call has no response payload.
+func (a *API) checkGoals(w http.ResponseWriter, r *http.Request) {
+	cors(w)
+	if _, ok := a.customer(r); !ok {
+		writeError(w, http.StatusUnauthorized, protocol.ErrAuthentication, "invalid or missing access token")
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
+	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// sendFile stores an upload and adds a file event to the chat, which is
+// pushed to the chat's members like any event. The answer is
+// {"payload":{"url":…}} (the JS SDK resolves with body.payload).
+func (a *API) sendFile(w http.ResponseWriter, r *http.Request) {
+	cors(w)
+	actor, ok := a.customer(r)
+	if !ok {
+		writeError(w, http.StatusUnauthorized, protocol.ErrAuthentication, "invalid or missing access token")
+		return
+	}
+	// The multipart envelope around the file needs a little room.
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFileBytes+64<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "body must be multipart/form-data")
+		return
+	}
+	var chatID, customID string
+	var stored *storedFile
+	defer func() {
+		if stored != nil && !stored.keep {
+			_ = os.RemoveAll(filepath.Dir(stored.path))
+		}
+	}()
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			a.uploadError(w, err)
+			return
+		}
+		switch p.FormName() {
+		case "payload.chat_id":
+			chatID, err = readSmall(p)
+		case "payload.custom_id":
+			customID, err = readSmall(p)
+		case "payload.file":
+			if stored != nil {
+				err = errors.New("more than one file")
+				break
+			}
+			stored, err = a.store(actor.LicenseID, p)
+		}
+		p.Close()
+		if err != nil {
+			a.uploadError(w, err)
+			return
+		}
+	}
+	if chatID == "" || stored == nil {
+		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "payload.chat_id and payload.file are required")
+		return
+	}
+	base := a.cfg.PublicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	fileURL := strings.TrimRight(base, "/") + "/files/" + strconv.Itoa(actor.LicenseID) + "/" + stored.id + "/" + url.PathEscape(stored.name)
+	e := chat.Event{Type: chat.EventFile, CustomID: customID, File: &chat.File{
+		Name: stored.name, URL: fileURL, ContentType: stored.contentType, Size: stored.size,
+	}}
+	res, err := a.cfg.Service.SendEvent(r.Context(), actor, chatID, e, false)
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		writeError(w, http.StatusNotFound, protocol.ErrNotFound, "The requested chat, thread or event does not exist")
+		return
+	case errors.Is(err, chat.ErrInvalid):
+		writeError(w, http.StatusBadRequest, protocol.ErrValidation, err.Error())
+		return
+	case err != nil:
+		a.cfg.Logger.Error("send_file", "chat_id", chatID, "err", err)
+		writeError(w, http.StatusInternalServerError, protocol.ErrInternal, "Internal server error")
+		return
+	}
+	stored.keep = true
+	if res.Duplicate && res.Event.File != nil {
+		fileURL = res.Event.File.URL
+		stored.keep = false
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"payload": map[string]string{"url": fileURL}, "url": fileURL})
+}
+
+func (a *API) uploadError(w http.ResponseWriter, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		writeError(w, http.StatusRequestEntityTooLarge, protocol.ErrEntityTooLarge,
+			fmt.Sprintf("The file is too big (max size is %d bytes).", MaxFileBytes))
+		return
+	}
+	writeError(w, http.StatusBadRequest, protocol.ErrValidation, "malformed upload: "+err.Error())
+}
+
+func readSmall(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 1025))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 1024 {
+		return "", errors.New("form field too long")
+	}
+	return string(b), nil
+}
+
+type storedFile struct {
+	id, name, path, contentType string
+	size                        int64
+	keep                        bool
+}
+
+// store writes one uploaded file under FilesDir/<license>/<id>/file.
+func (a *API) store(license int, p io.Reader) (*storedFile, error) {
+	part, _ := p.(interface{ FileName() string })
+	name := "file"
+	if part != nil {
+		name = cleanName(part.FileName())
+	}
+	idb := make([]byte, 16)
+	_, _ = rand.Read(idb)
+	f := &storedFile{id: hex.EncodeToString(idb), name: name}
+	dir := filepath.Join(a.cfg.FilesDir, strconv.Itoa(license), f.id)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	f.path = filepath.Join(dir, "file")
+	out, err := os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(p, head)
+	head = head[:n]
+	f.contentType = detectType(head, name)
+	w1, err := out.Write(head)
+	if err == nil {
+		var w2 int64
+		w2, err = io.Copy(out, io.LimitReader(p, MaxFileBytes+1-int64(w1)))
+		f.size = int64(w1) + w2
+	}
+	if err == nil && f.size > MaxFileBytes {
+		err = &http.MaxBytesError{Limit: MaxFileBytes}
+	}
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return f, nil
+}
+
+// detectType sniffs the content: the type a client declares is not trusted.
+func detectType(head []byte, name string) string {
+	t := http.DetectContentType(head)
+	if t == "application/octet-stream" {
+		if byExt := mime.TypeByExtension(path.Ext(name)); byExt != "" && !activeType(byExt) {
+			return byExt
+		}
+	}
+	return t
+}
+
+// inlineTypes are served as themselves; every other file is served as a
+// download so that no upload runs as a page on the server's origin.
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+func activeType(t string) bool {
+	t, _, _ = mime.ParseMediaType(t)
+	return strings.Contains(t, "html") || strings.Contains(t, "xml") || strings.Contains(t, "javascript") || t == "image/svg+xml"
+}
+
+func cleanName(n string) string {
+	n = filepath.Base(strings.ReplaceAll(n, "\\", "/"))
+	n = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '/' {
+			return -1
+		}
+		return r
+	}, n)
+	if n == "" || n == "." || n == ".." {
+		return "file"
+	}
+	if len(n) > 255 {
+		n = n[:255]
+	}
+	return n
+}
+
+// serveFile serves an upload. Images of known types are shown inline;
+// anything else is a download, typed application/octet-stream. Every answer
+// forbids sniffing and runs in a sandbox, so an upload never acts as active
+// content of this origin.
+func (a *API) serveFile(w http.ResponseWriter, r *http.Request) {
+	license, id := r.PathValue("license"), r.PathValue("id")
+	if _, err := strconv.Atoi(license); err != nil || len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := os.Open(filepath.Join(a.cfg.FilesDir, license, id, "file"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		http.Error(w, "read error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cache-Control", "private, max-age=86400")
+	h.Set("Access-Control-Allow-Origin", "*")
+	ct := http.DetectContentType(head[:n])
+	name := r.PathValue("name")
+	if inlineTypes[ct] {
+		h.Set("Content-Type", ct)
+		h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
+	} else {
+		h.Set("Content-Type", "application/octet-stream")
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	}
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}

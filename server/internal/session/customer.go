@@ -1,0 +1,493 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server/auth"
+	"github.com/parleychat/parley/server/chat"
+)
+
+// customerHandlers maps every Customer Chat API v3.0 action to its handler.
+var customerHandlers map[string]handlerFunc
+
+func init() {
+	customerHandlers = map[string]handlerFunc{
+		protocol.ActionLogin:                      (*session).customerLogin,
+		protocol.ActionGetChatsSummary:            (*session).getChatsSummary,
+		protocol.ActionGetChatThreadsSummary:      (*session).getChatThreadsSummary,
+		protocol.ActionGetChatThreads:             (*session).getChatThreads,
+		protocol.ActionStartChat:                  (*session).startChat,
+		protocol.ActionActivateChat:               (*session).activateChat,
+		protocol.ActionSendEvent:                  (*session).sendEvent,
+		protocol.ActionSendRichMessagePostback:    (*session).sendPostback,
+		protocol.ActionSendSneakPeek:              (*session).sendSneakPeek,
+		protocol.ActionCloseThread:                (*session).closeThread,
+		protocol.ActionUpdateChatProperties:       (*session).updateProperties,
+		protocol.ActionUpdateChatThreadProperties: (*session).updateProperties,
+		protocol.ActionUpdateEventProperties:      (*session).updateProperties,
+		protocol.ActionDeleteChatProperties:       (*session).deleteProperties,
+		protocol.ActionDeleteChatThreadProperties: (*session).deleteProperties,
+		protocol.ActionDeleteEventProperties:      (*session).deleteProperties,
+		protocol.ActionUpdateCustomer:             (*session).updateCustomer,
+		protocol.ActionUpdateCustomerPage:         (*session).updateCustomerPage,
+		protocol.ActionSetCustomerFields:          (*session).setCustomerFields,
+		protocol.ActionUpdateLastSeenTimestamp:    (*session).updateLastSeen,
+		protocol.ActionGetPredictedAgent:          (*session).getPredictedAgent,
+		protocol.ActionGetForm:                    (*session).getForm,
+		protocol.ActionGetGroupsStatus:            (*session).getGroupsStatus,
+		protocol.ActionGetURLDetails:              (*session).getURLDetails,
+	}
+}
+
+// verifyToken checks a login token "Bearer <token>" of the session's kind.
+func (s *session) verifyToken(token string, kind auth.Kind) (auth.Claims, error) {
+	raw, ok := auth.ParseBearer(token)
+	if !ok {
+		return auth.Claims{}, protocol.Errorf(protocol.ErrAuthentication, "token must be \"Bearer <access token>\"")
+	}
+	cl, err := s.srv.cfg.Signer.Verify(raw, s.srv.cfg.Now())
+	switch {
+	case errors.Is(err, auth.ErrTokenExpired):
+		return cl, protocol.Errorf(protocol.ErrAuthentication, "access token expired")
+	case err != nil:
+		return cl, protocol.Errorf(protocol.ErrAuthentication, "invalid access token")
+	case cl.Kind != kind:
+		return cl, protocol.Errorf(protocol.ErrAuthentication, "not a "+string(kind)+" token")
+	}
+	return cl, nil
+}
+
+func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any, error) {
+	if s.loggedIn.Load() {
+		return nil, protocol.Errorf(protocol.ErrValidation, "already logged in")
+	}
+	var p protocol.LoginRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	cl, err := s.verifyToken(p.Token, auth.KindCustomer)
+	if err != nil {
+		return nil, err
+	}
+	if q := s.req.URL.Query().Get("license_id"); q != "" && q != strconv.Itoa(cl.LicenseID) {
+		return nil, protocol.Errorf(protocol.ErrAuthentication, "token is not valid for license "+q)
+	}
+	in := chat.LoginInfo{GroupID: p.GroupID}
+	if c := p.Customer; c != nil {
+		in.Name, in.Email, in.Avatar, in.Fields = c.Name, c.Email, c.Avatar, c.Fields
+	}
+	if pg := p.CustomerPage; pg != nil {
+		in.Page = &chat.Page{URL: pg.URL, Title: pg.Title}
+	}
+	if p.Referrer != "" {
+		in.Referrer = &p.Referrer
+	}
+	cu, err := s.srv.cfg.Service.LoginCustomer(ctx, cl.LicenseID, cl.Subject, in)
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		return nil, protocol.Errorf(protocol.ErrLicenseNotFound, "license not found")
+	case err != nil:
+		return nil, err
+	}
+	s.actor = chat.Actor{LicenseID: cl.LicenseID, UserID: cl.Subject, Type: chat.UserCustomer}
+	if err := s.subscribe(ctx, userTopic(cl.LicenseID, cl.Subject)); err != nil {
+		return nil, err
+	}
+	s.expires.Store(cl.ExpiresAt.UnixNano())
+	s.loggedIn.Store(true)
+	s.log = s.log.With("license", cl.LicenseID, "customer", cl.Subject)
+
+	resp := protocol.LoginResponse{CustomerID: cu.ID, Chats: []protocol.LoginChat{}}
+	chats, _, err := s.srv.cfg.Service.ChatsSummary(ctx, s.actorFor(req), 0, chat.MaxChatsSummary, false)
+	if err == nil {
+		for _, c := range chats {
+			resp.Chats = append(resp.Chats, protocol.LoginChat{ChatID: c.Chat.ID})
+			resp.HasActiveThread = resp.HasActiveThread || c.Chat.Active
+		}
+	}
+	dc := &protocol.DynamicConfig{
+		CustomerData: protocol.DynamicCustomerData{Name: cu.Name, LastVisitTimestamp: unix(cu.LastVisit),
+			VisitsCount: cu.Visits, PageViewsCount: cu.Visits, ChatsCount: len(chats), Fields: cu.Fields, GroupID: cu.GroupID},
+		OnlineGroupIDs:   []int{},
+		GlobalProperties: map[string]any{},
+	}
+	if dc.CustomerData.Fields == nil {
+		dc.CustomerData.Fields = map[string]string{}
+	}
+	if st, err := s.srv.cfg.Service.GroupsStatus(ctx, s.actor, nil); err == nil {
+		for id, online := range st {
+			if online {
+				dc.OnlineGroupIDs = append(dc.OnlineGroupIDs, id)
+			}
+		}
+	}
+	resp.PrivDynamicConfig = dc
+	return resp, nil
+}
+
+// actorFor is the session's actor for one request.
+func (s *session) actorFor(req protocol.Request) chat.Actor {
+	a := s.actor
+	a.Origin = chat.Origin{ConnID: s.id, RequestID: req.RequestID}
+	return a
+}
+
+func pagination(p protocol.Pagination) (offset, limit int) {
+	if p.Offset != nil {
+		offset = *p.Offset
+	}
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
+	return offset, limit
+}
+
+func (s *session) getChatsSummary(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.ChatsSummaryRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	offset, limit := pagination(p.Pagination)
+	sums, total, err := s.srv.cfg.Service.ChatsSummary(ctx, s.actorFor(req), offset, limit, s.role == chat.UserAgent)
+	if err != nil {
+		return nil, err
+	}
+	out := protocol.ChatsSummaryResponse{ChatsSummary: make([]protocol.ChatSummary, len(sums)), TotalChats: total}
+	for i, sum := range sums {
+		out.ChatsSummary[i] = wireChatSummary(sum)
+	}
+	return out, nil
+}
+
+func (s *session) getChatThreadsSummary(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.ThreadsSummaryRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	offset, limit := pagination(p.Pagination)
+	ts, total, err := s.srv.cfg.Service.ThreadsSummary(ctx, s.actorFor(req), p.ChatID, offset, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := protocol.ThreadsSummaryResponse{ThreadsSummary: make([]protocol.ThreadSummary, len(ts)), TotalThreads: total}
+	for i, t := range ts {
+		out.ThreadsSummary[i] = wireThreadSummary(t)
+	}
+	return out, nil
+}
+
+func (s *session) getChatThreads(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.ChatThreadsRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	if p.ChatID != "" && len(p.ThreadIDs) == 0 && req.Action == protocol.ActionGetChatThreads {
+		return nil, protocol.Errorf(protocol.ErrValidation, "thread_ids are required")
+	}
+	c, ms, ts, err := s.srv.cfg.Service.ChatThreads(ctx, s.actorFor(req), p.ChatID, p.ThreadIDs)
+	if err != nil {
+		return nil, err
+	}
+	return protocol.ChatThreadsResponse{Chat: wireChatThreads(c, ms, ts)}, nil
+}
+
+func startChatInput(p protocol.StartChatRequest) chat.StartChat {
+	in := chat.StartChat{Properties: chat.Properties(p.Chat.Properties)}
+	if p.Chat.Access != nil {
+		in.GroupIDs = p.Chat.Access.GroupIDs
+	}
+	if t := p.Chat.Thread; t != nil {
+		in.ThreadProperties = chat.Properties(t.Properties)
+		for _, e := range t.Events {
+			in.Events = append(in.Events, clientEvent(e))
+		}
+	}
+	return in
+}
+
+func (s *session) startChat(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.StartChatRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	c, t, err := s.srv.cfg.Service.StartChat(ctx, s.actorFor(req), startChatInput(p))
+	if err != nil {
+		return nil, err
+	}
+	return protocol.StartChatResponse{Chat: protocol.StartChatRef{ID: c.ID, Thread: protocol.ThreadRef{ID: t.ID}}}, nil
+}
+
+func (s *session) activateChat(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.StartChatRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	c, t, err := s.srv.cfg.Service.ActivateChat(ctx, s.actorFor(req), p.Chat.ID, startChatInput(p))
+	if err != nil {
+		return nil, err
+	}
+	return protocol.StartChatResponse{Chat: protocol.StartChatRef{ID: c.ID, Thread: protocol.ThreadRef{ID: t.ID}}}, nil
+}
+
+func (s *session) sendEvent(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.SendEventRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	a := s.actorFor(req)
+	r, err := s.srv.cfg.Service.SendEvent(ctx, a, p.ChatID, clientEvent(p.Event), p.AttachToLastThread)
+	if err != nil {
+		return nil, err
+	}
+	if r.Duplicate {
+		// A retry: nothing new was stored or pushed, but the client waits
+		// for the push that carries its request id.
+		frame, err := protocol.Push(protocol.PushIncomingEvent, protocol.IncomingEvent{ChatID: r.Event.ChatID, ThreadID: r.Event.ThreadID, Event: wireEvent(r.Event)})
+		if err != nil {
+			return nil, err
+		}
+		s.send(protocol.WithRequestID(frame, req.RequestID))
+	}
+	return protocol.SendEventResponse{EventID: r.Event.ID}, nil
+}
+
+func (s *session) sendPostback(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.PostbackRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	err := s.srv.cfg.Service.SendPostback(ctx, s.actorFor(req), chat.Postback{ChatID: p.ChatID, ThreadID: p.ThreadID,
+		EventID: p.EventID, ID: p.Postback.ID, Toggled: p.Postback.Toggled})
+	return struct{}{}, err
+}
+
+func (s *session) sendSneakPeek(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.SneakPeekRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	return struct{}{}, s.srv.cfg.Service.SneakPeek(ctx, s.actorFor(req), p.ChatID, p.SneakPeekText)
+}
+
+func (s *session) closeThread(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.ChatRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	_, err := s.srv.cfg.Service.CloseThread(ctx, s.actorFor(req), p.ChatID)
+	return struct{}{}, err
+}
+
+func propertyTarget(p protocol.PropertiesRequest, action string) chat.PropertyTarget {
+	t := chat.PropertyTarget{ChatID: p.ChatID}
+	switch action {
+	case protocol.ActionUpdateChatThreadProperties, protocol.ActionDeleteChatThreadProperties:
+		t.ThreadID = p.ThreadID
+		// The JS SDK's deleteEventProperties sends this action with an
+		// event_id: treat it as delete_event_properties.
+		t.EventID = p.EventID
+	case protocol.ActionUpdateEventProperties, protocol.ActionDeleteEventProperties:
+		t.ThreadID, t.EventID = p.ThreadID, p.EventID
+	}
+	return t
+}
+
+func (s *session) updateProperties(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.PropertiesRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	if len(p.Properties) > chat.MaxPropertiesBytes {
+		return nil, protocol.Errorf(protocol.ErrValidation, "properties are too large")
+	}
+	var props chat.Properties
+	if err := protocol.DecodePayload(p.Properties, &props); err != nil {
+		return nil, protocol.Errorf(protocol.ErrValidation, "properties must be {namespace: {name: value}}")
+	}
+	t := propertyTarget(p, req.Action)
+	if err := requireTarget(t, req.Action); err != nil {
+		return nil, err
+	}
+	return struct{}{}, s.srv.cfg.Service.UpdateProperties(ctx, s.actorFor(req), t, props)
+}
+
+func (s *session) deleteProperties(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.PropertiesRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	var names chat.PropertyNames
+	if err := protocol.DecodePayload(p.Properties, &names); err != nil {
+		return nil, protocol.Errorf(protocol.ErrValidation, "properties must be {namespace: [name, …]}")
+	}
+	t := propertyTarget(p, req.Action)
+	if err := requireTarget(t, req.Action); err != nil {
+		return nil, err
+	}
+	return struct{}{}, s.srv.cfg.Service.DeleteProperties(ctx, s.actorFor(req), t, names)
+}
+
+func requireTarget(t chat.PropertyTarget, action string) error {
+	switch action {
+	case protocol.ActionUpdateChatThreadProperties, protocol.ActionDeleteChatThreadProperties:
+		if t.ThreadID == "" {
+			return protocol.Errorf(protocol.ErrValidation, "thread_id is required")
+		}
+	case protocol.ActionUpdateEventProperties, protocol.ActionDeleteEventProperties:
+		if t.ThreadID == "" || t.EventID == "" {
+			return protocol.Errorf(protocol.ErrValidation, "thread_id and event_id are required")
+		}
+	}
+	return nil
+}
+
+func (s *session) updateCustomer(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.UpdateCustomerRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	cu, err := s.srv.cfg.Service.UpdateCustomer(ctx, s.actorFor(req), chat.CustomerUpdate{Name: p.Name, Email: p.Email, Avatar: p.Avatar, Fields: p.Fields})
+	if err != nil {
+		return nil, err
+	}
+	return protocol.CustomerUpdated{Customer: wireCustomer(cu)}, nil
+}
+
+func (s *session) setCustomerFields(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.SetCustomerFieldsRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	if p.Fields == nil {
+		return nil, protocol.Errorf(protocol.ErrValidation, "fields are required")
+	}
+	_, err := s.srv.cfg.Service.UpdateCustomer(ctx, s.actorFor(req), chat.CustomerUpdate{Fields: p.Fields})
+	return struct{}{}, err
+}
+
+func (s *session) updateCustomerPage(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.Page
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	if p.URL != "" {
+		if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, protocol.Errorf(protocol.ErrValidation, "url must be an http or https URL")
+		}
+	}
+	pg, err := s.srv.cfg.Service.UpdateCustomerPage(ctx, s.actorFor(req), chat.Page{URL: p.URL, Title: p.Title})
+	if err != nil {
+		return nil, err
+	}
+	return protocol.CustomerPageUpdated{URL: pg.URL, Title: pg.Title, Timestamp: unix(pg.Timestamp)}, nil
+}
+
+func (s *session) updateLastSeen(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.LastSeenRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	var at time.Time
+	if p.Timestamp != nil {
+		if *p.Timestamp < 0 {
+			return nil, protocol.Errorf(protocol.ErrValidation, "timestamp must not be negative")
+		}
+		at = time.Unix(*p.Timestamp, 0)
+		if now := s.srv.cfg.Now(); at.After(now) {
+			at = now
+		}
+	}
+	stored, err := s.srv.cfg.Service.UpdateLastSeen(ctx, s.actorFor(req), p.ChatID, at)
+	if err != nil {
+		return nil, err
+	}
+	return protocol.LastSeenTimestampUpdated{UserID: s.actor.UserID, ChatID: p.ChatID, Timestamp: unix(stored)}, nil
+}
+
+func (s *session) getPredictedAgent(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.PredictedAgentRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	group := 0
+	if p.GroupID != nil {
+		group = *p.GroupID
+	}
+	ag, err := s.srv.cfg.Service.PredictedAgent(ctx, s.actorFor(req), group)
+	if err != nil {
+		return nil, err
+	}
+	return protocol.PredictedAgentResponse{Agent: protocol.Agent{ID: ag.ID, Name: ag.Name, Avatar: ag.Avatar, JobTitle: ag.JobTitle, Type: "agent"}}, nil
+}
+
+// getForm answers that no form is configured: Parley has no form editor
+// yet, and "enabled": false is what the protocol says for a group without
+// forms.
+func (s *session) getForm(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.FormRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	switch p.Type {
+	case "prechat", "postchat", "ticket":
+	default:
+		return nil, protocol.Errorf(protocol.ErrValidation, "type must be prechat, postchat or ticket")
+	}
+	groups, err := s.srv.cfg.Service.Store().Groups(ctx, s.actor.LicenseID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		if g.ID == p.GroupID {
+			return protocol.FormResponse{Enabled: false}, nil
+		}
+	}
+	return nil, protocol.Errorf(protocol.ErrGroupNotFound, "Group not found")
+}
+
+func (s *session) getGroupsStatus(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.GroupsStatusRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	var ids []int
+	if !p.All {
+		ids = append(append([]int{}, p.Groups...), p.GroupIDs...)
+		if len(ids) == 0 {
+			return nil, protocol.Errorf(protocol.ErrValidation, "give groups or all: true")
+		}
+	}
+	st, err := s.srv.cfg.Service.GroupsStatus(ctx, s.actorFor(req), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := protocol.GroupsStatusResponse{GroupsStatus: make(map[string]string, len(st))}
+	for id, online := range st {
+		v := protocol.GroupOffline
+		if online {
+			v = protocol.GroupOnline
+		}
+		out.GroupsStatus[strconv.Itoa(id)] = v
+	}
+	return out, nil
+}
+
+// getURLDetails answers from the URL alone: the server does not fetch
+// customer-supplied URLs (that would let any customer make the server
+// request arbitrary addresses).
+func (s *session) getURLDetails(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.URLDetailsRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, protocol.Errorf(protocol.ErrValidation, "url must be an absolute http or https URL")
+	}
+	return protocol.URLDetailsResponse{Title: u.Host, URL: u.String()}, nil
+}

@@ -1,0 +1,461 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server/auth"
+	"github.com/parleychat/parley/server/broker"
+	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/internal/transport"
+)
+
+// Config configures the sessions of a server.
+type Config struct {
+	Service *chat.Service
+	Hub     *Hub
+	Signer  *auth.Signer
+	Logger  *slog.Logger
+	// LoginTimeout closes a connection that has not logged in. Zero: 30 s.
+	LoginTimeout time.Duration
+	// IdleTimeout closes a connection that sent nothing, not even a ping,
+	// for this long. Zero: 60 s.
+	IdleTimeout time.Duration
+	// RequestTimeout bounds the handling of one request; past it the client
+	// gets a request_timeout error. Zero: 15 s.
+	RequestTimeout time.Duration
+	// QueueSize is how many frames may wait to be written to one
+	// connection. A client that lets more pile up is disconnected with
+	// reason slow_consumer (it reconnects and reloads what it missed).
+	// Zero: 1024.
+	QueueSize int
+	// Now returns the current time. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Server serves customer and agent RTM connections.
+type Server struct {
+	cfg    Config
+	nextID atomic.Uint64
+	prefix string
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.LoginTimeout == 0 {
+		cfg.LoginTimeout = 30 * time.Second
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 60 * time.Second
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 15 * time.Second
+	}
+	if cfg.QueueSize == 0 {
+		cfg.QueueSize = 1024
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Server{cfg: cfg, prefix: chat.NewID(4) + "-"}
+}
+
+// ServeCustomer serves one customer connection until it ends.
+func (srv *Server) ServeCustomer(ctx context.Context, c transport.Conn, r *http.Request) {
+	srv.serve(ctx, c, r, chat.UserCustomer)
+}
+
+// ServeAgent serves one agent connection until it ends.
+func (srv *Server) ServeAgent(ctx context.Context, c transport.Conn, r *http.Request) {
+	srv.serve(ctx, c, r, chat.UserAgent)
+}
+
+type outMsg struct {
+	frame []byte
+	// closeCode, when not zero, closes the connection after frame.
+	closeCode   int
+	closeReason string
+}
+
+// session is one connection. The reader goroutine handles requests one at
+// a time, in order; the writer goroutine owns writes; broker callbacks only
+// enqueue.
+type session struct {
+	srv      *Server
+	id       string
+	role     chat.UserType
+	conn     transport.Conn
+	req      *http.Request
+	log      *slog.Logger
+	out      chan outMsg
+	quit     chan struct{} // closed when the writer must stop
+	quitOnce sync.Once
+
+	handling sync.Mutex // held while a request is handled
+	draining bool       // under handling: no more requests
+
+	lastRead atomic.Int64 // unix nanos
+	loggedIn atomic.Bool
+	expires  atomic.Int64 // token expiry, unix nanos
+
+	// Set once by login, read by the reader goroutine only.
+	actor chat.Actor
+	subs  []broker.Subscription
+	// pending customer data given while logged in is not kept; see login.
+}
+
+func (srv *Server) serve(ctx context.Context, c transport.Conn, r *http.Request, role chat.UserType) {
+	s := &session{
+		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, req: r,
+		out: make(chan outMsg, srv.cfg.QueueSize), quit: make(chan struct{}),
+	}
+	s.log = srv.cfg.Logger.With("conn", s.id, "role", string(role))
+	if err := srv.cfg.Hub.add(s); err != nil {
+		_ = c.Close(1012, "server is shutting down")
+		return
+	}
+	defer srv.cfg.Hub.remove(s)
+	s.touch()
+
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		s.writeLoop()
+	}()
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		s.watchdog()
+	}()
+
+	s.readLoop(ctx)
+
+	s.stop()
+	<-writerDone
+	<-watchDone
+	for _, sub := range s.subs {
+		_ = sub.Unsubscribe()
+	}
+	if s.role == chat.UserAgent && s.loggedIn.Load() {
+		srv.cfg.Hub.agentLoggedIn(s.actor.LicenseID, s.actor.UserID, -1)
+	}
+	_ = c.Close(1000, "")
+	s.log.Debug("connection closed")
+}
+
+func formatUint(n uint64) string {
+	const digits = "0123456789"
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = digits[n%10]
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+func (s *session) touch() { s.lastRead.Store(s.srv.cfg.Now().UnixNano()) }
+
+func (s *session) stop() { s.quitOnce.Do(func() { close(s.quit) }) }
+
+func (s *session) readLoop(ctx context.Context) {
+	for {
+		frame, err := s.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		s.touch()
+		s.handling.Lock()
+		if s.draining {
+			s.handling.Unlock()
+			continue
+		}
+		s.handle(ctx, frame)
+		s.handling.Unlock()
+	}
+}
+
+// writeLoop writes queued frames, batching what is already waiting, until
+// quit; then it writes what is left and returns. A close message ends it.
+func (s *session) writeLoop() {
+	ctx := context.Background()
+	batch := make([][]byte, 0, 16)
+	for {
+		var m outMsg
+		select {
+		case m = <-s.out:
+		case <-s.quit:
+			// Flush what is queued, best effort.
+			for {
+				select {
+				case m = <-s.out:
+					if m.frame != nil {
+						if s.conn.Write(ctx, m.frame) != nil {
+							return
+						}
+					}
+					if m.closeCode != 0 {
+						_ = s.conn.Close(m.closeCode, m.closeReason)
+						return
+					}
+				default:
+					return
+				}
+			}
+		}
+		batch = batch[:0]
+		for {
+			if m.frame != nil {
+				batch = append(batch, m.frame)
+			}
+			if m.closeCode != 0 || len(batch) == cap(batch) {
+				break
+			}
+			select {
+			case m = <-s.out:
+				continue
+			default:
+			}
+			break
+		}
+		if len(batch) > 0 {
+			if err := s.conn.Write(ctx, batch...); err != nil {
+				s.log.Debug("write failed", "err", err)
+				_ = s.conn.Close(1011, "write failed")
+				return
+			}
+		}
+		if m.closeCode != 0 {
+			_ = s.conn.Close(m.closeCode, m.closeReason)
+			return
+		}
+	}
+}
+
+// send queues a frame the reader produced (a response). It waits for room:
+// the reader slows down rather than dropping a response.
+func (s *session) send(frame []byte) {
+	select {
+	case s.out <- outMsg{frame: frame}:
+	case <-s.quit:
+	}
+}
+
+// push queues a frame from the broker. It never blocks: a client whose
+// queue is full is disconnected.
+func (s *session) push(frame []byte) {
+	select {
+	case s.out <- outMsg{frame: frame}:
+	case <-s.quit:
+	default:
+		s.log.Warn("push queue full, disconnecting slow client", "size", cap(s.out))
+		s.stop()
+		_ = s.conn.Close(1008, protocol.ReasonSlowConsumer)
+	}
+}
+
+// disconnect sends a *_disconnected push with reason and closes the
+// connection after it.
+func (s *session) disconnect(reason string, code int) {
+	action := protocol.PushCustomerDisconnected
+	if s.role == chat.UserAgent {
+		action = protocol.PushAgentDisconnected
+	}
+	frame, _ := protocol.Push(action, protocol.CustomerDisconnected{Reason: reason})
+	select {
+	case s.out <- outMsg{frame: frame, closeCode: code, closeReason: reason}:
+	case <-s.quit:
+	default:
+		s.stop()
+		_ = s.conn.Close(code, reason)
+	}
+}
+
+// shutdown lets the request being handled finish, refuses further ones and
+// asks the client to come back later.
+func (s *session) shutdown() {
+	go func() {
+		s.handling.Lock()
+		s.draining = true
+		s.handling.Unlock()
+		s.disconnect(protocol.ReasonServiceShutdown, 1012)
+	}()
+}
+
+func (s *session) kill() {
+	s.stop()
+	_ = s.conn.Close(1012, "server is shutting down")
+}
+
+// watchdog enforces the login deadline, the idle timeout and token expiry.
+func (s *session) watchdog() {
+	cfg := s.srv.cfg
+	start := cfg.Now()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-tick.C:
+		}
+		now := cfg.Now()
+		switch {
+		case !s.loggedIn.Load() && now.Sub(start) > cfg.LoginTimeout:
+			s.log.Info("closing: no login in time")
+			s.disconnect(protocol.ReasonConnectionTimeout, 1008)
+			return
+		case now.Sub(time.Unix(0, s.lastRead.Load())) > cfg.IdleTimeout:
+			s.log.Info("closing: idle")
+			s.disconnect(protocol.ReasonPingTimeout, 1008)
+			return
+		case s.loggedIn.Load() && now.UnixNano() > s.expires.Load():
+			s.log.Info("closing: access token expired")
+			s.disconnect(protocol.ReasonAccessTokenExpired, 1008)
+			return
+		}
+	}
+}
+
+// onMessage receives broker messages for this session's topics.
+func (s *session) onMessage(data []byte) {
+	o, frame, err := decodeMessage(data)
+	if err != nil {
+		s.log.Error("bad broker message", "err", err)
+		return
+	}
+	if o.ConnID == s.id && o.RequestID != "" {
+		frame = protocol.WithRequestID(frame, o.RequestID)
+	}
+	s.push(frame)
+}
+
+func (s *session) subscribe(ctx context.Context, topic string) error {
+	sub, err := s.srv.cfg.Hub.broker.Subscribe(ctx, topic, s.onMessage)
+	if err != nil {
+		return err
+	}
+	s.subs = append(s.subs, sub)
+	return nil
+}
+
+type handlerFunc func(s *session, ctx context.Context, req protocol.Request) (any, error)
+
+func (s *session) handle(ctx context.Context, frame []byte) {
+	req, err := protocol.DecodeRequest(frame)
+	if err != nil {
+		s.respondError(req, err)
+		return
+	}
+	if req.Action == protocol.ActionPing {
+		return
+	}
+	table := customerHandlers
+	if s.role == chat.UserAgent {
+		table = agentHandlers
+	}
+	h, ok := table[req.Action]
+	if !ok {
+		s.respondError(req, protocol.Errorf(protocol.ErrValidation, "unknown action "+quote(req.Action)))
+		return
+	}
+	if req.Action != protocol.ActionLogin && !s.loggedIn.Load() {
+		s.respondError(req, protocol.Errorf(protocol.ErrAuthentication, "log in first"))
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.srv.cfg.RequestTimeout)
+	defer cancel()
+	payload, err := h(s, rctx, req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && rctx.Err() != nil {
+			err = protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")
+		}
+		s.respondError(req, err)
+		return
+	}
+	if payload == noResponse {
+		return
+	}
+	b, err := protocol.Response(req.RequestID, req.Action, payload)
+	if err != nil {
+		s.respondError(req, err)
+		return
+	}
+	s.send(b)
+}
+
+// noResponse tells handle that the handler answered by itself.
+var noResponse = &struct{ x int }{}
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return "\"" + strings.ToValidUTF8(s, "?") + "\""
+}
+
+func (s *session) respondError(req protocol.Request, err error) {
+	pe := s.protocolError(req, err)
+	s.send(protocol.ErrorResponse(req.RequestID, req.Action, pe))
+}
+
+// protocolError maps an error to the protocol's error type. Domain errors
+// are mapped here once; anything unknown is logged and reported as internal.
+func (s *session) protocolError(req protocol.Request, err error) *protocol.Error {
+	var pe *protocol.Error
+	switch {
+	case errors.As(err, &pe):
+		return pe
+	case errors.Is(err, protocol.ErrFrameTooLarge):
+		return protocol.Errorf(protocol.ErrValidation, err.Error())
+	case errors.Is(err, protocol.ErrMalformedFrame), errors.Is(err, protocol.ErrMissingAction):
+		return protocol.Errorf(protocol.ErrValidation, strings.TrimPrefix(err.Error(), "protocol: "))
+	case errors.Is(err, chat.ErrNotFound):
+		return protocol.Errorf(protocol.ErrNotFound, "The requested chat, thread or event does not exist")
+	case errors.Is(err, chat.ErrInvalid), errors.Is(err, chat.ErrNotAllowedType):
+		return protocol.Errorf(protocol.ErrValidation, userMessage(err))
+	case errors.Is(err, chat.ErrChatActive):
+		return protocol.Errorf(protocol.ErrValidation, "The chat is already active")
+	case errors.Is(err, chat.ErrNoActiveThread):
+		return protocol.Errorf(protocol.ErrValidation, "The chat is not active")
+	case errors.Is(err, chat.ErrNoThread):
+		return protocol.Errorf(protocol.ErrValidation, "The chat has no thread")
+	case errors.Is(err, chat.ErrBanned):
+		return protocol.Errorf(protocol.ErrCustomerBanned, "The customer is banned")
+	case errors.Is(err, chat.ErrGroupsOffline):
+		return protocol.Errorf(protocol.ErrGroupsOffline, "No agent is available")
+	case errors.Is(err, chat.ErrGroupNotFound):
+		return protocol.Errorf(protocol.ErrGroupNotFound, "Group not found")
+	case errors.Is(err, chat.ErrNotChatMember):
+		return protocol.Errorf(protocol.ErrAuthorization, userMessage(err))
+	case errors.Is(err, context.DeadlineExceeded):
+		return protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")
+	}
+	s.log.Error("request failed", "action", req.Action, "err", err)
+	return protocol.Errorf(protocol.ErrInternal, "Internal server error")
+}
+
+// userMessage strips the package prefixes of a domain error.
+func userMessage(err error) string {
+	m := err.Error()
+	for _, p := range []string{"chat: invalid request: ", "chat: "} {
+		if i := strings.LastIndex(m, p); i >= 0 {
+			m = m[:i] + m[i+len(p):]
+		}
+	}
+	return m
+}

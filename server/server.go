@@ -1,0 +1,370 @@
+// Package server assembles a Parley chat server: the Customer Chat API
+// v3.0 (SockJS for the JS SDK, plain WebSocket for Go and other clients),
+// the customer accounts endpoints, the agent RTM API, uploads and
+// /healthz, over a chat.Store and a broker.Broker.
+//
+// The shortest use:
+//
+//	srv, err := server.New(ctx, server.Config{DataDir: "data"})
+//	if err != nil { … }
+//	go srv.ListenAndServe()
+//	…
+//	srv.Shutdown(ctx)
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/server/auth"
+	"github.com/parleychat/parley/server/broker"
+	"github.com/parleychat/parley/server/broker/memory"
+	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/httpapi"
+	"github.com/parleychat/parley/server/internal/session"
+	"github.com/parleychat/parley/server/internal/transport"
+	"github.com/parleychat/parley/server/internal/transport/sockjs"
+	"github.com/parleychat/parley/server/internal/transport/ws"
+	"github.com/parleychat/parley/server/store/sqlite"
+)
+
+// Config configures a Server. The zero value, with a DataDir, runs the
+// embedded default: SQLite in DataDir, an in-process broker and a demo
+// license.
+type Config struct {
+	// Addr is the listen address of ListenAndServe. Default ":8080".
+	Addr string
+	// DataDir holds the SQLite database, the token key and uploads.
+	// Required unless Store is set and FilesDir and TokenKey are given.
+	DataDir string
+	// FilesDir is where uploads are stored. Default DataDir/files.
+	FilesDir string
+	// PublicURL is the server's public base URL, used in file links.
+	// Default: the scheme and Host of each upload request.
+	PublicURL string
+	// Store keeps chats and accounts. Default: SQLite at DataDir/parley.db,
+	// closed by Shutdown. A Store given here is not closed by Shutdown.
+	Store chat.Store
+	// Broker carries pushes between nodes. Default: in-process.
+	Broker broker.Broker
+	// TokenKey signs access tokens and cookies (at least 32 bytes). Default:
+	// a random key created once in DataDir/token.key.
+	TokenKey []byte
+	// Demo seeds a demo license on start. See Demo.
+	Demo Demo
+	// Logger receives structured logs. Default slog.Default().
+	Logger *slog.Logger
+	// SockJSHeartbeat is the SockJS heartbeat interval. Default 25 s.
+	SockJSHeartbeat time.Duration
+	// LoginTimeout, IdleTimeout: see session limits. Defaults 30 s, 60 s.
+	LoginTimeout time.Duration
+	IdleTimeout  time.Duration
+}
+
+// Demo describes the demo license seeded at start: a license, a client id
+// for its customer tokens, group 0 and one agent.
+type Demo struct {
+	// Disabled skips seeding.
+	Disabled bool
+	// License number. Default 123.
+	License int
+	// ClientID for customer tokens. Default "parley-demo".
+	ClientID string
+	// Origins allowed to get customer tokens ("https://shop.example").
+	// Empty: any origin.
+	Origins []string
+	// AgentEmail of the demo agent. Default "agent@parley.local".
+	AgentEmail string
+	// AgentPassword of the demo agent. Default: a random password created
+	// once in DataDir/demo-agent-password.
+	AgentPassword string
+}
+
+// Server is a running Parley server.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    chat.Store
+	ownStore bool
+	broker   broker.Broker
+	service  *chat.Service
+	hub      *session.Hub
+	signer   *auth.Signer
+	handler  http.Handler
+	http     *http.Server
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// New opens the store, seeds the demo license and builds the handler.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = ":8080"
+	}
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("server: create data dir: %w", err)
+		}
+	}
+	if cfg.FilesDir == "" {
+		if cfg.DataDir == "" {
+			return nil, errors.New("server: Config.DataDir or FilesDir is required")
+		}
+		cfg.FilesDir = filepath.Join(cfg.DataDir, "files")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, broker: cfg.Broker}
+	var err error
+	if s.store == nil {
+		if cfg.DataDir == "" {
+			return nil, errors.New("server: Config.DataDir is required without a Store")
+		}
+		if s.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db")); err != nil {
+			return nil, err
+		}
+		s.ownStore = true
+	}
+	if s.broker == nil {
+		s.broker = memory.New()
+	}
+	key := cfg.TokenKey
+	if key == nil {
+		if cfg.DataDir == "" {
+			return nil, s.fail(errors.New("server: Config.TokenKey or DataDir is required"))
+		}
+		if key, err = secretFile(filepath.Join(cfg.DataDir, "token.key"), 32); err != nil {
+			return nil, s.fail(err)
+		}
+	}
+	if s.signer, err = auth.NewSigner(key); err != nil {
+		return nil, s.fail(err)
+	}
+	s.hub = session.NewHub(s.broker, s.log)
+	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Presence: s.hub, Logger: s.log}); err != nil {
+		return nil, s.fail(err)
+	}
+	if !cfg.Demo.Disabled {
+		if err := s.seedDemo(ctx); err != nil {
+			return nil, s.fail(err)
+		}
+	}
+	if err := s.routes(); err != nil {
+		return nil, s.fail(err)
+	}
+	return s, nil
+}
+
+func (s *Server) fail(err error) error {
+	if s.ownStore {
+		_ = s.store.Close()
+	}
+	return err
+}
+
+// secretFile returns the contents of a secret file, creating it with n
+// random bytes (hex) on first use.
+func secretFile(path string, n int) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("server: read %s: %w", path, err)
+	}
+	raw := make([]byte, n)
+	_, _ = rand.Read(raw)
+	b = []byte(hex.EncodeToString(raw))
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("server: write %s: %w", path, err)
+	}
+	return b, nil
+}
+
+func (s *Server) seedDemo(ctx context.Context) error {
+	d := &s.cfg.Demo
+	if d.License == 0 {
+		d.License = 123
+	}
+	if d.ClientID == "" {
+		d.ClientID = "parley-demo"
+	}
+	if d.AgentEmail == "" {
+		d.AgentEmail = "agent@parley.local"
+	}
+	if d.AgentPassword == "" {
+		if s.cfg.DataDir == "" {
+			return errors.New("server: Demo.AgentPassword or DataDir is required")
+		}
+		pw, err := secretFile(filepath.Join(s.cfg.DataDir, "demo-agent-password"), 9)
+		if err != nil {
+			return err
+		}
+		d.AgentPassword = string(pw)
+	}
+	st := s.store
+	if err := st.PutLicense(ctx, chat.License{ID: d.License, Name: "Demo", CreatedAt: time.Now()}); err != nil {
+		return fmt.Errorf("server: seed license: %w", err)
+	}
+	if err := st.PutClient(ctx, chat.Client{ID: d.ClientID, LicenseID: d.License, RedirectOrigins: d.Origins}); err != nil {
+		return fmt.Errorf("server: seed client: %w", err)
+	}
+	if err := st.PutGroup(ctx, chat.Group{LicenseID: d.License, ID: 0, Name: "General"}); err != nil {
+		return fmt.Errorf("server: seed group: %w", err)
+	}
+	hash, err := auth.HashPassword(d.AgentPassword)
+	if err != nil {
+		return err
+	}
+	a := chat.Agent{ID: d.AgentEmail, LicenseID: d.License, Name: "Demo Agent", JobTitle: "Support", Role: "owner",
+		Groups: []int{0}, PasswordHash: hash, CreatedAt: time.Now()}
+	if old, err := st.Agent(ctx, d.License, d.AgentEmail); err == nil {
+		a.Name, a.Avatar, a.JobTitle, a.CreatedAt = old.Name, old.Avatar, old.JobTitle, old.CreatedAt
+	}
+	if err := st.PutAgent(ctx, a); err != nil {
+		return fmt.Errorf("server: seed agent: %w", err)
+	}
+	return nil
+}
+
+// Demo returns the demo settings in effect (defaults filled in).
+func (s *Server) Demo() Demo { return s.cfg.Demo }
+
+func (s *Server) routes() error {
+	sessions := session.New(session.Config{
+		Service: s.service, Hub: s.hub, Signer: s.signer, Logger: s.log,
+		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
+	})
+	api, err := httpapi.New(httpapi.Config{Service: s.service, Signer: s.signer, FilesDir: s.cfg.FilesDir,
+		PublicURL: s.cfg.PublicURL, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, Logger: s.log}
+	agentLogin := &auth.AgentLogin{Store: s.store, Signer: s.signer, Logger: s.log}
+
+	topts := transport.Options{MaxMessageBytes: 1 << 20, Logger: s.log}
+	mux := http.NewServeMux()
+	sjsPrefix := "/v3.0/customer/rtm/sjs"
+	mux.Handle(sjsPrefix+"/", sockjs.Handler(sjsPrefix, sessions.ServeCustomer, sockjs.Options{Options: topts, HeartbeatInterval: s.cfg.SockJSHeartbeat}))
+	mux.Handle("/v3.0/customer/rtm/ws", ws.Handler(sessions.ServeCustomer, topts))
+	mux.Handle("/v3.0/agent/rtm/ws", ws.Handler(sessions.ServeAgent, topts))
+	mux.Handle("/v3.0/agent/login", agentLogin.Handler())
+	ah := accounts.Handler()
+	mux.Handle("/customer", ah)
+	mux.Handle("/customer/", ah)
+	mux.Handle("/licence/", ah)
+	api.Register(mux)
+	s.handler = s.logRequests(mux)
+	return nil
+}
+
+// logRequests logs plain HTTP requests at debug level and failures at
+// warn. RTM connections (upgraded, long-lived) log from their sessions.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/rtm/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelDebug
+		if sw.status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Handler returns the server's HTTP handler, for use with any http.Server
+// (tests mount it on httptest servers).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Service returns the chat service (for tools and tests in this module).
+func (s *Server) Service() *chat.Service { return s.service }
+
+// Store returns the server's store.
+func (s *Server) Store() chat.Store { return s.store }
+
+// IssueCustomerToken returns an access token for a customer, as the
+// accounts endpoint would.
+func (s *Server) IssueCustomerToken(license int, customerID string, ttl time.Duration) (string, error) {
+	now := time.Now()
+	return s.signer.Issue(auth.Claims{Kind: auth.KindCustomer, LicenseID: license, Subject: customerID, IssuedAt: now, ExpiresAt: now.Add(ttl)})
+}
+
+// IssueAgentToken returns an access token for an agent, as a password
+// login would.
+func (s *Server) IssueAgentToken(license int, agentID string) (string, error) {
+	now := time.Now()
+	return s.signer.Issue(auth.Claims{Kind: auth.KindAgent, LicenseID: license, Subject: agentID, IssuedAt: now, ExpiresAt: now.Add(auth.DefaultAgentTokenTTL)})
+}
+
+// ListenAndServe listens on Config.Addr and serves until Shutdown.
+func (s *Server) ListenAndServe() error {
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve serves on l until Shutdown. It returns http.ErrServerClosed after
+// Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	return s.http.Serve(l)
+}
+
+// Shutdown stops the server gracefully: it stops accepting connections,
+// tells every RTM client to reconnect later (after its request in flight
+// is answered), waits for them to go, and closes the store. Anything a
+// client had acknowledged is already durable in the store. It returns
+// ctx.Err() if ctx ends first. It is idempotent.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() {
+		var errs []error
+		if s.http != nil {
+			s.http.SetKeepAlivesEnabled(false)
+		}
+		errs = append(errs, s.hub.Shutdown(ctx))
+		if s.http != nil {
+			errs = append(errs, s.http.Shutdown(ctx))
+		}
+		if s.cfg.Broker == nil {
+			errs = append(errs, s.broker.Close())
+		}
+		if s.ownStore {
+			errs = append(errs, s.store.Close())
+		}
+		s.shutdownErr = errors.Join(errs...)
+	})
+	return s.shutdownErr
+}
