@@ -1,0 +1,92 @@
+// Package auth issues and verifies access tokens and serves the endpoints
+// that hand them out: the customer token endpoints of the accounts host
+// (compatible with @livechat/customer-auth 0.4.0-alpha.x) and the agent
+// login.
+//
+// # Tokens
+//
+// A Signer makes and checks HMAC-SHA256 signed tokens:
+//
+//	base64url(JSON claims) "." base64url(HMAC-SHA256 of the first part)
+//
+// The claims name the kind (customer or agent), the license, the subject
+// (customer id or agent id), the issue and expiry times in Unix seconds and
+// a random token id. Verify compares MACs in constant time and accepts only
+// the exact bytes Issue produced. Tokens cannot be revoked before they
+// expire.
+//
+// # Customer tokens (Accounts)
+//
+// Two flows share one validation and one identity:
+//
+//   - Iframe flow: GET /customer or GET /licence/g<license>_<group>/customer
+//     with the query license_id, flow, response_type=token, client_id,
+//     redirect_uri, post_message_uri and state. The answer is an HTML page
+//     whose single script calls parent.postMessage(obj, targetOrigin), obj
+//     being {"access_token","entity_id","expires_in","token_type":"Bearer",
+//     "state"} or {"identity_exception"|"oauth_exception": code, "state"}.
+//     targetOrigin is the origin of post_message_uri (redirect_uri when
+//     absent), computed on the server; an error whose target is unusable is
+//     posted to "*" (it carries nothing secret). Every value is
+//     JSON-encoded into the script and a Content-Security-Policy allows only
+//     that script, by hash. The page carries no frame-ancestors directive:
+//     it is meant to be framed by the customer's site.
+//   - XHR flow: POST /customer/token or POST
+//     /licence/g<license>_<group>/customer/token with a JSON body (sent as
+//     text/plain) {"response_type":"token","grant_type":"cookie",
+//     "client_id","license_id","redirect_uri"}. The answer is JSON with the
+//     same fields (plus client_id on success, without state), status 200 on
+//     success and the status of the table below otherwise. The request
+//     Origin is echoed in Access-Control-Allow-Origin with
+//     Access-Control-Allow-Credentials: true; OPTIONS answers preflights.
+//
+// The customer id is kept in the cookie __lc_cid, which holds license and
+// customer id signed with a key derived from the Signer key. It is HttpOnly,
+// Path=/, Max-Age two years and renewed on every grant. A missing, forged
+// or other-license cookie makes a new customer id. Over TLS (r.TLS set or
+// X-Forwarded-Proto: https) the cookie is SameSite=None; Secure, so the
+// cross-site iframe and XHR send it back. Over plain HTTP it is
+// SameSite=Lax without Secure, because browsers refuse SameSite=None
+// without Secure: there a cross-site iframe or XHR cannot keep the cookie,
+// and every token call from another site makes a new customer (same-site
+// calls keep it). The group of the /licence/ paths is checked for form only;
+// the identity is per license.
+//
+// A client's RedirectOrigins restrict where its tokens may go: when the list
+// is not empty, redirect_uri and post_message_uri must have one of its
+// origins, and so must the Origin header of the XHR flow when present. An
+// empty list allows any origin, so any site can then obtain the token of a
+// visitor whose browser holds the cookie.
+//
+// Checks run in this order; the first failure answers:
+//
+//	condition                                          field               code                       status
+//	response_type missing                              oauth_exception     invalid_request            400
+//	response_type not "token"                          oauth_exception     unsupported_response_type  400
+//	grant_type missing (XHR flow)                      oauth_exception     invalid_request            400
+//	grant_type not "cookie" (XHR flow)                 oauth_exception     unsupported_grant_type     400
+//	client_id missing                                  oauth_exception     invalid_client             401
+//	license_id missing, not a positive integer         oauth_exception     invalid_request            400
+//	/licence/ segment malformed or of another license  oauth_exception     invalid_request            400
+//	redirect_uri or post_message_uri not an absolute
+//	  http(s) URL; neither given (iframe flow);
+//	  body not JSON (XHR flow)                         oauth_exception     invalid_request            400
+//	client unknown                                     oauth_exception     invalid_client             401
+//	client of another license                          identity_exception  license_not_found          400
+//	license unknown                                    identity_exception  license_not_found          400
+//	redirect_uri / post_message_uri origin not
+//	  allowed, or no origin given at all               oauth_exception     redirect_uri_mismatch      400
+//	Origin header not allowed (XHR flow)               oauth_exception     unauthorized_client        403
+//	store or signing failure                           oauth_exception     server_error               500
+//
+// The iframe page is served with the same status codes; browsers run its
+// script whatever the status.
+//
+// # Agent login (AgentLogin)
+//
+// POST /v3.0/agent/login takes {"license_id":N,"email","password"}, checks
+// the agent's bcrypt hash and answers {"access_token","token_type":"Bearer",
+// "expires_in","entity_id","license_id"}, or 401
+// {"error":{"type":"authentication","message"}}. An unknown agent and a
+// wrong password are indistinguishable, in answer and in cost.
+package auth
