@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parleychat/parley/server/auth"
+)
+
+// buildParley compiles this command once per test binary run.
+func buildParley(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "parley")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func startParley(t *testing.T, bin, dataDir, addr string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "PARLEY_DEMO_AGENT_PASSWORD=durability")
+	logf, err := os.Create(filepath.Join(t.TempDir(), "parley.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, addr: addr}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait(); logf.Close() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("server did not come up: %v\n%s", err, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// rtm is a bare Customer Chat API client: it is what any client sees.
+type rtm struct {
+	t      *testing.T
+	c      *websocket.Conn
+	frames chan map[string]any
+	n      int
+}
+
+func dialRTM(t *testing.T, addr, token string) *rtm {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws://"+addr+"/v3.0/customer/rtm/ws?license_id=123", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rtm{t: t, c: c, frames: make(chan map[string]any, 1024)}
+	go func() {
+		defer close(r.frames)
+		for {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m map[string]any
+			if json.Unmarshal(b, &m) == nil {
+				r.frames <- m
+			}
+		}
+	}()
+	t.Cleanup(func() { c.CloseNow() })
+	r.call("login", map[string]any{"token": "Bearer " + token})
+	return r
+}
+
+func (r *rtm) send(action string, payload any) string {
+	r.n++
+	id := fmt.Sprintf("r%d", r.n)
+	b, _ := json.Marshal(map[string]any{"request_id": id, "action": action, "payload": payload})
+	if err := r.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		r.t.Fatalf("write %s: %v", action, err)
+	}
+	return id
+}
+
+// wait returns the first frame with the request id that satisfies ok.
+func (r *rtm) wait(id string, ok func(map[string]any) bool) map[string]any {
+	r.t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case m, open := <-r.frames:
+			if !open {
+				r.t.Fatalf("connection closed waiting for %s", id)
+			}
+			if m["request_id"] == id {
+				if m["type"] == "response" && m["success"] == false {
+					r.t.Fatalf("request %s failed: %v", id, m["payload"])
+				}
+				if ok(m) {
+					return m
+				}
+			}
+		case <-timeout:
+			r.t.Fatalf("timed out waiting for %s", id)
+		}
+	}
+}
+
+func (r *rtm) call(action string, payload any) map[string]any {
+	id := r.send(action, payload)
+	return r.wait(id, func(m map[string]any) bool { return m["type"] == "response" })["payload"].(map[string]any)
+}
+
+// sendAcked sends a message and returns once the server acknowledged it:
+// the push tagged with the request id, which is what resolves the JS SDK's
+// sendEvent.
+func (r *rtm) sendAcked(chatID, text, customID string) string {
+	id := r.send("send_event", map[string]any{"chat_id": chatID, "event": map[string]any{"type": "message", "text": text, "custom_id": customID}})
+	m := r.wait(id, func(m map[string]any) bool { return m["type"] == "push" })
+	return m["payload"].(map[string]any)["event"].(map[string]any)["id"].(string)
+}
+
+func customerToken(t *testing.T, dataDir, customerID string) string {
+	t.Helper()
+	key, err := os.ReadFile(filepath.Join(dataDir, "token.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := auth.NewSigner([]byte(strings.TrimSpace(string(key))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tok, err := s.Issue(auth.Claims{Kind: auth.KindCustomer, LicenseID: 123, Subject: customerID, IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestAcknowledgedEventsSurviveKill checks the delivery promise: an event
+// is durable once its send is acknowledged. The server process is killed
+// with SIGKILL right after the last acknowledgement; after a restart on the
+// same data directory every acknowledged event is there, once, in order,
+// and a retry with the same custom_id returns the stored event.
+func TestAcknowledgedEventsSurviveKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	bin := buildParley(t)
+	dataDir := t.TempDir()
+	addr := freeAddr(t)
+	p := startParley(t, bin, dataDir, addr)
+	tok := customerToken(t, dataDir, "durable-customer")
+
+	c := dialRTM(t, addr, tok)
+	start := c.call("start_chat", map[string]any{"chat": map[string]any{}})
+	chatID := start["chat"].(map[string]any)["id"].(string)
+	const n = 50
+	acked := make([]string, n)
+	for i := range n {
+		acked[i] = c.sendAcked(chatID, fmt.Sprintf("message %d", i), fmt.Sprintf("cid-%d", i))
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = p.cmd.Process.Wait()
+
+	startParley(t, bin, dataDir, addr)
+	c2 := dialRTM(t, addr, tok)
+	sum := c2.call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
+	var ids []string
+	for _, ts := range sum["threads_summary"].([]any) {
+		ids = append(ids, ts.(map[string]any)["id"].(string))
+	}
+	threads := c2.call("get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": ids})
+	var stored []string
+	for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
+		for _, e := range th.(map[string]any)["events"].([]any) {
+			stored = append(stored, e.(map[string]any)["id"].(string))
+		}
+	}
+	if len(stored) != n {
+		t.Fatalf("after kill -9: %d events stored, %d acknowledged", len(stored), n)
+	}
+	for i := range acked {
+		if stored[i] != acked[i] {
+			t.Fatalf("event %d: stored %s, acknowledged %s", i, stored[i], acked[i])
+		}
+	}
+	if again := c2.sendAcked(chatID, "message 7", "cid-7"); again != acked[7] {
+		t.Fatalf("retry with custom_id cid-7 returned %s, want the stored %s", again, acked[7])
+	}
+}
