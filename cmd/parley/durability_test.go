@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,15 +20,38 @@ import (
 	"github.com/parleychat/parley/server/auth"
 )
 
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
 // buildParley compiles this command once per test binary run.
 func buildParley(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "parley")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "parley-bin-"); buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "parley")
+		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return builtBin
 }
 
 type proc struct {
@@ -226,5 +250,65 @@ func TestAcknowledgedEventsSurviveKill(t *testing.T) {
 	}
 	if again := c2.sendAcked(chatID, "message 7", "cid-7"); again != acked[7] {
 		t.Fatalf("retry with custom_id cid-7 returned %s, want the stored %s", again, acked[7])
+	}
+}
+
+// TestGracefulShutdown sends SIGTERM to a server with a connected client:
+// the client is told to come back later (customer_disconnected with a
+// reason that asks it to reconnect), the connection closes, the process
+// exits cleanly, and what was acknowledged before is still there after a
+// restart.
+func TestGracefulShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	bin := buildParley(t)
+	dataDir := t.TempDir()
+	addr := freeAddr(t)
+	p := startParley(t, bin, dataDir, addr)
+	tok := customerToken(t, dataDir, "shutdown-customer")
+	c := dialRTM(t, addr, tok)
+	start := c.call("start_chat", map[string]any{"chat": map[string]any{}})
+	chatID := start["chat"].(map[string]any)["id"].(string)
+	acked := c.sendAcked(chatID, "before shutdown", "")
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var reason any
+	timeout := time.After(20 * time.Second)
+	for reason == nil {
+		select {
+		case m, ok := <-c.frames:
+			if !ok {
+				t.Fatal("connection closed without a customer_disconnected push")
+			}
+			if m["action"] == "customer_disconnected" {
+				reason = m["payload"].(map[string]any)["reason"]
+			}
+		case <-timeout:
+			t.Fatal("no customer_disconnected push after SIGTERM")
+		}
+	}
+	if reason != "service_temporarily_unavailable" {
+		t.Fatalf("reason = %v, want service_temporarily_unavailable", reason)
+	}
+	for range c.frames {
+		// drained: the server closed the connection
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("server exited with %v after SIGTERM", err)
+	}
+
+	startParley(t, bin, dataDir, addr)
+	c2 := dialRTM(t, addr, tok)
+	sum := c2.call("get_chats_summary", map[string]any{})
+	chats := sum["chats_summary"].([]any)
+	if len(chats) != 1 {
+		t.Fatalf("after restart: %d chats", len(chats))
+	}
+	last := chats[0].(map[string]any)["last_event_per_type"].(map[string]any)["message"].(map[string]any)["event"].(map[string]any)
+	if last["id"] != acked {
+		t.Fatalf("after restart the last message is %v, want %s", last["id"], acked)
 	}
 }
