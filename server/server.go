@@ -1,7 +1,7 @@
 // Package server assembles a Parley chat server: the Customer Chat API
 // v3.0 (SockJS for the JS SDK, plain WebSocket for Go and other clients),
-// the customer accounts endpoints, the agent RTM API, uploads and
-// /healthz, over a chat.Store and a broker.Broker.
+// the customer accounts endpoints, the agent RTM API, uploads, /healthz
+// and Prometheus /metrics, over a chat.Store and a broker.Broker.
 //
 // The shortest use:
 //
@@ -26,6 +26,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parleychat/parley/server/auth"
 	"github.com/parleychat/parley/server/broker"
@@ -244,9 +248,12 @@ func (s *Server) seedDemo(ctx context.Context) error {
 func (s *Server) Demo() Demo { return s.cfg.Demo }
 
 func (s *Server) routes() error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	sessions := session.New(session.Config{
 		Service: s.service, Hub: s.hub, Signer: s.signer, Logger: s.log,
 		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
+		Metrics: session.NewMetrics(reg),
 	})
 	api, err := httpapi.New(httpapi.Config{Service: s.service, Signer: s.signer, FilesDir: s.cfg.FilesDir,
 		PublicURL: s.cfg.PublicURL, Logger: s.log})
@@ -268,6 +275,7 @@ func (s *Server) routes() error {
 	mux.Handle("/customer/", ah)
 	mux.Handle("/licence/", ah)
 	api.Register(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.handler = s.logRequests(mux)
 	return nil
 }

@@ -38,6 +38,8 @@ type Config struct {
 	QueueSize int
 	// Now returns the current time. Nil: time.Now.
 	Now func() time.Time
+	// Metrics records Prometheus metrics. Nil: none.
+	Metrics *Metrics
 }
 
 // Server serves customer and agent RTM connections.
@@ -125,6 +127,8 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, r *http.Request,
 		return
 	}
 	defer srv.cfg.Hub.remove(s)
+	srv.cfg.Metrics.connected(string(role), 1)
+	defer srv.cfg.Metrics.connected(string(role), -1)
 	s.touch()
 
 	writerDone := make(chan struct{})
@@ -260,8 +264,10 @@ func (s *session) send(frame []byte) {
 func (s *session) push(frame []byte) {
 	select {
 	case s.out <- outMsg{frame: frame}:
+		s.srv.cfg.Metrics.pushed(string(s.role))
 	case <-s.quit:
 	default:
+		s.srv.cfg.Metrics.slowConsumer(string(s.role))
 		s.log.Warn("push queue full, disconnecting slow client", "size", cap(s.out))
 		s.stop()
 		_ = s.conn.Close(1008, protocol.ReasonSlowConsumer)
@@ -379,14 +385,18 @@ func (s *session) handle(ctx context.Context, frame []byte) {
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.srv.cfg.RequestTimeout)
 	defer cancel()
+	start := time.Now()
 	payload, err := h(s, rctx, req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && rctx.Err() != nil {
 			err = protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")
 		}
-		s.respondError(req, err)
+		pe := s.protocolError(req, err)
+		s.srv.cfg.Metrics.request(string(s.role), req.Action, pe.Type, time.Since(start))
+		s.send(protocol.ErrorResponse(req.RequestID, req.Action, pe))
 		return
 	}
+	s.srv.cfg.Metrics.request(string(s.role), req.Action, "ok", time.Since(start))
 	if payload == noResponse {
 		return
 	}
