@@ -1,0 +1,377 @@
+package ws_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parleychat/parley/server/internal/transport"
+	"github.com/parleychat/parley/server/internal/transport/ws"
+)
+
+// serve starts a server running h and returns its ws:// URL. Cleanup waits
+// for every handler to return.
+func serve(t *testing.T, opts transport.Options, h transport.Handler) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	return start(t, srv, opts, h)
+}
+
+func start(t *testing.T, srv *httptest.Server, opts transport.Options, h transport.Handler) string {
+	t.Helper()
+	var wg sync.WaitGroup
+	inner := ws.Handler(h, opts)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wg.Add(1)
+		defer wg.Done()
+		inner.ServeHTTP(w, r)
+	})
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("handler did not return")
+		}
+	})
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+func dial(t *testing.T, url string, hdr http.Header) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: hdr})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func read(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	_, p, err := c.Read(testCtx(t))
+	if err != nil {
+		t.Fatalf("client read: %v", err)
+	}
+	return string(p)
+}
+
+// closeOf reads until the connection ends and returns the close frame.
+func closeOf(t *testing.T, c *websocket.Conn) websocket.CloseError {
+	t.Helper()
+	ctx := testCtx(t)
+	for {
+		_, p, err := c.Read(ctx)
+		if err == nil {
+			t.Logf("client read %q before the close", p)
+			continue
+		}
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) {
+			t.Fatalf("client read: %v, want a close frame", err)
+		}
+		return ce
+	}
+}
+
+func echo(ctx context.Context, c transport.Conn, r *http.Request) {
+	for {
+		f, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if err := c.Write(ctx, f, append([]byte("echo:"), f...)); err != nil {
+			return
+		}
+	}
+}
+
+func TestEcho(t *testing.T) {
+	c := dial(t, serve(t, transport.Options{}, echo), nil)
+	ctx := testCtx(t)
+	for _, f := range []string{`{"action": "ping"}`, `{"request_id":"1","action":"login","payload":{"token":"Bearer x"}}`, ``} {
+		if err := c.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, c); got != f {
+			t.Errorf("first message = %q, want %q", got, f)
+		}
+		if got := read(t, c); got != "echo:"+f {
+			t.Errorf("second message = %q, want %q", got, "echo:"+f)
+		}
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+}
+
+func TestMessageTooBig(t *testing.T) {
+	readErr := make(chan error, 1)
+	url := serve(t, transport.Options{MaxMessageBytes: 64}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		if _, err := c.Read(ctx); err != nil {
+			t.Errorf("read of a small message: %v", err)
+		}
+		_, err := c.Read(ctx)
+		readErr <- err
+	})
+	c := dial(t, url, nil)
+	ctx := testCtx(t)
+	if err := c.Write(ctx, websocket.MessageText, bytes.Repeat([]byte("x"), 64)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Write(ctx, websocket.MessageText, bytes.Repeat([]byte("x"), 65)); err != nil {
+		t.Fatal(err)
+	}
+	if ce := closeOf(t, c); ce.Code != websocket.StatusMessageTooBig {
+		t.Errorf("close code = %d, want 1009", ce.Code)
+	}
+	if err := <-readErr; !errors.Is(err, websocket.ErrMessageTooBig) {
+		t.Errorf("server Read error = %v, want ErrMessageTooBig", err)
+	}
+}
+
+func TestCloseCodeAndReason(t *testing.T) {
+	after := make(chan [2]error, 1)
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		if err := c.Close(4001, "bye now"); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if err := c.Close(4002, "again"); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+		if ctx.Err() == nil {
+			t.Error("handler ctx still live after Close")
+		}
+		_, rerr := c.Read(ctx)
+		after <- [2]error{rerr, c.Write(context.Background(), []byte(`{}`))}
+	})
+	c := dial(t, url, nil)
+	ce := closeOf(t, c)
+	if ce.Code != 4001 || ce.Reason != "bye now" {
+		t.Errorf("close = %d %q, want 4001 %q", ce.Code, ce.Reason, "bye now")
+	}
+	errs := <-after
+	for i, err := range errs {
+		if !errors.Is(err, transport.ErrClosed) {
+			t.Errorf("%s after Close: %v, want ErrClosed", [2]string{"Read", "Write"}[i], err)
+		}
+	}
+}
+
+func TestCloseLongReasonAndBadCode(t *testing.T) {
+	long := strings.Repeat("é", 100) // 200 bytes
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		c.Close(2000, long)
+	})
+	ce := closeOf(t, dial(t, url, nil))
+	if ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close code = %d, want 1000 for a code not allowed on the wire", ce.Code)
+	}
+	if len(ce.Reason) > 123 || !strings.HasPrefix(long, ce.Reason) || len(ce.Reason) < 120 {
+		t.Errorf("reason = %q (%d bytes), want a prefix of at most 123 bytes on a rune boundary", ce.Reason, len(ce.Reason))
+	}
+}
+
+func TestHandlerReturnClosesNormally(t *testing.T) {
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		c.Write(ctx, []byte(`{"hello":1}`))
+	})
+	c := dial(t, url, nil)
+	if got := read(t, c); got != `{"hello":1}` {
+		t.Errorf("got %q", got)
+	}
+	if ce := closeOf(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close code = %d, want 1000", ce.Code)
+	}
+}
+
+func TestClientCloseEndsRead(t *testing.T) {
+	got := make(chan error, 1)
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		_, err := c.Read(ctx)
+		if ctx.Err() == nil {
+			t.Error("handler ctx still live after the client closed")
+		}
+		got <- err
+	})
+	c := dial(t, url, nil)
+	c.Close(4100, "client leaves")
+	err := <-got
+	if websocket.CloseStatus(err) != 4100 {
+		t.Errorf("server Read error = %v, want the client's close 4100", err)
+	}
+}
+
+func TestReadContextEndsConnection(t *testing.T) {
+	got := make(chan error, 1)
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		rctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		_, err := c.Read(rctx)
+		got <- err
+	})
+	c := dial(t, url, nil)
+	if ce := closeOf(t, c); ce.Code != websocket.StatusGoingAway {
+		t.Errorf("close code = %d, want 1001", ce.Code)
+	}
+	if err := <-got; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Read error = %v, want DeadlineExceeded", err)
+	}
+}
+
+func TestWriteContextDoesNotKillConnection(t *testing.T) {
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := c.Write(done, []byte(`"lost"`)); !errors.Is(err, context.Canceled) {
+			t.Errorf("Write with a canceled ctx = %v, want context.Canceled", err)
+		}
+		short, cancel2 := context.WithTimeout(ctx, time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
+		c.Write(short, []byte(`"maybe lost"`))
+		cancel2()
+		if err := c.Write(ctx, []byte(`"kept"`)); err != nil {
+			t.Errorf("Write after a caller's ctx ended: %v", err)
+		}
+	})
+	c := dial(t, url, nil)
+	if got := read(t, c); got != `"kept"` {
+		t.Errorf("got %q, want %q", got, `"kept"`)
+	}
+}
+
+func TestBaseContextCancelGoesAway(t *testing.T) {
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.BaseContext = func(net.Listener) context.Context { return base }
+	started := make(chan struct{})
+	url := start(t, srv, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		close(started)
+		<-ctx.Done()
+	})
+	c := dial(t, url, nil)
+	<-started
+	cancel()
+	if ce := closeOf(t, c); ce.Code != websocket.StatusGoingAway {
+		t.Errorf("close code = %d, want 1001", ce.Code)
+	}
+}
+
+func TestOriginPatterns(t *testing.T) {
+	h := func(ctx context.Context, c transport.Conn, r *http.Request) {}
+	evil := http.Header{"Origin": {"https://evil.test"}}
+	ctx := testCtx(t)
+
+	open := serve(t, transport.Options{}, h)
+	closeOf(t, dial(t, open, evil))
+
+	strict := serve(t, transport.Options{OriginPatterns: []string{"widget.test"}}, h)
+	if c, resp, err := websocket.Dial(ctx, strict, &websocket.DialOptions{HTTPHeader: evil}); err == nil {
+		c.CloseNow()
+		t.Error("upgrade from a foreign origin accepted")
+	} else if resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("upgrade from a foreign origin: %v, want 403", err)
+	}
+	closeOf(t, dial(t, strict, http.Header{"Origin": {"https://widget.test"}}))
+}
+
+func TestNotAnUpgrade(t *testing.T) {
+	called := false
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) { called = true })
+	resp, err := http.Get("http" + strings.TrimPrefix(url, "ws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 || called {
+		t.Errorf("plain GET: status %d, handler called %v", resp.StatusCode, called)
+	}
+}
+
+func TestSlowClientIsDropped(t *testing.T) {
+	got := make(chan error, 1)
+	url := serve(t, transport.Options{WriteTimeout: 100 * time.Millisecond}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		big := []byte(`"` + strings.Repeat("x", 256<<10) + `"`)
+		var err error
+		for i := 0; i < 2000 && err == nil; i++ {
+			err = c.Write(ctx, big)
+		}
+		if ctx.Err() == nil {
+			t.Error("handler ctx still live after a failed write")
+		}
+		got <- err
+	})
+	dial(t, url, nil) // never reads
+	select {
+	case err := <-got:
+		if err == nil {
+			t.Fatal("writes to a client that never reads kept succeeding")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Write blocked past WriteTimeout")
+	}
+}
+
+// TestConcurrent runs Read, Write and Close at once; run it with -race.
+func TestConcurrent(t *testing.T) {
+	const n = 200
+	var handlers sync.WaitGroup
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		handlers.Add(1)
+		defer handlers.Done()
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				if err := c.Write(ctx, fmt.Appendf(nil, `{"n":%d}`, i)); err != nil {
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			time.Sleep(20 * time.Millisecond)
+			c.Close(4000, "enough")
+		})
+		for {
+			if _, err := c.Read(ctx); err != nil {
+				break
+			}
+		}
+		c.Close(4000, "enough")
+		wg.Wait()
+	})
+	for range 4 {
+		c := dial(t, url, nil)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for i := range n {
+				if c.Write(context.Background(), websocket.MessageText, fmt.Appendf(nil, `{"c":%d}`, i)) != nil {
+					return
+				}
+			}
+		})
+		if ce := closeOf(t, c); ce.Code != 4000 {
+			t.Errorf("close code = %d, want 4000", ce.Code)
+		}
+		wg.Wait()
+	}
+}
