@@ -1,0 +1,11 @@
+// Package conformance holds the harness that runs the real, unmodified
+// @livechat/customer-sdk (version pinned in package.json) in headless
+// Chromium against Parley's server, and reports each SDK call as a Go
+// subtest.
+//
+// The package has no exported API; everything lives in its tests. Run it with
+//
+//	go test ./conformance/ -run Conformance -v
+//
+// See README.md for what it proves and what it needs on the machine.
+package conformance
