@@ -368,6 +368,18 @@ func (s *session) handle(ctx context.Context, frame []byte) {
 		return
 	}
 	if req.Action == protocol.ActionPing {
+		// The JS SDK's ping has no request_id and wants no answer. A ping
+		// that carries one is a request like any other and gets its
+		// response (the SDK drops every frame whose action is ping), so
+		// that a client waiting for it is not left hanging.
+		if req.RequestID != "" {
+			b, err := protocol.Response(req.RequestID, req.Action, nil)
+			if err != nil {
+				s.respondError(req, err)
+				return
+			}
+			s.send(b)
+		}
 		return
 	}
 	table := customerHandlers
