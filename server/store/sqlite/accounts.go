@@ -1,0 +1,323 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+// defaultGroupName names the group 0 PutLicense creates.
+const defaultGroupName = "General"
+
+// PutLicense creates or replaces a license and makes sure its group 0
+// exists.
+func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
+	defer wrap(&err, "put license %d", l.ID)
+	return s.write(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO licenses (id, name, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, created_at = excluded.created_at`,
+			l.ID, l.Name, ns(l.CreatedAt)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO license_groups (license_id, id, name) VALUES (?, 0, ?)
+			ON CONFLICT DO NOTHING`, l.ID, defaultGroupName)
+		return err
+	})
+}
+
+// License returns a license.
+func (s *Store) License(ctx context.Context, id int) (l chat.License, err error) {
+	defer wrap(&err, "license %d", id)
+	var created sql.NullInt64
+	err = s.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM licenses WHERE id = ?`, id).
+		Scan(&l.ID, &l.Name, &created)
+	if err != nil {
+		return chat.License{}, notFound(err, "")
+	}
+	l.CreatedAt = fromNS(created)
+	return l, nil
+}
+
+// PutClient creates or replaces a client.
+func (s *Store) PutClient(ctx context.Context, c chat.Client) (err error) {
+	defer wrap(&err, "put client %q", c.ID)
+	origins, err := jsonText(c.RedirectOrigins, "[]")
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO clients (id, license_id, redirect_origins) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET license_id = excluded.license_id, redirect_origins = excluded.redirect_origins`,
+			c.ID, c.LicenseID, origins)
+		return err
+	})
+}
+
+// Client returns a client.
+func (s *Store) Client(ctx context.Context, id string) (c chat.Client, err error) {
+	defer wrap(&err, "client %q", id)
+	var origins string
+	err = s.r.QueryRowContext(ctx, `SELECT id, license_id, redirect_origins FROM clients WHERE id = ?`, id).
+		Scan(&c.ID, &c.LicenseID, &origins)
+	if err != nil {
+		return chat.Client{}, notFound(err, "")
+	}
+	if err := decodeJSON(origins, &c.RedirectOrigins, "redirect origins"); err != nil {
+		return chat.Client{}, err
+	}
+	return c, nil
+}
+
+// PutGroup creates or replaces a group.
+func (s *Store) PutGroup(ctx context.Context, g chat.Group) (err error) {
+	defer wrap(&err, "put group %d of license %d", g.ID, g.LicenseID)
+	return s.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO license_groups (license_id, id, name) VALUES (?, ?, ?)
+			ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name`, g.LicenseID, g.ID, g.Name)
+		return err
+	})
+}
+
+// Groups returns a license's groups ordered by id.
+func (s *Store) Groups(ctx context.Context, licenseID int) (gs []chat.Group, err error) {
+	defer wrap(&err, "groups of license %d", licenseID)
+	rows, err := s.r.QueryContext(ctx, `SELECT license_id, id, name FROM license_groups WHERE license_id = ? ORDER BY id`, licenseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	gs = []chat.Group{}
+	for rows.Next() {
+		var g chat.Group
+		if err := rows.Scan(&g.LicenseID, &g.ID, &g.Name); err != nil {
+			return nil, err
+		}
+		gs = append(gs, g)
+	}
+	return gs, rows.Err()
+}
+
+const customerColumns = `license_id, id, name, email, avatar, fields, page, referrer, side_storage,
+	group_id, banned, created_at, last_visit, visits`
+
+func scanCustomer(row interface{ Scan(...any) error }) (chat.Customer, error) {
+	var (
+		c                  chat.Customer
+		fields, side       string
+		page               sql.NullString
+		created, lastVisit sql.NullInt64
+	)
+	if err := row.Scan(&c.LicenseID, &c.ID, &c.Name, &c.Email, &c.Avatar, &fields, &page, &c.Referrer, &side,
+		&c.GroupID, &c.Banned, &created, &lastVisit, &c.Visits); err != nil {
+		return chat.Customer{}, err
+	}
+	if err := decodeJSON(fields, &c.Fields, "customer fields"); err != nil {
+		return chat.Customer{}, err
+	}
+	if err := decodeJSON(side, &c.SideStorage, "customer side storage"); err != nil {
+		return chat.Customer{}, err
+	}
+	p, err := decodePage(page)
+	if err != nil {
+		return chat.Customer{}, err
+	}
+	c.Page = p
+	c.CreatedAt = fromNS(created)
+	c.LastVisit = fromNS(lastVisit)
+	return c, nil
+}
+
+// putCustomer writes every column of c; insert says whether the row is new.
+func putCustomer(ctx context.Context, tx *txn, c chat.Customer, insert bool) error {
+	fields, err := jsonText(c.Fields, "{}")
+	if err != nil {
+		return fmt.Errorf("encode fields: %w", err)
+	}
+	side, err := jsonText(c.SideStorage, "{}")
+	if err != nil {
+		return fmt.Errorf("encode side storage: %w", err)
+	}
+	page, err := encodePage(c.Page)
+	if err != nil {
+		return err
+	}
+	q := `UPDATE customers SET name = ?, email = ?, avatar = ?, fields = ?, page = ?, referrer = ?,
+		side_storage = ?, group_id = ?, banned = ?, created_at = ?, last_visit = ?, visits = ?
+		WHERE license_id = ? AND id = ?`
+	if insert {
+		q = `INSERT INTO customers (name, email, avatar, fields, page, referrer, side_storage, group_id,
+			banned, created_at, last_visit, visits, license_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	}
+	_, err = tx.ExecContext(ctx, q, c.Name, c.Email, c.Avatar, fields, page, c.Referrer, side, c.GroupID,
+		c.Banned, ns(c.CreatedAt), ns(c.LastVisit), c.Visits, c.LicenseID, c.ID)
+	return err
+}
+
+func getCustomer(ctx context.Context, q querier, licenseID int, id string) (chat.Customer, error) {
+	c, err := scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE license_id = ? AND id = ?`, licenseID, id))
+	if err != nil {
+		return chat.Customer{}, notFound(err, "")
+	}
+	return c, nil
+}
+
+// CreateCustomer stores a new customer; ErrExists if the id is taken.
+func (s *Store) CreateCustomer(ctx context.Context, c chat.Customer) (err error) {
+	defer wrap(&err, "create customer %q of license %d", c.ID, c.LicenseID)
+	return s.write(ctx, func(tx *txn) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM customers WHERE license_id = ? AND id = ?`, c.LicenseID, c.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return chat.ErrExists
+		}
+		return putCustomer(ctx, tx, c, true)
+	})
+}
+
+// Customer returns a customer.
+func (s *Store) Customer(ctx context.Context, licenseID int, id string) (c chat.Customer, err error) {
+	defer wrap(&err, "customer %q of license %d", id, licenseID)
+	return getCustomer(ctx, s.r, licenseID, id)
+}
+
+// UpdateCustomer applies u and returns the customer as stored after it.
+func (s *Store) UpdateCustomer(ctx context.Context, licenseID int, id string, u chat.CustomerUpdate) (c chat.Customer, err error) {
+	defer wrap(&err, "update customer %q of license %d", id, licenseID)
+	err = s.write(ctx, func(tx *txn) error {
+		var err error
+		c, err = getCustomer(ctx, tx, licenseID, id)
+		if err != nil {
+			return err
+		}
+		if u.Name != nil {
+			c.Name = *u.Name
+		}
+		if u.Email != nil {
+			c.Email = *u.Email
+		}
+		if u.Avatar != nil {
+			c.Avatar = *u.Avatar
+		}
+		if len(u.Fields) > 0 {
+			if c.Fields == nil {
+				c.Fields = make(map[string]string, len(u.Fields))
+			}
+			for k, v := range u.Fields {
+				c.Fields[k] = v
+			}
+		}
+		if u.Page != nil {
+			p := *u.Page
+			c.Page = &p
+		}
+		if u.Referrer != nil {
+			c.Referrer = *u.Referrer
+		}
+		if u.GroupID != nil {
+			c.GroupID = *u.GroupID
+		}
+		if u.Banned != nil {
+			c.Banned = *u.Banned
+		}
+		if u.Visit {
+			c.Visits++
+			c.LastVisit = time.Now().UTC()
+		}
+		return putCustomer(ctx, tx, c, false)
+	})
+	if err != nil {
+		return chat.Customer{}, err
+	}
+	return c, nil
+}
+
+// SetCustomerSideStorage replaces the customer's side storage.
+func (s *Store) SetCustomerSideStorage(ctx context.Context, licenseID int, id string, side map[string]string) (err error) {
+	defer wrap(&err, "set side storage of customer %q of license %d", id, licenseID)
+	text, err := jsonText(side, "{}")
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE customers SET side_storage = ? WHERE license_id = ? AND id = ?`, text, licenseID, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return chat.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// PutAgent creates or replaces an agent.
+func (s *Store) PutAgent(ctx context.Context, a chat.Agent) (err error) {
+	defer wrap(&err, "put agent %q of license %d", a.ID, a.LicenseID)
+	groups, err := jsonText(a.Groups, "[]")
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO agents (license_id, id, name, avatar, job_title, role, groups, password_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name, avatar = excluded.avatar,
+				job_title = excluded.job_title, role = excluded.role, groups = excluded.groups,
+				password_hash = excluded.password_hash, created_at = excluded.created_at`,
+			a.LicenseID, a.ID, a.Name, a.Avatar, a.JobTitle, a.Role, groups, a.PasswordHash, ns(a.CreatedAt))
+		return err
+	})
+}
+
+const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, created_at`
+
+func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
+	var (
+		a       chat.Agent
+		groups  string
+		created sql.NullInt64
+	)
+	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &groups, &a.PasswordHash, &created); err != nil {
+		return chat.Agent{}, err
+	}
+	if err := decodeJSON(groups, &a.Groups, "agent groups"); err != nil {
+		return chat.Agent{}, err
+	}
+	a.CreatedAt = fromNS(created)
+	return a, nil
+}
+
+// Agent returns an agent.
+func (s *Store) Agent(ctx context.Context, licenseID int, id string) (a chat.Agent, err error) {
+	defer wrap(&err, "agent %q of license %d", id, licenseID)
+	a, err = scanAgent(s.r.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? AND id = ?`, licenseID, id))
+	if err != nil {
+		return chat.Agent{}, notFound(err, "")
+	}
+	return a, nil
+}
+
+// Agents returns a license's agents ordered by id.
+func (s *Store) Agents(ctx context.Context, licenseID int) (as []chat.Agent, err error) {
+	defer wrap(&err, "agents of license %d", licenseID)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? ORDER BY id`, licenseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	as = []chat.Agent{}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, err
+		}
+		as = append(as, a)
+	}
+	return as, rows.Err()
+}

@@ -1,0 +1,725 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+type scanner interface{ Scan(...any) error }
+
+// Queries run often enough to be prepared once, at Open.
+const (
+	qChatState       = `SELECT active, last_thread_id, thread_count, last_event_at FROM chats WHERE id = ?`
+	qChat            = `SELECT ` + chatColumns + ` FROM chats WHERE id = ?`
+	qChatUsers       = `SELECT ` + userColumns + ` FROM chat_users WHERE chat_id = ? ORDER BY seq`
+	qThread          = `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND chat_id = ?`
+	qThreadEvents    = `SELECT ` + eventColumns + ` FROM events WHERE thread_id = ? ORDER BY ord`
+	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ?`
+	qInsertEvent     = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qThreadTotal   = `UPDATE threads SET total_events = ? WHERE id = ?`
+	qChatLastEvent = `UPDATE chats SET last_event_at = ? WHERE id = ?`
+)
+
+// readQueries are prepared on the read pool, writeQueries on the write
+// connection.
+var (
+	readQueries  = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents}
+	writeQueries = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qEventByCustomID, qInsertEvent, qThreadTotal, qChatLastEvent}
+)
+
+// chatState is what the write paths need to know about a chat.
+type chatState struct {
+	active       bool
+	lastThreadID string
+	threadCount  int
+	lastEventAt  sql.NullInt64
+}
+
+func getChatState(ctx context.Context, q querier, chatID string) (chatState, error) {
+	var st chatState
+	err := q.QueryRowContext(ctx, qChatState, chatID).
+		Scan(&st.active, &st.lastThreadID, &st.threadCount, &st.lastEventAt)
+	if err != nil {
+		return chatState{}, notFound(err, "")
+	}
+	return st, nil
+}
+
+const chatColumns = `id, license_id, customer_id, group_ids, properties, created_at, last_thread_id, active, last_event_at`
+
+func scanChat(row scanner) (chat.Chat, error) {
+	var (
+		c                    chat.Chat
+		groups, props        string
+		created, lastEventAt sql.NullInt64
+	)
+	if err := row.Scan(&c.ID, &c.LicenseID, &c.CustomerID, &groups, &props, &created, &c.LastThreadID, &c.Active, &lastEventAt); err != nil {
+		return chat.Chat{}, err
+	}
+	if err := decodeJSON(groups, &c.GroupIDs, "chat group ids"); err != nil {
+		return chat.Chat{}, err
+	}
+	p, err := decodeProps(props)
+	if err != nil {
+		return chat.Chat{}, err
+	}
+	c.Properties = p
+	c.CreatedAt = fromNS(created)
+	c.LastEventAt = fromNS(lastEventAt)
+	c.Users = []chat.User{}
+	return c, nil
+}
+
+const userColumns = `chat_id, user_id, type, present, last_seen`
+
+func scanUser(row scanner) (string, chat.User, error) {
+	var (
+		chatID string
+		u      chat.User
+		seen   sql.NullInt64
+	)
+	if err := row.Scan(&chatID, &u.ID, &u.Type, &u.Present, &seen); err != nil {
+		return "", chat.User{}, err
+	}
+	u.LastSeen = fromNS(seen)
+	return chatID, u, nil
+}
+
+// loadChat reads a chat with its users.
+func loadChat(ctx context.Context, q querier, id string) (chat.Chat, error) {
+	c, err := scanChat(q.QueryRowContext(ctx, qChat, id))
+	if err != nil {
+		return chat.Chat{}, notFound(err, "")
+	}
+	rows, err := q.QueryContext(ctx, qChatUsers, id)
+	if err != nil {
+		return chat.Chat{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		_, u, err := scanUser(rows)
+		if err != nil {
+			return chat.Chat{}, err
+		}
+		c.Users = append(c.Users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return chat.Chat{}, err
+	}
+	return c, nil
+}
+
+const threadColumns = `id, chat_id, ord, active, user_ids, properties, created_at, closed_at, total_events`
+
+func scanThread(row scanner) (chat.Thread, error) {
+	var (
+		t               chat.Thread
+		users, props    string
+		created, closed sql.NullInt64
+	)
+	if err := row.Scan(&t.ID, &t.ChatID, &t.Order, &t.Active, &users, &props, &created, &closed, &t.TotalEvents); err != nil {
+		return chat.Thread{}, err
+	}
+	if err := decodeJSON(users, &t.UserIDs, "thread user ids"); err != nil {
+		return chat.Thread{}, err
+	}
+	if t.UserIDs == nil {
+		t.UserIDs = []string{}
+	}
+	p, err := decodeProps(props)
+	if err != nil {
+		return chat.Thread{}, err
+	}
+	t.Properties = p
+	t.CreatedAt = fromNS(created)
+	t.ClosedAt = fromNS(closed)
+	return t, nil
+}
+
+// getThread reads a thread of a chat, without events.
+func getThread(ctx context.Context, q querier, chatID, id string) (chat.Thread, error) {
+	t, err := scanThread(q.QueryRowContext(ctx, qThread, id, chatID))
+	if err != nil {
+		return chat.Thread{}, notFound(err, fmt.Sprintf("thread %q", id))
+	}
+	return t, nil
+}
+
+const eventColumns = `id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body`
+
+// scanEvent reads an event and the order of its thread.
+func scanEvent(row scanner) (chat.Event, int, error) {
+	var (
+		e           chat.Event
+		threadOrd   int
+		created     sql.NullInt64
+		props, body string
+	)
+	if err := row.Scan(&e.ID, &e.ChatID, &e.ThreadID, &threadOrd, &e.Order, &e.Type, &e.AuthorID, &created, &e.CustomID, &props, &body); err != nil {
+		return chat.Event{}, 0, err
+	}
+	e.CreatedAt = fromNS(created)
+	p, err := decodeProps(props)
+	if err != nil {
+		return chat.Event{}, 0, err
+	}
+	e.Properties = p
+	if err := decodeBody(body, &e); err != nil {
+		return chat.Event{}, 0, err
+	}
+	return e, threadOrd, nil
+}
+
+func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]chat.Event, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	evs := []chat.Event{}
+	for rows.Next() {
+		e, _, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, e)
+	}
+	return evs, rows.Err()
+}
+
+func threadEvents(ctx context.Context, q querier, threadID string) ([]chat.Event, error) {
+	return queryEvents(ctx, q, qThreadEvents, threadID)
+}
+
+// insertEvent stores e, whose ChatID, ThreadID and Order are set, and
+// returns it as stored.
+func insertEvent(ctx context.Context, tx *txn, e chat.Event, threadOrd int) (chat.Event, error) {
+	if e.ID == "" {
+		return chat.Event{}, errors.New("event id is empty")
+	}
+	body, err := encodeBody(&e)
+	if err != nil {
+		return chat.Event{}, err
+	}
+	props, err := encodeProps(e.Properties)
+	if err != nil {
+		return chat.Event{}, fmt.Errorf("event %q: %w", e.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, qInsertEvent, e.ID, e.ChatID, e.ThreadID, threadOrd, e.Order, e.Type, e.AuthorID, ns(e.CreatedAt), e.CustomID, props, body); err != nil {
+		return chat.Event{}, fmt.Errorf("insert event %q: %w", e.ID, mapErr(err))
+	}
+	if e.Properties == nil {
+		e.Properties = chat.Properties{}
+	}
+	return e, nil
+}
+
+// addUser makes u a present member of the chat; a present member is left
+// as it is.
+func addUser(ctx context.Context, tx *txn, chatID string, u chat.User) error {
+	if u.ID == "" {
+		return errors.New("user id is empty")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO chat_users (chat_id, user_id, type, present, last_seen) VALUES (?, ?, ?, 1, ?)
+		ON CONFLICT (chat_id, user_id) DO UPDATE SET present = 1, type = excluded.type,
+			last_seen = CASE WHEN last_seen IS NULL OR excluded.last_seen > last_seen THEN coalesce(excluded.last_seen, last_seen) ELSE last_seen END
+		WHERE present = 0`, chatID, u.ID, string(u.Type), ns(u.LastSeen))
+	if err != nil {
+		return fmt.Errorf("add user %q: %w", u.ID, err)
+	}
+	return nil
+}
+
+func presentUserIDs(ctx context.Context, q querier, chatID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT user_id FROM chat_users WHERE chat_id = ? AND present = 1 ORDER BY seq`, chatID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// openThread stores a new active thread t of the chat with its events and
+// points the chat at it. lastEventAt is the chat's stored last event time.
+func openThread(ctx context.Context, tx *txn, chatID string, t chat.Thread, ord int, userIDs []string, events []chat.Event, lastEventAt sql.NullInt64) (chat.Thread, error) {
+	if t.ID == "" {
+		return chat.Thread{}, errors.New("thread id is empty")
+	}
+	if userIDs == nil {
+		userIDs = []string{}
+	}
+	users, err := jsonText(userIDs, "[]")
+	if err != nil {
+		return chat.Thread{}, err
+	}
+	props, err := encodeProps(t.Properties)
+	if err != nil {
+		return chat.Thread{}, fmt.Errorf("thread %q: %w", t.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO threads (id, chat_id, ord, active, user_ids, properties, created_at, closed_at, total_events)
+		VALUES (?, ?, ?, 1, ?, ?, ?, NULL, ?)`, t.ID, chatID, ord, users, props, ns(t.CreatedAt), len(events)); err != nil {
+		return chat.Thread{}, fmt.Errorf("insert thread %q: %w", t.ID, mapErr(err))
+	}
+	stored := chat.Thread{
+		ID: t.ID, ChatID: chatID, Order: ord, Active: true, UserIDs: userIDs,
+		CreatedAt: t.CreatedAt, TotalEvents: len(events), Events: make([]chat.Event, 0, len(events)),
+	}
+	if stored.Properties, err = decodeProps(props); err != nil {
+		return chat.Thread{}, err
+	}
+	last := lastEventAt
+	for i, e := range events {
+		e.ChatID, e.ThreadID, e.Order = chatID, t.ID, i+1
+		e, err := insertEvent(ctx, tx, e, ord)
+		if err != nil {
+			return chat.Thread{}, err
+		}
+		stored.Events = append(stored.Events, e)
+		if v, ok := laterNS(last, e.CreatedAt).(int64); ok {
+			last = sql.NullInt64{Int64: v, Valid: true}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 1, last_thread_id = ?, thread_count = ?, last_event_at = ? WHERE id = ?`,
+		t.ID, ord, nullable(last), chatID); err != nil {
+		return chat.Thread{}, err
+	}
+	return stored, nil
+}
+
+func nullable(v sql.NullInt64) any {
+	if !v.Valid {
+		return nil
+	}
+	return v.Int64
+}
+
+// CreateChat stores a chat with its first, active thread and the thread's
+// first events. With an empty nc.Thread.ID it stores the chat without a
+// thread; nc.Events must then be empty.
+func (s *Store) CreateChat(ctx context.Context, nc chat.NewChat) (c chat.Chat, th chat.Thread, err error) {
+	defer wrap(&err, "create chat %q", nc.Chat.ID)
+	if nc.Chat.ID == "" {
+		return chat.Chat{}, chat.Thread{}, errors.New("chat id is empty")
+	}
+	if nc.Thread.ID == "" && len(nc.Events) > 0 {
+		return chat.Chat{}, chat.Thread{}, errors.New("events without a thread")
+	}
+	groups, err := jsonText(nc.Chat.GroupIDs, "[]")
+	if err != nil {
+		return chat.Chat{}, chat.Thread{}, err
+	}
+	props, err := encodeProps(nc.Chat.Properties)
+	if err != nil {
+		return chat.Chat{}, chat.Thread{}, err
+	}
+	err = s.write(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chats (id, license_id, customer_id, group_ids, properties, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, nc.Chat.ID, nc.Chat.LicenseID, nc.Chat.CustomerID, groups, props, ns(nc.Chat.CreatedAt)); err != nil {
+			return mapErr(err)
+		}
+		var userIDs []string
+		for _, u := range nc.Chat.Users {
+			if err := addUser(ctx, tx, nc.Chat.ID, u); err != nil {
+				return err
+			}
+			if !slices.Contains(userIDs, u.ID) {
+				userIDs = append(userIDs, u.ID)
+			}
+		}
+		if nc.Thread.ID != "" {
+			var err error
+			th, err = openThread(ctx, tx, nc.Chat.ID, nc.Thread, 1, userIDs, nc.Events, sql.NullInt64{})
+			if err != nil {
+				return err
+			}
+		}
+		var err error
+		c, err = loadChat(ctx, tx, nc.Chat.ID)
+		return err
+	})
+	if err != nil {
+		return chat.Chat{}, chat.Thread{}, err
+	}
+	return c, th, nil
+}
+
+// ActivateChat opens a new active thread in a chat that has none.
+func (s *Store) ActivateChat(ctx context.Context, chatID string, t chat.Thread, users []chat.User, events []chat.Event) (c chat.Chat, th chat.Thread, err error) {
+	defer wrap(&err, "activate chat %q with thread %q", chatID, t.ID)
+	err = s.write(ctx, func(tx *txn) error {
+		st, err := getChatState(ctx, tx, chatID)
+		if err != nil {
+			return err
+		}
+		if st.active {
+			return chat.ErrChatActive
+		}
+		for _, u := range users {
+			if err := addUser(ctx, tx, chatID, u); err != nil {
+				return err
+			}
+		}
+		userIDs, err := presentUserIDs(ctx, tx, chatID)
+		if err != nil {
+			return err
+		}
+		if th, err = openThread(ctx, tx, chatID, t, st.threadCount+1, userIDs, events, st.lastEventAt); err != nil {
+			return err
+		}
+		c, err = loadChat(ctx, tx, chatID)
+		return err
+	})
+	if err != nil {
+		return chat.Chat{}, chat.Thread{}, err
+	}
+	return c, th, nil
+}
+
+// Chat returns a chat with its users.
+func (s *Store) Chat(ctx context.Context, id string) (c chat.Chat, err error) {
+	defer wrap(&err, "chat %q", id)
+	err = s.read(ctx, func(tx *txn) error {
+		c, err = loadChat(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return chat.Chat{}, err
+	}
+	return c, nil
+}
+
+// Chats returns the chats matching f, the most recently active first, and
+// how many match in all.
+func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int) (cs []chat.Chat, total int, err error) {
+	defer wrap(&err, "chats of %+v", f)
+	var (
+		where []string
+		args  []any
+	)
+	if f.LicenseID != 0 {
+		where = append(where, "c.license_id = ?")
+		args = append(args, f.LicenseID)
+	}
+	if f.CustomerID != "" {
+		where = append(where, "c.customer_id = ?")
+		args = append(args, f.CustomerID)
+	}
+	if f.MemberID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM chat_users u WHERE u.chat_id = c.id AND u.user_id = ? AND u.present = 1)")
+		args = append(args, f.MemberID)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	offset = max(offset, 0)
+	err = s.read(ctx, func(tx *txn) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chats c`+cond, args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+chatColumns+` FROM chats c`+cond+`
+			ORDER BY coalesce(c.last_event_at, c.created_at) DESC, c.created_at DESC, c.id DESC
+			LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cs = []chat.Chat{}
+		index := map[string]int{}
+		for rows.Next() {
+			c, err := scanChat(rows)
+			if err != nil {
+				return err
+			}
+			index[c.ID] = len(cs)
+			cs = append(cs, c)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return nil
+		}
+		ids := make([]any, len(cs))
+		for i, c := range cs {
+			ids[i] = c.ID
+		}
+		urows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM chat_users WHERE chat_id IN (?`+
+			strings.Repeat(", ?", len(ids)-1)+`) ORDER BY seq`, ids...)
+		if err != nil {
+			return err
+		}
+		defer urows.Close()
+		for urows.Next() {
+			chatID, u, err := scanUser(urows)
+			if err != nil {
+				return err
+			}
+			i := index[chatID]
+			cs[i].Users = append(cs[i].Users, u)
+		}
+		return urows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return cs, total, nil
+}
+
+// AppendEvent stores one event as a.Mode says.
+func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.AppendResult, err error) {
+	ev := a.Event
+	defer wrap(&err, "append event %q to chat %q", ev.ID, ev.ChatID)
+	if a.Mode != chat.AppendOrOpen && a.Mode != chat.AppendActive && a.Mode != chat.AppendLast {
+		return chat.AppendResult{}, fmt.Errorf("unknown append mode %d", a.Mode)
+	}
+	err = s.write(ctx, func(tx *txn) error {
+		st, err := getChatState(ctx, tx, ev.ChatID)
+		if err != nil {
+			return err
+		}
+		if ev.CustomID != "" {
+			dup, _, err := scanEvent(tx.QueryRowContext(ctx, qEventByCustomID, ev.ChatID, ev.AuthorID, ev.CustomID))
+			switch {
+			case err == nil:
+				th, err := getThread(ctx, tx, ev.ChatID, dup.ThreadID)
+				if err != nil {
+					return err
+				}
+				res = chat.AppendResult{Thread: th, Event: dup, Duplicate: true}
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		if a.Mode == chat.AppendOrOpen && !st.active {
+			userIDs, err := presentUserIDs(ctx, tx, ev.ChatID)
+			if err != nil {
+				return err
+			}
+			th, err := openThread(ctx, tx, ev.ChatID, chat.Thread{ID: a.NewThreadID, CreatedAt: ev.CreatedAt},
+				st.threadCount+1, userIDs, []chat.Event{ev}, st.lastEventAt)
+			if err != nil {
+				return err
+			}
+			res.Event = th.Events[0]
+			th.Events = nil
+			res.Thread = th
+			res.Opened = true
+			return nil
+		}
+		switch {
+		case a.Mode == chat.AppendActive && !st.active:
+			return chat.ErrNoActiveThread
+		case st.lastThreadID == "":
+			return chat.ErrNoThread
+		}
+		th, err := getThread(ctx, tx, ev.ChatID, st.lastThreadID)
+		if err != nil {
+			return err
+		}
+		ev.ThreadID = th.ID
+		ev.Order = th.TotalEvents + 1
+		if ev, err = insertEvent(ctx, tx, ev, th.Order); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qThreadTotal, ev.Order, th.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qChatLastEvent, laterNS(st.lastEventAt, ev.CreatedAt), ev.ChatID); err != nil {
+			return err
+		}
+		th.TotalEvents = ev.Order
+		res.Thread = th
+		res.Event = ev
+		return nil
+	})
+	if err != nil {
+		return chat.AppendResult{}, err
+	}
+	return res, nil
+}
+
+// CloseThread deactivates the chat's active thread, appending sys (if not
+// nil) to it first.
+func (s *Store) CloseThread(ctx context.Context, chatID string, at time.Time, sys *chat.Event) (th chat.Thread, stored *chat.Event, err error) {
+	defer wrap(&err, "close thread of chat %q", chatID)
+	err = s.write(ctx, func(tx *txn) error {
+		st, err := getChatState(ctx, tx, chatID)
+		if err != nil {
+			return err
+		}
+		if !st.active {
+			return chat.ErrNoActiveThread
+		}
+		if th, err = getThread(ctx, tx, chatID, st.lastThreadID); err != nil {
+			return err
+		}
+		last := nullable(st.lastEventAt)
+		if sys != nil {
+			e := *sys
+			e.ChatID, e.ThreadID, e.Order = chatID, th.ID, th.TotalEvents+1
+			if e, err = insertEvent(ctx, tx, e, th.Order); err != nil {
+				return err
+			}
+			stored = &e
+			th.TotalEvents = e.Order
+			last = laterNS(st.lastEventAt, e.CreatedAt)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET active = 0, closed_at = ?, total_events = ? WHERE id = ?`,
+			ns(at), th.TotalEvents, th.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 0, last_event_at = ? WHERE id = ?`, last, chatID); err != nil {
+			return err
+		}
+		th.Active = false
+		th.ClosedAt = at
+		return nil
+	})
+	if err != nil {
+		return chat.Thread{}, nil, err
+	}
+	return th, stored, nil
+}
+
+// Threads returns a chat's threads newest first, without events, and the
+// chat's number of threads.
+func (s *Store) Threads(ctx context.Context, chatID string, offset, limit int) (ts []chat.Thread, total int, err error) {
+	defer wrap(&err, "threads of chat %q", chatID)
+	if limit <= 0 {
+		limit = -1
+	}
+	offset = max(offset, 0)
+	err = s.read(ctx, func(tx *txn) error {
+		st, err := getChatState(ctx, tx, chatID)
+		if err != nil {
+			return err
+		}
+		total = st.threadCount
+		rows, err := tx.QueryContext(ctx, `SELECT `+threadColumns+` FROM threads WHERE chat_id = ? ORDER BY ord DESC LIMIT ? OFFSET ?`,
+			chatID, limit, offset)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		ts = []chat.Thread{}
+		for rows.Next() {
+			t, err := scanThread(rows)
+			if err != nil {
+				return err
+			}
+			ts = append(ts, t)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return ts, total, nil
+}
+
+// ThreadsByID returns the named threads of a chat with their events,
+// ordered by Order.
+func (s *Store) ThreadsByID(ctx context.Context, chatID string, ids []string) (ts []chat.Thread, err error) {
+	defer wrap(&err, "threads %q of chat %q", ids, chatID)
+	err = s.read(ctx, func(tx *txn) error {
+		if _, err := getChatState(ctx, tx, chatID); err != nil {
+			return err
+		}
+		ts = make([]chat.Thread, 0, len(ids))
+		seen := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			t, err := getThread(ctx, tx, chatID, id)
+			if err != nil {
+				return err
+			}
+			if t.Events, err = threadEvents(ctx, tx, id); err != nil {
+				return err
+			}
+			ts = append(ts, t)
+		}
+		slices.SortFunc(ts, func(a, b chat.Thread) int { return a.Order - b.Order })
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ts, nil
+}
+
+// LastEvents returns the newest event of each type in a chat.
+func (s *Store) LastEvents(ctx context.Context, chatID string) (last map[string]chat.LastEvent, err error) {
+	defer wrap(&err, "last events of chat %q", chatID)
+	err = s.read(ctx, func(tx *txn) error {
+		if _, err := getChatState(ctx, tx, chatID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM events e
+			WHERE chat_id = ?1 AND NOT EXISTS (
+				SELECT 1 FROM events n WHERE n.chat_id = ?1 AND n.type = e.type
+					AND (n.thread_ord, n.ord) > (e.thread_ord, e.ord))`, chatID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		last = map[string]chat.LastEvent{}
+		for rows.Next() {
+			e, threadOrd, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			last[e.Type] = chat.LastEvent{ThreadOrder: threadOrd, Event: e}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return last, nil
+}
+
+// EventsAfter returns up to limit events of a chat stored after the event
+// at (threadOrder, eventOrder), in store order.
+func (s *Store) EventsAfter(ctx context.Context, chatID string, threadOrder, eventOrder, limit int) (evs []chat.Event, err error) {
+	defer wrap(&err, "events of chat %q after (%d, %d)", chatID, threadOrder, eventOrder)
+	if limit <= 0 {
+		limit = -1
+	}
+	err = s.read(ctx, func(tx *txn) error {
+		if _, err := getChatState(ctx, tx, chatID); err != nil {
+			return err
+		}
+		evs, err = queryEvents(ctx, tx, `SELECT `+eventColumns+` FROM events
+			WHERE chat_id = ? AND (thread_ord, ord) > (?, ?) ORDER BY thread_ord, ord LIMIT ?`,
+			chatID, threadOrder, eventOrder, limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return evs, nil
+}

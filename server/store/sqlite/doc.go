@@ -1,0 +1,65 @@
+// Package sqlite is a chat.Store kept in one SQLite file, on the pure-Go
+// modernc.org/sqlite driver.
+//
+// # Durability
+//
+// The file runs in WAL mode with synchronous=FULL: every write method has
+// committed its transaction and synced the write-ahead log before it returns,
+// so a write that was acknowledged survives a crash of the process (kill -9)
+// and of the machine.
+//
+// # Concurrency
+//
+// SQLite allows one writer at a time. The Store sends every write through a
+// single connection, and each write transaction starts with BEGIN IMMEDIATE,
+// so writers queue in the process instead of failing with SQLITE_BUSY; reads
+// use a pool of read-only connections and never wait for the writer. A
+// busy_timeout covers other processes that open the same file. Only one Store
+// should write to a file at a time.
+//
+// # Schema
+//
+// The schema lives in the embedded migrations/*.sql files, applied in name
+// order by Open inside one transaction each and recorded in the
+// schema_migrations table; re-opening a file applies only the ones it lacks.
+// Times are stored as Unix nanoseconds (NULL for the zero time), so they
+// round-trip exactly (in UTC). Type-specific event fields are one JSON body
+// column; properties, lists and maps are JSON columns.
+//
+// # Reading of the chat.Store contract
+//
+// Where the contract leaves room, this driver does the following; the
+// storetest suite checks the same:
+//
+//   - PutLicense also creates group 0 ("General") of the license when it is
+//     missing, since group 0 exists in every license. Groups and Agents of an
+//     unknown license are empty, not ErrNotFound. Customers and agents are
+//     keyed by (license, id).
+//   - CreateChat with an empty Thread.ID stores a chat without threads
+//     (LastThreadID "", Active false); its Events must then be empty. Such a
+//     chat gets its first thread from ActivateChat or AppendEvent with
+//     AppendOrOpen, and AppendLast answers ErrNoThread for it.
+//   - Users given to CreateChat, ActivateChat and AddChatUser become present
+//     members whatever their Present field says; a thread's UserIDs are the
+//     present users when it opens, AddChatUser adds to those of the active
+//     thread, RemoveChatUser does not take ids out of a thread (they are its
+//     history).
+//   - "Member" means a present user: RemoveChatUser and SetLastSeen answer
+//     ErrNotFound for a user who is not in the chat or is no longer present.
+//   - A CustomID duplicate is looked up before the Mode is considered, so a
+//     retried append is answered with Duplicate even after its thread closed.
+//     Non-unique ids (an event, thread or chat id already used, or a custom id
+//     repeated among the events of CreateChat or ActivateChat) give ErrExists.
+//   - Chat.LastEventAt only moves forward: an append sets it to the later of
+//     the stored value and the event's CreatedAt. Chats sorts by the last
+//     event time, or the creation time for a chat without events, newest
+//     first, then by creation time and id, both newest first.
+//   - A limit <= 0 means no limit (Chats, Threads, EventsAfter).
+//   - Property values are stored as JSON and come back as decoded by
+//     encoding/json into any: numbers as float64, objects as map[string]any,
+//     arrays as []any. Empty namespaces are not kept. Properties, UserIDs and
+//     Users read back are never nil.
+//   - AddPostback answers ErrNotFound when the chat, or the event in the named
+//     thread of that chat, does not exist; recording the same postback (event,
+//     user, postback id) again replaces it.
+package sqlite

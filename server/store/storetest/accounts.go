@@ -1,0 +1,435 @@
+package storetest
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+func testLicenses(t *testing.T, mk func(*testing.T) *env) {
+	t.Run("PutAndGet", func(t *testing.T) {
+		e := mk(t)
+		want := chat.License{ID: 7, Name: "Shop", CreatedAt: e.now()}
+		e.must(e.s.PutLicense(e.ctx, want), "PutLicense")
+		got, err := e.s.License(e.ctx, 7)
+		e.must(err, "License")
+		if got.ID != want.ID || got.Name != want.Name {
+			t.Errorf("License: got %+v, want %+v", got, want)
+		}
+		checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
+	})
+	t.Run("Replace", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", CreatedAt: e.now()}), "PutLicense")
+		want := chat.License{ID: 7, Name: "Renamed", CreatedAt: e.now()}
+		e.must(e.s.PutLicense(e.ctx, want), "PutLicense again")
+		got, err := e.s.License(e.ctx, 7)
+		e.must(err, "License")
+		if got.Name != want.Name {
+			t.Errorf("Name: got %q, want %q", got.Name, want.Name)
+		}
+		checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		e := mk(t)
+		_, err := e.s.License(e.ctx, 404)
+		wantErr(t, err, chat.ErrNotFound, "License(404)")
+	})
+	t.Run("HasGroupZero", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", CreatedAt: e.now()}), "PutLicense")
+		gs, err := e.s.Groups(e.ctx, 7)
+		e.must(err, "Groups")
+		if len(gs) != 1 || gs[0].ID != 0 || gs[0].LicenseID != 7 {
+			t.Fatalf("Groups after PutLicense: got %+v, want group 0 of license 7", gs)
+		}
+		// A renamed group 0 keeps its name when the license is put again.
+		e.must(e.s.PutGroup(e.ctx, chat.Group{LicenseID: 7, ID: 0, Name: "Support"}), "PutGroup 0")
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop 2", CreatedAt: e.now()}), "PutLicense again")
+		gs, err = e.s.Groups(e.ctx, 7)
+		e.must(err, "Groups")
+		if len(gs) != 1 || gs[0].Name != "Support" {
+			t.Errorf("Groups after renaming group 0 and putting the license again: got %+v", gs)
+		}
+	})
+}
+
+func testClients(t *testing.T, mk func(*testing.T) *env) {
+	check := func(t *testing.T, got, want chat.Client) {
+		t.Helper()
+		if got.ID != want.ID || got.LicenseID != want.LicenseID || !slices.Equal(got.RedirectOrigins, want.RedirectOrigins) {
+			t.Errorf("Client: got %+v, want %+v", got, want)
+		}
+	}
+	t.Run("PutAndGet", func(t *testing.T) {
+		e := mk(t)
+		want := chat.Client{ID: "client-a", LicenseID: license, RedirectOrigins: []string{"https://shop.example", "https://b.example"}}
+		e.must(e.s.PutClient(e.ctx, want), "PutClient")
+		got, err := e.s.Client(e.ctx, want.ID)
+		e.must(err, "Client")
+		check(t, got, want)
+	})
+	t.Run("NoOrigins", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutClient(e.ctx, chat.Client{ID: "client-a", LicenseID: license}), "PutClient")
+		got, err := e.s.Client(e.ctx, "client-a")
+		e.must(err, "Client")
+		if len(got.RedirectOrigins) != 0 {
+			t.Errorf("RedirectOrigins: got %v, want none", got.RedirectOrigins)
+		}
+	})
+	t.Run("Replace", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutClient(e.ctx, chat.Client{ID: "client-a", LicenseID: license, RedirectOrigins: []string{"https://old.example"}}), "PutClient")
+		want := chat.Client{ID: "client-a", LicenseID: 2, RedirectOrigins: []string{"https://new.example"}}
+		e.must(e.s.PutClient(e.ctx, want), "PutClient again")
+		got, err := e.s.Client(e.ctx, "client-a")
+		e.must(err, "Client")
+		check(t, got, want)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		e := mk(t)
+		_, err := e.s.Client(e.ctx, "missing")
+		wantErr(t, err, chat.ErrNotFound, "Client(missing)")
+	})
+}
+
+func testGroups(t *testing.T, mk func(*testing.T) *env) {
+	t.Run("OrderedByID", func(t *testing.T) {
+		e := mk(t)
+		grp := func(lic, id int, name string) chat.Group { return chat.Group{LicenseID: lic, ID: id, Name: name} }
+		for _, g := range []chat.Group{grp(license, 3, "Three"), grp(license, 0, "General"), grp(license, 1, "One"), grp(2, 2, "Other license")} {
+			e.must(e.s.PutGroup(e.ctx, g), "PutGroup")
+		}
+		gs, err := e.s.Groups(e.ctx, license)
+		e.must(err, "Groups")
+		want := []chat.Group{grp(license, 0, "General"), grp(license, 1, "One"), grp(license, 3, "Three")}
+		if !slices.Equal(gs, want) {
+			t.Errorf("Groups: got %+v, want %+v", gs, want)
+		}
+	})
+	t.Run("Replace", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutGroup(e.ctx, chat.Group{LicenseID: license, ID: 1, Name: "Sales"}), "PutGroup")
+		e.must(e.s.PutGroup(e.ctx, chat.Group{LicenseID: license, ID: 1, Name: "Billing"}), "PutGroup again")
+		gs, err := e.s.Groups(e.ctx, license)
+		e.must(err, "Groups")
+		if len(gs) != 1 || gs[0] != (chat.Group{LicenseID: license, ID: 1, Name: "Billing"}) {
+			t.Errorf("Groups: got %+v, want only the replaced group", gs)
+		}
+	})
+	t.Run("UnknownLicense", func(t *testing.T) {
+		e := mk(t)
+		gs, err := e.s.Groups(e.ctx, 404)
+		e.must(err, "Groups(404)")
+		if len(gs) != 0 {
+			t.Errorf("Groups(404): got %+v, want none", gs)
+		}
+	})
+}
+
+func (e *env) fullCustomer() chat.Customer {
+	return chat.Customer{
+		ID: id("customer"), LicenseID: license, Name: "Ann", Email: "ann@example.com", Avatar: "https://cdn.example/ann.png",
+		Fields:      map[string]string{"plan": "gold", "city": "Oslo"},
+		Page:        &chat.Page{URL: "https://shop.example/cart", Title: "Cart", Timestamp: e.now()},
+		Referrer:    "https://search.example",
+		SideStorage: map[string]string{"k": "v"},
+		GroupID:     2, Banned: false, CreatedAt: e.now(), LastVisit: e.now(), Visits: 3,
+	}
+}
+
+func checkCustomer(t *testing.T, what string, got, want chat.Customer) {
+	t.Helper()
+	if got.ID != want.ID || got.LicenseID != want.LicenseID || got.Name != want.Name || got.Email != want.Email ||
+		got.Avatar != want.Avatar || got.Referrer != want.Referrer || got.GroupID != want.GroupID ||
+		got.Banned != want.Banned || got.Visits != want.Visits {
+		t.Errorf("%s: got %+v, want %+v", what, got, want)
+	}
+	if !sameJSON(got.Fields, want.Fields) {
+		t.Errorf("%s Fields: got %v, want %v", what, got.Fields, want.Fields)
+	}
+	if !sameJSON(got.SideStorage, want.SideStorage) {
+		t.Errorf("%s SideStorage: got %v, want %v", what, got.SideStorage, want.SideStorage)
+	}
+	switch {
+	case (got.Page == nil) != (want.Page == nil):
+		t.Errorf("%s Page: got %+v, want %+v", what, got.Page, want.Page)
+	case got.Page != nil:
+		if got.Page.URL != want.Page.URL || got.Page.Title != want.Page.Title || !sameTime(got.Page.Timestamp, want.Page.Timestamp) {
+			t.Errorf("%s Page: got %+v, want %+v", what, *got.Page, *want.Page)
+		}
+	}
+	checkTime(t, what+" CreatedAt", got.CreatedAt, want.CreatedAt)
+	checkTime(t, what+" LastVisit", got.LastVisit, want.LastVisit)
+}
+
+func testCustomers(t *testing.T, mk func(*testing.T) *env) {
+	t.Run("CreateAndGet", func(t *testing.T) {
+		e := mk(t)
+		want := e.fullCustomer()
+		e.must(e.s.CreateCustomer(e.ctx, want), "CreateCustomer")
+		got, err := e.s.Customer(e.ctx, license, want.ID)
+		e.must(err, "Customer")
+		checkCustomer(t, "Customer", got, want)
+	})
+	t.Run("CreateMinimal", func(t *testing.T) {
+		e := mk(t)
+		want := chat.Customer{ID: id("customer"), LicenseID: license, CreatedAt: e.now()}
+		e.must(e.s.CreateCustomer(e.ctx, want), "CreateCustomer")
+		got, err := e.s.Customer(e.ctx, license, want.ID)
+		e.must(err, "Customer")
+		checkCustomer(t, "Customer", got, want)
+	})
+	t.Run("CreateExisting", func(t *testing.T) {
+		e := mk(t)
+		c := e.fullCustomer()
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+		dup := c
+		dup.Name = "Other"
+		wantErr(t, e.s.CreateCustomer(e.ctx, dup), chat.ErrExists, "CreateCustomer again")
+		got, err := e.s.Customer(e.ctx, license, c.ID)
+		e.must(err, "Customer")
+		checkCustomer(t, "Customer after failed create", got, c)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		e := mk(t)
+		_, err := e.s.Customer(e.ctx, license, "missing")
+		wantErr(t, err, chat.ErrNotFound, "Customer(missing)")
+		c := e.fullCustomer()
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+		_, err = e.s.Customer(e.ctx, license+1, c.ID)
+		wantErr(t, err, chat.ErrNotFound, "Customer of another license")
+	})
+
+	str := func(s string) *string { return &s }
+	integer := func(i int) *int { return &i }
+	boolean := func(b bool) *bool { return &b }
+	updates := []struct {
+		name   string
+		update func(e *env) chat.CustomerUpdate
+		apply  func(e *env, c *chat.Customer)
+	}{
+		{"Nothing", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{} }, func(*env, *chat.Customer) {}},
+		{"Name", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{Name: str("Bea")} },
+			func(_ *env, c *chat.Customer) { c.Name = "Bea" }},
+		{"NameToEmpty", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{Name: str("")} },
+			func(_ *env, c *chat.Customer) { c.Name = "" }},
+		{"Email", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{Email: str("bea@example.com")} },
+			func(_ *env, c *chat.Customer) { c.Email = "bea@example.com" }},
+		{"Avatar", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{Avatar: str("https://cdn.example/b.png")} },
+			func(_ *env, c *chat.Customer) { c.Avatar = "https://cdn.example/b.png" }},
+		{"FieldsMerge", func(*env) chat.CustomerUpdate {
+			return chat.CustomerUpdate{Fields: map[string]string{"plan": "silver", "age": "40"}}
+		}, func(_ *env, c *chat.Customer) {
+			c.Fields = map[string]string{"plan": "silver", "city": "Oslo", "age": "40"}
+		}},
+		{"Page", func(e *env) chat.CustomerUpdate {
+			return chat.CustomerUpdate{Page: &chat.Page{URL: "https://shop.example/pay", Title: "Pay", Timestamp: base.Add(time.Hour)}}
+		}, func(_ *env, c *chat.Customer) {
+			c.Page = &chat.Page{URL: "https://shop.example/pay", Title: "Pay", Timestamp: base.Add(time.Hour)}
+		}},
+		{"Referrer", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{Referrer: str("https://ads.example")} },
+			func(_ *env, c *chat.Customer) { c.Referrer = "https://ads.example" }},
+		{"GroupID", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{GroupID: integer(5)} },
+			func(_ *env, c *chat.Customer) { c.GroupID = 5 }},
+		{"GroupIDZero", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{GroupID: integer(0)} },
+			func(_ *env, c *chat.Customer) { c.GroupID = 0 }},
+		{"Banned", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{Banned: boolean(true)} },
+			func(_ *env, c *chat.Customer) { c.Banned = true }},
+		{"Everything", func(*env) chat.CustomerUpdate {
+			return chat.CustomerUpdate{Name: str("Cy"), Email: str("cy@example.com"), Avatar: str("a"),
+				Fields: map[string]string{"x": "y"}, Page: &chat.Page{URL: "u", Title: "t"}, Referrer: str("r"),
+				GroupID: integer(9), Banned: boolean(true)}
+		}, func(_ *env, c *chat.Customer) {
+			c.Name, c.Email, c.Avatar, c.Referrer, c.GroupID, c.Banned = "Cy", "cy@example.com", "a", "r", 9, true
+			c.Fields["x"] = "y"
+			c.Page = &chat.Page{URL: "u", Title: "t"}
+		}},
+	}
+	t.Run("Update", func(t *testing.T) {
+		for _, u := range updates {
+			t.Run(u.name, func(t *testing.T) {
+				e := mk(t)
+				c := e.fullCustomer()
+				e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+				got, err := e.s.UpdateCustomer(e.ctx, license, c.ID, u.update(e))
+				e.must(err, "UpdateCustomer")
+				want := c
+				want.Fields = map[string]string{}
+				for k, v := range c.Fields {
+					want.Fields[k] = v
+				}
+				u.apply(e, &want)
+				checkCustomer(t, "UpdateCustomer result", got, want)
+				read, err := e.s.Customer(e.ctx, license, c.ID)
+				e.must(err, "Customer")
+				checkCustomer(t, "Customer after update", read, want)
+			})
+		}
+	})
+	t.Run("UpdateFieldsOfCustomerWithout", func(t *testing.T) {
+		e := mk(t)
+		c := chat.Customer{ID: id("customer"), LicenseID: license, CreatedAt: e.now()}
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+		got, err := e.s.UpdateCustomer(e.ctx, license, c.ID, chat.CustomerUpdate{Fields: map[string]string{"a": "b"}})
+		e.must(err, "UpdateCustomer")
+		if !sameJSON(got.Fields, map[string]string{"a": "b"}) {
+			t.Errorf("Fields: got %v", got.Fields)
+		}
+	})
+	t.Run("UnbanAgain", func(t *testing.T) {
+		e := mk(t)
+		c := e.fullCustomer()
+		c.Banned = true
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+		f := false
+		got, err := e.s.UpdateCustomer(e.ctx, license, c.ID, chat.CustomerUpdate{Banned: &f})
+		e.must(err, "UpdateCustomer")
+		if got.Banned {
+			t.Error("Banned: got true after unbanning")
+		}
+	})
+	t.Run("Visit", func(t *testing.T) {
+		e := mk(t)
+		c := e.fullCustomer()
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+		before := time.Now().Truncate(time.Millisecond)
+		got, err := e.s.UpdateCustomer(e.ctx, license, c.ID, chat.CustomerUpdate{Visit: true})
+		after := time.Now()
+		e.must(err, "UpdateCustomer")
+		if got.Visits != c.Visits+1 {
+			t.Errorf("Visits: got %d, want %d", got.Visits, c.Visits+1)
+		}
+		if got.LastVisit.Before(before) || got.LastVisit.After(after) {
+			t.Errorf("LastVisit: got %v, want between %v and %v", got.LastVisit, before, after)
+		}
+		read, err := e.s.Customer(e.ctx, license, c.ID)
+		e.must(err, "Customer")
+		checkCustomer(t, "Customer after visit", read, got)
+		got2, err := e.s.UpdateCustomer(e.ctx, license, c.ID, chat.CustomerUpdate{Visit: true})
+		e.must(err, "UpdateCustomer again")
+		if got2.Visits != c.Visits+2 || got2.LastVisit.Before(got.LastVisit) {
+			t.Errorf("second visit: got Visits %d LastVisit %v, want %d and not before %v", got2.Visits, got2.LastVisit, c.Visits+2, got.LastVisit)
+		}
+	})
+	t.Run("UpdateMissing", func(t *testing.T) {
+		e := mk(t)
+		_, err := e.s.UpdateCustomer(e.ctx, license, "missing", chat.CustomerUpdate{Visit: true})
+		wantErr(t, err, chat.ErrNotFound, "UpdateCustomer(missing)")
+	})
+	t.Run("SideStorage", func(t *testing.T) {
+		e := mk(t)
+		c := e.fullCustomer()
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+		side := map[string]string{"cart": "3 items", "lang": "nb"}
+		e.must(e.s.SetCustomerSideStorage(e.ctx, license, c.ID, side), "SetCustomerSideStorage")
+		got, err := e.s.Customer(e.ctx, license, c.ID)
+		e.must(err, "Customer")
+		if !sameJSON(got.SideStorage, side) {
+			t.Errorf("SideStorage: got %v, want %v", got.SideStorage, side)
+		}
+		// Replaced, not merged; other fields untouched.
+		e.must(e.s.SetCustomerSideStorage(e.ctx, license, c.ID, map[string]string{"lang": "en"}), "SetCustomerSideStorage again")
+		got, err = e.s.Customer(e.ctx, license, c.ID)
+		e.must(err, "Customer")
+		want := c
+		want.SideStorage = map[string]string{"lang": "en"}
+		checkCustomer(t, "Customer after replacing side storage", got, want)
+		// An update leaves it alone.
+		name := "New"
+		got, err = e.s.UpdateCustomer(e.ctx, license, c.ID, chat.CustomerUpdate{Name: &name})
+		e.must(err, "UpdateCustomer")
+		if !sameJSON(got.SideStorage, want.SideStorage) {
+			t.Errorf("SideStorage after update: got %v, want %v", got.SideStorage, want.SideStorage)
+		}
+		e.must(e.s.SetCustomerSideStorage(e.ctx, license, c.ID, nil), "SetCustomerSideStorage(nil)")
+		got, err = e.s.Customer(e.ctx, license, c.ID)
+		e.must(err, "Customer")
+		if len(got.SideStorage) != 0 {
+			t.Errorf("SideStorage after clearing: got %v", got.SideStorage)
+		}
+	})
+	t.Run("SideStorageMissing", func(t *testing.T) {
+		e := mk(t)
+		err := e.s.SetCustomerSideStorage(e.ctx, license, "missing", map[string]string{"a": "b"})
+		wantErr(t, err, chat.ErrNotFound, "SetCustomerSideStorage(missing)")
+	})
+}
+
+func checkAgent(t *testing.T, what string, got, want chat.Agent) {
+	t.Helper()
+	if got.ID != want.ID || got.LicenseID != want.LicenseID || got.Name != want.Name || got.Avatar != want.Avatar ||
+		got.JobTitle != want.JobTitle || got.Role != want.Role || !bytes.Equal(got.PasswordHash, want.PasswordHash) ||
+		!sameJSON(got.Groups, want.Groups) {
+		t.Errorf("%s: got %+v, want %+v", what, got, want)
+	}
+	checkTime(t, what+" CreatedAt", got.CreatedAt, want.CreatedAt)
+}
+
+func testAgents(t *testing.T, mk func(*testing.T) *env) {
+	full := func(e *env, id string) chat.Agent {
+		return chat.Agent{ID: id, LicenseID: license, Name: "Agent " + id, Avatar: "https://cdn.example/" + id,
+			JobTitle: "Support", Role: "administrator", Groups: []int{0, 2},
+			PasswordHash: []byte("$2a$10$abcdefghijklmnopqrstuv\x00\xff"), CreatedAt: e.now()}
+	}
+	t.Run("PutAndGet", func(t *testing.T) {
+		e := mk(t)
+		want := full(e, agent)
+		e.must(e.s.PutAgent(e.ctx, want), "PutAgent")
+		got, err := e.s.Agent(e.ctx, license, agent)
+		e.must(err, "Agent")
+		checkAgent(t, "Agent", got, want)
+	})
+	t.Run("Replace", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutAgent(e.ctx, full(e, agent)), "PutAgent")
+		want := chat.Agent{ID: agent, LicenseID: license, Name: "Renamed", Role: "normal", Groups: []int{3}, CreatedAt: e.now()}
+		e.must(e.s.PutAgent(e.ctx, want), "PutAgent again")
+		got, err := e.s.Agent(e.ctx, license, agent)
+		e.must(err, "Agent")
+		checkAgent(t, "Agent", got, want)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		e := mk(t)
+		_, err := e.s.Agent(e.ctx, license, "missing@example.com")
+		wantErr(t, err, chat.ErrNotFound, "Agent(missing)")
+		e.must(e.s.PutAgent(e.ctx, full(e, agent)), "PutAgent")
+		_, err = e.s.Agent(e.ctx, license+1, agent)
+		wantErr(t, err, chat.ErrNotFound, "Agent of another license")
+	})
+	t.Run("ListOrderedByID", func(t *testing.T) {
+		e := mk(t)
+		var want []chat.Agent
+		for _, id := range []string{"c@example.com", "a@example.com", "b@example.com"} {
+			a := full(e, id)
+			e.must(e.s.PutAgent(e.ctx, a), "PutAgent")
+			want = append(want, a)
+		}
+		other := full(e, "0@example.com")
+		other.LicenseID = license + 1
+		e.must(e.s.PutAgent(e.ctx, other), "PutAgent other license")
+		slices.SortFunc(want, func(a, b chat.Agent) int {
+			if a.ID < b.ID {
+				return -1
+			}
+			return 1
+		})
+		got, err := e.s.Agents(e.ctx, license)
+		e.must(err, "Agents")
+		if len(got) != len(want) {
+			t.Fatalf("Agents: got %d, want %d", len(got), len(want))
+		}
+		for i := range got {
+			checkAgent(t, "Agents", got[i], want[i])
+		}
+		none, err := e.s.Agents(e.ctx, 404)
+		e.must(err, "Agents(404)")
+		if len(none) != 0 {
+			t.Errorf("Agents(404): got %+v, want none", none)
+		}
+	})
+}
