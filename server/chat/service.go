@@ -518,11 +518,15 @@ func (s *Service) checkEvent(a Actor, e Event) error {
 // A retry with the same CustomID returns the stored event and stores and
 // notifies nothing.
 func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event, attachToLast bool) (AppendResult, error) {
-	c, err := s.chatFor(ctx, a, chatID)
-	if err != nil {
+	if err := s.checkEvent(a, e); err != nil {
 		return AppendResult{}, err
 	}
-	if err := s.checkEvent(a, e); err != nil {
+	// The chat is loaded under its lock, so the members notified are the
+	// members at the time the event is stored.
+	unlock := s.lock(chatID)
+	defer unlock()
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
 		return AppendResult{}, err
 	}
 	if a.Type == UserAgent && !isPresent(c, a.UserID) {
@@ -533,32 +537,17 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 	if attachToLast {
 		mode = AppendLast
 	}
-	return s.appendEvent(ctx, a, AppendEvent{Event: e, Mode: mode, NewThreadID: newThreadID()})
-}
-
-func (s *Service) appendEvent(ctx context.Context, a Actor, in AppendEvent) (AppendResult, error) {
-	unlock := s.lock(in.Event.ChatID)
-	defer unlock()
-	r, err := s.store.AppendEvent(ctx, in)
-	if err != nil {
+	r, err := s.store.AppendEvent(ctx, AppendEvent{Event: e, Mode: mode, NewThreadID: newThreadID()})
+	if err != nil || r.Duplicate {
 		return r, err
 	}
-	if r.Duplicate {
-		return r, nil
-	}
+	c.LastEventAt = r.Event.CreatedAt
 	if r.Opened {
-		c, err := s.store.Chat(ctx, in.Event.ChatID)
-		if err != nil {
-			return r, err
-		}
+		c.Active, c.LastThreadID = true, r.Thread.ID
 		t := r.Thread
 		t.Events = []Event{r.Event}
 		s.notifyThread(ctx, a, c, t)
 		return r, nil
-	}
-	c, err := s.store.Chat(ctx, in.Event.ChatID)
-	if err != nil {
-		return r, err
 	}
 	s.notify(ctx, a, c, IncomingEvent{Event: r.Event})
 	return r, nil
