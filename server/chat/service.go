@@ -175,8 +175,12 @@ func hasPresentAgent(c Chat) bool {
 	return false
 }
 
+// notify tells a chat's members about a change. A chat that no agent has
+// joined yet is waiting for one: every agent of the license is told, so
+// agents watching the queue see all of it.
 func (s *Service) notify(ctx context.Context, a Actor, c Chat, push any) {
-	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: recipients(c), Origin: a.Origin, Push: push})
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: recipients(c),
+		AllAgents: !hasPresentAgent(c), Origin: a.Origin, Push: push})
 }
 
 // Members returns the chat's users with their profiles.
@@ -738,11 +742,11 @@ func (s *Service) UpdateCustomer(ctx context.Context, a Actor, u CustomerUpdate)
 	if err != nil {
 		return Customer{}, err
 	}
-	to, err := s.customerAudience(ctx, a)
+	to, waiting, err := s.customerAudience(ctx, a)
 	if err != nil {
 		return cu, err
 	}
-	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, Origin: a.Origin, Push: CustomerUpdated{Customer: cu}})
+	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, AllAgents: waiting, Origin: a.Origin, Push: CustomerUpdated{Customer: cu}})
 	return cu, nil
 }
 
@@ -755,32 +759,35 @@ func (s *Service) UpdateCustomerPage(ctx context.Context, a Actor, p Page) (Page
 	if _, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, CustomerUpdate{Page: &p}); err != nil {
 		return Page{}, err
 	}
-	to, err := s.customerAudience(ctx, a)
+	to, waiting, err := s.customerAudience(ctx, a)
 	if err != nil {
 		return p, err
 	}
-	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, Origin: a.Origin, Push: CustomerPageUpdated{CustomerID: a.UserID, Page: p}})
+	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, AllAgents: waiting, Origin: a.Origin, Push: CustomerPageUpdated{CustomerID: a.UserID, Page: p}})
 	return p, nil
 }
 
-// customerAudience is the customer itself and the agents of its active chats.
-func (s *Service) customerAudience(ctx context.Context, a Actor) ([]Recipient, error) {
-	to := []Recipient{a.recipient()}
+// customerAudience is the customer itself and the agents of its active
+// chats; waiting is true when one of those chats waits for an agent (then
+// every agent is told).
+func (s *Service) customerAudience(ctx context.Context, a Actor) (to []Recipient, waiting bool, err error) {
+	to = []Recipient{a.recipient()}
 	chats, _, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: a.UserID}, 0, MaxChatsSummary)
 	if err != nil {
-		return to, err
+		return to, false, err
 	}
 	for _, c := range chats {
 		if !c.Active {
 			continue
 		}
+		waiting = waiting || !hasPresentAgent(c)
 		for _, r := range agentsOf(c) {
 			if !slices.Contains(to, r) {
 				to = append(to, r)
 			}
 		}
 	}
-	return to, nil
+	return to, waiting, nil
 }
 
 // SetCustomerSideStorage stores the customer's side storage (sent back at
