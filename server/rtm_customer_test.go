@@ -395,10 +395,16 @@ func TestCustomerRTM(t *testing.T) {
 		c, custID := newCustomer(t, srv)
 		ct := c.startChat("hi")
 		chatID := ct.Chat.ID
-		// Active: refused.
-		if e := c.fail(protocol.ActionActivateChat, obj{"chat": obj{"id": chatID}}); e.Type != protocol.ErrValidation {
+		// Active: refused, and nothing of the request is applied.
+		if e := c.fail(protocol.ActionActivateChat, obj{"chat": obj{"id": chatID, "properties": obj{"c": obj{"y": "early"}},
+			"thread": obj{"events": []any{message("too soon")}}}}); e.Type != protocol.ErrValidation {
 			t.Errorf("activate active chat: %+v, want validation", e)
 		}
+		ch := c.chatThreads(chatID, ct.Chat.Thread.ID)
+		if !jsonEqual(t, ch.Chat.Properties, `{}`) || len(ch.Chat.Threads[0].Events) != 1 {
+			t.Errorf("a refused activate_chat changed the chat: %+v", ch.Chat)
+		}
+		c.noPush(protocol.PushChatPropertiesUpdated)
 		c.closeThread(chatID)
 		rid, _ := c.sendRequest(protocol.ActionActivateChat, obj{"chat": obj{
 			"id":         chatID,

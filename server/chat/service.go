@@ -415,6 +415,14 @@ func (s *Service) ActivateChat(ctx context.Context, a Actor, chatID string, in S
 	}
 	unlock := s.lock(c.ID)
 	defer unlock()
+	// Refuse an active chat before anything is written: the properties
+	// below are stored apart from the new thread.
+	if c, err = s.store.Chat(ctx, chatID); err != nil {
+		return Chat{}, Thread{}, err
+	}
+	if c.Active {
+		return Chat{}, Thread{}, ErrChatActive
+	}
 	if len(in.Properties) > 0 {
 		if err := s.store.UpdateChatProperties(ctx, chatID, in.Properties); err != nil {
 			return Chat{}, Thread{}, err
