@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -316,4 +317,41 @@ func TestAgentLoginErrors(t *testing.T) {
 		t.Errorf("start_chat by an agent: %+v", e)
 	}
 	ag.sync()
+}
+
+// TestConcurrentJoin: an agent joining a chat from two connections at once
+// is added once, and the customer hears of it once.
+func TestConcurrentJoin(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	cust, _ := newCustomer(t, srv)
+	a1 := connectAgent(t, srv, parleytest.AgentEmail)
+	a2 := connectAgent(t, srv, parleytest.AgentEmail)
+	const chats = 20
+	var ids []string
+	for i := range chats {
+		ids = append(ids, cust.startChat(fmt.Sprint("chat ", i)).Chat.ID)
+	}
+	var rids [2][]string
+	for _, id := range ids {
+		for i, a := range []*rtmClient{a1, a2} {
+			rid, err := a.sendRequest(protocol.ActionJoinChat, obj{"chat_id": id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rids[i] = append(rids[i], rid)
+		}
+	}
+	for i, a := range []*rtmClient{a1, a2} {
+		for _, rid := range rids[i] {
+			if f := a.waitResponse(rid); !*f.Success {
+				t.Fatalf("join_chat: %s", f)
+			}
+		}
+	}
+	cust.sync()
+	for _, id := range ids {
+		if n := len(cust.pushLog(protocol.PushChatUserAdded, forChat(id))); n != 1 {
+			t.Errorf("chat %s: the customer got %d chat_user_added pushes, want 1", id, n)
+		}
+	}
 }

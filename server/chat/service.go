@@ -833,11 +833,16 @@ func (s *Service) JoinChat(ctx context.Context, a Actor, chatID string) error {
 	if a.Type != UserAgent {
 		return invalid("only agents join chats")
 	}
+	unlock := s.lock(c.ID)
+	defer unlock()
+	// Look under the lock: of two joins at once, only the first adds the
+	// agent and tells the chat.
+	if c, err = s.store.Chat(ctx, c.ID); err != nil {
+		return err
+	}
 	if isPresent(c, a.UserID) {
 		return nil
 	}
-	unlock := s.lock(c.ID)
-	defer unlock()
 	u := User{ID: a.UserID, Type: UserAgent, Present: true}
 	if err := s.store.AddChatUser(ctx, c.ID, u); err != nil {
 		return err
