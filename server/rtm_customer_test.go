@@ -8,8 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server"
+	"github.com/parleychat/parley/server/auth"
 )
 
 // obj is a JSON object in a request.
@@ -1095,5 +1099,99 @@ func TestCustomerAgentAvailability(t *testing.T) {
 	}
 	if e := c.fail(protocol.ActionGetPredictedAgent, nil); e.Type != protocol.ErrGroupsOffline {
 		t.Errorf("predicted agent after the agent left: %+v", e)
+	}
+}
+
+// TestConnectionLifecycle covers the server's side of §3.5 and §10.3: a
+// connection that does not log in in time, stays silent too long, outlives
+// its token or meets a server shutdown gets customer_disconnected with the
+// reason, then the close.
+func TestConnectionLifecycle(t *testing.T) {
+	srv := parleytest.NewServer(t, func(c *server.Config) {
+		c.LoginTimeout = time.Second
+		c.IdleTimeout = 2 * time.Second
+	})
+	disconnected := func(t *testing.T, c *rtmClient, action, reason string, code websocket.StatusCode) {
+		t.Helper()
+		var p struct {
+			Reason string `json:"reason"`
+		}
+		c.waitPushInto(&p, action, untagged())
+		if p.Reason != reason {
+			t.Errorf("%s reason %q, want %q", action, p.Reason, reason)
+		}
+		if got := c.waitClosed(); got != code {
+			t.Errorf("close status %v, want %v", got, code)
+		}
+	}
+
+	t.Run("no login", func(t *testing.T) {
+		t.Parallel()
+		c := dial(t, "customer", customerURL(srv), "customer")
+		c.mustSendRaw([]byte(`{"action": "ping"}`)) // a ping is no login
+		disconnected(t, c, protocol.PushCustomerDisconnected, protocol.ReasonConnectionTimeout, websocket.StatusPolicyViolation)
+	})
+
+	t.Run("idle", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newCustomer(t, srv)
+		disconnected(t, c, protocol.PushCustomerDisconnected, protocol.ReasonPingTimeout, websocket.StatusPolicyViolation)
+	})
+
+	t.Run("token expired", func(t *testing.T) {
+		t.Parallel()
+		now := time.Now()
+		tok, err := testSigner(t, srv).Issue(auth.Claims{Kind: auth.KindCustomer, LicenseID: srv.License, Subject: newCustomerID(),
+			IssuedAt: now.Add(-time.Minute), ExpiresAt: now.Add(1500 * time.Millisecond)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := dial(t, "customer", customerURL(srv), "customer")
+		c.login(tok)
+		// Keep the connection busy so that only the token can end it.
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+					if c.sendRaw([]byte(`{"action": "ping"}`)) != nil {
+						return
+					}
+				}
+			}
+		}()
+		disconnected(t, c, protocol.PushCustomerDisconnected, protocol.ReasonAccessTokenExpired, websocket.StatusPolicyViolation)
+		close(stop)
+		<-done
+	})
+}
+
+// TestShutdownDisconnects: on shutdown every connection is told to come
+// back later and closed with 1012 (service restart).
+func TestShutdownDisconnects(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	cust, _ := newCustomer(t, srv)
+	fresh := dial(t, "not logged in", customerURL(srv), "customer")
+	ag := connectAgent(t, srv, parleytest.AgentEmail)
+	cust.startChat("bye")
+	srv.Close()
+	for _, tc := range []struct {
+		c      *rtmClient
+		action string
+	}{{cust, protocol.PushCustomerDisconnected}, {fresh, protocol.PushCustomerDisconnected}, {ag, protocol.PushAgentDisconnected}} {
+		var p struct {
+			Reason string `json:"reason"`
+		}
+		tc.c.waitPushInto(&p, tc.action)
+		if p.Reason != protocol.ReasonServiceShutdown {
+			t.Errorf("%s: reason %q", tc.c.name, p.Reason)
+		}
+		if code := tc.c.waitClosed(); code != websocket.StatusServiceRestart {
+			t.Errorf("%s: close status %v, want %v", tc.c.name, code, websocket.StatusServiceRestart)
+		}
 	}
 }

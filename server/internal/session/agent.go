@@ -63,7 +63,7 @@ func (s *session) agentLogin(ctx context.Context, req protocol.Request) (any, er
 	s.expires.Store(cl.ExpiresAt.UnixNano())
 	s.loggedIn.Store(true)
 	s.srv.cfg.Hub.agentLoggedIn(cl.LicenseID, ag.ID, 1)
-	s.log = s.log.With("license", cl.LicenseID, "agent", ag.ID)
+	s.setLog(s.log().With("license", cl.LicenseID, "agent", ag.ID))
 	me := wireUser(chat.Member{User: chat.User{ID: ag.ID, Type: chat.UserAgent, Present: true}, Name: ag.Name, Avatar: ag.Avatar, JobTitle: ag.JobTitle})
 	return protocol.AgentLoginResponse{License: protocol.LicenseRef{ID: cl.LicenseID}, MyProfile: me}, nil
 }

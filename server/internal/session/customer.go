@@ -100,7 +100,7 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 	}
 	s.expires.Store(cl.ExpiresAt.UnixNano())
 	s.loggedIn.Store(true)
-	s.log = s.log.With("license", cl.LicenseID, "customer", cl.Subject)
+	s.setLog(s.log().With("license", cl.LicenseID, "customer", cl.Subject))
 
 	resp := protocol.LoginResponse{CustomerID: cu.ID, Chats: []protocol.LoginChat{}}
 	chats, _, err := s.srv.cfg.Service.ChatsSummary(ctx, s.actorFor(req), 0, chat.MaxChatsSummary, false)

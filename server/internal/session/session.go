@@ -98,7 +98,7 @@ type session struct {
 	role     chat.UserType
 	conn     transport.Conn
 	req      *http.Request
-	log      *slog.Logger
+	logger   atomic.Pointer[slog.Logger] // see log
 	out      chan outMsg
 	quit     chan struct{} // closed when the writer must stop
 	quitOnce sync.Once
@@ -121,7 +121,7 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, r *http.Request,
 		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, req: r,
 		out: make(chan outMsg, srv.cfg.QueueSize), quit: make(chan struct{}),
 	}
-	s.log = srv.cfg.Logger.With("conn", s.id, "role", string(role))
+	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role)))
 	if err := srv.cfg.Hub.add(s); err != nil {
 		_ = c.Close(1012, "server is shutting down")
 		return
@@ -154,7 +154,7 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, r *http.Request,
 		srv.cfg.Hub.agentLoggedIn(s.actor.LicenseID, s.actor.UserID, -1)
 	}
 	_ = c.Close(1000, "")
-	s.log.Debug("connection closed")
+	s.log().Debug("connection closed")
 }
 
 func formatUint(n uint64) string {
@@ -171,6 +171,12 @@ func formatUint(n uint64) string {
 	}
 	return string(b[i:])
 }
+
+// log returns the session's logger. Login adds the user to it while the
+// writer, the watchdog and broker callbacks may be logging.
+func (s *session) log() *slog.Logger { return s.logger.Load() }
+
+func (s *session) setLog(l *slog.Logger) { s.logger.Store(l) }
 
 func (s *session) touch() { s.lastRead.Store(s.srv.cfg.Now().UnixNano()) }
 
@@ -238,7 +244,7 @@ func (s *session) writeLoop() {
 		}
 		if len(batch) > 0 {
 			if err := s.conn.Write(ctx, batch...); err != nil {
-				s.log.Debug("write failed", "err", err)
+				s.log().Debug("write failed", "err", err)
 				_ = s.conn.Close(1011, "write failed")
 				return
 			}
@@ -268,7 +274,7 @@ func (s *session) push(frame []byte) {
 	case <-s.quit:
 	default:
 		s.srv.cfg.Metrics.slowConsumer(string(s.role))
-		s.log.Warn("push queue full, disconnecting slow client", "size", cap(s.out))
+		s.log().Warn("push queue full, disconnecting slow client", "size", cap(s.out))
 		s.stop()
 		_ = s.conn.Close(1008, protocol.ReasonSlowConsumer)
 	}
@@ -322,15 +328,15 @@ func (s *session) watchdog() {
 		now := cfg.Now()
 		switch {
 		case !s.loggedIn.Load() && now.Sub(start) > cfg.LoginTimeout:
-			s.log.Info("closing: no login in time")
+			s.log().Info("closing: no login in time")
 			s.disconnect(protocol.ReasonConnectionTimeout, 1008)
 			return
 		case now.Sub(time.Unix(0, s.lastRead.Load())) > cfg.IdleTimeout:
-			s.log.Info("closing: idle")
+			s.log().Info("closing: idle")
 			s.disconnect(protocol.ReasonPingTimeout, 1008)
 			return
 		case s.loggedIn.Load() && now.UnixNano() > s.expires.Load():
-			s.log.Info("closing: access token expired")
+			s.log().Info("closing: access token expired")
 			s.disconnect(protocol.ReasonAccessTokenExpired, 1008)
 			return
 		}
@@ -341,7 +347,7 @@ func (s *session) watchdog() {
 func (s *session) onMessage(data []byte) {
 	o, frame, err := decodeMessage(data)
 	if err != nil {
-		s.log.Error("bad broker message", "err", err)
+		s.log().Error("bad broker message", "err", err)
 		return
 	}
 	if o.ConnID == s.id && o.RequestID != "" {
@@ -467,7 +473,7 @@ func (s *session) protocolError(req protocol.Request, err error) *protocol.Error
 	case errors.Is(err, context.DeadlineExceeded):
 		return protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")
 	}
-	s.log.Error("request failed", "action", req.Action, "err", err)
+	s.log().Error("request failed", "action", req.Action, "err", err)
 	return protocol.Errorf(protocol.ErrInternal, "Internal server error")
 }
 
