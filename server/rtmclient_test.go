@@ -115,6 +115,14 @@ func agentURL(srv *parleytest.Server) string {
 // dial opens a connection; it is closed when the test ends.
 func dial(t testing.TB, name, rawURL, role string) *rtmClient {
 	t.Helper()
+	c := dialConn(t, name, rawURL, role)
+	t.Cleanup(c.close)
+	return c
+}
+
+// dialConn opens a connection that the caller closes.
+func dialConn(t testing.TB, name, rawURL, role string) *rtmClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, rawURL, nil)
@@ -125,7 +133,6 @@ func dial(t testing.TB, name, rawURL, role string) *rtmClient {
 	ws.SetReadLimit(16 << 20)
 	c := &rtmClient{t: t, name: name, ws: ws, role: role, done: make(chan struct{}), changed: make(chan struct{})}
 	go c.readLoop()
-	t.Cleanup(c.close)
 	return c
 }
 
