@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -1193,5 +1197,76 @@ func TestShutdownDisconnects(t *testing.T) {
 		if code := tc.c.waitClosed(); code != websocket.StatusServiceRestart {
 			t.Errorf("%s: close status %v, want %v", tc.c.name, code, websocket.StatusServiceRestart)
 		}
+	}
+}
+
+// TestSlowConsumer: a connection that stops reading is disconnected once
+// its push queue is full; the chat goes on for everyone else, and the
+// customer finds every event again after reconnecting.
+func TestSlowConsumer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends some 30 MB of events")
+	}
+	srv := parleytest.NewServer(t)
+	tab, custID := newCustomer(t, srv)
+	ct := tab.startChat("hi")
+	chatID := ct.Chat.ID
+
+	// The stalled tab: logs in, then reads nothing. Its TCP connection is
+	// kept to see the server end it.
+	var raw net.Conn
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		raw = c
+		return c, err
+	}}}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	stalled, _, err := websocket.Dial(ctx, customerURL(srv), &websocket.DialOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.CloseNow()
+	if err := stalled.Write(ctx, websocket.MessageText, encodeRequest("login", protocol.ActionLogin, obj{"token": "Bearer " + srv.CustomerToken(t, custID)})); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := stalled.Read(ctx); err != nil || !strings.Contains(string(msg), `"success":true`) {
+		t.Fatalf("stalled tab login: %s %v", msg, err)
+	}
+
+	// More than the push queue (1024 frames) and the socket buffers hold.
+	const events = 1800
+	text := strings.Repeat("x", 16<<10)
+	var rids []string
+	for range events {
+		rid, err := tab.sendRequest(protocol.ActionSendEvent, obj{"chat_id": chatID, "event": message(text)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rids = append(rids, rid)
+	}
+	for _, rid := range rids {
+		if f := tab.waitResponse(rid); !*f.Success {
+			t.Fatalf("send_event: %s", f)
+		}
+	}
+	// The reading tab got every event, in order.
+	pushes := tab.waitCount(events, protocol.PushIncomingEvent, forChat(chatID))
+	for i, f := range pushes {
+		if f.rid() != rids[i] {
+			t.Fatalf("push %d answers %s, want %s", i, f.rid(), rids[i])
+		}
+	}
+	// The stalled tab's connection has been ended by the server: what is
+	// left in the socket drains, then EOF.
+	_ = raw.SetReadDeadline(time.Now().Add(waitTimeout))
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		t.Errorf("the stalled connection was not closed: %v", err)
+	}
+	// Everything is stored.
+	var s wThreadsSummary
+	connectCustomer(t, srv, custID).okInto(protocol.ActionGetChatThreadsSummary, obj{"chat_id": chatID}, &s)
+	if len(s.ThreadsSummary) != 1 || s.ThreadsSummary[0].TotalEvents != events+1 {
+		t.Errorf("threads summary %+v, want one thread of %d events", s, events+1)
 	}
 }

@@ -276,7 +276,9 @@ func (s *session) push(frame []byte) {
 		s.srv.cfg.Metrics.slowConsumer(string(s.role))
 		s.log().Warn("push queue full, disconnecting slow client", "size", cap(s.out))
 		s.stop()
-		_ = s.conn.Close(1008, protocol.ReasonSlowConsumer)
+		// Close waits for the client, which is not reading: do not hold up
+		// the broker (and the chat whose change is being told) meanwhile.
+		go func() { _ = s.conn.Close(1008, protocol.ReasonSlowConsumer) }()
 	}
 }
 
