@@ -348,9 +348,28 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("customer starts a chat with %v: %+v, want validation", ev["type"], e)
 			}
 		}
+		// Other sizes.
+		for _, r := range []struct {
+			action  string
+			payload obj
+		}{
+			{protocol.ActionSendEvent, obj{"chat_id": chatID, "event": obj{"type": "message", "text": "x", "custom_id": strings.Repeat("c", 257)}}},
+			{protocol.ActionSendSneakPeek, obj{"chat_id": chatID, "sneak_peek_text": strings.Repeat("s", 16<<10+1)}},
+			{protocol.ActionUpdateChatProperties, obj{"chat_id": chatID, "properties": obj{"ns": obj{"big": strings.Repeat("p", 32<<10)}}}},
+			{protocol.ActionGetChatThreads, obj{"chat_id": chatID, "thread_ids": make([]string, 101)}},
+			{protocol.ActionUpdateCustomer, obj{"name": strings.Repeat("n", 513)}},
+			{protocol.ActionUpdateCustomerPage, obj{"url": "https://x.example/" + strings.Repeat("u", 4096), "title": "t"}},
+		} {
+			if e := c.fail(r.action, r.payload); e.Type != protocol.ErrValidation {
+				t.Errorf("%s too large: %+v, want validation", r.action, e)
+			}
+		}
 		ch := c.chatThreads(chatID, ct.Chat.Thread.ID)
 		if n := len(ch.Chat.Threads[0].Events); n != 2 {
 			t.Errorf("thread has %d events, want 2", n)
+		}
+		if !jsonEqual(t, ch.Chat.Properties, `{}`) {
+			t.Errorf("chat properties = %s", ch.Chat.Properties)
 		}
 	})
 }

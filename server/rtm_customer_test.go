@@ -951,6 +951,111 @@ func TestCustomerRTM(t *testing.T) {
 		t.Parallel()
 		testOrdering(t, srv)
 	})
+
+	t.Run("ordering_with_thread_changes", func(t *testing.T) {
+		t.Parallel()
+		testOrderingWithThreads(t, srv)
+	})
+}
+
+// testOrderingWithThreads mixes events with closing threads and events
+// that open new ones, from two tabs and an agent at once: every connection
+// sees the same sequence of chat pushes, and its events are the stored
+// ones in the stored order.
+func testOrderingWithThreads(t *testing.T, srv *parleytest.Server) {
+	a, custID := newCustomer(t, srv)
+	b := connectCustomer(t, srv, custID)
+	ag := connectAgent(t, srv, parleytest.AgentEmail)
+	ct := a.startChat("start")
+	chatID := ct.Chat.ID
+	ag.ok(protocol.ActionJoinChat, obj{"chat_id": chatID})
+	conns := []*rtmClient{a, b, ag}
+	for _, c := range conns {
+		c.sync()
+		c.reset()
+	}
+
+	type req struct {
+		c   *rtmClient
+		rid string
+	}
+	reqs := make(chan req, 200)
+	errs := make(chan error, len(conns))
+	for i, c := range conns {
+		go func() {
+			for j := range 30 {
+				action, payload := protocol.ActionSendEvent, obj{"chat_id": chatID, "event": message(fmt.Sprintf("%s-%d", c.name, j))}
+				if i == 0 && j%10 == 9 {
+					action, payload = protocol.ActionCloseThread, obj{"chat_id": chatID}
+				}
+				rid, err := c.sendRequest(action, payload)
+				if err != nil {
+					errs <- err
+					return
+				}
+				reqs <- req{c, rid}
+			}
+			errs <- nil
+		}()
+	}
+	for range conns {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(reqs)
+	for r := range reqs {
+		// A close_thread may find the thread closed already.
+		r.c.waitResponse(r.rid)
+	}
+	// What each connection saw of the chat, in order.
+	seen := func(c *rtmClient) (pushes, events []string) {
+		c.sync()
+		for _, f := range c.pushLog("", forChat(chatID)) {
+			switch f.Action {
+			case protocol.PushIncomingEvent:
+				var ie wIncomingEvent
+				_ = json.Unmarshal(f.Payload, &ie)
+				pushes = append(pushes, "event "+ie.Event.ID)
+				events = append(events, ie.Event.ID)
+			case protocol.PushIncomingChatThread:
+				var nt wChatThread
+				_ = json.Unmarshal(f.Payload, &nt)
+				pushes = append(pushes, "thread "+nt.Chat.Thread.ID)
+				for _, e := range nt.Chat.Thread.Events {
+					events = append(events, e.ID)
+				}
+			case protocol.PushThreadClosed:
+				pushes = append(pushes, "closed")
+			}
+		}
+		return pushes, events
+	}
+	wantPushes, wantEvents := seen(a)
+	for _, c := range conns[1:] {
+		if got, _ := seen(c); !slices.Equal(got, wantPushes) {
+			t.Errorf("%s saw\n%v\n%s saw\n%v", c.name, got, a.name, wantPushes)
+		}
+	}
+	// The stored events after the first one, thread by thread.
+	var s wThreadsSummary
+	a.okInto(protocol.ActionGetChatThreadsSummary, obj{"chat_id": chatID, "limit": 100}, &s)
+	var ids []string
+	for i := len(s.ThreadsSummary) - 1; i >= 0; i-- {
+		ids = append(ids, s.ThreadsSummary[i].ID)
+	}
+	var stored []string
+	for _, th := range a.chatThreads(chatID, ids...).Chat.Threads {
+		for _, e := range th.Events {
+			stored = append(stored, e.ID)
+		}
+	}
+	if len(stored) == 0 || !slices.Equal(stored[1:], wantEvents) {
+		t.Errorf("stored events\n%v\npushed\n%v", stored, wantEvents)
+	}
+	if len(s.ThreadsSummary) < 2 {
+		t.Errorf("%d threads: the test closed none", len(s.ThreadsSummary))
+	}
 }
 
 // testOrdering sends many events concurrently from two tabs of a customer
