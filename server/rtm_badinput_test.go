@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"net/url"
@@ -428,5 +429,54 @@ func TestBadInputPipelined(t *testing.T) {
 	c.mu.Unlock()
 	if len(extra) > 0 {
 		t.Errorf("unexpected responses: %s", strings.Join(extra, "\n"))
+	}
+}
+
+// TestUnreadResponses: a client that sends requests but never reads the
+// answers is dropped once a write to it times out, and nothing of its
+// session is left behind: the server still shuts down cleanly.
+func TestUnreadResponses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the server's write timeout")
+	}
+	srv := parleytest.NewServer(t)
+	c, custID := newCustomer(t, srv)
+	ct := c.startChat(strings.Repeat("x", 16<<10))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*waitTimeout)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, customerURL(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, encodeRequest("login", protocol.ActionLogin, obj{"token": "Bearer " + srv.CustomerToken(t, custID)})); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ws.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Far more answers than the socket buffers and the session's queue
+	// (1024 frames) hold; nothing is read from here on.
+	req := encodeRequest("r", protocol.ActionGetChatThreads, obj{"chat_id": ct.Chat.ID, "thread_ids": []string{ct.Chat.Thread.ID}})
+	for range 2500 {
+		if err := ws.Write(ctx, websocket.MessageText, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The server drops the connection when a write times out: from then on
+	// writes fail here.
+	for ws.Write(ctx, websocket.MessageText, []byte(`{"action": "ping"}`)) == nil {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the server never dropped a client that does not read")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// Its session is gone too: shutdown does not wait for it.
+	sctx, scancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer scancel()
+	if err := srv.Server.Shutdown(sctx); err != nil {
+		t.Errorf("shutdown: %v", err)
 	}
 }

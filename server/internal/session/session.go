@@ -202,6 +202,9 @@ func (s *session) readLoop(ctx context.Context) {
 // writeLoop writes queued frames, batching what is already waiting, until
 // quit; then it writes what is left and returns. A close message ends it.
 func (s *session) writeLoop() {
+	// Once the writer is gone nothing drains s.out: release a reader
+	// waiting in send for room, so that it sees the connection has ended.
+	defer s.stop()
 	ctx := context.Background()
 	batch := make([][]byte, 0, 16)
 	for {
