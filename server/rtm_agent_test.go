@@ -242,6 +242,13 @@ func TestAgentRTM(t *testing.T) {
 	})
 
 	step("remove_user_from_chat", func(t *testing.T) {
+		// The chat's customer cannot be removed: it would stop getting the
+		// pushes its own requests wait for.
+		if e := ag.fail(protocol.ActionRemoveUserFromChat, obj{"chat_id": chatID, "user_id": custID}); e.Type != protocol.ErrValidation {
+			t.Errorf("removing the customer: %+v, want validation", e)
+		}
+		cust.noPush(protocol.PushChatUserRemoved)
+		cust.sendMessage(chatID, "still in")
 		ag.ok(protocol.ActionRemoveUserFromChat, obj{"chat_id": chatID, "user_id": parleytest.AgentEmail})
 		var rm struct {
 			ChatID   string `json:"chat_id"`

@@ -43,6 +43,12 @@ var fuzzSeeds = []string{
 	`{"request_id":"s24","action":"get_chat_threads","payload":{"chat_id":"{{chat_id}}","thread_ids":[]}}`,
 	`{"request_id":7,"action":"get_chats_summary","payload":null}`,
 	`{"request_id":"s26","action":"ping"}`,
+	`{"request_id":"a1","action":"list_chats","payload":{"limit":5}}`,
+	`{"request_id":"a2","action":"get_chat","payload":{"chat_id":"{{chat_id}}","thread_id":"{{thread_id}}"}}`,
+	`{"request_id":"a3","action":"join_chat","payload":{"chat_id":"{{chat_id}}"}}`,
+	`{"request_id":"a4","action":"send_typing_indicator","payload":{"chat_id":"{{chat_id}}","is_typing":true}}`,
+	`{"request_id":"a5","action":"deactivate_chat","payload":{"chat_id":"{{chat_id}}"}}`,
+	`{"request_id":"a6","action":"remove_user_from_chat","payload":{"chat_id":"{{chat_id}}","user_id":"{{customer_id}}"}}`,
 	`{"request_id":"s27","action":"get_chats_summary","payload":{"limit":"5"}}`,
 	`{"request_id":"s28","action":"send_event","payload":{"chat_id":12}}`,
 	`{"request_id":"s29","action":"nope"}`,
@@ -52,8 +58,8 @@ var fuzzSeeds = []string{
 	``,
 }
 
-// FuzzDispatch sends frames from the fuzzer over a real, logged-in
-// customer connection. Invariants: the server never fails; every frame
+// FuzzDispatch sends frames from the fuzzer over real, logged-in customer
+// and agent connections. Invariants: the server never fails; every frame
 // gets exactly one response (a ping without request_id none), addressed
 // with the frame's request_id and action as far as they can be read; the
 // connection survives. After each frame a ping with a fresh request_id
@@ -70,75 +76,96 @@ func FuzzDispatch(f *testing.F) {
 	srv := parleytest.NewServer(f)
 	custID := newCustomerID()
 	token := srv.CustomerToken(f, custID)
-	var c *rtmClient
+	agentToken := srv.AgentToken(f, parleytest.AgentEmail)
+	// The frame goes to a customer and to an agent who is in the
+	// customer's chat.
+	var cust, ag *rtmClient
 	var replacer *strings.Replacer
 	connect := func(t testing.TB) {
-		if c != nil {
-			c.closeNow()
+		for _, c := range []*rtmClient{cust, ag} {
+			if c != nil {
+				c.closeNow()
+			}
 		}
-		c = dialConn(t, "fuzz customer", customerURL(srv), "customer")
-		c.login(token)
-		ct := c.startChat("fuzz")
+		cust = dialConn(t, "fuzz customer", customerURL(srv), "customer")
+		cust.login(token)
+		ag = dialConn(t, "fuzz agent", agentURL(srv), "agent")
+		ag.login(agentToken)
+		ct := cust.startChat("fuzz")
+		ag.ok(protocol.ActionJoinChat, obj{"chat_id": ct.Chat.ID})
 		replacer = strings.NewReplacer("{{chat_id}}", ct.Chat.ID, "{{thread_id}}", ct.Chat.Thread.ID,
 			"{{event_id}}", ct.Chat.Thread.Events[0].ID, "{{customer_id}}", custID, "{{token}}", token)
 	}
 	connect(f)
-	f.Cleanup(func() { c.close() })
+	f.Cleanup(func() {
+		cust.close()
+		ag.close()
+	})
 
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		if len(frame) > 1<<20 {
 			t.Skip("above the transport's message limit: the connection is closed by design")
 		}
 		select {
-		case <-c.done:
-			// A failed input ended the connection; start afresh.
+		case <-cust.done:
+			// A failed input ended a connection; start afresh.
+			connect(t)
+		case <-ag.done:
 			connect(t)
 		default:
 		}
-		bind(t, c)
-		c.reset()
 		frame = []byte(replacer.Replace(string(frame)))
-		req, decodeErr := protocol.DecodeRequest(frame)
-		want := 1
-		if decodeErr == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
-			want = 0
-		}
-
-		nonce := make([]byte, 12)
-		_, _ = rand.Read(nonce)
-		sentinel := "sentinel-" + hex.EncodeToString(nonce)
-		if err := c.sendRaw(frame); err != nil {
-			t.Fatalf("send: %v", err)
-		}
-		c.mustSendRaw(encodeRequest(sentinel, protocol.ActionPing, nil))
-		if f := c.waitResponse(sentinel); !*f.Success || f.Action != protocol.ActionPing {
-			t.Fatalf("sentinel ping: %s", f)
-		}
-		c.mu.Lock()
-		got := c.responses
-		c.responses = nil
-		c.mu.Unlock()
-		if len(got) != want {
-			t.Fatalf("frame %q got %d responses, want %d: %v", frame, len(got), want, got)
-		}
-		if want == 0 {
-			return
-		}
-		r := got[0]
-		if r.rid() != req.RequestID || r.Action != req.Action {
-			t.Errorf("frame %q: response %s, want request_id %q and action %q", frame, r, req.RequestID, req.Action)
-		}
-		if r.Success == nil {
-			t.Errorf("response without success: %s", r)
-		} else if !*r.Success {
-			c.checkError(r)
-		} else if decodeErr != nil {
-			t.Errorf("frame %q failed to decode (%v) but was answered with success: %s", frame, decodeErr, r)
-		}
-		if !json.Valid(r.raw) {
-			t.Errorf("response is not JSON: %q", r.raw)
+		for _, c := range []*rtmClient{cust, ag} {
+			bind(t, c)
+			c.reset()
+			checkDispatch(t, c, frame)
 		}
 	})
+}
+
+// checkDispatch sends frame and then a ping with a fresh request id on c,
+// and checks the answers to frame.
+func checkDispatch(t *testing.T, c *rtmClient, frame []byte) {
+	req, decodeErr := protocol.DecodeRequest(frame)
+	want := 1
+	if decodeErr == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
+		want = 0
+	}
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	sentinel := "sentinel-" + hex.EncodeToString(nonce)
+	if err := c.sendRaw(frame); err != nil {
+		t.Fatalf("%s: send: %v", c.name, err)
+	}
+	c.mustSendRaw(encodeRequest(sentinel, protocol.ActionPing, nil))
+	if f := c.waitResponse(sentinel); !*f.Success || f.Action != protocol.ActionPing {
+		t.Fatalf("%s: sentinel ping: %s", c.name, f)
+	}
+	c.mu.Lock()
+	got := c.responses
+	c.responses = nil
+	c.mu.Unlock()
+	if len(got) != want {
+		t.Fatalf("%s: frame %q got %d responses, want %d: %v", c.name, frame, len(got), want, got)
+	}
+	if want == 0 {
+		return
+	}
+	r := got[0]
+	if r.rid() != req.RequestID || r.Action != req.Action {
+		t.Errorf("%s: frame %q: response %s, want request_id %q and action %q", c.name, frame, r, req.RequestID, req.Action)
+	}
+	switch {
+	case r.Success == nil:
+		t.Errorf("%s: response without success: %s", c.name, r)
+	case !*r.Success:
+		c.checkError(r)
+	case decodeErr != nil:
+		t.Errorf("%s: frame %q failed to decode (%v) but was answered with success: %s", c.name, frame, decodeErr, r)
+	}
+	if !json.Valid(r.raw) {
+		t.Errorf("%s: response is not JSON: %q", c.name, r.raw)
+	}
 }
 
 // loadCapturedFrames reads testdata/captured-frames.txt.

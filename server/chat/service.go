@@ -867,6 +867,11 @@ func (s *Service) LeaveChat(ctx context.Context, a Actor, chatID, userID string)
 	if a.Type != UserAgent {
 		return invalid("only agents remove users")
 	}
+	// Only agents leave: a customer out of its own chat would no longer
+	// get the pushes that answer its requests.
+	if userID == c.CustomerID {
+		return invalid("the chat's customer cannot be removed")
+	}
 	unlock := s.lock(c.ID)
 	defer unlock()
 	if err := s.store.RemoveChatUser(ctx, c.ID, userID); err != nil {
