@@ -14,6 +14,7 @@ import (
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/auth"
+	"github.com/parleychat/parley/server/chat"
 )
 
 // TestBadInput sends what a broken or hostile client might. Every bad frame
@@ -224,6 +225,24 @@ func TestBadInput(t *testing.T) {
 		// The same connection logs in with a good token.
 		c.login(valid)
 		c.startChat("in")
+	})
+
+	t.Run("banned customer", func(t *testing.T) {
+		t.Parallel()
+		c, id := newCustomer(t, srv)
+		c.startChat("before the ban")
+		banned := true
+		if _, err := srv.Store().UpdateCustomer(context.Background(), srv.License, id, chat.CustomerUpdate{Banned: &banned}); err != nil {
+			t.Fatal(err)
+		}
+		c2 := dial(t, "banned", customerURL(srv), "customer")
+		if e := c2.fail(protocol.ActionLogin, obj{"token": "Bearer " + srv.CustomerToken(t, id)}); e.Type != protocol.ErrCustomerBanned {
+			t.Errorf("banned customer's login: %+v, want %s", e, protocol.ErrCustomerBanned)
+		}
+		if e := c2.fail(protocol.ActionGetChatsSummary, nil); e.Type != protocol.ErrAuthentication {
+			t.Errorf("after a refused login: %+v", e)
+		}
+		c2.ok(protocol.ActionPing, nil)
 	})
 
 	t.Run("wrong license_id in URL", func(t *testing.T) {
