@@ -1,0 +1,219 @@
+package customer
+
+import (
+	"context"
+	"iter"
+	"sync"
+)
+
+// dispatcher runs handlers one at a time, in emit order, on its own
+// goroutine. emit blocks while the queue is full: nothing is dropped; the
+// connection's reader waits instead (see Config.NotificationBuffer).
+type dispatcher struct {
+	queue chan Notification
+	done  chan struct{} // closed by stop
+	exit  chan struct{} // closed when run returns
+
+	mu       sync.Mutex
+	handlers map[string][]*handler
+	stopped  bool
+}
+
+type handler struct {
+	fn func(Notification)
+}
+
+// allKey receives every notification; unknownKey every UnknownPush.
+const (
+	allKey     = "*"
+	unknownKey = "*unknown"
+)
+
+func newDispatcher(buffer int) *dispatcher {
+	d := &dispatcher{
+		queue:    make(chan Notification, buffer),
+		done:     make(chan struct{}),
+		exit:     make(chan struct{}),
+		handlers: make(map[string][]*handler),
+	}
+	go d.run()
+	return d
+}
+
+func (d *dispatcher) run() {
+	defer close(d.exit)
+	for {
+		select {
+		case n := <-d.queue:
+			if _, ok := n.(stopMarker); ok {
+				d.stop(true)
+				return
+			}
+			for _, h := range d.match(n) {
+				h.fn(n)
+			}
+		case <-d.done:
+			return
+		}
+	}
+}
+
+func (d *dispatcher) match(n Notification) []*handler {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var hs []*handler
+	hs = append(hs, d.handlers[n.Name()]...)
+	if _, ok := n.(UnknownPush); ok {
+		hs = append(hs, d.handlers[unknownKey]...)
+	}
+	return append(hs, d.handlers[allKey]...)
+}
+
+// emit queues n; it blocks while the queue is full and returns at once
+// after stop.
+func (d *dispatcher) emit(n Notification) {
+	select {
+	case d.queue <- n:
+	case <-d.done:
+	}
+}
+
+func (d *dispatcher) add(key string, fn func(Notification)) (off func()) {
+	h := &handler{fn: fn}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return func() {}
+	}
+	d.handlers[key] = append(d.handlers[key], h)
+	return func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		hs := d.handlers[key]
+		for i, x := range hs {
+			if x == h {
+				d.handlers[key] = append(hs[:i:i], hs[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// stop removes every handler and ends the dispatcher goroutine; queued
+// notifications are dropped. It waits for a running handler to return
+// unless called from a handler.
+func (d *dispatcher) stop(fromHandler bool) {
+	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		return
+	}
+	d.stopped = true
+	d.handlers = make(map[string][]*handler)
+	close(d.done)
+	d.mu.Unlock()
+	if !fromHandler {
+		<-d.exit
+	}
+}
+
+// On calls fn with every notification of type T, for example
+//
+//	off := customer.On(sdk, func(e customer.NewEvent) { fmt.Println(e.Event.Text) })
+//
+// Handlers run one at a time, in arrival order, on the SDK's dispatch
+// goroutine. The returned off removes the handler; calling it more than
+// once is harmless. On(sdk, func(customer.UnknownPush){…}) receives every
+// push this package has no type for.
+func On[T Notification](s *SDK, fn func(T)) (off func()) {
+	var zero T
+	key := zero.Name()
+	if _, ok := any(zero).(UnknownPush); ok {
+		key = unknownKey
+	}
+	return s.d.add(key, func(n Notification) {
+		if t, ok := n.(T); ok {
+			fn(t)
+		}
+	})
+}
+
+// Once is On for the next notification of type T only.
+func Once[T Notification](s *SDK, fn func(T)) (off func()) {
+	var once sync.Once
+	var offFn func()
+	var mu sync.Mutex
+	mu.Lock()
+	offFn = On(s, func(t T) {
+		once.Do(func() {
+			mu.Lock()
+			f := offFn
+			mu.Unlock()
+			f()
+			fn(t)
+		})
+	})
+	mu.Unlock()
+	return offFn
+}
+
+// On calls fn with every notification of the given JS SDK event name
+// ("new_event", "user_is_typing", …; "*" for all), for parity with the JS
+// SDK's on(). Prefer the typed customer.On in Go code.
+func (s *SDK) On(name string, fn func(Notification)) (off func()) {
+	return s.d.add(name, fn)
+}
+
+// Once is On for the next notification of that name only.
+func (s *SDK) Once(name string, fn func(Notification)) (off func()) {
+	var once sync.Once
+	var mu sync.Mutex
+	var offFn func()
+	mu.Lock()
+	offFn = s.d.add(name, func(n Notification) {
+		once.Do(func() {
+			mu.Lock()
+			f := offFn
+			mu.Unlock()
+			f()
+			fn(n)
+		})
+	})
+	mu.Unlock()
+	return offFn
+}
+
+// Notifications returns every notification the SDK emits, in order, from
+// the moment the iteration starts until ctx ends, the loop breaks, or the
+// SDK is destroyed. It is the counterpart of the JS SDK's $$observable.
+//
+// The iteration is fed from the dispatch goroutine through a buffer of
+// Config.NotificationBuffer notifications; a consumer that falls further
+// behind holds up every handler (nothing is dropped).
+func (s *SDK) Notifications(ctx context.Context) iter.Seq[Notification] {
+	return func(yield func(Notification) bool) {
+		ch := make(chan Notification, s.cfg.NotificationBuffer)
+		stop := make(chan struct{})
+		defer close(stop)
+		off := s.d.add(allKey, func(n Notification) {
+			select {
+			case ch <- n:
+			case <-stop:
+			case <-ctx.Done():
+			}
+		})
+		defer off()
+		for {
+			select {
+			case n := <-ch:
+				if !yield(n) {
+					return
+				}
+			case <-ctx.Done():
+				return
+			case <-s.d.done:
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,68 @@
+// Package customer is the Customer SDK for Go: the Go counterpart, method
+// for method and event for event, of the LiveChat Customer JS SDK
+// v2.0.0-alpha.3. A program uses it to chat, as a customer, with a
+// company's support agents over the Customer Chat API v3.0 — against a
+// Parley server or any server speaking that protocol.
+//
+// # Quick start
+//
+//	sdk, err := customer.Init(customer.Config{
+//		License:  123,
+//		ClientID: "parley-demo",
+//		Server:   "http://localhost:8080",
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer sdk.Destroy()
+//
+//	customer.On(sdk, func(e customer.NewEvent) {
+//		fmt.Printf("%s: %s\n", e.Event.Author, e.Event.Text)
+//	})
+//	chat, err := sdk.StartChat(ctx, customer.StartChatRequest{
+//		Events: []customer.Event{{Type: customer.EventMessage, Text: "Hello!"}},
+//	})
+//
+// Init returns at once and connects in the background; methods called
+// before the connection is up wait for it, up to their ctx.
+//
+// # Identity
+//
+// The customer is identified by the accounts cookie the server sets with
+// its token. Config.Identity keeps it (by default in a file under the
+// user's config directory), so a program run twice is the same customer.
+// MemoryStore makes a new customer per SDK.
+//
+// # Notifications
+//
+// Everything the server pushes becomes a typed notification (NewEvent,
+// UserIsTyping, ThreadClosed, …). Subscribe by type with On and Once, by
+// the JS SDK's event name with SDK.On, or range over SDK.Notifications.
+// Handlers run one at a time, in arrival order, on one goroutine per SDK;
+// a slow handler delays later notifications and never loses one (see
+// Config.NotificationBuffer for what happens when they pile up).
+//
+// # Connection
+//
+// The SDK pings, and when the connection drops it emits ConnectionLost,
+// reconnects with capped exponential backoff and jitter, logs in again
+// (refreshing an expired token), emits ConnectionRestored, and then
+// delivers as NewEvent every event of the customer's chats stored while it
+// was away, in order and none twice. A request in flight when the
+// connection drops fails with ErrConnectionLost; a request made while
+// reconnecting waits for the connection up to its ctx. A
+// customer_disconnected push with a final reason (customer_banned, …)
+// emits Disconnected{Final: true} and destroys the SDK.
+//
+// # Errors
+//
+// Errors answered by the server are *Error values carrying the protocol's
+// error type; the client's own states are sentinels (ErrDestroyed,
+// ErrNotConnected, ErrConnectionLost, ErrFileTooLarge, ErrLimitTooHigh).
+// All work with errors.Is and errors.As.
+//
+// # Concurrency
+//
+// An SDK is safe for use by many goroutines. Destroy stops every goroutine
+// it started.
+package customer

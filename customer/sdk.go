@@ -1,0 +1,697 @@
+package customer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/parleychat/parley/internal/rtm"
+	"github.com/parleychat/parley/protocol"
+)
+
+// State is the SDK's connection state.
+type State int
+
+const (
+	// StateConnecting: connecting or logging in for the first time.
+	StateConnecting State = iota
+	// StateConnected: logged in; requests go out at once.
+	StateConnected
+	// StateReconnecting: the connection was lost; the SDK is connecting
+	// again. Requests wait for it, up to their ctx.
+	StateReconnecting
+	// StateDisconnected: stopped by Disconnect (or ManualConnect); Connect
+	// starts again. Requests fail with ErrNotConnected.
+	StateDisconnected
+	// StateDestroyed: Destroy was called or the server ended the session
+	// for good. Requests fail with ErrDestroyed.
+	StateDestroyed
+)
+
+func (s State) String() string {
+	return [...]string{"connecting", "connected", "reconnecting", "disconnected", "destroyed"}[s]
+}
+
+// SDK is a customer's connection to a chat server: the Go counterpart of
+// the object the JS SDK's init returns. It is safe for use by many
+// goroutines. Create it with Init; release it with Destroy.
+type SDK struct {
+	cfg  Config
+	auth *Auth
+	eng  *rtm.Engine
+	d    *dispatcher
+
+	// pushMu serializes turning pushes into notifications: the reader's
+	// pushes and the login's replay. Handlers never take it.
+	pushMu    sync.Mutex
+	loggingIn bool
+	queued    []rtm.Frame
+
+	mu            sync.Mutex // guards what follows; never held while emitting
+	customerID    string
+	everConnected bool
+	destroyed     bool
+	offline       offlineCustomer
+	page          *Page
+	chats         map[string]*chatInfo
+	threadOrder   map[string]int
+	sneak         sneakPeeks
+}
+
+// offlineCustomer holds customer changes made while not connected; the
+// next login carries them.
+type offlineCustomer struct {
+	name, email, avatar string
+	fields              map[string]string
+}
+
+type chatInfo struct {
+	active bool
+	// last is the newest event of the chat this SDK has delivered or
+	// knows of: events at or before it are never delivered again.
+	last mark
+}
+
+// mark is an event's position in a chat: thread order, then event order.
+type mark struct{ thread, event int }
+
+func (m mark) before(o mark) bool {
+	return m.thread < o.thread || (m.thread == o.thread && m.event < o.event)
+}
+
+// Init validates cfg and returns an SDK that connects in the background
+// (unless cfg.ManualConnect). Watch the connection with On(sdk, func(customer.Connected){…}).
+func Init(cfg Config) (*SDK, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Page != nil {
+		p := *cfg.Page
+		cfg.Page = &p
+	}
+	s := &SDK{cfg: cfg, d: newDispatcher(cfg.NotificationBuffer), chats: map[string]*chatInfo{}, threadOrder: map[string]int{}, page: cfg.Page}
+	s.auth = &Auth{cfg: &s.cfg}
+	s.sneak.init(s)
+	s.eng = rtm.New(rtm.Config{
+		URL: cfg.rtmURL(), HTTPClient: cfg.HTTPClient, Login: s.login, OnPush: s.onPush, OnState: s.onState,
+		ReconnectDelay: cfg.ReconnectDelay, Logger: cfg.Logger,
+	})
+	if !cfg.ManualConnect {
+		if err := s.eng.Start(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Auth returns the SDK's token source.
+func (s *SDK) Auth() *Auth { return s.auth }
+
+// State returns the connection state.
+func (s *SDK) State() State {
+	s.mu.Lock()
+	destroyed := s.destroyed
+	s.mu.Unlock()
+	if destroyed {
+		return StateDestroyed
+	}
+	switch s.eng.State() {
+	case rtm.Connected:
+		return StateConnected
+	case rtm.Reconnecting:
+		return StateReconnecting
+	case rtm.Disconnected:
+		return StateDisconnected
+	case rtm.Closed:
+		return StateDestroyed
+	}
+	return StateConnecting
+}
+
+// CustomerID returns the customer's id ("" before the first token).
+func (s *SDK) CustomerID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.customerID
+}
+
+// Connect opens the connection after Disconnect or with ManualConnect.
+// The next login emits ConnectionRestored (Connected the first time).
+func (s *SDK) Connect() error {
+	if s.isDestroyed() {
+		return ErrDestroyed
+	}
+	return wrapErr(s.eng.Start())
+}
+
+// Disconnect closes the connection and stops reconnecting; requests fail
+// with ErrNotConnected until Connect. It emits nothing.
+func (s *SDK) Disconnect() {
+	s.eng.Stop(false)
+}
+
+// Destroy closes the connection, stops every goroutine of the SDK and
+// removes all handlers. Every later call fails with ErrDestroyed. It is
+// idempotent; do not call it from a handler (use a goroutine).
+func (s *SDK) Destroy() {
+	s.destroy(false)
+}
+
+func (s *SDK) destroy(fromHandler bool) {
+	s.mu.Lock()
+	if s.destroyed {
+		s.mu.Unlock()
+		return
+	}
+	s.destroyed = true
+	s.mu.Unlock()
+	s.eng.Stop(true)
+	s.sneak.stop()
+	s.d.stop(fromHandler)
+}
+
+func (s *SDK) isDestroyed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.destroyed
+}
+
+// call sends a request and waits for its answer.
+func (s *SDK) call(ctx context.Context, action string, payload any, resolveOn ...string) (rtm.Frame, error) {
+	if s.isDestroyed() {
+		return rtm.Frame{}, ErrDestroyed
+	}
+	var opts rtm.CallOptions
+	if len(resolveOn) > 0 {
+		opts.ResolveOn = func(a string) bool { return slices.Contains(resolveOn, a) }
+	}
+	f, err := s.eng.Call(ctx, action, payload, opts)
+	if err != nil {
+		return f, fmt.Errorf("%s: %w", action, wrapErr(err))
+	}
+	return f, nil
+}
+
+// callInto is call plus decoding the payload into v.
+func (s *SDK) callInto(ctx context.Context, action string, payload, v any, resolveOn ...string) error {
+	f, err := s.call(ctx, action, payload, resolveOn...)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return nil
+	}
+	if err := json.Unmarshal(f.Payload, v); err != nil {
+		return fmt.Errorf("%s: decode answer: %w", action, err)
+	}
+	return nil
+}
+
+func (s *SDK) onState(st rtm.State, err error) {
+	switch st {
+	case rtm.Reconnecting:
+		s.mu.Lock()
+		was := s.everConnected
+		s.mu.Unlock()
+		if was && !errors.Is(err, errLoginFailed) {
+			s.d.emit(ConnectionLost{Err: err})
+		}
+	}
+}
+
+var errLoginFailed = errors.New("login failed")
+
+// login runs on every new connection: token, login, chats summary, then
+// Connected or ConnectionRestored, the events missed while away, and the
+// pushes that arrived meanwhile.
+func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
+	s.pushMu.Lock()
+	s.loggingIn, s.queued = true, nil
+	s.pushMu.Unlock()
+	defer func() {
+		if err != nil {
+			s.pushMu.Lock()
+			s.loggingIn, s.queued = false, nil
+			s.pushMu.Unlock()
+			err = fmt.Errorf("%w: %w", errLoginFailed, err)
+		}
+	}()
+
+	tok, err := s.auth.GetToken(ctx)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Type != "server_error" && e.Type != "temporarily_unavailable" {
+			s.endFor(e.Type, nil)
+			return &rtm.FinalError{Err: err}
+		}
+		return err
+	}
+	s.mu.Lock()
+	first := s.customerID == ""
+	if first {
+		s.customerID = tok.EntityID
+	}
+	payload := s.loginPayloadLocked(ctx, tok)
+	s.mu.Unlock()
+	if first {
+		s.d.emit(CustomerID{ID: tok.EntityID})
+	}
+
+	lf, err := sess.Call(ctx, protocol.ActionLogin, payload, rtm.CallOptions{})
+	if err != nil {
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			switch pe.Type {
+			case protocol.ErrAuthentication:
+				_, _ = s.auth.GetFreshToken(ctx)
+			case protocol.ErrUsersLimitReached, protocol.ErrWrongProductVersion, protocol.ErrCustomerBanned, protocol.ErrLicenseNotFound:
+				s.endFor(pe.Type, nil)
+				return &rtm.FinalError{Err: wrapErr(err)}
+			}
+		}
+		return wrapErr(err)
+	}
+	s.mu.Lock()
+	s.offline = offlineCustomer{}
+	s.mu.Unlock()
+	var lr struct {
+		DynamicConfig json.RawMessage `json:"__priv_dynamic_config"`
+	}
+	_ = json.Unmarshal(lf.Payload, &lr)
+
+	sf, err := sess.Call(ctx, protocol.ActionGetChatsSummary, nil, rtm.CallOptions{})
+	if err != nil {
+		return wrapErr(err)
+	}
+	var sum protocol.ChatsSummaryResponse
+	if err := json.Unmarshal(sf.Payload, &sum); err != nil {
+		return fmt.Errorf("chats summary: %w", err)
+	}
+	recovered, err := s.recover(ctx, sess, sum)
+	if err != nil {
+		return err
+	}
+
+	s.pushMu.Lock()
+	defer s.pushMu.Unlock()
+	s.emitUsers(sum)
+	s.mu.Lock()
+	restored := s.everConnected
+	s.everConnected = true
+	s.mu.Unlock()
+	if restored {
+		s.d.emit(ConnectionRestored{ChatsSummary: fromChatsSummary(sum), DynamicConfig: lr.DynamicConfig})
+	} else {
+		s.d.emit(Connected{ChatsSummary: fromChatsSummary(sum), DynamicConfig: lr.DynamicConfig})
+	}
+	for _, n := range recovered {
+		s.d.emit(n)
+	}
+	for _, f := range s.queued {
+		s.handlePush(f)
+	}
+	s.loggingIn, s.queued = false, nil
+	return nil
+}
+
+// endFor ends the SDK for a final reason: Disconnected{Final: true} is
+// delivered to the handlers, then the SDK destroys itself.
+func (s *SDK) endFor(reason string, data map[string]any) {
+	s.d.emit(Disconnected{Reason: reason, Data: data, Final: true})
+	s.mu.Lock()
+	already := s.destroyed
+	s.destroyed = true
+	s.mu.Unlock()
+	if already {
+		return
+	}
+	// Let the handlers see Disconnected, then stop everything. This runs
+	// apart from the engine's goroutines, which Stop waits for.
+	s.d.emit(stopMarker{})
+	go func() {
+		s.eng.Stop(true)
+		s.sneak.stop()
+	}()
+}
+
+func (s *SDK) loginPayloadLocked(ctx context.Context, tok Token) protocol.LoginRequest {
+	p := protocol.LoginRequest{Token: tok.TokenType + " " + tok.AccessToken, Customer: &protocol.LoginCustomer{}, Referrer: s.cfg.Referrer}
+	c := s.cfg.Customer
+	name, email := c.Name, c.Email
+	fields := c.Fields
+	if !s.everConnected || s.offline.name != "" || s.offline.email != "" || s.offline.fields != nil {
+		if s.offline.name != "" {
+			name = s.offline.name
+		}
+		if s.offline.email != "" {
+			email = s.offline.email
+		}
+		if s.offline.fields != nil {
+			fields = s.offline.fields
+		}
+		if !s.everConnected || s.offline.name != "" {
+			p.Customer.Name = nonEmpty(name)
+		}
+		if !s.everConnected || s.offline.email != "" {
+			p.Customer.Email = nonEmpty(email)
+		}
+		if !s.everConnected || s.offline.fields != nil {
+			p.Customer.Fields = fields
+		}
+		p.Customer.Avatar = nonEmpty(s.offline.avatar)
+	}
+	if s.cfg.Group != 0 {
+		g := s.cfg.Group
+		p.GroupID = &g
+	}
+	if s.page != nil {
+		p.CustomerPage = &protocol.Page{URL: s.page.URL, Title: s.page.Title}
+	}
+	if id, err := s.cfg.Identity.Load(ctx); err == nil {
+		p.CustomerSideStorage = id.SideStorage
+	}
+	return p
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (s *SDK) emitUsers(sum protocol.ChatsSummaryResponse) {
+	seen := map[string]bool{}
+	for _, c := range sum.ChatsSummary {
+		for _, u := range c.Users {
+			if !seen[u.ID] {
+				seen[u.ID] = true
+				s.d.emit(UserData{User: fromUser(u)})
+			}
+		}
+	}
+}
+
+// recover finds the events of known chats stored while the SDK was away
+// and returns them as notifications, in store order. It also records what
+// the summary says about every chat, so that nothing older is delivered
+// later.
+func (s *SDK) recover(ctx context.Context, sess *rtm.Session, sum protocol.ChatsSummaryResponse) ([]Notification, error) {
+	var out []Notification
+	for _, c := range sum.ChatsSummary {
+		latest := mark{}
+		for _, le := range c.LastEventPerType {
+			m := mark{le.ThreadOrder, le.Event.Order}
+			if latest.before(m) {
+				latest = m
+			}
+			s.noteThread(le.ThreadID, le.ThreadOrder)
+		}
+		s.mu.Lock()
+		ci, known := s.chats[c.ID]
+		if !known {
+			ci = &chatInfo{}
+			s.chats[c.ID] = ci
+		}
+		ci.active = c.Active
+		from := ci.last
+		s.mu.Unlock()
+		if known && from != (mark{}) && from.before(latest) {
+			ns, err := s.missed(ctx, sess, c.ID, from)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ns...)
+		}
+		s.mu.Lock()
+		if ci.last.before(latest) {
+			ci.last = latest
+		}
+		s.mu.Unlock()
+	}
+	return out, nil
+}
+
+// missed loads a chat's events after from.
+func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from mark) ([]Notification, error) {
+	f, err := sess.Call(ctx, protocol.ActionGetChatThreadsSummary, map[string]any{"chat_id": chatID, "offset": 0, "limit": 100}, rtm.CallOptions{})
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	var ts protocol.ThreadsSummaryResponse
+	if err := json.Unmarshal(f.Payload, &ts); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for i := len(ts.ThreadsSummary) - 1; i >= 0; i-- {
+		t := ts.ThreadsSummary[i]
+		s.noteThread(t.ID, t.Order)
+		if t.Order >= from.thread {
+			ids = append(ids, t.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	f, err = sess.Call(ctx, protocol.ActionGetChatThreads, map[string]any{"chat_id": chatID, "thread_ids": ids}, rtm.CallOptions{})
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	var ct protocol.ChatThreadsResponse
+	if err := json.Unmarshal(f.Payload, &ct); err != nil {
+		return nil, err
+	}
+	threads := ct.Chat.Threads
+	slices.SortFunc(threads, func(a, b protocol.Thread) int { return a.Order - b.Order })
+	var out []Notification
+	for _, t := range threads {
+		if t.Order > from.thread {
+			out = append(out, threadSummaryOf(t, chatID))
+		}
+		for _, e := range fromThread(t, chatID, ct.Chat.Users).Events {
+			if m := (mark{t.Order, e.order}); from.before(m) {
+				out = append(out, NewEvent{Chat: chatID, Event: e})
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *SDK) noteThread(id string, order int) {
+	if id == "" || order == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.threadOrder[id] = order
+	s.mu.Unlock()
+}
+
+// advance records that the chat's event e was delivered or is known; it
+// reports false when e is not newer than what was (a duplicate).
+func (s *SDK) advance(chatID string, e Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ci := s.chats[chatID]
+	if ci == nil {
+		ci = &chatInfo{}
+		s.chats[chatID] = ci
+	}
+	t := s.threadOrder[e.Thread]
+	if t == 0 || e.order == 0 {
+		return true // position unknown: deliver
+	}
+	m := mark{t, e.order}
+	if !ci.last.before(m) {
+		return false
+	}
+	ci.last = m
+	return true
+}
+
+func (s *SDK) setActive(chatID string, active bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ci := s.chats[chatID]
+	if ci == nil {
+		ci = &chatInfo{}
+		s.chats[chatID] = ci
+	}
+	ci.active = active
+}
+
+func (s *SDK) isActive(chatID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ci := s.chats[chatID]
+	return ci != nil && ci.active
+}
+
+// onPush receives every push from the engine, in order.
+func (s *SDK) onPush(f rtm.Frame) {
+	s.pushMu.Lock()
+	defer s.pushMu.Unlock()
+	if s.loggingIn {
+		s.queued = append(s.queued, f)
+		return
+	}
+	s.handlePush(f)
+}
+
+// handlePush turns one push into notifications. A push that answered this
+// SDK's own request (f.Resolved) updates the SDK's state but is not
+// reported, as in the JS SDK; the method returned it instead.
+func (s *SDK) handlePush(f rtm.Frame) {
+	emit := func(n Notification) {
+		if !f.Resolved {
+			s.d.emit(n)
+		}
+	}
+	decode := func(v any) bool {
+		if err := json.Unmarshal(f.Payload, v); err != nil {
+			s.cfg.Logger.Warn("customer: undecodable push", "action", f.Action, "err", err)
+			return false
+		}
+		return true
+	}
+	switch f.Action {
+	case protocol.PushIncomingChatThread:
+		var p protocol.IncomingChatThread
+		if decode(&p) {
+			s.chatThread(p.Chat, f.Resolved)
+		}
+	case protocol.PushIncomingEvent:
+		var p protocol.IncomingEvent
+		if decode(&p) {
+			e := fromEvent(p.Event, p.ThreadID)
+			if s.advance(p.ChatID, e) {
+				emit(NewEvent{Chat: p.ChatID, Event: e})
+			}
+		}
+	case protocol.PushIncomingTypingIndicator:
+		var p protocol.IncomingTypingIndicator
+		if decode(&p) {
+			if p.TypingIndicator.IsTyping {
+				emit(UserIsTyping{Chat: p.ChatID, User: p.TypingIndicator.AuthorID})
+			} else {
+				emit(UserStoppedTyping{Chat: p.ChatID, User: p.TypingIndicator.AuthorID})
+			}
+		}
+	case protocol.PushThreadClosed:
+		var p protocol.ThreadClosed
+		if decode(&p) {
+			s.setActive(p.ChatID, false)
+			emit(ThreadClosed{Chat: p.ChatID})
+		}
+	case protocol.PushChatUserAdded:
+		var p protocol.ChatUserAdded
+		if decode(&p) {
+			emit(UserData{User: fromUser(p.User)})
+			emit(UserJoinedChat{Chat: p.ChatID, User: p.User.ID})
+		}
+	case protocol.PushChatUserRemoved:
+		var p protocol.ChatUserRemoved
+		if decode(&p) {
+			emit(UserLeftChat{Chat: p.ChatID, User: p.UserID})
+		}
+	case protocol.PushChatPropertiesUpdated, protocol.PushChatThreadPropertiesUpdated, protocol.PushEventPropertiesUpdated:
+		var p protocol.PropertiesUpdated
+		if decode(&p) {
+			props := unwrap(p.Properties)
+			switch f.Action {
+			case protocol.PushChatPropertiesUpdated:
+				emit(ChatPropertiesUpdated{Chat: p.ChatID, Properties: props})
+			case protocol.PushChatThreadPropertiesUpdated:
+				emit(ChatThreadPropertiesUpdated{Chat: p.ChatID, Thread: p.ThreadID, Properties: props})
+			default:
+				emit(EventPropertiesUpdated{Chat: p.ChatID, Thread: p.ThreadID, Event: p.EventID, Properties: props})
+			}
+		}
+	case protocol.PushChatPropertiesDeleted, protocol.PushChatThreadPropertiesDeleted, protocol.PushEventPropertiesDeleted:
+		var p protocol.PropertiesDeleted
+		if decode(&p) {
+			names := map[string][]string(p.Properties)
+			switch f.Action {
+			case protocol.PushChatPropertiesDeleted:
+				emit(ChatPropertiesDeleted{Chat: p.ChatID, Properties: names})
+			case protocol.PushChatThreadPropertiesDeleted:
+				emit(ChatThreadPropertiesDeleted{Chat: p.ChatID, Thread: p.ThreadID, Properties: names})
+			default:
+				emit(EventPropertiesDeleted{Chat: p.ChatID, Thread: p.ThreadID, Event: p.EventID, Properties: names})
+			}
+		}
+	case protocol.PushEventUpdated:
+		var p protocol.IncomingEvent
+		if decode(&p) {
+			emit(EventUpdated{Chat: p.ChatID, Thread: p.ThreadID, Event: fromEvent(p.Event, p.ThreadID)})
+		}
+	case protocol.PushLastSeenTimestampUpdated:
+		var p protocol.LastSeenTimestampUpdated
+		if decode(&p) {
+			emit(LastSeenTimestampUpdated{Chat: p.ChatID, User: p.UserID, Timestamp: fromUnix(p.Timestamp)})
+		}
+	case protocol.PushCustomerUpdated:
+		var p protocol.CustomerUpdated
+		if decode(&p) {
+			emit(CustomerUpdated{Customer: fromUser(p.Customer)})
+		}
+	case protocol.PushCustomerPageUpdated:
+		var p protocol.CustomerPageUpdated
+		if decode(&p) {
+			emit(CustomerPageUpdated{URL: p.URL, Title: p.Title, Timestamp: fromUnix(p.Timestamp)})
+		}
+	case protocol.PushCustomerSideStorageUpdated:
+		var p protocol.CustomerSideStorageUpdated
+		if decode(&p) {
+			s.auth.update(context.Background(), func(id *Identity) { id.SideStorage = p.CustomerSideStorage })
+		}
+	case protocol.PushCustomerDisconnected:
+		var p protocol.CustomerDisconnected
+		if decode(&p) {
+			if protocol.ReasonIsFinal(p.Reason) {
+				s.endFor(p.Reason, p.Data)
+			} else {
+				s.d.emit(Disconnected{Reason: p.Reason, Data: p.Data})
+			}
+		}
+	case protocol.PushIncomingRichMessagePostback:
+		var p protocol.IncomingRichMessagePostback
+		if decode(&p) {
+			emit(IncomingRichMessagePostback{User: p.UserID, Chat: p.ChatID, Thread: p.ThreadID, Event: p.EventID,
+				Postback: Postback{ID: p.Postback.ID, Toggled: p.Postback.Toggled}})
+		}
+	default:
+		emit(UnknownPush{Action: f.Action, Payload: f.Payload})
+	}
+}
+
+// chatThread handles a new thread: the chat is active; the users, the
+// thread's summary, who joined, and each event not yet delivered are
+// reported. For the SDK's own start, activation or send (resolved), the
+// customer's own events are not reported as NewEvent.
+func (s *SDK) chatThread(c protocol.ChatThread, resolved bool) {
+	s.setActive(c.ID, true)
+	s.noteThread(c.Thread.ID, c.Thread.Order)
+	for _, u := range c.Users {
+		s.d.emit(UserData{User: fromUser(u)})
+	}
+	s.d.emit(threadSummaryOf(c.Thread, c.ID))
+	for _, id := range c.Thread.UserIDs {
+		s.d.emit(UserJoinedChat{Chat: c.ID, User: id})
+	}
+	me := s.CustomerID()
+	for _, e := range fromThread(c.Thread, c.ID, c.Users).Events {
+		if !s.advance(c.ID, e) || (resolved && e.Author == me) {
+			continue
+		}
+		s.d.emit(NewEvent{Chat: c.ID, Event: e})
+	}
+}
+
+// stopMarker, queued after a final Disconnected, stops the dispatcher once
+// every notification before it has been handled.
+type stopMarker struct{}
+
+func (stopMarker) Name() string { return "" }

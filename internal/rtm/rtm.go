@@ -1,0 +1,574 @@
+// Package rtm is the client engine shared by Parley's Go clients (customer
+// and agent): it dials the RTM WebSocket, logs in, matches responses to
+// requests by request_id, hands pushes to the client in arrival order,
+// pings, and reconnects with capped exponential backoff and jitter.
+//
+// One engine owns one connection at a time. Its goroutines: a supervisor
+// (dial, login, backoff), a reader and a pinger per connection. Requests are
+// written by the caller's goroutine under a mutex; a caller waits on its own
+// reply channel and its ctx, never on a goroutine of its own.
+package rtm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+// State is the engine's connection state.
+type State int32
+
+const (
+	// Connecting: dialing or logging in for the first time.
+	Connecting State = iota
+	// Connected: logged in; requests are sent at once.
+	Connected
+	// Reconnecting: the connection was lost; the engine is dialing again.
+	Reconnecting
+	// Disconnected: stopped by Disconnect; Connect starts it again.
+	Disconnected
+	// Closed: stopped for good (Close, or a final server decision).
+	Closed
+)
+
+func (s State) String() string {
+	switch s {
+	case Connecting:
+		return "connecting"
+	case Connected:
+		return "connected"
+	case Reconnecting:
+		return "reconnecting"
+	case Disconnected:
+		return "disconnected"
+	case Closed:
+		return "closed"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Errors of the engine.
+var (
+	// ErrConnectionLost fails a request in flight when its connection drops.
+	ErrConnectionLost = errors.New("connection lost")
+	// ErrNotConnected fails a request made while the engine is stopped.
+	ErrNotConnected = errors.New("not connected")
+	// ErrClosed fails a request made after Close.
+	ErrClosed = errors.New("closed")
+)
+
+// Frame is one server frame.
+type Frame struct {
+	RequestID string          `json:"request_id,omitempty"`
+	Action    string          `json:"action"`
+	Type      string          `json:"type"`
+	Success   bool            `json:"success"`
+	Payload   json.RawMessage `json:"payload"`
+	// Resolved is set on a push that answered one of this client's
+	// requests (see CallOptions.ResolveOn). It is still passed to OnPush,
+	// in order, so the client can update its state from it.
+	Resolved bool `json:"-"`
+}
+
+// Err returns the error of a failed response, else nil.
+func (f Frame) Err() *protocol.Error {
+	if f.Type != protocol.TypeResponse || f.Success {
+		return nil
+	}
+	var p struct {
+		Error *protocol.Error `json:"error"`
+	}
+	if json.Unmarshal(f.Payload, &p) != nil || p.Error == nil {
+		return &protocol.Error{Type: protocol.ErrInternal, Message: "malformed error response"}
+	}
+	return p.Error
+}
+
+// FinalError stops reconnecting when Login returns it (wrapped).
+type FinalError struct{ Err error }
+
+func (e *FinalError) Error() string { return e.Err.Error() }
+func (e *FinalError) Unwrap() error { return e.Err }
+
+// Config configures an Engine.
+type Config struct {
+	// URL is the RTM WebSocket URL ("ws://host/v3.0/customer/rtm/ws?…").
+	URL string
+	// HTTPClient dials the WebSocket. Nil: http.DefaultClient.
+	HTTPClient *http.Client
+	// Login runs on every new connection before it counts as connected;
+	// it sends its requests with Session.Call. An error closes the
+	// connection and retries with backoff, unless it wraps *FinalError.
+	Login func(ctx context.Context, s *Session) error
+	// OnPush receives every push, in arrival order, on the reader
+	// goroutine, including pushes that resolved a request (Frame.Resolved).
+	// It may block: the connection's reading waits for it.
+	OnPush func(Frame)
+	// OnState is told each state change, with the error that caused it, on
+	// the supervisor goroutine, in order.
+	OnState func(s State, err error)
+	// ReconnectDelay returns the wait before reconnect attempt n (1, 2,
+	// …). Nil: 0.5 s doubling to at most 20 s, each ±30 % at random.
+	ReconnectDelay func(attempt int) time.Duration
+	// PingInterval is the interval of protocol pings. Zero: 15 s.
+	PingInterval time.Duration
+	// MaxMessageBytes caps incoming messages. Zero: 4 MiB.
+	MaxMessageBytes int64
+	Logger          *slog.Logger
+}
+
+// DefaultReconnectDelay is the default backoff: 0.5 s × 2^(n-1), at most
+// 20 s, with ±30 % jitter so that clients dropped together do not come back
+// together.
+func DefaultReconnectDelay(attempt int) time.Duration {
+	d := 500 * time.Millisecond
+	for i := 1; i < attempt && d < 20*time.Second; i++ {
+		d *= 2
+	}
+	d = min(d, 20*time.Second)
+	jitter := (rand.Float64()*0.6 - 0.3) * float64(d)
+	return d + time.Duration(jitter)
+}
+
+// Engine is a self-healing RTM connection.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex
+	state   State
+	session *Session      // current logged-in session, nil otherwise
+	ready   chan struct{} // closed when state becomes Connected or final
+	stop    context.CancelFunc
+	done    chan struct{} // closed when the supervisor exits
+	nextID  atomic.Uint64
+}
+
+// New returns a stopped engine; Start connects it.
+func New(cfg Config) *Engine {
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = http.DefaultClient
+	}
+	if cfg.ReconnectDelay == nil {
+		cfg.ReconnectDelay = DefaultReconnectDelay
+	}
+	if cfg.PingInterval == 0 {
+		cfg.PingInterval = 15 * time.Second
+	}
+	if cfg.MaxMessageBytes == 0 {
+		cfg.MaxMessageBytes = 4 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.OnPush == nil {
+		cfg.OnPush = func(Frame) {}
+	}
+	return &Engine{cfg: cfg, log: cfg.Logger, state: Disconnected, ready: make(chan struct{})}
+}
+
+// State returns the current state.
+func (e *Engine) State() State {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.state
+}
+
+// Start connects in the background. It is a no-op while running.
+func (e *Engine) Start() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch e.state {
+	case Closed:
+		return ErrClosed
+	case Disconnected:
+	default:
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stop = cancel
+	e.done = make(chan struct{})
+	e.setStateLocked(Connecting, nil)
+	go e.supervise(ctx, e.done)
+	return nil
+}
+
+// Stop closes the connection and stops reconnecting; final makes it
+// permanent (Closed). Requests in flight fail with ErrConnectionLost. It
+// waits until the engine's goroutines have exited.
+func (e *Engine) Stop(final bool) {
+	e.mu.Lock()
+	stop, done := e.stop, e.done
+	e.stop = nil
+	e.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if final {
+		e.setStateLocked(Closed, nil)
+	} else if e.state != Closed {
+		e.setStateLocked(Disconnected, nil)
+	}
+}
+
+// setStateLocked changes state and wakes waiters when requests can go (or
+// never will).
+func (e *Engine) setStateLocked(s State, err error) {
+	if e.state == s {
+		return
+	}
+	e.state = s
+	switch s {
+	case Connected, Disconnected, Closed:
+		select {
+		case <-e.ready:
+		default:
+			close(e.ready)
+		}
+	default:
+		select {
+		case <-e.ready:
+			e.ready = make(chan struct{})
+		default:
+		}
+	}
+	if e.cfg.OnState != nil {
+		e.cfg.OnState(s, err)
+	}
+}
+
+func (e *Engine) supervise(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	attempt := 0
+	for {
+		err := e.runOnce(ctx, func() { attempt = 0 })
+		if ctx.Err() != nil {
+			return
+		}
+		var final *FinalError
+		if errors.As(err, &final) {
+			e.log.Info("rtm: stopped by the server", "err", err)
+			e.mu.Lock()
+			e.stop = nil
+			e.setStateLocked(Closed, err)
+			e.mu.Unlock()
+			return
+		}
+		attempt++
+		delay := e.cfg.ReconnectDelay(attempt)
+		e.log.Info("rtm: connection lost, reconnecting", "err", err, "attempt", attempt, "delay", delay)
+		e.mu.Lock()
+		e.setStateLocked(Reconnecting, err)
+		e.mu.Unlock()
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// runOnce dials, logs in and serves one connection until it ends.
+func (e *Engine) runOnce(ctx context.Context, loggedIn func()) error {
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	conn, _, err := websocket.Dial(dctx, e.cfg.URL, &websocket.DialOptions{HTTPClient: e.cfg.HTTPClient})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("dial: %w", err)
+	}
+	conn.SetReadLimit(e.cfg.MaxMessageBytes)
+	s := &Session{e: e, conn: conn, wsem: make(chan struct{}, 1), pending: make(map[string]*pending), closed: make(chan struct{})}
+	cctx, ccancel := context.WithCancel(ctx)
+	defer ccancel()
+	readErr := make(chan error, 1)
+	go func() { readErr <- s.readLoop(cctx) }()
+	go s.pingLoop(cctx)
+
+	if e.cfg.Login != nil {
+		lctx, lcancel := context.WithTimeout(cctx, 20*time.Second)
+		err := e.cfg.Login(lctx, s)
+		lcancel()
+		if err != nil {
+			s.fail(ErrConnectionLost)
+			conn.Close(websocket.StatusNormalClosure, "")
+			<-readErr
+			return fmt.Errorf("login: %w", err)
+		}
+	}
+	loggedIn()
+	e.mu.Lock()
+	e.session = s
+	e.setStateLocked(Connected, nil)
+	e.mu.Unlock()
+
+	var rerr error
+	select {
+	case rerr = <-readErr:
+	case <-ctx.Done():
+		conn.Close(websocket.StatusNormalClosure, "")
+		rerr = <-readErr
+	}
+	e.mu.Lock()
+	e.session = nil
+	if ctx.Err() == nil {
+		e.setStateLocked(Reconnecting, rerr)
+	} else {
+		e.setStateLocked(Disconnected, nil)
+	}
+	e.mu.Unlock()
+	s.fail(ErrConnectionLost)
+	conn.CloseNow()
+	return rerr
+}
+
+// Call sends a request on the current connection and waits for its
+// answer (see Session.Call). While the engine is connecting or
+// reconnecting it waits for the connection, up to ctx.
+func (e *Engine) Call(ctx context.Context, action string, payload any, opts CallOptions) (Frame, error) {
+	for {
+		e.mu.Lock()
+		st, s, ready := e.state, e.session, e.ready
+		e.mu.Unlock()
+		switch st {
+		case Closed:
+			return Frame{}, ErrClosed
+		case Disconnected:
+			return Frame{}, ErrNotConnected
+		case Connected:
+			if s != nil {
+				return s.Call(ctx, action, payload, opts)
+			}
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return Frame{}, fmt.Errorf("waiting for the connection (%s): %w", st, ctx.Err())
+		}
+	}
+}
+
+// Send writes a request without waiting for any answer (fire and forget).
+// It fails at once when not connected.
+func (e *Engine) Send(ctx context.Context, action string, payload any) error {
+	e.mu.Lock()
+	st, s := e.state, e.session
+	e.mu.Unlock()
+	if st != Connected || s == nil {
+		return ErrNotConnected
+	}
+	_, err := s.write(ctx, action, payload)
+	return err
+}
+
+// CallOptions say how a request is answered.
+type CallOptions struct {
+	// ResolveOn, when set, makes the request resolve on the first push
+	// carrying its request_id whose action it accepts (a "push response"),
+	// instead of on the response frame. That push is not passed to OnPush.
+	// An error response still fails the request.
+	ResolveOn func(pushAction string) bool
+}
+
+type pending struct {
+	opts  CallOptions
+	reply chan result
+}
+
+type result struct {
+	f   Frame
+	err error
+}
+
+// Session is one logged-in (or logging-in) connection.
+type Session struct {
+	e       *Engine
+	conn    *websocket.Conn
+	wsem    chan struct{} // holds a token while a frame is written
+	mu      sync.Mutex
+	pending map[string]*pending
+	err     error // set when the session ended
+	closed  chan struct{}
+}
+
+func (s *Session) write(ctx context.Context, action string, payload any) (string, error) {
+	id := strconv.FormatUint(s.e.nextID.Add(1), 36)
+	req := struct {
+		RequestID string `json:"request_id"`
+		Action    string `json:"action"`
+		Payload   any    `json:"payload,omitempty"`
+	}{id, action, payload}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return "", fmt.Errorf("encode %s: %w", action, err)
+	}
+	return id, s.writeRaw(ctx, b)
+}
+
+// writeRaw writes one frame. The caller's ctx only bounds the wait for the
+// write lock: a write that has started runs under the connection's own
+// deadline, since a cancelled WebSocket write closes the connection.
+func (s *Session) writeRaw(ctx context.Context, b []byte) error {
+	select {
+	case s.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return ErrConnectionLost
+	}
+	defer func() { <-s.wsem }()
+	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.conn.Write(wctx, websocket.MessageText, b); err != nil {
+		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
+	}
+	return nil
+}
+
+// Call sends a request and waits for its answer: the response frame, or
+// the push that opts.ResolveOn accepts. It fails with *protocol.Error on an
+// error response, with ErrConnectionLost when the connection drops first,
+// and with ctx's error when ctx ends first.
+func (s *Session) Call(ctx context.Context, action string, payload any, opts CallOptions) (Frame, error) {
+	p := &pending{opts: opts, reply: make(chan result, 1)}
+	id := strconv.FormatUint(s.e.nextID.Add(1), 36)
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return Frame{}, s.err
+	}
+	s.pending[id] = p
+	s.mu.Unlock()
+	req := struct {
+		RequestID string `json:"request_id"`
+		Action    string `json:"action"`
+		Payload   any    `json:"payload,omitempty"`
+	}{id, action, payload}
+	b, err := json.Marshal(req)
+	if err == nil {
+		err = s.writeRaw(ctx, b)
+	}
+	if err != nil {
+		s.forget(id)
+		return Frame{}, err
+	}
+	select {
+	case r := <-p.reply:
+		return r.f, r.err
+	case <-ctx.Done():
+		s.forget(id)
+		return Frame{}, ctx.Err()
+	}
+}
+
+func (s *Session) forget(id string) {
+	s.mu.Lock()
+	delete(s.pending, id)
+	s.mu.Unlock()
+}
+
+// fail ends the session: every request in flight fails with err.
+func (s *Session) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return
+	}
+	s.err = err
+	close(s.closed)
+	for id, p := range s.pending {
+		p.reply <- result{err: err}
+		delete(s.pending, id)
+	}
+}
+
+func (s *Session) readLoop(ctx context.Context) error {
+	for {
+		_, b, err := s.conn.Read(ctx)
+		if err != nil {
+			s.fail(ErrConnectionLost)
+			return err
+		}
+		var f Frame
+		if err := json.Unmarshal(b, &f); err != nil {
+			s.e.log.Warn("rtm: undecodable frame", "err", err)
+			continue
+		}
+		if f.Action == protocol.ActionPing {
+			continue
+		}
+		if f.RequestID != "" && s.resolve(&f) && f.Type == protocol.TypeResponse {
+			continue
+		}
+		if f.Type != protocol.TypeResponse {
+			s.e.cfg.OnPush(f)
+		}
+	}
+}
+
+// resolve hands f to the request it answers; false if it answers none.
+func (s *Session) resolve(f *Frame) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pending[f.RequestID]
+	if !ok {
+		return false
+	}
+	if f.Type == protocol.TypeResponse {
+		if pe := f.Err(); pe != nil {
+			delete(s.pending, f.RequestID)
+			p.reply <- result{f: *f, err: pe}
+			return true
+		}
+		if p.opts.ResolveOn != nil {
+			return true // wait for the push; the response carries nothing more
+		}
+		delete(s.pending, f.RequestID)
+		p.reply <- result{f: *f}
+		return true
+	}
+	if p.opts.ResolveOn != nil && p.opts.ResolveOn(f.Action) {
+		delete(s.pending, f.RequestID)
+		f.Resolved = true
+		p.reply <- result{f: *f}
+		return true
+	}
+	return false
+}
+
+func (s *Session) pingLoop(ctx context.Context) {
+	t := time.NewTicker(s.e.cfg.PingInterval)
+	defer t.Stop()
+	ping := []byte(`{"action":"ping"}`)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.closed:
+			return
+		case <-t.C:
+			if err := s.writeRaw(ctx, ping); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Close closes the session's connection (the engine reconnects).
+func (s *Session) Close() { s.conn.CloseNow() }
