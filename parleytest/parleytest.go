@@ -8,17 +8,28 @@
 //	// srv.URL + "/v3.0/customer".
 //
 // The server is shut down when the test ends.
+//
+// A test can also break things under a live client, as a network or an
+// operator would: DropConnections cuts connections, PauseListener refuses
+// new ones until ResumeListener, Restart restarts the server on the same
+// address and data, DisconnectCustomer sends a customer_disconnected push
+// (see faults.go).
 package parleytest
 
 import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/server"
+	"github.com/parleychat/parley/server/broker/memory"
 )
 
 // Defaults of the demo license of a test server.
@@ -31,6 +42,8 @@ const (
 
 // Server is a running test server.
 type Server struct {
+	// Server is the running server. Restart replaces it: do not use it
+	// (or Service, Store, …) concurrently with Restart.
 	*server.Server
 	// URL is the base URL, "http://127.0.0.1:<port>".
 	URL string
@@ -43,7 +56,17 @@ type Server struct {
 	AgentEmail    string
 	AgentPassword string
 
-	ts *httptest.Server
+	cfg       server.Config
+	ownBroker *memory.Broker // closed by Close; nil when an Option set the broker
+	ts        *httptest.Server
+	handler   atomic.Pointer[http.Handler]
+	closeOnce sync.Once
+
+	// Connection tracking and faults, see faults.go.
+	mu         sync.Mutex
+	conns      map[*trackedConn]struct{}
+	paused     map[Conns]bool
+	restarting bool
 }
 
 // Option changes the server's configuration before it starts.
@@ -67,25 +90,49 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	s := &Server{conns: map[*trackedConn]struct{}{}, paused: map[Conns]bool{}}
+	if cfg.Broker == nil {
+		// The server's own broker would die with it; this one outlives
+		// Restart and lets DisconnectCustomer publish.
+		s.ownBroker = memory.New()
+		cfg.Broker = s.ownBroker
+	}
+	s.cfg = cfg
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("parleytest: %v", err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	s.Server = srv
+	h := srv.Handler()
+	s.handler.Store(&h)
+
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	ts.Listener = &trackingListener{Listener: ts.Listener, s: s}
+	ts.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	ts.Start()
 	d := srv.Demo()
-	s := &Server{Server: srv, URL: ts.URL, DataDir: cfg.DataDir, License: d.License, ClientID: d.ClientID,
-		AgentEmail: d.AgentEmail, AgentPassword: d.AgentPassword, ts: ts}
+	s.URL, s.DataDir, s.ts = ts.URL, cfg.DataDir, ts
+	s.License, s.ClientID, s.AgentEmail, s.AgentPassword = d.License, d.ClientID, d.AgentEmail, d.AgentPassword
 	t.Cleanup(s.Close)
 	return s
 }
 
-// Close shuts the server down (at most 10 s). It is idempotent.
+// Close shuts the server down (at most 10 s) and closes every connection
+// left. It is idempotent.
 func (s *Server) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = s.Server.Shutdown(ctx)
-	s.ts.CloseClientConnections()
-	s.ts.Close()
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Server.Shutdown(ctx)
+		s.ts.CloseClientConnections()
+		s.DropConnections()
+		s.ts.Close()
+		if s.ownBroker != nil {
+			_ = s.ownBroker.Close()
+		}
+	})
 }
 
 // CustomerToken returns a valid access token for a customer of the demo

@@ -1,0 +1,249 @@
+package parleytest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server"
+	"github.com/parleychat/parley/server/chat"
+)
+
+// Conns selects connections for DropConnections and PauseListener by what
+// they were last used for.
+type Conns int
+
+const (
+	// AllConns is every connection, including one that has not sent a
+	// request yet.
+	AllConns Conns = iota
+	// CustomerConns carry the Customer Chat API: RTM (WebSocket and
+	// SockJS), customer tokens (/customer/…), uploads and file downloads:
+	// everything but the agent API.
+	CustomerConns
+	// AgentConns carry the agent API (/v3.0/agent/…).
+	AgentConns
+)
+
+func classify(path string) Conns {
+	if strings.HasPrefix(path, "/v3.0/agent/") {
+		return AgentConns
+	}
+	return CustomerConns
+}
+
+type connKey struct{}
+
+// trackingListener tracks every connection it accepts, including the ones
+// the HTTP server hands over to WebSocket handlers (which httptest no
+// longer tracks), so that DropConnections can cut them all.
+type trackingListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		tc := &trackedConn{Conn: c, s: l.s}
+		l.s.mu.Lock()
+		paused := l.s.paused[AllConns]
+		if !paused {
+			l.s.conns[tc] = struct{}{}
+		}
+		l.s.mu.Unlock()
+		if paused {
+			reset(c)
+			continue
+		}
+		return tc, nil
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	s    *Server
+	kind atomic.Int32 // Conns of the last request; AllConns before any
+}
+
+func (c *trackedConn) Close() error {
+	c.s.mu.Lock()
+	delete(c.s.conns, c)
+	c.s.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// reset closes c at once with a TCP reset, as a broken network would:
+// nothing queued is flushed and the peer's next read fails.
+func reset(c net.Conn) {
+	if tc, ok := c.(*trackedConn); ok {
+		tc.s.mu.Lock()
+		delete(tc.s.conns, tc)
+		tc.s.mu.Unlock()
+		c = tc.Conn
+	}
+	if tcp, ok := c.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = c.Close()
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	kind := classify(r.URL.Path)
+	if tc, ok := r.Context().Value(connKey{}).(*trackedConn); ok {
+		tc.kind.Store(int32(kind))
+		if s.refuses(kind) {
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					reset(c)
+					return
+				}
+			}
+			reset(tc)
+			return
+		}
+	}
+	(*s.handler.Load()).ServeHTTP(w, r)
+}
+
+func (s *Server) refuses(kind Conns) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused[AllConns] || s.paused[kind] || s.restarting
+}
+
+func matches(kind Conns, which []Conns) bool {
+	return len(which) == 0 || slices.Contains(which, AllConns) || slices.Contains(which, kind)
+}
+
+// DropConnections cuts connections at once with a TCP reset, as a network
+// failure would: the server's sessions end (nothing they had queued is
+// sent) and each client's next read or write fails. With no argument it
+// cuts every connection (RTM WebSockets, SockJS streams and idle HTTP
+// keep-alive connections alike); DropConnections(parleytest.CustomerConns)
+// cuts only those of customers, so an agent stays connected. The listener
+// stays open: clients can reconnect at once (see PauseListener). It
+// returns how many connections it cut.
+func (s *Server) DropConnections(which ...Conns) int {
+	s.mu.Lock()
+	var cut []*trackedConn
+	for c := range s.conns {
+		if matches(Conns(c.kind.Load()), which) {
+			cut = append(cut, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range cut {
+		reset(c)
+	}
+	return len(cut)
+}
+
+// PauseListener makes the server unreachable for new connections, as if
+// it were down, while the port stays bound: with no argument every new
+// connection is reset as soon as it is accepted; with CustomerConns or
+// AgentConns every request of that kind (a WebSocket upgrade, a token
+// request, …) resets its connection instead of being served. Connections
+// that are already open are not touched: call DropConnections too to
+// simulate an outage. ResumeListener undoes it.
+func (s *Server) PauseListener(which ...Conns) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(which) == 0 {
+		which = []Conns{AllConns}
+	}
+	for _, k := range which {
+		s.paused[k] = true
+	}
+}
+
+// ResumeListener serves new connections again after PauseListener.
+func (s *Server) ResumeListener() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.paused)
+}
+
+// Restart shuts the server down gracefully (each RTM client gets a
+// customer_disconnected or agent_disconnected push with reason
+// service_temporarily_unavailable, then its connection closes) and starts
+// a new one on the same address, data directory, token key and broker, as
+// an operator restarting the process would. Requests that arrive meanwhile
+// have their connection reset. Restart replaces s.Server: do not use it
+// concurrently with Restart.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.mu.Lock()
+	s.restarting = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.restarting = false
+		s.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Server.Shutdown(ctx); err != nil {
+		// Sessions that did not go in time were closed; go on.
+		t.Logf("parleytest: restart: shutdown: %v", err)
+	}
+	srv, err := server.New(ctx, s.cfg)
+	if err != nil {
+		t.Fatalf("parleytest: restart: %v", err)
+	}
+	s.Server = srv
+	h := srv.Handler()
+	s.handler.Store(&h)
+}
+
+// DisconnectCustomer sends every connection of a customer of the demo
+// license a customer_disconnected push with reason (protocol.Reason…) and
+// data, through the server's broker, as the server does when it ends a
+// customer's session. The connections stay open: a client that honours the
+// push closes its connection itself; follow with
+// DropConnections(CustomerConns) to close them as the server would.
+func (s *Server) DisconnectCustomer(customerID, reason string, data map[string]any) error {
+	frame, err := protocol.Push(protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: reason, Data: data})
+	if err != nil {
+		return err
+	}
+	// A broker message of the server's sessions: the length of the
+	// originating connection id and of the request id (none: 0 and 0),
+	// then the frame; the topic is the user's. TestDisconnectCustomer pins
+	// this to what the sessions decode.
+	msg := append([]byte{0, 0}, frame...)
+	topic := "parley.user." + strconv.Itoa(s.License) + "." + customerID
+	if err := s.cfg.Broker.Publish(context.Background(), topic, msg); err != nil {
+		return fmt.Errorf("parleytest: disconnect customer: %w", err)
+	}
+	return nil
+}
+
+// BanCustomer bans a customer of the demo license as an operator would:
+// its later logins are refused with customer_banned, and its open
+// connections get customer_disconnected with reason customer_banned.
+func (s *Server) BanCustomer(customerID string) error {
+	banned := true
+	if _, err := s.Store().UpdateCustomer(context.Background(), s.License, customerID, chat.CustomerUpdate{Banned: &banned}); err != nil {
+		return fmt.Errorf("parleytest: ban customer: %w", err)
+	}
+	return s.DisconnectCustomer(customerID, protocol.ReasonCustomerBanned, nil)
+}
+
+// OpenConns returns how many client connections are open.
+func (s *Server) OpenConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}

@@ -1,0 +1,253 @@
+package parleytest_test
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/parleychat/parley/parleytest"
+	"github.com/parleychat/parley/protocol"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// conn is a bare RTM connection.
+type conn struct {
+	t *testing.T
+	c *websocket.Conn
+	n int
+}
+
+type frame struct {
+	RequestID string          `json:"request_id"`
+	Action    string          `json:"action"`
+	Type      string          `json:"type"`
+	Success   bool            `json:"success"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+func dial(t *testing.T, srv *parleytest.Server, path string) (*conn, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+srv.URL[len("http"):]+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return &conn{t: t, c: c}, nil
+}
+
+func mustDial(t *testing.T, srv *parleytest.Server, path string) *conn {
+	t.Helper()
+	c, err := dial(t, srv, path)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	return c
+}
+
+// read returns the next frame other than a ping, or the read error.
+func (c *conn) read(d time.Duration) (frame, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		_, b, err := c.c.Read(ctx)
+		if err != nil {
+			return frame{}, err
+		}
+		var f frame
+		if err := json.Unmarshal(b, &f); err != nil {
+			c.t.Fatalf("bad frame %s: %v", b, err)
+		}
+		if f.Action != protocol.ActionPing {
+			return f, nil
+		}
+	}
+}
+
+// call sends a request and returns its response, skipping pushes.
+func (c *conn) call(action string, payload any) frame {
+	c.t.Helper()
+	c.n++
+	id := strconv.Itoa(c.n)
+	b, _ := json.Marshal(map[string]any{"request_id": id, "action": action, "payload": payload})
+	if err := c.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		c.t.Fatalf("%s: %v", action, err)
+	}
+	for {
+		f, err := c.read(5 * time.Second)
+		if err != nil {
+			c.t.Fatalf("%s: %v", action, err)
+		}
+		if f.RequestID == id && f.Type == protocol.TypeResponse {
+			return f
+		}
+	}
+}
+
+func (c *conn) login(token string) {
+	c.t.Helper()
+	if f := c.call(protocol.ActionLogin, map[string]any{"token": "Bearer " + token}); !f.Success {
+		c.t.Fatalf("login: %s", f.Payload)
+	}
+}
+
+const customerPath, agentPath = "/v3.0/customer/rtm/ws?license_id=123", "/v3.0/agent/rtm/ws"
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDropConnections(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	cust := mustDial(t, srv, customerPath)
+	cust.login(srv.CustomerToken(t, "c1"))
+	agent := mustDial(t, srv, agentPath)
+	agent.login(srv.AgentToken(t, srv.AgentEmail))
+
+	if n := srv.DropConnections(parleytest.CustomerConns); n != 1 {
+		t.Fatalf("DropConnections(CustomerConns) cut %d connections, want 1", n)
+	}
+	if _, err := cust.read(5 * time.Second); err == nil {
+		t.Fatal("the customer's connection still reads after DropConnections")
+	}
+	// The agent is untouched.
+	if f := agent.call(protocol.ActionGetChatsSummary, map[string]any{}); !f.Success {
+		t.Fatalf("agent after a customer drop: %s", f.Payload)
+	}
+	// The listener still accepts.
+	again := mustDial(t, srv, customerPath)
+	again.login(srv.CustomerToken(t, "c1"))
+
+	srv.DropConnections()
+	if _, err := again.read(5 * time.Second); err == nil {
+		t.Fatal("a customer connection still reads after DropConnections()")
+	}
+	if _, err := agent.read(5 * time.Second); err == nil {
+		t.Fatal("the agent's connection still reads after DropConnections()")
+	}
+	waitFor(t, "every connection to close", func() bool { return srv.OpenConns() == 0 })
+}
+
+func TestPauseListener(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	srv.PauseListener()
+	if _, err := dial(t, srv, customerPath); err == nil {
+		t.Fatal("dial succeeded while the listener is paused")
+	}
+	srv.ResumeListener()
+	mustDial(t, srv, customerPath).login(srv.CustomerToken(t, "c1"))
+
+	srv.PauseListener(parleytest.CustomerConns)
+	if _, err := dial(t, srv, customerPath); err == nil {
+		t.Fatal("customer dial succeeded while customers are paused")
+	}
+	mustDial(t, srv, agentPath).login(srv.AgentToken(t, srv.AgentEmail))
+	srv.ResumeListener()
+	mustDial(t, srv, customerPath).login(srv.CustomerToken(t, "c1"))
+}
+
+func TestDisconnectCustomer(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	cust := mustDial(t, srv, customerPath)
+	cust.login(srv.CustomerToken(t, "c1"))
+	other := mustDial(t, srv, customerPath)
+	other.login(srv.CustomerToken(t, "c2"))
+
+	if err := srv.DisconnectCustomer("c1", protocol.ReasonTooManyConnections, map[string]any{"x": "y"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := cust.read(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p protocol.CustomerDisconnected
+	if err := json.Unmarshal(f.Payload, &p); err != nil || f.Action != protocol.PushCustomerDisconnected ||
+		p.Reason != protocol.ReasonTooManyConnections || p.Data["x"] != "y" || f.RequestID != "" {
+		t.Fatalf("got %s %s, want customer_disconnected too_many_connections", f.Action, f.Payload)
+	}
+	// Only c1 was told.
+	if f, err := other.read(200 * time.Millisecond); err == nil {
+		t.Fatalf("c2 got %s %s", f.Action, f.Payload)
+	}
+}
+
+func TestBanCustomer(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	cust := mustDial(t, srv, customerPath)
+	cust.login(srv.CustomerToken(t, "c1"))
+	if err := srv.BanCustomer("c1"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := cust.read(5 * time.Second)
+	if err != nil || f.Action != protocol.PushCustomerDisconnected {
+		t.Fatalf("got %s %s %v, want customer_disconnected", f.Action, f.Payload, err)
+	}
+	again := mustDial(t, srv, customerPath)
+	f = again.call(protocol.ActionLogin, map[string]any{"token": "Bearer " + srv.CustomerToken(t, "c1")})
+	if f.Success || !json.Valid(f.Payload) {
+		t.Fatalf("a banned customer logged in: %s", f.Payload)
+	}
+	var e struct{ Error protocol.Error }
+	_ = json.Unmarshal(f.Payload, &e)
+	if e.Error.Type != protocol.ErrCustomerBanned {
+		t.Fatalf("login error %q, want %q", e.Error.Type, protocol.ErrCustomerBanned)
+	}
+}
+
+func TestRestart(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	url := srv.URL
+	cust := mustDial(t, srv, customerPath)
+	cust.login(srv.CustomerToken(t, "c1"))
+	start := cust.call(protocol.ActionStartChat, map[string]any{"chat": map[string]any{}})
+	var sc struct {
+		Chat struct{ ID string } `json:"chat"`
+	}
+	if err := json.Unmarshal(start.Payload, &sc); err != nil || sc.Chat.ID == "" {
+		t.Fatalf("start_chat: %s", start.Payload)
+	}
+
+	restarted := make(chan struct{})
+	go func() {
+		defer close(restarted)
+		srv.Restart(t)
+	}()
+	f, err := cust.read(10 * time.Second)
+	var p protocol.CustomerDisconnected
+	_ = json.Unmarshal(f.Payload, &p)
+	if err != nil || f.Action != protocol.PushCustomerDisconnected || p.Reason != protocol.ReasonServiceShutdown {
+		t.Fatalf("got %s %s %v, want customer_disconnected %s", f.Action, f.Payload, err, protocol.ReasonServiceShutdown)
+	}
+	if _, err := cust.read(10 * time.Second); websocket.CloseStatus(err) != websocket.StatusServiceRestart {
+		t.Fatalf("after the push: %v, want the connection closed with %d", err, websocket.StatusServiceRestart)
+	}
+	<-restarted
+	if srv.URL != url {
+		t.Fatalf("URL changed from %s to %s", url, srv.URL)
+	}
+	again := mustDial(t, srv, customerPath)
+	again.login(srv.CustomerToken(t, "c1"))
+	var sum protocol.ChatsSummaryResponse
+	if err := json.Unmarshal(again.call(protocol.ActionGetChatsSummary, map[string]any{}).Payload, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.ChatsSummary) != 1 || sum.ChatsSummary[0].ID != sc.Chat.ID {
+		t.Fatalf("after the restart the customer's chats are %+v, want %s", sum.ChatsSummary, sc.Chat.ID)
+	}
+}
