@@ -124,6 +124,13 @@ type Config struct {
 	ReconnectDelay func(attempt int) time.Duration
 	// PingInterval is the interval of protocol pings. Zero: 15 s.
 	PingInterval time.Duration
+	// PongTimeout is how long the server may take to answer a WebSocket
+	// ping sent with each protocol ping. A connection whose answer does
+	// not come in time is taken for dead (a silently broken network never
+	// fails a read) and closed: its requests fail with ErrConnectionLost
+	// and the engine reconnects. The wait is not counted while OnPush
+	// holds up the reader. Zero: 30 s.
+	PongTimeout time.Duration
 	// MaxMessageBytes caps incoming messages. Zero: 4 MiB.
 	MaxMessageBytes int64
 	Logger          *slog.Logger
@@ -166,6 +173,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.PingInterval == 0 {
 		cfg.PingInterval = 15 * time.Second
+	}
+	if cfg.PongTimeout == 0 {
+		cfg.PongTimeout = 30 * time.Second
 	}
 	if cfg.MaxMessageBytes == 0 {
 		cfg.MaxMessageBytes = 4 << 20
@@ -294,7 +304,9 @@ func (e *Engine) runOnce(ctx context.Context, loggedIn func()) error {
 		return fmt.Errorf("dial: %w", err)
 	}
 	conn.SetReadLimit(e.cfg.MaxMessageBytes)
-	s := &Session{e: e, conn: conn, wsem: make(chan struct{}, 1), pending: make(map[string]*pending), closed: make(chan struct{})}
+	s := &Session{e: e, conn: conn, wsem: make(chan struct{}, 1), pending: make(map[string]*pending),
+		closed: make(chan struct{}), gone: make(chan struct{})}
+	defer close(s.gone)
 	cctx, ccancel := context.WithCancel(ctx)
 	defer ccancel()
 	readErr := make(chan error, 1)
@@ -340,7 +352,9 @@ func (e *Engine) runOnce(ctx context.Context, loggedIn func()) error {
 
 // Call sends a request on the current connection and waits for its
 // answer (see Session.Call). While the engine is connecting or
-// reconnecting it waits for the connection, up to ctx.
+// reconnecting it waits for the connection, up to ctx; so does a request
+// whose connection dropped before it was written. Only a request that was
+// written fails with ErrConnectionLost.
 func (e *Engine) Call(ctx context.Context, action string, payload any, opts CallOptions) (Frame, error) {
 	for {
 		e.mu.Lock()
@@ -353,7 +367,18 @@ func (e *Engine) Call(ctx context.Context, action string, payload any, opts Call
 			return Frame{}, ErrNotConnected
 		case Connected:
 			if s != nil {
-				return s.Call(ctx, action, payload, opts)
+				f, err := s.Call(ctx, action, payload, opts)
+				if !errors.Is(err, errNotSent) {
+					return f, err
+				}
+				// The connection is going: wait until the engine has
+				// noticed, then for the next one.
+				select {
+				case <-s.gone:
+				case <-ctx.Done():
+					return Frame{}, fmt.Errorf("waiting for the connection (%s): %w", Reconnecting, ctx.Err())
+				}
+				continue
 			}
 		}
 		select {
@@ -381,8 +406,9 @@ func (e *Engine) Send(ctx context.Context, action string, payload any) error {
 type CallOptions struct {
 	// ResolveOn, when set, makes the request resolve on the first push
 	// carrying its request_id whose action it accepts (a "push response"),
-	// instead of on the response frame. That push is not passed to OnPush.
-	// An error response still fails the request.
+	// instead of on the response frame. That push is still passed to
+	// OnPush, with Frame.Resolved set. An error response still fails the
+	// request.
 	ResolveOn func(pushAction string) bool
 }
 
@@ -403,9 +429,15 @@ type Session struct {
 	wsem    chan struct{} // holds a token while a frame is written
 	mu      sync.Mutex
 	pending map[string]*pending
-	err     error // set when the session ended
-	closed  chan struct{}
+	err     error         // set when the session ended
+	closed  chan struct{} // closed when the session ended
+	gone    chan struct{} // closed when the engine no longer uses it
+	inPush  atomic.Bool   // the reader is in OnPush
 }
+
+// errNotSent fails a request whose connection ended before it was
+// written: it can safely wait for the next connection.
+var errNotSent = fmt.Errorf("%w (request not sent)", ErrConnectionLost)
 
 func (s *Session) write(ctx context.Context, action string, payload any) (string, error) {
 	id := strconv.FormatUint(s.e.nextID.Add(1), 36)
@@ -430,9 +462,14 @@ func (s *Session) writeRaw(ctx context.Context, b []byte) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-s.closed:
-		return ErrConnectionLost
+		return errNotSent
 	}
 	defer func() { <-s.wsem }()
+	select {
+	case <-s.closed:
+		return errNotSent
+	default:
+	}
 	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.conn.Write(wctx, websocket.MessageText, b); err != nil {
@@ -443,15 +480,16 @@ func (s *Session) writeRaw(ctx context.Context, b []byte) error {
 
 // Call sends a request and waits for its answer: the response frame, or
 // the push that opts.ResolveOn accepts. It fails with *protocol.Error on an
-// error response, with ErrConnectionLost when the connection drops first,
-// and with ctx's error when ctx ends first.
+// error response, with ErrConnectionLost when the connection drops first
+// (at once, whether or not the request was written), and with ctx's error
+// when ctx ends first.
 func (s *Session) Call(ctx context.Context, action string, payload any, opts CallOptions) (Frame, error) {
 	p := &pending{opts: opts, reply: make(chan result, 1)}
 	id := strconv.FormatUint(s.e.nextID.Add(1), 36)
 	s.mu.Lock()
 	if s.err != nil {
 		s.mu.Unlock()
-		return Frame{}, s.err
+		return Frame{}, errNotSent
 	}
 	s.pending[id] = p
 	s.mu.Unlock()
@@ -517,7 +555,9 @@ func (s *Session) readLoop(ctx context.Context) error {
 			continue
 		}
 		if f.Type != protocol.TypeResponse {
+			s.inPush.Store(true)
 			s.e.cfg.OnPush(f)
+			s.inPush.Store(false)
 		}
 	}
 }
@@ -552,6 +592,10 @@ func (s *Session) resolve(f *Frame) bool {
 	return false
 }
 
+// pingLoop sends a protocol ping every PingInterval, which keeps the
+// server's session alive, and a WebSocket ping, whose pong proves the
+// connection is. Pongs are read by the reader: time spent in OnPush does
+// not count against the server.
 func (s *Session) pingLoop(ctx context.Context) {
 	t := time.NewTicker(s.e.cfg.PingInterval)
 	defer t.Stop()
@@ -566,7 +610,50 @@ func (s *Session) pingLoop(ctx context.Context) {
 			if err := s.writeRaw(ctx, ping); err != nil {
 				return
 			}
+			if !s.alive(ctx) {
+				s.e.log.Warn("rtm: no pong in time, closing the connection", "timeout", s.e.cfg.PongTimeout)
+				s.conn.CloseNow()
+				return
+			}
 		}
+	}
+}
+
+// alive sends a WebSocket ping and waits for its pong up to PongTimeout,
+// not counting the time the reader spends in OnPush. It reports false only
+// when the connection looks dead.
+func (s *Session) alive(ctx context.Context) bool {
+	pong := make(chan error, 1)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { pong <- s.conn.Ping(pctx) }()
+	const step = 100 * time.Millisecond
+	t := time.NewTicker(min(step, s.e.cfg.PongTimeout))
+	defer t.Stop()
+	var waited time.Duration
+	for {
+		select {
+		case err := <-pong:
+			return err == nil || ctx.Err() != nil || s.isClosed()
+		case <-t.C:
+			if !s.inPush.Load() {
+				waited += min(step, s.e.cfg.PongTimeout)
+			}
+			if waited >= s.e.cfg.PongTimeout {
+				cancel()
+				<-pong
+				return ctx.Err() != nil || s.isClosed()
+			}
+		}
+	}
+}
+
+func (s *Session) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
 	}
 }
 
