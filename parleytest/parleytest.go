@@ -7,7 +7,12 @@
 //	// srv.URL is "http://127.0.0.1:<port>"; the Customer Chat API is at
 //	// srv.URL + "/v3.0/customer".
 //
-// The server is shut down when the test ends.
+// The server is shut down when the test ends. Outside a test (in an
+// Example, or a program), Start returns a server the caller closes:
+//
+//	srv, err := parleytest.Start()
+//	if err != nil { … }
+//	defer srv.Close()
 //
 // A test can also break things under a live client, as a network or an
 // operator would: DropConnections cuts connections, PauseListener refuses
@@ -18,11 +23,13 @@ package parleytest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -61,6 +68,7 @@ type Server struct {
 	ts        *httptest.Server
 	handler   atomic.Pointer[http.Handler]
 	closeOnce sync.Once
+	tempDir   string // made by Start, removed by Close
 
 	// Connection tracking and faults, see faults.go.
 	mu         sync.Mutex
@@ -82,8 +90,37 @@ func WithDataDir(dir string) Option { return func(c *server.Config) { c.DataDir 
 // NewServer starts a server and registers its shutdown with t.Cleanup.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := start(t.TempDir(), opts)
+	if err != nil {
+		t.Fatalf("parleytest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server outside a test, where there is no testing.TB: in
+// an Example, or in a program that wants a throwaway server. The data
+// lives in a new temporary directory (unless WithDataDir). The caller must
+// call Close, which also removes that directory.
+func Start(opts ...Option) (*Server, error) {
+	dir, err := os.MkdirTemp("", "parleytest-")
+	if err != nil {
+		return nil, fmt.Errorf("parleytest: %w", err)
+	}
+	s, err := start(dir, opts)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("parleytest: %w", err)
+	}
+	s.tempDir = dir
+	return s, nil
+}
+
+// start starts a server whose data lives in dataDir unless an option
+// says otherwise.
+func start(dataDir string, opts []Option) (*Server, error) {
 	cfg := server.Config{
-		DataDir: t.TempDir(),
+		DataDir: dataDir,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Demo:    server.Demo{License: License, ClientID: ClientID, AgentEmail: AgentEmail, AgentPassword: AgentPassword},
 	}
@@ -100,7 +137,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.cfg = cfg
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
-		t.Fatalf("parleytest: %v", err)
+		if s.ownBroker != nil {
+			_ = s.ownBroker.Close()
+		}
+		return nil, err
 	}
 	s.Server = srv
 	h := srv.Handler()
@@ -115,12 +155,12 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	d := srv.Demo()
 	s.URL, s.DataDir, s.ts = ts.URL, cfg.DataDir, ts
 	s.License, s.ClientID, s.AgentEmail, s.AgentPassword = d.License, d.ClientID, d.AgentEmail, d.AgentPassword
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // Close shuts the server down (at most 10 s) and closes every connection
-// left. It is idempotent.
+// left; for a server from Start it also removes its temporary data
+// directory. It is idempotent.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -131,6 +171,9 @@ func (s *Server) Close() {
 		s.ts.Close()
 		if s.ownBroker != nil {
 			_ = s.ownBroker.Close()
+		}
+		if s.tempDir != "" {
+			_ = os.RemoveAll(s.tempDir)
 		}
 	})
 }
