@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tc := &trackedConn{Conn: c, s: l.s}
+		tc := &trackedConn{Conn: c, s: l.s, closed: make(chan struct{})}
 		l.s.mu.Lock()
 		paused := l.s.paused[AllConns]
 		if !paused {
@@ -73,24 +74,68 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 
 type trackedConn struct {
 	net.Conn
-	s    *Server
-	kind atomic.Int32 // Conns of the last request; AllConns before any
+	s      *Server
+	kind   atomic.Int32 // Conns of the last request; AllConns before any
+	closed chan struct{}
+	once   sync.Once
 }
 
 func (c *trackedConn) Close() error {
+	c.untrack()
+	return c.Conn.Close()
+}
+
+func (c *trackedConn) untrack() {
 	c.s.mu.Lock()
 	delete(c.s.conns, c)
 	c.s.mu.Unlock()
-	return c.Conn.Close()
+	c.once.Do(func() { close(c.closed) })
+}
+
+// Read holds up what arrives while the connection is stalled: the bytes
+// are read (the peer's writes succeed) but handed on only afterwards.
+func (c *trackedConn) Read(b []byte) (int, error) {
+	if err := c.waitUnstalled(); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		if werr := c.waitUnstalled(); werr != nil {
+			return 0, werr
+		}
+	}
+	return n, err
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	if err := c.waitUnstalled(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *trackedConn) waitUnstalled() error {
+	for {
+		c.s.mu.Lock()
+		stalled := c.s.stalled[AllConns] || c.s.stalled[Conns(c.kind.Load())]
+		wake := c.s.unstall
+		c.s.mu.Unlock()
+		if !stalled {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-c.closed:
+			return net.ErrClosed
+		}
+	}
 }
 
 // reset closes c at once with a TCP reset, as a broken network would:
 // nothing queued is flushed and the peer's next read fails.
 func reset(c net.Conn) {
 	if tc, ok := c.(*trackedConn); ok {
-		tc.s.mu.Lock()
-		delete(tc.s.conns, tc)
-		tc.s.mu.Unlock()
+		tc.untrack()
 		c = tc.Conn
 	}
 	if tcp, ok := c.(*net.TCPConn); ok {
@@ -239,6 +284,33 @@ func (s *Server) BanCustomer(customerID string) error {
 		return fmt.Errorf("parleytest: ban customer: %w", err)
 	}
 	return s.DisconnectCustomer(customerID, protocol.ReasonCustomerBanned, nil)
+}
+
+// StallConnections makes connections go silent, as a network path that
+// drops every packet would, without closing them: the server receives
+// nothing more from them (their clients' writes still succeed) and sends
+// nothing more to them, WebSocket pongs included, until
+// UnstallConnections delivers everything held up or DropConnections cuts
+// them. With no argument it stalls every connection; with CustomerConns
+// or AgentConns, the connections of that kind, open or new.
+func (s *Server) StallConnections(which ...Conns) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(which) == 0 {
+		which = []Conns{AllConns}
+	}
+	for _, k := range which {
+		s.stalled[k] = true
+	}
+}
+
+// UnstallConnections ends StallConnections: what was held up flows again.
+func (s *Server) UnstallConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.stalled)
+	close(s.unstall)
+	s.unstall = make(chan struct{})
 }
 
 // OpenConns returns how many client connections are open.

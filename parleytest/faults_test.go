@@ -251,3 +251,59 @@ func TestRestart(t *testing.T) {
 		t.Fatalf("after the restart the customer's chats are %+v, want %s", sum.ChatsSummary, sc.Chat.ID)
 	}
 }
+
+func TestStallConnections(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	cust := mustDial(t, srv, customerPath)
+	cust.login(srv.CustomerToken(t, "c1"))
+	agent := mustDial(t, srv, agentPath)
+	agent.login(srv.AgentToken(t, srv.AgentEmail))
+
+	srv.StallConnections(parleytest.CustomerConns)
+	frames := make(chan frame, 16)
+	go func() {
+		defer close(frames)
+		for {
+			f, err := cust.read(time.Minute)
+			if err != nil {
+				return
+			}
+			frames <- f
+		}
+	}()
+	b, _ := json.Marshal(map[string]any{"request_id": "s1", "action": protocol.ActionGetChatsSummary, "payload": map[string]any{}})
+	if err := cust.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		t.Fatalf("write to a stalled connection: %v", err)
+	}
+	pctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	err := cust.c.Ping(pctx)
+	cancel()
+	if err == nil {
+		t.Fatal("a stalled connection answered a ping")
+	}
+	select {
+	case f := <-frames:
+		t.Fatalf("a stalled connection answered: %+v", f)
+	default:
+	}
+	// The agent is not stalled.
+	if f := agent.call(protocol.ActionGetChatsSummary, map[string]any{}); !f.Success {
+		t.Fatalf("agent: %s", f.Payload)
+	}
+	srv.UnstallConnections()
+	select {
+	case f := <-frames:
+		if f.RequestID != "s1" || !f.Success {
+			t.Fatalf("after UnstallConnections: %+v, want the held-up request answered", f)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held-up request was not answered after UnstallConnections")
+	}
+
+	srv.StallConnections()
+	srv.DropConnections()
+	if _, err := agent.read(5 * time.Second); err == nil {
+		t.Fatal("a stalled connection still reads after DropConnections")
+	}
+	srv.UnstallConnections()
+}

@@ -15,9 +15,10 @@
 //	defer srv.Close()
 //
 // A test can also break things under a live client, as a network or an
-// operator would: DropConnections cuts connections, PauseListener refuses
-// new ones until ResumeListener, Restart restarts the server on the same
-// address and data, DisconnectCustomer sends a customer_disconnected push
+// operator would: DropConnections cuts connections, StallConnections makes
+// them go silent, PauseListener refuses new ones until ResumeListener,
+// Restart restarts the server on the same address and data,
+// DisconnectCustomer and BanCustomer send a customer_disconnected push
 // (see faults.go).
 package parleytest
 
@@ -75,6 +76,8 @@ type Server struct {
 	conns      map[*trackedConn]struct{}
 	paused     map[Conns]bool
 	restarting bool
+	stalled    map[Conns]bool
+	unstall    chan struct{} // closed and replaced by UnstallConnections
 }
 
 // Option changes the server's configuration before it starts.
@@ -127,7 +130,7 @@ func start(dataDir string, opts []Option) (*Server, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{conns: map[*trackedConn]struct{}{}, paused: map[Conns]bool{}}
+	s := &Server{conns: map[*trackedConn]struct{}{}, paused: map[Conns]bool{}, stalled: map[Conns]bool{}, unstall: make(chan struct{})}
 	if cfg.Broker == nil {
 		// The server's own broker would die with it; this one outlives
 		// Restart and lets DisconnectCustomer publish.
@@ -163,6 +166,7 @@ func start(dataDir string, opts []Option) (*Server, error) {
 // directory. It is idempotent.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.UnstallConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = s.Server.Shutdown(ctx)
