@@ -420,11 +420,16 @@ func (s *SDK) recover(ctx context.Context, sess *rtm.Session, sum protocol.Chats
 		from := ci.last
 		s.mu.Unlock()
 		if known && from != (mark{}) && from.before(latest) {
-			ns, err := s.missed(ctx, sess, c.ID, from)
+			ns, last, err := s.missed(ctx, sess, c.ID, from)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, ns...)
+			// The threads may hold events stored after the summary;
+			// their pushes, queued meanwhile, must not deliver them again.
+			if latest.before(last) {
+				latest = last
+			}
 		}
 		s.mu.Lock()
 		if ci.last.before(latest) {
@@ -435,15 +440,16 @@ func (s *SDK) recover(ctx context.Context, sess *rtm.Session, sum protocol.Chats
 	return out, nil
 }
 
-// missed loads a chat's events after from.
-func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from mark) ([]Notification, error) {
+// missed loads a chat's events after from; last is the position of the
+// newest of them.
+func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from mark) (_ []Notification, last mark, _ error) {
 	f, err := sess.Call(ctx, protocol.ActionGetChatThreadsSummary, map[string]any{"chat_id": chatID, "offset": 0, "limit": 100}, rtm.CallOptions{})
 	if err != nil {
-		return nil, wrapErr(err)
+		return nil, last, wrapErr(err)
 	}
 	var ts protocol.ThreadsSummaryResponse
 	if err := json.Unmarshal(f.Payload, &ts); err != nil {
-		return nil, err
+		return nil, last, err
 	}
 	var ids []string
 	for i := len(ts.ThreadsSummary) - 1; i >= 0; i-- {
@@ -454,15 +460,15 @@ func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, last, nil
 	}
 	f, err = sess.Call(ctx, protocol.ActionGetChatThreads, map[string]any{"chat_id": chatID, "thread_ids": ids}, rtm.CallOptions{})
 	if err != nil {
-		return nil, wrapErr(err)
+		return nil, last, wrapErr(err)
 	}
 	var ct protocol.ChatThreadsResponse
 	if err := json.Unmarshal(f.Payload, &ct); err != nil {
-		return nil, err
+		return nil, last, err
 	}
 	threads := ct.Chat.Threads
 	slices.SortFunc(threads, func(a, b protocol.Thread) int { return a.Order - b.Order })
@@ -474,10 +480,11 @@ func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from
 		for _, e := range fromThread(t, chatID, ct.Chat.Users).Events {
 			if m := (mark{t.Order, e.order}); from.before(m) {
 				out = append(out, NewEvent{Chat: chatID, Event: e})
+				last = m
 			}
 		}
 	}
-	return out, nil
+	return out, last, nil
 }
 
 func (s *SDK) noteThread(id string, order int) {
