@@ -308,10 +308,17 @@ func (e *Engine) runOnce(ctx context.Context, loggedIn func()) error {
 		closed: make(chan struct{}), gone: make(chan struct{})}
 	defer close(s.gone)
 	cctx, ccancel := context.WithCancel(ctx)
-	defer ccancel()
 	readErr := make(chan error, 1)
 	go func() { readErr <- s.readLoop(cctx) }()
-	go s.pingLoop(cctx)
+	pingDone := make(chan struct{})
+	go func() {
+		defer close(pingDone)
+		s.pingLoop(cctx)
+	}()
+	defer func() {
+		ccancel()
+		<-pingDone
+	}()
 
 	if e.cfg.Login != nil {
 		lctx, lcancel := context.WithTimeout(cctx, 20*time.Second)
