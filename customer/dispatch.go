@@ -100,17 +100,16 @@ func (d *dispatcher) add(key string, fn func(Notification)) (off func()) {
 }
 
 // stop removes every handler and ends the dispatcher goroutine; queued
-// notifications are dropped. It waits for a running handler to return
-// unless called from a handler.
+// notifications are dropped. Unless called from a handler, it waits for
+// the goroutine to end (a running handler to return), also when the
+// dispatcher was already stopped.
 func (d *dispatcher) stop(fromHandler bool) {
 	d.mu.Lock()
-	if d.stopped {
-		d.mu.Unlock()
-		return
+	if !d.stopped {
+		d.stopped = true
+		d.handlers = make(map[string][]*handler)
+		close(d.done)
 	}
-	d.stopped = true
-	d.handlers = make(map[string][]*handler)
-	close(d.done)
 	d.mu.Unlock()
 	if !fromHandler {
 		<-d.exit

@@ -54,6 +54,7 @@ type SDK struct {
 	customerID    string
 	everConnected bool
 	destroyed     bool
+	ended         chan struct{} // closed when a final disconnect has stopped the SDK
 	offline       offlineCustomer
 	page          *Page
 	chats         map[string]*chatInfo
@@ -163,7 +164,14 @@ func (s *SDK) Destroy() {
 func (s *SDK) destroy(fromHandler bool) {
 	s.mu.Lock()
 	if s.destroyed {
+		ended := s.ended
 		s.mu.Unlock()
+		if ended != nil {
+			// Ended by the server: wait for that to finish, handlers
+			// included.
+			<-ended
+			s.d.stop(fromHandler)
+		}
 		return
 	}
 	s.destroyed = true
@@ -324,14 +332,20 @@ func (s *SDK) endFor(reason string, data map[string]any) {
 	s.mu.Lock()
 	already := s.destroyed
 	s.destroyed = true
+	ended := make(chan struct{})
+	if !already {
+		s.ended = ended
+	}
 	s.mu.Unlock()
 	if already {
 		return
 	}
 	// Let the handlers see Disconnected, then stop everything. This runs
-	// apart from the engine's goroutines, which Stop waits for.
+	// apart from the engine's goroutines, which Stop waits for; Destroy
+	// waits for it.
 	s.d.emit(stopMarker{})
 	go func() {
+		defer close(ended)
 		s.eng.Stop(true)
 		s.sneak.stop()
 	}()
