@@ -99,6 +99,16 @@ func (a *Auth) Invalidate(ctx context.Context) error {
 	return a.cfg.Identity.Save(ctx, id)
 }
 
+// forget drops the cached token, which the server says has expired
+// though its clock-based expiry has not come: the next GetToken fetches a
+// fresh one.
+func (a *Auth) forget() {
+	a.mu.Lock()
+	a.token = nil
+	a.loaded = true
+	a.mu.Unlock()
+}
+
 func (a *Auth) loadLocked(ctx context.Context) error {
 	if a.loaded {
 		return nil

@@ -671,6 +671,11 @@ func (s *SDK) handlePush(f rtm.Frame) {
 	case protocol.PushCustomerDisconnected:
 		var p protocol.CustomerDisconnected
 		if decode(&p) {
+			if p.Reason == protocol.ReasonAccessTokenExpired {
+				// Reconnect with a fresh token rather than have the
+				// expired one refused first.
+				s.auth.forget()
+			}
 			if protocol.ReasonIsFinal(p.Reason) {
 				s.endFor(p.Reason, p.Data)
 			} else {
