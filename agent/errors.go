@@ -1,0 +1,68 @@
+package agent
+
+import (
+	"errors"
+
+	"github.com/parleychat/parley/internal/rtm"
+	"github.com/parleychat/parley/protocol"
+)
+
+// Sentinel errors for the client's own states. Test with errors.Is.
+var (
+	// ErrClosed: the client was closed (by Close, or by the server for
+	// good: see AgentDisconnected.Final).
+	ErrClosed = errors.New("agent: client closed")
+	// ErrConnectionLost: the connection dropped while the request was in
+	// flight; the request may or may not have been carried out. Sends that
+	// carry a CustomID can be retried safely.
+	ErrConnectionLost = errors.New("agent: connection lost")
+	// ErrFileTooLarge: SendFile refused a file over MaxFileSize before
+	// uploading anything.
+	ErrFileTooLarge = errors.New("agent: file too large (max 10 MiB)")
+	// ErrLimitTooHigh: a pagination limit above the protocol's maximum,
+	// refused before sending.
+	ErrLimitTooHigh = errors.New("agent: limit too high")
+	// ErrNoCredentials: the client needs a new token (the old one expired
+	// or was revoked) and has no Email and Password to get one.
+	ErrNoCredentials = errors.New("agent: token refused and no credentials to log in again")
+)
+
+// Error is an error answered by the server: the protocol's error type
+// (protocol.ErrValidation, "authentication", "not_found", …) and its
+// message. errors.Is(err, &agent.Error{Type: t}) matches any *Error of
+// type t; IsType is a shorthand.
+type Error struct {
+	Type    string
+	Message string
+	Data    map[string]any
+}
+
+func (e *Error) Error() string { return "agent: " + e.Type + ": " + e.Message }
+
+// Is matches another *Error of the same Type.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Type == e.Type
+}
+
+// IsType reports whether err is (or wraps) a server *Error of type typ.
+func IsType(err error, typ string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Type == typ
+}
+
+// wrapErr turns engine and wire errors into the package's errors.
+func wrapErr(err error) error {
+	var pe *protocol.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe):
+		return &Error{Type: pe.Type, Message: pe.Message, Data: pe.Data}
+	case errors.Is(err, rtm.ErrConnectionLost):
+		return ErrConnectionLost
+	case errors.Is(err, rtm.ErrClosed), errors.Is(err, rtm.ErrNotConnected):
+		return ErrClosed
+	}
+	return err
+}

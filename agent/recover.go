@@ -1,0 +1,267 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+
+	"github.com/parleychat/parley/internal/rtm"
+	"github.com/parleychat/parley/protocol"
+)
+
+// After a reconnect the client delivers what it missed while away. It
+// pages through list_chats, most recently active first, down to the first
+// chat whose last activity is older than anything it had seen (chats are
+// ordered by the server's clock, and so is what it had seen, so nothing
+// newer lies further down). Of those chats it delivers, in store order,
+// the events after the last one it knew of: new threads as IncomingChat,
+// events of a thread it knew as IncomingEvent. A chat it knew nothing of
+// is delivered as IncomingChat (its last thread) when it is active and is
+// the agent's, or is served by no agent yet. Pushes that arrive meanwhile
+// are held and then delivered unless already delivered: nothing twice.
+
+const (
+	// recoverPage is the page size of list_chats during login and
+	// recovery (the server's limit is at least 25).
+	recoverPage = 25
+	// recoverMaxPages bounds how far recovery reads.
+	recoverMaxPages = 40
+)
+
+// mark is an event's position in a chat: thread order, then event order.
+type mark struct{ thread, event int }
+
+func (m mark) before(o mark) bool {
+	return m.thread < o.thread || (m.thread == o.thread && m.event < o.event)
+}
+
+// tracker keeps, for every chat the client has heard of, the position of
+// the newest event it delivered or knew of, so that nothing is delivered
+// twice across reconnects.
+type tracker struct {
+	mu      sync.Mutex
+	chats   map[string]mark
+	threads map[string]int // thread id → order
+	seen    int64          // newest activity seen, server Unix seconds
+}
+
+func (t *tracker) init() {
+	t.chats = map[string]mark{}
+	t.threads = map[string]int{}
+}
+
+func (t *tracker) noteThreadLocked(id string, order int) {
+	if id != "" && order > 0 {
+		t.threads[id] = order
+	}
+}
+
+func (t *tracker) seeLocked(unix int64) {
+	t.seen = max(t.seen, unix)
+}
+
+// latest returns the position of a summary's newest event and notes the
+// threads it names.
+func (t *tracker) latestLocked(s wireChatSummary) mark {
+	var latest mark
+	for _, le := range s.LastEventPerType {
+		if m := (mark{le.ThreadOrder, le.Event.Order}); latest.before(m) {
+			latest = m
+		}
+		t.noteThreadLocked(le.ThreadID, le.ThreadOrder)
+	}
+	if lt := s.LastThreadSummary; lt != nil {
+		t.noteThreadLocked(lt.ID, lt.Order)
+	}
+	return latest
+}
+
+// known records chats as they are now, without delivering anything.
+func (t *tracker) known(sums []wireChatSummary) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range sums {
+		latest := t.latestLocked(s)
+		if m, ok := t.chats[s.ID]; !ok || m.before(latest) {
+			t.chats[s.ID] = latest
+		}
+		t.seeLocked(s.Order)
+	}
+}
+
+// advance records that the chat's event e is being delivered; it reports
+// false when e is not newer than what was (a duplicate).
+func (t *tracker) advance(chatID string, e Event) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seeLocked(e.Timestamp.Unix())
+	order := t.threads[e.Thread]
+	if order == 0 || e.order == 0 {
+		return true // position unknown: deliver
+	}
+	m := mark{order, e.order}
+	if last, ok := t.chats[chatID]; ok && !last.before(m) {
+		return false
+	}
+	t.chats[chatID] = m
+	return true
+}
+
+// thread records a new thread being delivered with its events; it reports
+// false when the thread was delivered already.
+func (t *tracker) thread(ch Chat) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	th := ch.Thread
+	t.noteThreadLocked(th.ID, th.Order)
+	m := mark{thread: th.Order}
+	for _, e := range th.Events {
+		m.event = max(m.event, e.order)
+		t.seeLocked(e.Timestamp.Unix())
+	}
+	if th.Order == 0 {
+		return true
+	}
+	if last, ok := t.chats[ch.ID]; ok && !last.before(m) {
+		return false
+	}
+	t.chats[ch.ID] = m
+	return true
+}
+
+// recover returns, as notifications in store order, what happened in the
+// agent's chats while the client was away (see the top of this file).
+func (c *Client) recover(ctx context.Context, sess *rtm.Session, first wireChatsSummary) ([]Notification, error) {
+	c.track.mu.Lock()
+	seen := c.track.seen
+	c.track.mu.Unlock()
+	me := c.MyProfile().ID
+
+	var out []Notification
+	page, offset := first, 0
+	for n := 0; ; n++ {
+		older := false
+		for _, s := range page.ChatsSummary {
+			if s.Order < seen {
+				older = true
+				break
+			}
+			ns, err := c.recoverChat(ctx, sess, s, me)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ns...)
+			c.track.known([]wireChatSummary{s})
+		}
+		offset += len(page.ChatsSummary)
+		if older || len(page.ChatsSummary) < recoverPage || offset >= page.TotalChats || n+1 >= recoverMaxPages {
+			break
+		}
+		page = wireChatsSummary{}
+		f, err := sess.Call(ctx, protocol.ActionListChats, listChatsRequest{Offset: offset, Limit: recoverPage}, rtm.CallOptions{})
+		if err != nil {
+			return nil, wrapErr(err)
+		}
+		if err := json.Unmarshal(f.Payload, &page); err != nil {
+			return nil, err
+		}
+	}
+	c.track.known(first.ChatsSummary) // the rest of the first page
+	return out, nil
+}
+
+func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s wireChatSummary, me string) ([]Notification, error) {
+	t := &c.track
+	t.mu.Lock()
+	latest := t.latestLocked(s)
+	from, known := t.chats[s.ID]
+	t.mu.Unlock()
+	switch {
+	case known && from.before(latest):
+		return c.missed(ctx, sess, s.ID, from)
+	case !known && s.Active && ours(s, me):
+		f, err := sess.Call(ctx, protocol.ActionGetChat, protocol.ChatRequest{ChatID: s.ID}, rtm.CallOptions{})
+		if err != nil {
+			return nil, wrapErr(err)
+		}
+		var r protocol.ChatThreadsResponse
+		if err := json.Unmarshal(f.Payload, &r); err != nil {
+			return nil, err
+		}
+		ch := fromChatThreads(r.Chat)
+		if ch.Thread.ID == "" || !t.thread(ch) {
+			return nil, nil
+		}
+		return []Notification{IncomingChat{Chat: ch}}, nil
+	}
+	return nil, nil
+}
+
+// ours reports whether a chat the client knew nothing of is the agent's
+// business: the agent is in it, or no agent is.
+func ours(s wireChatSummary, me string) bool {
+	served := false
+	for _, u := range s.Users {
+		if u.Type == string(AgentUser) && u.Present {
+			if u.ID == me {
+				return true
+			}
+			served = true
+		}
+	}
+	return !served
+}
+
+// missed loads a chat's events after from: a thread newer than from's as
+// IncomingChat, the rest as IncomingEvent.
+func (c *Client) missed(ctx context.Context, sess *rtm.Session, chatID string, from mark) ([]Notification, error) {
+	f, err := sess.Call(ctx, protocol.ActionGetChatThreadsSummary, map[string]any{"chat_id": chatID, "offset": 0, "limit": 100}, rtm.CallOptions{})
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	var ts protocol.ThreadsSummaryResponse
+	if err := json.Unmarshal(f.Payload, &ts); err != nil {
+		return nil, err
+	}
+	var ids []string
+	c.track.mu.Lock()
+	for _, th := range ts.ThreadsSummary {
+		c.track.noteThreadLocked(th.ID, th.Order)
+		if th.Order >= from.thread {
+			ids = append(ids, th.ID)
+		}
+	}
+	c.track.mu.Unlock()
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	f, err = sess.Call(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: ids}, rtm.CallOptions{})
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	var r protocol.ChatThreadsResponse
+	if err := json.Unmarshal(f.Payload, &r); err != nil {
+		return nil, err
+	}
+	threads := slices.Clone(r.Chat.Threads)
+	slices.SortFunc(threads, func(a, b protocol.Thread) int { return a.Order - b.Order })
+	var out []Notification
+	for _, th := range threads {
+		if th.Order > from.thread {
+			one := r.Chat
+			one.Threads = []protocol.Thread{th}
+			ch := fromChatThreads(one)
+			if c.track.thread(ch) {
+				out = append(out, IncomingChat{Chat: ch})
+			}
+			continue
+		}
+		for _, e := range fromThread(th, chatID).Events {
+			if from.before(mark{th.Order, e.order}) && c.track.advance(chatID, e) {
+				out = append(out, IncomingEvent{Chat: chatID, Event: e})
+			}
+		}
+	}
+	return out, nil
+}
