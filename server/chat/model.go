@@ -66,6 +66,8 @@ type Customer struct {
 	SideStorage map[string]string
 	GroupID     int
 	Banned      bool
+	// BannedUntil ends a ban; zero while Banned means banned for good.
+	BannedUntil time.Time
 	CreatedAt   time.Time
 	LastVisit   time.Time
 	Visits      int
@@ -81,21 +83,52 @@ type CustomerUpdate struct {
 	Referrer *string
 	GroupID  *int
 	Banned   *bool
+	// BannedUntil sets Customer.BannedUntil (a zero time clears it).
+	BannedUntil *time.Time
 	// Visit counts a new visit (a login) and sets LastVisit to now.
 	Visit bool
 }
 
+// BannedAt reports whether the customer is banned at t.
+func (c Customer) BannedAt(t time.Time) bool {
+	return c.Banned && (c.BannedUntil.IsZero() || t.Before(c.BannedUntil))
+}
+
+// DefaultMaxChats is the limit of concurrent chats routing gives an agent
+// whose MaxChats is zero.
+const DefaultMaxChats = 6
+
 // Agent is a person (or bot) who answers chats. Its ID is its e-mail address.
 type Agent struct {
-	ID           string
-	LicenseID    int
-	Name         string
-	Avatar       string
-	JobTitle     string
-	Role         string
+	ID        string
+	LicenseID int
+	Name      string
+	Avatar    string
+	JobTitle  string
+	Role      string
+	// Groups the agent belongs to; none means group 0.
 	Groups       []int
 	PasswordHash []byte
-	CreatedAt    time.Time
+	// MaxChats is how many active chats routing gives the agent at most;
+	// zero means DefaultMaxChats. An agent may join more by hand.
+	MaxChats  int
+	CreatedAt time.Time
+}
+
+// ChatLimit is the agent's limit of concurrent routed chats.
+func (a Agent) ChatLimit() int {
+	if a.MaxChats <= 0 {
+		return DefaultMaxChats
+	}
+	return a.MaxChats
+}
+
+// GroupIDs returns the agent's groups: group 0 when it has none.
+func (a Agent) GroupIDs() []int {
+	if len(a.Groups) == 0 {
+		return []int{0}
+	}
+	return a.Groups
 }
 
 // User is a member of a chat as the chat sees it.

@@ -70,6 +70,11 @@ type ChatFilter struct {
 	CustomerID string
 	// MemberID keeps chats the user is a present member of.
 	MemberID string
+	// Active keeps chats whose newest thread is active.
+	Active bool
+	// Queued keeps active chats no agent is a present member of: the chats
+	// waiting for routing.
+	Queued bool
 }
 
 // LastEvent is the newest event of one type in a chat.
@@ -162,6 +167,24 @@ type Store interface {
 
 	// AddPostback records a rich message postback.
 	AddPostback(ctx context.Context, p Postback) error
+
+	// SetChatGroups replaces a chat's groups (who may be routed the chat).
+	SetChatGroups(ctx context.Context, chatID string, groups []int) error
+	// AgentLoads counts, for each agent of the license, the active chats
+	// the agent is a present member of. Agents without any are left out.
+	AgentLoads(ctx context.Context, licenseID int) (map[string]int, error)
+
+	// RevokeToken records that the access token with this id must be
+	// refused until it expires at expiresAt. Revoking it again changes
+	// nothing. Revocations of tokens that have expired may be forgotten.
+	RevokeToken(ctx context.Context, tokenID string, expiresAt time.Time) error
+	// RevokeAgentTokens revokes every token of an agent issued before
+	// before. A later call with an earlier time changes nothing.
+	RevokeAgentTokens(ctx context.Context, licenseID int, agentID string, before time.Time) error
+	// TokenRevoked reports whether a token is revoked: by its id, or, when
+	// agentID is not empty, as a token of that agent issued before the
+	// agent's tokens were revoked.
+	TokenRevoked(ctx context.Context, licenseID int, agentID, tokenID string, issuedAt time.Time) (bool, error)
 
 	Close() error
 }

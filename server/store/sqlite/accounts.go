@@ -101,7 +101,7 @@ func (s *Store) Groups(ctx context.Context, licenseID int) (gs []chat.Group, err
 }
 
 const customerColumns = `license_id, id, name, email, avatar, fields, page, referrer, side_storage,
-	group_id, banned, created_at, last_visit, visits`
+	group_id, banned, banned_until, created_at, last_visit, visits`
 
 func scanCustomer(row interface{ Scan(...any) error }) (chat.Customer, error) {
 	var (
@@ -109,9 +109,10 @@ func scanCustomer(row interface{ Scan(...any) error }) (chat.Customer, error) {
 		fields, side       string
 		page               sql.NullString
 		created, lastVisit sql.NullInt64
+		bannedUntil        sql.NullInt64
 	)
 	if err := row.Scan(&c.LicenseID, &c.ID, &c.Name, &c.Email, &c.Avatar, &fields, &page, &c.Referrer, &side,
-		&c.GroupID, &c.Banned, &created, &lastVisit, &c.Visits); err != nil {
+		&c.GroupID, &c.Banned, &bannedUntil, &created, &lastVisit, &c.Visits); err != nil {
 		return chat.Customer{}, err
 	}
 	if err := decodeJSON(fields, &c.Fields, "customer fields"); err != nil {
@@ -125,6 +126,7 @@ func scanCustomer(row interface{ Scan(...any) error }) (chat.Customer, error) {
 		return chat.Customer{}, err
 	}
 	c.Page = p
+	c.BannedUntil = fromNS(bannedUntil)
 	c.CreatedAt = fromNS(created)
 	c.LastVisit = fromNS(lastVisit)
 	return c, nil
@@ -145,14 +147,14 @@ func putCustomer(ctx context.Context, tx *txn, c chat.Customer, insert bool) err
 		return err
 	}
 	q := `UPDATE customers SET name = ?, email = ?, avatar = ?, fields = ?, page = ?, referrer = ?,
-		side_storage = ?, group_id = ?, banned = ?, created_at = ?, last_visit = ?, visits = ?
+		side_storage = ?, group_id = ?, banned = ?, banned_until = ?, created_at = ?, last_visit = ?, visits = ?
 		WHERE license_id = ? AND id = ?`
 	if insert {
 		q = `INSERT INTO customers (name, email, avatar, fields, page, referrer, side_storage, group_id,
-			banned, created_at, last_visit, visits, license_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			banned, banned_until, created_at, last_visit, visits, license_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	}
 	_, err = tx.ExecContext(ctx, q, c.Name, c.Email, c.Avatar, fields, page, c.Referrer, side, c.GroupID,
-		c.Banned, ns(c.CreatedAt), ns(c.LastVisit), c.Visits, c.LicenseID, c.ID)
+		c.Banned, ns(c.BannedUntil), ns(c.CreatedAt), ns(c.LastVisit), c.Visits, c.LicenseID, c.ID)
 	return err
 }
 
@@ -224,6 +226,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, licenseID int, id string, u 
 		if u.Banned != nil {
 			c.Banned = *u.Banned
 		}
+		if u.BannedUntil != nil {
+			c.BannedUntil = *u.BannedUntil
+		}
 		if u.Visit {
 			c.Visits++
 			c.LastVisit = time.Now().UTC()
@@ -265,17 +270,17 @@ func (s *Store) PutAgent(ctx context.Context, a chat.Agent) (err error) {
 		return err
 	}
 	return s.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO agents (license_id, id, name, avatar, job_title, role, groups, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO agents (license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name, avatar = excluded.avatar,
 				job_title = excluded.job_title, role = excluded.role, groups = excluded.groups,
-				password_hash = excluded.password_hash, created_at = excluded.created_at`,
-			a.LicenseID, a.ID, a.Name, a.Avatar, a.JobTitle, a.Role, groups, a.PasswordHash, ns(a.CreatedAt))
+				password_hash = excluded.password_hash, max_chats = excluded.max_chats, created_at = excluded.created_at`,
+			a.LicenseID, a.ID, a.Name, a.Avatar, a.JobTitle, a.Role, groups, a.PasswordHash, a.MaxChats, ns(a.CreatedAt))
 		return err
 	})
 }
 
-const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, created_at`
+const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, created_at`
 
 func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
 	var (
@@ -283,7 +288,7 @@ func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
 		groups  string
 		created sql.NullInt64
 	)
-	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &groups, &a.PasswordHash, &created); err != nil {
+	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &groups, &a.PasswordHash, &a.MaxChats, &created); err != nil {
 		return chat.Agent{}, err
 	}
 	if err := decodeJSON(groups, &a.Groups, "agent groups"); err != nil {

@@ -424,6 +424,12 @@ func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int)
 		where = append(where, "EXISTS (SELECT 1 FROM chat_users u WHERE u.chat_id = c.id AND u.user_id = ? AND u.present = 1)")
 		args = append(args, f.MemberID)
 	}
+	if f.Active || f.Queued {
+		where = append(where, "c.active = 1")
+	}
+	if f.Queued {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM chat_users u WHERE u.chat_id = c.id AND u.type = 'agent' AND u.present = 1)")
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

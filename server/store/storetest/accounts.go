@@ -138,7 +138,7 @@ func (e *env) fullCustomer() chat.Customer {
 		Page:        &chat.Page{URL: "https://shop.example/cart", Title: "Cart", Timestamp: e.now()},
 		Referrer:    "https://search.example",
 		SideStorage: map[string]string{"k": "v"},
-		GroupID:     2, Banned: false, CreatedAt: e.now(), LastVisit: e.now(), Visits: 3,
+		GroupID:     2, Banned: false, BannedUntil: e.now(), CreatedAt: e.now(), LastVisit: e.now(), Visits: 3,
 	}
 }
 
@@ -163,6 +163,7 @@ func checkCustomer(t *testing.T, what string, got, want chat.Customer) {
 			t.Errorf("%s Page: got %+v, want %+v", what, *got.Page, *want.Page)
 		}
 	}
+	checkTime(t, what+" BannedUntil", got.BannedUntil, want.BannedUntil)
 	checkTime(t, what+" CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, what+" LastVisit", got.LastVisit, want.LastVisit)
 }
@@ -240,6 +241,12 @@ func testCustomers(t *testing.T, mk func(*testing.T) *env) {
 			func(_ *env, c *chat.Customer) { c.GroupID = 0 }},
 		{"Banned", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{Banned: boolean(true)} },
 			func(_ *env, c *chat.Customer) { c.Banned = true }},
+		{"BannedUntil", func(*env) chat.CustomerUpdate {
+			at := base.Add(48 * time.Hour)
+			return chat.CustomerUpdate{Banned: boolean(true), BannedUntil: &at}
+		}, func(_ *env, c *chat.Customer) { c.Banned, c.BannedUntil = true, base.Add(48*time.Hour) }},
+		{"BannedUntilCleared", func(*env) chat.CustomerUpdate { return chat.CustomerUpdate{BannedUntil: &time.Time{}} },
+			func(_ *env, c *chat.Customer) { c.BannedUntil = time.Time{} }},
 		{"Everything", func(*env) chat.CustomerUpdate {
 			return chat.CustomerUpdate{Name: str("Cy"), Email: str("cy@example.com"), Avatar: str("a"),
 				Fields: map[string]string{"x": "y"}, Page: &chat.Page{URL: "u", Title: "t"}, Referrer: str("r"),
@@ -363,7 +370,7 @@ func testCustomers(t *testing.T, mk func(*testing.T) *env) {
 func checkAgent(t *testing.T, what string, got, want chat.Agent) {
 	t.Helper()
 	if got.ID != want.ID || got.LicenseID != want.LicenseID || got.Name != want.Name || got.Avatar != want.Avatar ||
-		got.JobTitle != want.JobTitle || got.Role != want.Role || !bytes.Equal(got.PasswordHash, want.PasswordHash) ||
+		got.JobTitle != want.JobTitle || got.Role != want.Role || !bytes.Equal(got.PasswordHash, want.PasswordHash) || got.MaxChats != want.MaxChats ||
 		!sameJSON(got.Groups, want.Groups) {
 		t.Errorf("%s: got %+v, want %+v", what, got, want)
 	}
@@ -374,7 +381,7 @@ func testAgents(t *testing.T, mk func(*testing.T) *env) {
 	full := func(e *env, id string) chat.Agent {
 		return chat.Agent{ID: id, LicenseID: license, Name: "Agent " + id, Avatar: "https://cdn.example/" + id,
 			JobTitle: "Support", Role: "administrator", Groups: []int{0, 2},
-			PasswordHash: []byte("$2a$10$abcdefghijklmnopqrstuv\x00\xff"), CreatedAt: e.now()}
+			PasswordHash: []byte("$2a$10$abcdefghijklmnopqrstuv\x00\xff"), MaxChats: 3, CreatedAt: e.now()}
 	}
 	t.Run("PutAndGet", func(t *testing.T) {
 		e := mk(t)

@@ -30,6 +30,13 @@
 //     in the named thread.
 //   - Times round-trip at least to the millisecond (the suite only uses
 //     millisecond times); the location need not survive, only the instant.
+//   - ChatFilter.Queued keeps active chats without a present agent (a
+//     present customer does not count); AgentLoads counts only present
+//     agents of active chats, by license.
+//   - Agent.MaxChats and Customer.BannedUntil round-trip as given (zero
+//     included); the meaning of zero is the chat package's.
+//   - TokenRevoked compares an agent's revocation time with the token's
+//     issue time: a token issued at that very instant is not revoked.
 //   - Chat.Users, Thread.UserIDs and Properties may come back in any order
 //     and nil or empty alike; the suite compares them as sets and by value.
 package storetest
@@ -89,6 +96,8 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Chats", testChats},
 		{"MissingChat", testMissingChat},
 		{"Concurrency", testConcurrency},
+		{"Routing", testRouting},
+		{"Tokens", testTokens},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, mk) })
