@@ -8,9 +8,15 @@ import (
 
 // dispatcher runs handlers one at a time, in emit order, on its own
 // goroutine. emit blocks while the queue is full: nothing is dropped; the
-// connection's reader waits instead (see Config.NotificationBuffer).
+// connection's reader waits instead (see Config.NotificationBuffer). The
+// queue grows with what waits in it, so that an idle SDK does not hold a
+// full buffer.
 type dispatcher struct {
-	queue chan Notification
+	limit int
+	qmu   sync.Mutex
+	q     ring          // waiting notifications, at most limit
+	more  chan struct{} // holds a token when the queue may have become non-empty
+	room  chan struct{} // holds a token when the queue may have room
 	done  chan struct{} // closed by stop
 	exit  chan struct{} // closed when run returns
 
@@ -29,9 +35,51 @@ const (
 	unknownKey = "*unknown"
 )
 
+// ring is a FIFO queue that grows as needed up to a limit and lets its
+// storage go once drained after a burst.
+type ring struct {
+	buf     []Notification
+	head, n int
+}
+
+func (r *ring) push(x Notification, limit int) {
+	if r.n == len(r.buf) {
+		nb := make([]Notification, min(max(16, 2*len(r.buf)), limit))
+		for i := range r.n {
+			nb[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = nb, 0
+	}
+	r.buf[(r.head+r.n)%len(r.buf)] = x
+	r.n++
+}
+
+func (r *ring) pop() (Notification, bool) {
+	if r.n == 0 {
+		if len(r.buf) > 64 {
+			r.buf, r.head = nil, 0
+		}
+		return nil, false
+	}
+	x := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+	return x, true
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
 func newDispatcher(buffer int) *dispatcher {
 	d := &dispatcher{
-		queue:    make(chan Notification, buffer),
+		limit:    buffer,
+		more:     make(chan struct{}, 1),
+		room:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		exit:     make(chan struct{}),
 		handlers: make(map[string][]*handler),
@@ -43,17 +91,29 @@ func newDispatcher(buffer int) *dispatcher {
 func (d *dispatcher) run() {
 	defer close(d.exit)
 	for {
-		select {
-		case n := <-d.queue:
-			if _, ok := n.(stopMarker); ok {
-				d.stop(true)
+		d.qmu.Lock()
+		n, ok := d.q.pop()
+		d.qmu.Unlock()
+		if !ok {
+			select {
+			case <-d.more:
+				continue
+			case <-d.done:
 				return
 			}
-			for _, h := range d.match(n) {
-				h.fn(n)
-			}
+		}
+		signal(d.room)
+		select {
 		case <-d.done:
 			return
+		default:
+		}
+		if _, ok := n.(stopMarker); ok {
+			d.stop(true)
+			return
+		}
+		for _, h := range d.match(n) {
+			h.fn(n)
 		}
 	}
 }
@@ -72,9 +132,29 @@ func (d *dispatcher) match(n Notification) []*handler {
 // emit queues n; it blocks while the queue is full and returns at once
 // after stop.
 func (d *dispatcher) emit(n Notification) {
-	select {
-	case d.queue <- n:
-	case <-d.done:
+	for {
+		select {
+		case <-d.done:
+			return
+		default:
+		}
+		d.qmu.Lock()
+		if d.q.n < d.limit {
+			d.q.push(n, d.limit)
+			room := d.q.n < d.limit
+			d.qmu.Unlock()
+			signal(d.more)
+			if room {
+				signal(d.room) // another emitter may be waiting
+			}
+			return
+		}
+		d.qmu.Unlock()
+		select {
+		case <-d.room:
+		case <-d.done:
+			return
+		}
 	}
 }
 
