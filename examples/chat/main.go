@@ -206,7 +206,7 @@ func subscribe(sdk *customer.SDK, out *printer, ended chan<- string) {
 		}
 	})
 	customer.On(sdk, func(customer.ThreadClosed) {
-		out.println("* The chat was closed. Write again to reopen it.")
+		out.println("* The chat is closed; write again to reopen it.")
 	})
 	customer.On(sdk, func(customer.ConnectionLost) {
 		out.println("* Connection lost; reconnecting…")

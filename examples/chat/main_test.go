@@ -77,7 +77,7 @@ func TestChat(t *testing.T) {
 	}
 
 	agent.do("close_thread", map[string]any{"chat_id": chatID})
-	p.waitOutput("* The chat was closed.")
+	p.waitOutput("* The chat is closed")
 	p.send("/quit")
 	p.wait()
 
