@@ -201,9 +201,12 @@ func (d *dispatcher) stop(fromHandler bool) {
 //	off := customer.On(sdk, func(e customer.NewEvent) { fmt.Println(e.Event.Text) })
 //
 // Handlers run one at a time, in arrival order, on the SDK's dispatch
-// goroutine. The returned off removes the handler; calling it more than
-// once is harmless. On(sdk, func(customer.UnknownPush){…}) receives every
-// push this package has no type for.
+// goroutine. A handler receives what is dispatched after On returns; that
+// may include notifications caused by a call that has already returned
+// (the UserJoinedChat of a StartChat, say) when the dispatch goroutine has
+// not reached them yet. The returned off removes the handler; calling it
+// more than once is harmless. On(sdk, func(customer.UnknownPush){…})
+// receives every push this package has no type for.
 func On[T Notification](s *SDK, fn func(T)) (off func()) {
 	var zero T
 	key := zero.Name()

@@ -35,9 +35,10 @@
 //
 // # Notifications
 //
-// Everything the server pushes becomes a typed notification (NewEvent,
-// UserIsTyping, ThreadClosed, …). Subscribe by type with On and Once, by
-// the JS SDK's event name with SDK.On, or range over SDK.Notifications.
+// Everything the server pushes becomes a typed notification ([NewEvent],
+// [UserIsTyping], [ThreadClosed], …). Subscribe by type with [On] and
+// [Once], by the JS SDK's event name with [SDK.On], or range over
+// [SDK.Notifications].
 // Handlers run one at a time, in arrival order, on one goroutine per SDK;
 // a slow handler delays later notifications and never loses one (see
 // Config.NotificationBuffer for what happens when they pile up).
@@ -56,13 +57,21 @@
 //
 // # Errors
 //
-// Errors answered by the server are *Error values carrying the protocol's
-// error type; the client's own states are sentinels (ErrDestroyed,
-// ErrNotConnected, ErrConnectionLost, ErrFileTooLarge, ErrLimitTooHigh).
-// All work with errors.Is and errors.As.
+// Errors answered by the server are [*Error] values carrying the
+// protocol's error type; the client's own states are sentinels
+// ([ErrDestroyed], [ErrNotConnected], [ErrConnectionLost],
+// [ErrFileTooLarge], [ErrLimitTooHigh]). All work with errors.Is and
+// errors.As.
 //
 // # Concurrency
 //
 // An SDK is safe for use by many goroutines. Destroy stops every goroutine
 // it started.
+//
+// # Testing
+//
+// Package github.com/parleychat/parley/parleytest runs a real Parley
+// server in-process, as net/http/httptest does for HTTP: point
+// Config.Server at its URL to test a program that uses this package. The
+// examples of this package run that way, one server each.
 package customer

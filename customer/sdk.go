@@ -84,7 +84,11 @@ func (m mark) before(o mark) bool {
 }
 
 // Init validates cfg and returns an SDK that connects in the background
-// (unless cfg.ManualConnect). Watch the connection with On(sdk, func(customer.Connected){…}).
+// (unless cfg.ManualConnect). Methods called before the connection is up
+// wait for it, up to their ctx. Watch the connection with
+// On(sdk, func(customer.Connected){…}); to be sure a handler sees the
+// first notifications (CustomerID, Connected), set cfg.ManualConnect,
+// subscribe, then call Connect.
 func Init(cfg Config) (*SDK, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err

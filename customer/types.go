@@ -14,8 +14,11 @@ type Properties map[string]map[string]any
 // UserType tells customers from agents.
 type UserType string
 
+// The user types.
 const (
-	Customer  UserType = "customer"
+	// Customer is the customer of a chat (the user of this SDK).
+	Customer UserType = "customer"
+	// AgentUser is a support agent (or a bot acting as one).
 	AgentUser UserType = "agent"
 )
 
@@ -301,9 +304,14 @@ type FormField struct {
 // GroupStatus is a group's availability.
 type GroupStatus string
 
+// The group statuses of GetGroupsStatus.
 const (
-	GroupOnline         GroupStatus = "online"
-	GroupOffline        GroupStatus = "offline"
+	// GroupOnline: an agent of the group can take a chat now.
+	GroupOnline GroupStatus = "online"
+	// GroupOffline: nobody of the group is available.
+	GroupOffline GroupStatus = "offline"
+	// GroupOnlineForQueue: agents are online but busy; a new chat waits
+	// in the queue.
 	GroupOnlineForQueue GroupStatus = "online_for_queue"
 )
 
