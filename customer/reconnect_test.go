@@ -920,3 +920,37 @@ func TestDestroyStopsEverything(t *testing.T) {
 		check(t, sdk)
 	})
 }
+
+// TestInitWhileServerDown: Init returns at once and keeps trying in the
+// background; a request made meanwhile waits for the first login, which
+// emits Connected (not ConnectionRestored) and no ConnectionLost.
+func TestInitWhileServerDown(t *testing.T) {
+	rcLeakCheck(t)
+	srv := parleytest.NewServer(t)
+	srv.PauseListener()
+	t0 := time.Now()
+	sdk, rec := rcInit(t, srv)
+	if d := time.Since(t0); d > time.Second {
+		t.Fatalf("Init took %v with the server down", d)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := sdk.GetChatsSummary(rcCtx(t, 15*time.Second), customer.Pagination{})
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // several failed attempts
+	if st := sdk.State(); st == customer.StateConnected {
+		t.Fatalf("state %s with the server down", st)
+	}
+	srv.ResumeListener()
+	if err := <-done; err != nil {
+		t.Fatalf("a request made before the first connection: %v", err)
+	}
+	rcWait[customer.Connected](t, rec, 0)
+	for _, n := range rec.list() {
+		switch n.(type) {
+		case customer.ConnectionLost, customer.ConnectionRestored:
+			t.Fatalf("got %s before the first connection: %s", n.Name(), rcNames(rec.list()))
+		}
+	}
+}
