@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/parleychat/parley/internal/rtm"
@@ -44,11 +46,15 @@ type tracker struct {
 	chats   map[string]mark
 	threads map[string]int // thread id → order
 	seen    int64          // newest activity seen, server Unix seconds
+	// delivered is, for each thread delivered as IncomingChat, who was in
+	// the chat and its last event then.
+	delivered map[string]string
 }
 
 func (t *tracker) init() {
 	t.chats = map[string]mark{}
 	t.threads = map[string]int{}
+	t.delivered = map[string]string{}
 }
 
 func (t *tracker) noteThreadLocked(id string, order int) {
@@ -108,8 +114,10 @@ func (t *tracker) advance(chatID string, e Event) bool {
 	return true
 }
 
-// thread records a new thread being delivered with its events; it reports
-// false when the thread was delivered already.
+// thread records a thread being delivered with its events (IncomingChat);
+// it reports false when the same thread was delivered already with the
+// same members and events (a push that recovery had delivered). The same
+// thread with new members is news: a queued chat routed to the agent.
 func (t *tracker) thread(ch Chat) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -120,13 +128,23 @@ func (t *tracker) thread(ch Chat) bool {
 		m.event = max(m.event, e.order)
 		t.seeLocked(e.Timestamp.Unix())
 	}
-	if th.Order == 0 {
-		return true
+	var members []string
+	for _, u := range ch.Users {
+		if u.Present {
+			members = append(members, u.ID)
+		}
 	}
-	if last, ok := t.chats[ch.ID]; ok && !last.before(m) {
+	slices.Sort(members)
+	sig := strings.Join(members, "\x00") + "\x00" + strconv.Itoa(m.event)
+	if th.ID != "" && t.delivered[th.ID] == sig {
 		return false
 	}
-	t.chats[ch.ID] = m
+	if th.ID != "" {
+		t.delivered[th.ID] = sig
+	}
+	if last, ok := t.chats[ch.ID]; th.Order > 0 && (!ok || last.before(m)) {
+		t.chats[ch.ID] = m
+	}
 	return true
 }
 
