@@ -391,6 +391,26 @@ func ExampleSDK_Notifications() {
 	// new_event Hello!
 }
 
+// SDK.Once is SDK.On for the next notification of that name only.
+func ExampleSDK_Once() {
+	sdk, srv, stop := exSDK()
+	defer stop()
+	chat := exChat(sdk, "Hi!")
+
+	first := make(chan struct{})
+	sdk.Once("new_event", func(n customer.Notification) {
+		fmt.Println(n.(customer.NewEvent).Event.Text)
+		close(first)
+	})
+	agent := exAgentLogin(srv)
+	defer agent.close()
+	agent.join(chat.ID)
+	agent.say(chat.ID, "first")
+	agent.say(chat.ID, "second")
+	<-first
+	// Output: first
+}
+
 func ExampleSDK_StartChat() {
 	sdk, _, stop := exSDK()
 	defer stop()
@@ -765,6 +785,54 @@ func ExampleSDK_UpdateChatThreadProperties() {
 	// Output: property
 }
 
+func ExampleSDK_DeleteChatProperties() {
+	sdk, _, stop := exSDK()
+	defer stop()
+	ctx := context.Background()
+	chat := exChat(sdk, "Hi!")
+	err := sdk.UpdateChatProperties(ctx, chat.ID, customer.Properties{"basket": {"value": 10, "currency": "USD"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// namespace → names
+	if err := sdk.DeleteChatProperties(ctx, chat.ID, map[string][]string{"basket": {"value"}}); err != nil {
+		log.Fatal(err)
+	}
+	sum, err := sdk.GetChatsSummary(ctx, customer.Pagination{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sum.ChatsSummary[0].Properties["basket"])
+	// Output: map[currency:USD]
+}
+
+func ExampleSDK_UpdateEventProperties() {
+	sdk, _, stop := exSDK()
+	defer stop()
+	ctx := context.Background()
+	chat := exChat(sdk)
+	msg, err := sdk.SendEvent(ctx, chat.ID, customer.Event{Type: customer.EventMessage, Text: "Hi!"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	err = sdk.UpdateEventProperties(ctx, chat.ID, msg.Thread, msg.ID, customer.Properties{"translation": {"lang": "pl"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	threads, err := sdk.GetChatThreads(ctx, chat.ID, []string{msg.Thread})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range threads[0].Events {
+		if e.ID == msg.ID {
+			fmt.Println(e.Text, e.Properties["translation"]["lang"])
+		}
+	}
+	// Output: Hi! pl
+}
+
 func ExampleSDK_UpdateCustomer() {
 	sdk, srv, stop := exSDK()
 	defer stop()
@@ -913,6 +981,30 @@ func ExampleSDK_GetGroupsStatus() {
 	// Output: offline online
 }
 
+func ExampleSDK_GetForm() {
+	sdk, _, stop := exSDK()
+	defer stop()
+
+	form, err := sdk.GetForm(context.Background(), 0, "prechat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("pre-chat form enabled:", form.Enabled)
+	// Output: pre-chat form enabled: false
+}
+
+func ExampleSDK_GetURLDetails() {
+	sdk, _, stop := exSDK()
+	defer stop()
+
+	d, err := sdk.GetURLDetails(context.Background(), "https://example.com/offer")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.Title, d.URL)
+	// Output: example.com https://example.com/offer
+}
+
 func ExampleSDK_Destroy() {
 	sdk, _, stop := exSDK()
 	defer stop()
@@ -1056,12 +1148,13 @@ func exChat(sdk *customer.SDK, messages ...string) customer.Chat {
 	var first []customer.Event
 	if len(messages) > 0 {
 		first = []customer.Event{{Type: customer.EventMessage, Text: messages[0]}}
+		messages = messages[1:]
 	}
 	chat, err := sdk.StartChat(ctx, customer.StartChatRequest{Events: first})
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, m := range messages[1:] {
+	for _, m := range messages {
 		if _, err := sdk.SendEvent(ctx, chat.ID, customer.Event{Type: customer.EventMessage, Text: m}); err != nil {
 			log.Fatal(err)
 		}
