@@ -1,0 +1,67 @@
+// Package chatui is the full-screen terminal chat of `parley chat`: a
+// bubbletea program built only on the public customer SDK.
+//
+// It opens on the customer's chats (GetChatsSummary); enter opens one, n
+// starts a new one. A conversation shows the chat's history, loaded a page
+// at a time (History.Next) as it is scrolled to the top, across threads;
+// the agents' messages as they come, who is typing, and the customer's own
+// messages with their delivery state. What the customer types is sent as
+// a sneak peek (the SDK throttles it). Lines starting with a slash are
+// commands:
+//
+//	/file PATH               upload a file (esc cancels)
+//	/rate good|bad [comment] rate the chat
+//	/close                   close the chat
+//	/new                     start a new chat
+//	/retry                   send the messages that failed again
+//	/quit                    leave
+//
+// The bottom line says whether the SDK is connecting, connected or
+// reconnecting. Everything that comes from the network is cleaned of
+// escape sequences and control characters before it is printed.
+//
+// SDK notifications reach the program through Subscribe, which feeds them
+// to a tea.Program with Send; Run does all of it.
+package chatui
+
+import (
+	"context"
+	"errors"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/parleychat/parley/customer"
+)
+
+// Options changes the program.
+type Options struct {
+	// Server is shown in the chat list's title.
+	Server string
+}
+
+// Run shows the chat on the terminal until the customer quits or ctx
+// ends. The caller still owns sdk (and destroys it).
+func Run(ctx context.Context, sdk *customer.SDK, o Options, opts ...tea.ProgramOption) error {
+	m := New(ctx, sdk, o)
+	opts = append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx)}, opts...)
+	p := tea.NewProgram(m, opts...)
+	off := Subscribe(sdk, p.Send)
+	defer off()
+	_, err := p.Run()
+	m.cancel()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// Subscribe passes every notification of sdk to send (a tea.Program's
+// Send) for the model to handle. Call the returned off to stop.
+func Subscribe(sdk *customer.SDK, send func(tea.Msg)) (off func()) {
+	return sdk.On("*", func(n customer.Notification) {
+		send(notificationMsg{n})
+	})
+}
+
+// notificationMsg carries an SDK notification into the program.
+type notificationMsg struct{ n customer.Notification }
