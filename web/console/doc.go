@@ -1,0 +1,20 @@
+// Package console serves the agent console: a single-page app, plain ES
+// modules and CSS with no build step, embedded in the binary. Agents sign
+// in with their e-mail and password (POST /v3.0/agent/login), and the
+// page then talks to the Agent Chat API over its RTM WebSocket
+// (/v3.0/agent/rtm/ws) and uploads files with send_file (see
+// docs/agent-api.md).
+//
+// Mount it under /agent:
+//
+//	mux.Handle("/agent/", console.Handler(console.DefaultLicense(123)))
+//
+// (http.ServeMux redirects /agent to /agent/.) Every answer carries a
+// strict Content-Security-Policy: scripts and styles only from the
+// server's own origin, no inline script, connections only to the
+// server's origin and WebSockets, images only from the origin (uploaded
+// files), data: and blob: URLs.
+//
+// The handler is safe for concurrent use; its assets are built once per
+// process.
+package console
