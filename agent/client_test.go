@@ -59,7 +59,7 @@ func TestNewValidates(t *testing.T) {
 func TestConnected(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	c, rec := newClient(t, srv, func(c *agent.Config) { c.Server += "/" })
+	c, rec := newClient(t, srv, func(c *agent.Config) { c.Server, c.Token = c.Server+"/", "" })
 	if st := c.State(); st != agent.StateConnecting && st != agent.StateConnected {
 		t.Errorf("state right after New = %s", st)
 	}
@@ -129,7 +129,7 @@ func TestToken(t *testing.T) {
 	})
 
 	t.Run("wrong password", func(t *testing.T) {
-		_, rec := newClient(t, srv, func(c *agent.Config) { c.Password = "wrong" })
+		_, rec := newClient(t, srv, func(c *agent.Config) { c.Token, c.Password = "", "wrong" })
 		d, _ := waitFor[agent.AgentDisconnected](t, rec, 0, nil)
 		if !d.Final || d.Reason != protocol.ErrAuthentication {
 			t.Errorf("AgentDisconnected = %+v", d)

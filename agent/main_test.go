@@ -73,13 +73,14 @@ func (s *testServer) addAgent(t *testing.T, id, name, password string, groups ..
 	}
 }
 
-// newClient starts a client of the demo agent (by e-mail and password)
-// with a fast reconnect and a recorder of everything it emits; it is
-// closed at cleanup.
+// newClient starts a client of the demo agent (with a token, and the
+// credentials to get a new one) with a fast reconnect and a recorder of
+// everything it emits; it is closed at cleanup.
 func newClient(t *testing.T, srv *testServer, change ...func(*agent.Config)) (*agent.Client, *recorder) {
 	t.Helper()
-	cfg := agent.Config{Server: srv.URL, License: srv.License, Email: srv.AgentEmail, Password: srv.AgentPassword,
-		ReconnectDelay: fastDelay}
+	// A token saves a password check (bcrypt, slow under -race) per client.
+	cfg := agent.Config{Server: srv.URL, License: srv.License, Token: srv.AgentToken(t, srv.AgentEmail),
+		Email: srv.AgentEmail, Password: srv.AgentPassword, ReconnectDelay: fastDelay}
 	for _, ch := range change {
 		ch(&cfg)
 	}

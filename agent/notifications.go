@@ -50,8 +50,9 @@ type AgentDisconnected struct {
 
 // IncomingChat reports a new chat or a new thread of a chat
 // (incoming_chat_thread): to the agent it was routed to, or to the agents
-// of its groups while it waits in the queue. Chat.Thread is the new
-// thread with its first events.
+// of its groups while it waits in the queue. Chat.Thread is the thread
+// with its events so far. A queued chat that routing gives to the agent
+// later is reported again, with the agent among Chat.Users.
 type IncomingChat struct {
 	Chat Chat
 }
