@@ -41,6 +41,7 @@ import (
 	"github.com/parleychat/parley/server/internal/transport/sockjs"
 	"github.com/parleychat/parley/server/internal/transport/ws"
 	"github.com/parleychat/parley/server/store/sqlite"
+	"github.com/parleychat/parley/web/console"
 )
 
 // Config configures a Server. The zero value, with a DataDir, runs the
@@ -276,6 +277,7 @@ func (s *Server) routes() error {
 	mux.Handle("/licence/", ah)
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
 	s.handler = s.logRequests(mux)
 	return nil
 }
