@@ -58,6 +58,14 @@ func TestConformance(t *testing.T) {
 		t.Errorf("agent driver: %v", err)
 	} else {
 		f.agent = a
+		// The scenario drives the agent by hand: it joins the chat itself
+		// ("agent join → user_joined_chat"), so routing must not join it
+		// first. The agent still hears of the chat while it is queued.
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if _, err := a.request(rctx, "set_routing_status", map[string]any{"status": "not_accepting_chats"}); err != nil {
+			t.Errorf("agent driver: %v", err)
+		}
+		cancel()
 	}
 
 	b := startBrowser(t, ctx, chromium, f, pki, log)

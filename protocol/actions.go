@@ -38,6 +38,13 @@ const (
 	ActionRemoveUserFromChat  = "remove_user_from_chat"
 	ActionSendTypingIndicator = "send_typing_indicator"
 	ActionDeactivateChat      = "deactivate_chat"
+	ActionGetCustomer         = "get_customer"
+	ActionTransferChat        = "transfer_chat"
+	ActionBanCustomer         = "ban_customer"
+	ActionSetRoutingStatus    = "set_routing_status"
+	ActionListAgents          = "list_agents"
+	ActionListGroups          = "list_groups"
+	ActionRevokeToken         = "revoke_token"
 )
 
 // Pushes.
@@ -67,6 +74,8 @@ const (
 	PushChatTransferred             = "chat_transferred"
 	// PushAgentDisconnected is the agent counterpart of customer_disconnected.
 	PushAgentDisconnected = "agent_disconnected"
+	// PushRoutingStatusSet tells agents that an agent's routing status changed.
+	PushRoutingStatusSet = "routing_status_set"
 )
 
 // PushResolved reports whether the JS SDK resolves a successful request of

@@ -65,6 +65,9 @@ const (
 	// ReasonSlowConsumer: the client did not read its pushes fast enough;
 	// it should reconnect and fetch what it missed.
 	ReasonSlowConsumer = "slow_consumer"
+	// ReasonAccessTokenRevoked (agent_disconnected): the connection's token
+	// was revoked; it needs a new one.
+	ReasonAccessTokenRevoked = "access_token_revoked"
 )
 
 // ReasonIsFinal reports whether a client receiving customer_disconnected

@@ -372,9 +372,28 @@ type IncomingRichMessagePostback struct {
 
 // AgentLoginResponse answers an agent login.
 type AgentLoginResponse struct {
-	License   LicenseRef `json:"license"`
-	MyProfile User       `json:"my_profile"`
+	License   LicenseRef   `json:"license"`
+	MyProfile AgentProfile `json:"my_profile"`
 }
+
+// AgentProfile is the logged-in agent (login's my_profile).
+type AgentProfile struct {
+	ID            string `json:"id"`
+	Type          string `json:"type"`
+	Name          string `json:"name"`
+	Avatar        string `json:"avatar"`
+	JobTitle      string `json:"job_title"`
+	RoutingStatus string `json:"routing_status"`
+	Groups        []int  `json:"groups"`
+	MaxChats      int    `json:"max_chats"`
+}
+
+// Routing statuses (set_routing_status, routing_status_set).
+const (
+	RoutingAcceptingChats    = "accepting_chats"
+	RoutingNotAcceptingChats = "not_accepting_chats"
+	RoutingOffline           = "offline"
+)
 
 // LicenseRef names a license.
 type LicenseRef struct {
@@ -384,4 +403,140 @@ type LicenseRef struct {
 // ListChatsRequest is the agent's list_chats payload.
 type ListChatsRequest struct {
 	Pagination
+	Filters *ListChatsFilters `json:"filters,omitempty"`
+}
+
+// ListChatsFilters narrows list_chats.
+type ListChatsFilters struct {
+	// Queued keeps the chats waiting for an agent.
+	Queued bool `json:"queued,omitempty"`
+	// Mine keeps the chats the agent is in.
+	Mine bool `json:"mine,omitempty"`
+}
+
+// ListChatsResponse answers list_chats.
+type ListChatsResponse struct {
+	ChatsSummary []AgentChatSummary `json:"chats_summary"`
+	TotalChats   int                `json:"total_chats"`
+}
+
+// AgentChatSummary is a list_chats entry: a chat summary and, for a chat
+// waiting for an agent, its place in the queue.
+type AgentChatSummary struct {
+	ChatSummary
+	Queue *QueueInfo `json:"queue,omitempty"`
+}
+
+// QueueInfo is a queued chat's place: Position 1 is served next among the
+// chats of its groups.
+type QueueInfo struct {
+	Position int   `json:"position"`
+	QueuedAt int64 `json:"queued_at"`
+}
+
+// CustomerRequest is get_customer's payload.
+type CustomerRequest struct {
+	CustomerID string `json:"customer_id"`
+}
+
+// CustomerResponse answers get_customer.
+type CustomerResponse struct {
+	Customer CustomerProfile `json:"customer"`
+}
+
+// CustomerProfile is a customer as agents see it.
+type CustomerProfile struct {
+	ID        string            `json:"id"`
+	Type      string            `json:"type"`
+	Name      string            `json:"name"`
+	Email     string            `json:"email"`
+	Avatar    string            `json:"avatar"`
+	Fields    map[string]string `json:"fields"`
+	Page      *VisitedPage      `json:"page,omitempty"`
+	Referrer  string            `json:"referrer,omitempty"`
+	Visits    int               `json:"visits"`
+	LastVisit int64             `json:"last_visit"`
+	Banned    bool              `json:"banned"`
+}
+
+// VisitedPage is the page a customer is on, since Timestamp.
+type VisitedPage struct {
+	URL       string `json:"url"`
+	Title     string `json:"title"`
+	Timestamp int64  `json:"timestamp"`
+}
+
+// TransferChatRequest is transfer_chat's payload.
+type TransferChatRequest struct {
+	ChatID string         `json:"chat_id"`
+	Target TransferTarget `json:"target"`
+}
+
+// TransferTarget names where a chat goes: {"type": "agent", "ids":
+// ["agent id"]} or {"type": "group", "ids": [group id]}.
+type TransferTarget struct {
+	Type string            `json:"type"`
+	IDs  []json.RawMessage `json:"ids"`
+}
+
+// BanCustomerRequest is ban_customer's payload. Without Ban (or with 0
+// days) the ban is for good.
+type BanCustomerRequest struct {
+	CustomerID string `json:"customer_id"`
+	Ban        *Ban   `json:"ban,omitempty"`
+}
+
+// Ban is how long a ban lasts.
+type Ban struct {
+	Days int `json:"days"`
+}
+
+// SetRoutingStatusRequest is set_routing_status' payload.
+type SetRoutingStatusRequest struct {
+	Status string `json:"status"`
+}
+
+// ListAgentsResponse answers list_agents.
+type ListAgentsResponse struct {
+	Agents []AgentInfo `json:"agents"`
+}
+
+// AgentInfo is a list_agents entry.
+type AgentInfo struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Avatar        string `json:"avatar"`
+	JobTitle      string `json:"job_title"`
+	RoutingStatus string `json:"routing_status"`
+	Groups        []int  `json:"groups"`
+	ActiveChats   int    `json:"active_chats"`
+	MaxChats      int    `json:"max_chats"`
+}
+
+// ListGroupsResponse answers list_groups.
+type ListGroupsResponse struct {
+	Groups []GroupInfo `json:"groups"`
+}
+
+// GroupInfo is a list_groups entry; Status is a Group* status.
+type GroupInfo struct {
+	ID     int    `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// ChatTransferred is the payload of chat_transferred. IDs are agent ids
+// (strings) for Type "agent", group ids (numbers) for "group".
+type ChatTransferred struct {
+	ChatID      string `json:"chat_id"`
+	ThreadID    string `json:"thread_id"`
+	RequesterID string `json:"requester_id,omitempty"`
+	Type        string `json:"type"`
+	IDs         []any  `json:"ids"`
+}
+
+// RoutingStatusSet is the payload of routing_status_set.
+type RoutingStatusSet struct {
+	AgentID string `json:"agent_id"`
+	Status  string `json:"status"`
 }

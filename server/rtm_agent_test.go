@@ -57,10 +57,15 @@ func TestAgentRTM(t *testing.T) {
 		}
 		other.login(srv.AgentToken(t, secondAgent))
 		cust.login(srv.CustomerToken(t, custID))
+		// The agents take chats by hand here: routing gives them none.
+		for _, a := range []*rtmClient{ag, other} {
+			a.ok(protocol.ActionSetRoutingStatus, obj{"status": "not_accepting_chats"})
+		}
 	})
 
 	step("incoming_chat_thread", func(t *testing.T) {
-		// A new chat reaches every logged-in agent, none of whom is in it.
+		// A new chat nobody can take waits in the queue: it reaches every
+		// agent of its group, none of whom is in it.
 		ct := cust.startChat("help me")
 		chatID, threadID = ct.Chat.ID, ct.Chat.Thread.ID
 		for _, a := range []*rtmClient{ag, other} {
@@ -333,6 +338,8 @@ func TestConcurrentJoin(t *testing.T) {
 	cust, _ := newCustomer(t, srv)
 	a1 := connectAgent(t, srv, parleytest.AgentEmail)
 	a2 := connectAgent(t, srv, parleytest.AgentEmail)
+	// Routing gives the agent no chat: it joins them all by hand.
+	a1.ok(protocol.ActionSetRoutingStatus, obj{"status": "not_accepting_chats"})
 	const chats = 20
 	var ids []string
 	for i := range chats {

@@ -1149,7 +1149,7 @@ func (c *rtmClient) sendMessage2(chatID, text string) wChatThread {
 // get_groups_status, which depend on which agents are logged in: it has a
 // server of its own.
 func TestCustomerAgentAvailability(t *testing.T) {
-	srv := parleytest.NewServer(t)
+	srv := parleytest.NewServer(t, func(c *server.Config) { c.AgentGracePeriod = 300 * time.Millisecond })
 	c, _ := newCustomer(t, srv)
 
 	status := func(payload any) string {
@@ -1196,8 +1196,9 @@ func TestCustomerAgentAvailability(t *testing.T) {
 	}
 	c.ok(protocol.ActionGetPredictedAgent, obj{"group_id": 0})
 
-	// When the agent goes, the group goes offline. The server notices the
-	// closed connection on its own time: poll.
+	// When the agent goes, the group goes offline once the agent's grace
+	// period is over (until then a chat would wait for it in the queue).
+	// The server notices the closed connection on its own time: poll.
 	ag.close()
 	deadline := time.Now().Add(waitTimeout)
 	for status(obj{"all": true}) != `{"groups_status":{"0":"offline"}}` {

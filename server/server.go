@@ -42,6 +42,7 @@ import (
 	"github.com/parleychat/parley/server/internal/transport/ws"
 	"github.com/parleychat/parley/server/store/sqlite"
 	"github.com/parleychat/parley/web/console"
+	"github.com/parleychat/parley/web/widget"
 )
 
 // Config configures a Server. The zero value, with a DataDir, runs the
@@ -75,6 +76,10 @@ type Config struct {
 	// LoginTimeout, IdleTimeout: see session limits. Defaults 30 s, 60 s.
 	LoginTimeout time.Duration
 	IdleTimeout  time.Duration
+	// AgentGracePeriod is how long an agent whose connections are all gone
+	// stays online; then it goes offline and its active chats are routed
+	// to other agents. Default 30 s.
+	AgentGracePeriod time.Duration
 }
 
 // Demo describes the demo license seeded at start: a license, a client id
@@ -159,7 +164,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, s.fail(err)
 	}
 	s.hub = session.NewHub(s.broker, s.log)
-	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Presence: s.hub, Logger: s.log}); err != nil {
+	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, GracePeriod: cfg.AgentGracePeriod, Logger: s.log}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {
@@ -168,6 +173,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	if err := s.routes(); err != nil {
+		return nil, s.fail(err)
+	}
+	if err := s.service.StartRouting(ctx); err != nil {
 		return nil, s.fail(err)
 	}
 	return s, nil
@@ -237,7 +245,14 @@ func (s *Server) seedDemo(ctx context.Context) error {
 	a := chat.Agent{ID: d.AgentEmail, LicenseID: d.License, Name: "Demo Agent", JobTitle: "Support", Role: "owner",
 		Groups: []int{0}, PasswordHash: hash, CreatedAt: time.Now()}
 	if old, err := st.Agent(ctx, d.License, d.AgentEmail); err == nil {
-		a.Name, a.Avatar, a.JobTitle, a.CreatedAt = old.Name, old.Avatar, old.JobTitle, old.CreatedAt
+		// Keep what an operator changed (parley agent add).
+		a.Name, a.Avatar, a.JobTitle, a.CreatedAt, a.MaxChats = old.Name, old.Avatar, old.JobTitle, old.CreatedAt, old.MaxChats
+		if len(old.Groups) > 0 {
+			a.Groups = old.Groups
+		}
+		if old.Role != "" {
+			a.Role = old.Role
+		}
 	}
 	if err := st.PutAgent(ctx, a); err != nil {
 		return fmt.Errorf("server: seed agent: %w", err)
@@ -277,6 +292,10 @@ func (s *Server) routes() error {
 	mux.Handle("/licence/", ah)
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	wh := widget.Handler(widget.Config{License: s.cfg.Demo.License, ClientID: s.cfg.Demo.ClientID})
+	mux.Handle("GET /{$}", wh)
+	mux.Handle("GET /widget.js", wh)
+	mux.Handle("GET /widget/", wh)
 	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
 	s.handler = s.logRequests(mux)
 	return nil
@@ -368,6 +387,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if s.http != nil {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}
+		s.service.StopRouting()
 		if s.cfg.Broker == nil {
 			errs = append(errs, s.broker.Close())
 		}

@@ -653,6 +653,9 @@
 
   step('getPredictedAgent', async () => {
     need(S.customerId, 'customer_id');
+    // The harness's agent does not take routed chats (it joins by hand);
+    // the predicted agent is one who accepts chats now.
+    await agent({ do: 'request', action: 'set_routing_status', payload: { status: 'accepting_chats' } });
     const r = await sdk.getPredictedAgent();
     check(r && r.agent && typeof r.agent.id === 'string' && r.agent.id, 'resolves with {agent: {id, ...}}', r);
     if (S.agentId) eq(r.agent.id, S.agentId, 'predicted agent is the demo agent');

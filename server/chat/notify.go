@@ -24,7 +24,7 @@ type Notification struct {
 	LicenseID  int
 	Recipients []Recipient
 	// AllAgents sends the notification to every connected agent of the
-	// license (a chat nobody serves yet). Agents among Recipients get it once.
+	// license. Agents among Recipients get it once.
 	AllAgents bool
 	Origin    Origin
 	// Push is one of the types below (IncomingChatThread, IncomingEvent, …).
@@ -130,7 +130,27 @@ type PostbackReceived struct {
 }
 
 // Disconnect asks the recipients' connections to close with a reason
-// (protocol.Reason*).
+// (protocol.Reason*): they get a customer_disconnected (agents:
+// agent_disconnected) push, then the connection closes.
 type Disconnect struct {
 	Reason string
+}
+
+// ReasonCustomerBanned is the Disconnect reason of a banned customer.
+const ReasonCustomerBanned = "customer_banned"
+
+// ChatTransferred reports that a chat was transferred by RequesterID to
+// agents or to a group. Agents only.
+type ChatTransferred struct {
+	ChatID, ThreadID, RequesterID string
+	// TargetType is "agent" (AgentIDs) or "group" (GroupIDs).
+	TargetType string
+	AgentIDs   []string
+	GroupIDs   []int
+}
+
+// RoutingStatusSet reports an agent's new routing status. Agents only.
+type RoutingStatusSet struct {
+	AgentID string
+	Status  RoutingStatus
 }

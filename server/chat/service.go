@@ -47,17 +47,13 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-// Presence tells which agents are connected now.
-type Presence interface {
-	AgentOnline(licenseID int, agentID string) bool
-}
-
 // Config configures a Service.
 type Config struct {
 	Store    Store
 	Notifier Notifier
-	// Presence tells which agents are online. Nil: nobody is.
-	Presence Presence
+	// GracePeriod is how long an agent whose connections are all gone
+	// stays online (see routing.go). Zero: DefaultGracePeriod.
+	GracePeriod time.Duration
 	// Now returns the current time. Nil: time.Now.
 	Now func() time.Time
 	// Logger for errors that no caller sees. Nil: slog.Default().
@@ -73,10 +69,10 @@ type Config struct {
 type Service struct {
 	store    Store
 	notifier Notifier
-	presence Presence
 	now      func() time.Time
 	log      *slog.Logger
 	locks    [128]sync.Mutex
+	routing  router
 }
 
 // NewService returns a Service.
@@ -84,7 +80,8 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("chat: Config.Store is required")
 	}
-	s := &Service{store: cfg.Store, notifier: cfg.Notifier, presence: cfg.Presence, now: cfg.Now, log: cfg.Logger}
+	s := &Service{store: cfg.Store, notifier: cfg.Notifier, now: cfg.Now, log: cfg.Logger}
+	s.routing.init(cfg.GracePeriod)
 	if s.notifier == nil {
 		s.notifier = nopNotifier{}
 	}
@@ -103,9 +100,6 @@ func (nopNotifier) Notify(context.Context, Notification) {}
 
 // Store returns the service's store.
 func (s *Service) Store() Store { return s.store }
-
-// SetPresence sets the presence source; call it before serving.
-func (s *Service) SetPresence(p Presence) { s.presence = p }
 
 // SetNotifier sets the notifier; call it before serving.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
@@ -175,12 +169,11 @@ func hasPresentAgent(c Chat) bool {
 	return false
 }
 
-// notify tells a chat's members about a change. A chat that no agent has
-// joined yet is waiting for one: every agent of the license is told, so
-// agents watching the queue see all of it.
+// notify tells a chat's members about a change. A chat that no agent is in
+// is waiting for one: every agent of its groups is told, so agents
+// watching the queue see all of it.
 func (s *Service) notify(ctx context.Context, a Actor, c Chat, push any) {
-	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: recipients(c),
-		AllAgents: !hasPresentAgent(c), Origin: a.Origin, Push: push})
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: s.audience(ctx, c), Origin: a.Origin, Push: push})
 }
 
 // Members returns the chat's users with their profiles.
@@ -246,7 +239,7 @@ func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, i
 	if err != nil {
 		return Customer{}, err
 	}
-	if c.Banned {
+	if c.BannedAt(now) {
 		return c, ErrBanned
 	}
 	u := CustomerUpdate{Name: in.Name, Email: in.Email, Avatar: in.Avatar, Fields: in.Fields, Page: in.Page, Referrer: in.Referrer, GroupID: in.GroupID, Visit: true}
@@ -259,6 +252,8 @@ type ChatSummary struct {
 	Members    []Member
 	LastEvents map[string]LastEvent
 	LastThread *Thread // nil before the first thread
+	// Queue is the place in the queue of a queued chat (ListChats only).
+	Queue *QueueInfo
 }
 
 // ChatsSummary lists the actor's chats, the most recently active first.
@@ -398,7 +393,7 @@ func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, T
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}
-	s.notifyThread(ctx, a, c, t)
+	s.openedThread(ctx, a, c, t)
 	return c, t, nil
 }
 
@@ -423,6 +418,7 @@ func (s *Service) ActivateChat(ctx context.Context, a Actor, chatID string, in S
 	if c.Active {
 		return Chat{}, Thread{}, ErrChatActive
 	}
+	c = s.dropOfflineAgents(ctx, c)
 	if len(in.Properties) > 0 {
 		if err := s.store.UpdateChatProperties(ctx, chatID, in.Properties); err != nil {
 			return Chat{}, Thread{}, err
@@ -436,19 +432,36 @@ func (s *Service) ActivateChat(ctx context.Context, a Actor, chatID string, in S
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}
-	s.notifyThread(ctx, a, c, t)
+	s.openedThread(ctx, a, c, t)
 	return c, t, nil
 }
 
-func (s *Service) notifyThread(ctx context.Context, a Actor, c Chat, t Thread) {
+// openedThread routes a chat whose thread t has just opened, unless an
+// agent is in it, and tells about the thread: its members get
+// incoming_chat_thread (so do the agents of its groups when it is
+// queued), then the assignment is told (notifyAssigned). The caller holds
+// the chat's lock.
+func (s *Service) openedThread(ctx context.Context, a Actor, c Chat, t Thread) {
+	var (
+		ag       Agent
+		assigned bool
+	)
+	if !hasPresentAgent(c) {
+		ag, assigned = s.route(ctx, c)
+	}
 	members, err := s.Members(ctx, c)
 	if err != nil {
 		s.log.Error("load chat members", "chat_id", c.ID, "err", err)
 	}
-	s.notifier.Notify(ctx, Notification{
-		LicenseID: c.LicenseID, Recipients: recipients(c), AllAgents: !hasPresentAgent(c),
-		Origin: a.Origin, Push: IncomingChatThread{Chat: c, Members: members, Thread: t},
-	})
+	to := recipients(c)
+	if !assigned {
+		to = s.audience(ctx, c)
+	}
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to, Origin: a.Origin,
+		Push: IncomingChatThread{Chat: c, Members: members, Thread: t}})
+	if assigned {
+		s.notifyAssigned(ctx, c.ID, ag, false, c)
+	}
 }
 
 func (s *Service) checkGroups(ctx context.Context, licenseID int, ids []int) ([]int, error) {
@@ -549,6 +562,11 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 	if attachToLast {
 		mode = AppendLast
 	}
+	if mode == AppendOrOpen && !c.Active {
+		// The event opens a thread: agents who went offline since the
+		// last one leave first, so that the chat is routed again.
+		c = s.dropOfflineAgents(ctx, c)
+	}
 	r, err := s.store.AppendEvent(ctx, AppendEvent{Event: e, Mode: mode, NewThreadID: newThreadID()})
 	if err != nil || r.Duplicate {
 		return r, err
@@ -558,7 +576,7 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 		c.Active, c.LastThreadID = true, r.Thread.ID
 		t := r.Thread
 		t.Events = []Event{r.Event}
-		s.notifyThread(ctx, a, c, t)
+		s.openedThread(ctx, a, c, t)
 		return r, nil
 	}
 	s.notify(ctx, a, c, IncomingEvent{Event: r.Event})
@@ -625,7 +643,11 @@ func (s *Service) SneakPeek(ctx context.Context, a Actor, chatID, text string) e
 	if !c.Active {
 		return nil
 	}
-	n := Notification{LicenseID: c.LicenseID, Recipients: agentsOf(c), AllAgents: !hasPresentAgent(c),
+	to := agentsOf(c)
+	if !hasPresentAgent(c) {
+		to = s.groupAgents(ctx, c)
+	}
+	n := Notification{LicenseID: c.LicenseID, Recipients: to,
 		Push: SneakPeek{ChatID: c.ID, ThreadID: c.LastThreadID, AuthorID: a.UserID, At: s.now(), Text: text}}
 	s.notifier.Notify(ctx, n)
 	return nil
@@ -667,12 +689,27 @@ func (s *Service) CloseThread(ctx context.Context, a Actor, chatID string) (Thre
 		}
 	}
 	sys := &Event{ID: newEventID(), ChatID: chatID, Type: EventSystemMessage, CreatedAt: now, Text: text, SystemMessageType: typ}
+	t, err := s.closeThread(ctx, a, chatID, now, sys)
+	if err != nil {
+		return Thread{}, err
+	}
+	// The chat's agents may take another chat now.
+	s.drain(ctx)
+	return t, nil
+}
+
+func (s *Service) closeThread(ctx context.Context, a Actor, chatID string, now time.Time, sys *Event) (Thread, error) {
 	unlock := s.lock(chatID)
 	defer unlock()
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return Thread{}, err
+	}
 	t, stored, err := s.store.CloseThread(ctx, chatID, now, sys)
 	if err != nil {
 		return Thread{}, err
 	}
+	s.routing.dequeue(chatID)
 	if stored != nil {
 		s.notify(ctx, a, c, IncomingEvent{Event: *stored})
 	}
@@ -750,11 +787,11 @@ func (s *Service) UpdateCustomer(ctx context.Context, a Actor, u CustomerUpdate)
 	if err != nil {
 		return Customer{}, err
 	}
-	to, waiting, err := s.customerAudience(ctx, a)
+	to, err := s.customerAudience(ctx, a)
 	if err != nil {
 		return cu, err
 	}
-	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, AllAgents: waiting, Origin: a.Origin, Push: CustomerUpdated{Customer: cu}})
+	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, Origin: a.Origin, Push: CustomerUpdated{Customer: cu}})
 	return cu, nil
 }
 
@@ -767,35 +804,30 @@ func (s *Service) UpdateCustomerPage(ctx context.Context, a Actor, p Page) (Page
 	if _, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, CustomerUpdate{Page: &p}); err != nil {
 		return Page{}, err
 	}
-	to, waiting, err := s.customerAudience(ctx, a)
+	to, err := s.customerAudience(ctx, a)
 	if err != nil {
 		return p, err
 	}
-	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, AllAgents: waiting, Origin: a.Origin, Push: CustomerPageUpdated{CustomerID: a.UserID, Page: p}})
+	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, Origin: a.Origin, Push: CustomerPageUpdated{CustomerID: a.UserID, Page: p}})
 	return p, nil
 }
 
 // customerAudience is the customer itself and the agents of its active
-// chats; waiting is true when one of those chats waits for an agent (then
-// every agent is told).
-func (s *Service) customerAudience(ctx context.Context, a Actor) (to []Recipient, waiting bool, err error) {
+// chats; for a chat waiting in the queue, the agents of its groups.
+func (s *Service) customerAudience(ctx context.Context, a Actor) (to []Recipient, err error) {
 	to = []Recipient{a.recipient()}
-	chats, _, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: a.UserID}, 0, MaxChatsSummary)
+	chats, _, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: a.UserID, Active: true}, 0, MaxChatsSummary)
 	if err != nil {
-		return to, false, err
+		return to, err
 	}
 	for _, c := range chats {
-		if !c.Active {
-			continue
-		}
-		waiting = waiting || !hasPresentAgent(c)
-		for _, r := range agentsOf(c) {
-			if !slices.Contains(to, r) {
-				to = append(to, r)
-			}
+		if hasPresentAgent(c) {
+			to = merge(to, agentsOf(c))
+		} else {
+			to = merge(to, s.groupAgents(ctx, c))
 		}
 	}
-	return to, waiting, nil
+	return to, nil
 }
 
 // SetCustomerSideStorage stores the customer's side storage (sent back at
@@ -847,14 +879,18 @@ func (s *Service) JoinChat(ctx context.Context, a Actor, chatID string) error {
 	if err := s.store.AddChatUser(ctx, c.ID, u); err != nil {
 		return err
 	}
-	if c, err = s.store.Chat(ctx, c.ID); err != nil {
+	s.routing.dequeue(c.ID)
+	after, err := s.store.Chat(ctx, c.ID)
+	if err != nil {
 		return err
 	}
 	m, err := s.member(ctx, c.LicenseID, u)
 	if err != nil {
 		return err
 	}
-	s.notify(ctx, a, c, UserAdded{ChatID: c.ID, ThreadID: c.LastThreadID, Member: m})
+	// The agents who watched the chat in the queue learn it is taken.
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: merge(s.audience(ctx, c), recipients(after)),
+		Origin: a.Origin, Push: UserAdded{ChatID: c.ID, ThreadID: after.LastThreadID, Member: m}})
 	return nil
 }
 
@@ -872,12 +908,23 @@ func (s *Service) LeaveChat(ctx context.Context, a Actor, chatID, userID string)
 	if userID == c.CustomerID {
 		return invalid("the chat's customer cannot be removed")
 	}
-	unlock := s.lock(c.ID)
-	defer unlock()
-	if err := s.store.RemoveChatUser(ctx, c.ID, userID); err != nil {
+	err = func() error {
+		unlock := s.lock(c.ID)
+		defer unlock()
+		if c, err = s.store.Chat(ctx, c.ID); err != nil {
+			return err
+		}
+		if !isPresent(c, userID) {
+			return fmt.Errorf("member: %w", ErrNotFound)
+		}
+		_, err := s.removeAgentLocked(ctx, a.Origin, c, userID)
+		return err
+	}()
+	if err != nil {
 		return err
 	}
-	s.notify(ctx, a, c, UserRemoved{ChatID: c.ID, ThreadID: c.LastThreadID, UserID: userID, UserType: UserAgent})
+	// The agent may take another chat now.
+	s.drain(ctx)
 	return nil
 }
 
@@ -889,58 +936,6 @@ func (s *Service) Chat(ctx context.Context, a Actor, chatID string) (Chat, []Mem
 	}
 	m, err := s.Members(ctx, c)
 	return c, m, err
-}
-
-// PredictedAgent returns the agent who would get a new chat of the group
-// now: an online agent of the group. ErrGroupsOffline when there is none.
-func (s *Service) PredictedAgent(ctx context.Context, a Actor, groupID int) (Agent, error) {
-	agents, err := s.onlineAgents(ctx, a.LicenseID, groupID)
-	if err != nil {
-		return Agent{}, err
-	}
-	if len(agents) == 0 {
-		return Agent{}, ErrGroupsOffline
-	}
-	return agents[0], nil
-}
-
-func (s *Service) onlineAgents(ctx context.Context, licenseID, groupID int) ([]Agent, error) {
-	all, err := s.store.Agents(ctx, licenseID)
-	if err != nil {
-		return nil, err
-	}
-	var out []Agent
-	for _, ag := range all {
-		if inGroup(ag, groupID) && s.presence != nil && s.presence.AgentOnline(licenseID, ag.ID) {
-			out = append(out, ag)
-		}
-	}
-	return out, nil
-}
-
-func inGroup(a Agent, group int) bool {
-	return slices.Contains(a.Groups, group) || (group == 0 && len(a.Groups) == 0)
-}
-
-// GroupsStatus tells for each group whether an agent is online. Nil ids
-// mean every group of the license; unknown ids are left out.
-func (s *Service) GroupsStatus(ctx context.Context, a Actor, ids []int) (map[int]bool, error) {
-	groups, err := s.store.Groups(ctx, a.LicenseID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int]bool)
-	for _, g := range groups {
-		if ids != nil && !slices.Contains(ids, g.ID) {
-			continue
-		}
-		online, err := s.onlineAgents(ctx, a.LicenseID, g.ID)
-		if err != nil {
-			return nil, err
-		}
-		out[g.ID] = len(online) > 0
-	}
-	return out, nil
 }
 
 // checkRichMessage validates a rich message's elements: 1 to 10 elements,

@@ -1,6 +1,6 @@
-// Package httpapi serves the Customer Chat API's Web API calls that the
-// SDKs make over HTTP (send_file, check_goals), the uploaded files, and the
-// server's /healthz.
+// Package httpapi serves the Web API calls that the SDKs make over HTTP
+// (the customer's send_file and check_goals, the agent's send_file), the
+// uploaded files, and the server's /healthz.
 package httpapi
 
 import (
@@ -71,6 +71,9 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v3.0/customer/action/check_goals", a.checkGoals)
 	mux.HandleFunc("OPTIONS /v3.0/customer/action/{action}", preflight)
 	mux.HandleFunc("POST /v3.0/customer/action/{action}", a.unknownAction)
+	mux.HandleFunc("POST /v3.0/agent/action/send_file", a.agentSendFile)
+	mux.HandleFunc("OPTIONS /v3.0/agent/action/{action}", preflight)
+	mux.HandleFunc("POST /v3.0/agent/action/{action}", a.unknownAction)
 	mux.HandleFunc("GET /files/{license}/{id}/{name}", a.serveFile)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -119,6 +122,30 @@ func (a *API) customer(r *http.Request) (chat.Actor, bool) {
 	return chat.Actor{LicenseID: cl.LicenseID, UserID: cl.Subject, Type: chat.UserCustomer}, true
 }
 
+// agent authenticates a Web API call by its Bearer agent token, which must
+// not be revoked.
+func (a *API) agent(r *http.Request) (chat.Actor, bool) {
+	tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
+	if !ok {
+		return chat.Actor{}, false
+	}
+	cl, err := a.cfg.Signer.Verify(tok, a.cfg.Now())
+	if err != nil || cl.Kind != auth.KindAgent {
+		return chat.Actor{}, false
+	}
+	if q := r.URL.Query().Get("license_id"); q != "" && q != strconv.Itoa(cl.LicenseID) {
+		return chat.Actor{}, false
+	}
+	st := a.cfg.Service.Store()
+	if revoked, err := st.TokenRevoked(r.Context(), cl.LicenseID, cl.Subject, cl.ID, cl.IssuedAt); err != nil || revoked {
+		return chat.Actor{}, false
+	}
+	if _, err := st.Agent(r.Context(), cl.LicenseID, cl.Subject); err != nil {
+		return chat.Actor{}, false
+	}
+	return chat.Actor{LicenseID: cl.LicenseID, UserID: cl.Subject, Type: chat.UserAgent}, true
+}
+
 func (a *API) unknownAction(w http.ResponseWriter, r *http.Request) {
 	cors(w)
 	writeError(w, http.StatusNotFound, protocol.ErrValidation, "unknown action "+strconv.Quote(r.PathValue("action")))
@@ -136,9 +163,7 @@ func (a *API) checkGoals(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// sendFile stores an upload and adds a file event to the chat, which is
-// pushed to the chat's members like any event. The answer is
-// {"payload":{"url":…}} (the JS SDK resolves with body.payload).
+// sendFile stores a customer's upload; see upload.
 func (a *API) sendFile(w http.ResponseWriter, r *http.Request) {
 	cors(w)
 	actor, ok := a.customer(r)
@@ -146,6 +171,25 @@ func (a *API) sendFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, protocol.ErrAuthentication, "invalid or missing access token")
 		return
 	}
+	a.upload(w, r, actor)
+}
+
+// agentSendFile stores an agent's upload; see upload. The agent must be in
+// the chat.
+func (a *API) agentSendFile(w http.ResponseWriter, r *http.Request) {
+	cors(w)
+	actor, ok := a.agent(r)
+	if !ok {
+		writeError(w, http.StatusUnauthorized, protocol.ErrAuthentication, "invalid, revoked or missing access token")
+		return
+	}
+	a.upload(w, r, actor)
+}
+
+// upload stores an upload and adds a file event to the chat, which is
+// pushed to the chat's members like any event. The answer is
+// {"payload":{"url":…}} (the JS SDK resolves with body.payload).
+func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
 	// The multipart envelope around the file needs a little room.
 	r.Body = http.MaxBytesReader(w, r.Body, MaxFileBytes+64<<10)
 	mr, err := r.MultipartReader()
@@ -210,6 +254,9 @@ func (a *API) sendFile(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, chat.ErrInvalid):
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, err.Error())
+		return
+	case errors.Is(err, chat.ErrNotChatMember):
+		writeError(w, http.StatusForbidden, protocol.ErrAuthorization, "join the chat first")
 		return
 	case err != nil:
 		a.cfg.Logger.Error("send_file", "chat_id", chatID, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -120,11 +121,14 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 		dc.CustomerData.Fields = map[string]string{}
 	}
 	if st, err := s.srv.cfg.Service.GroupsStatus(ctx, s.actor, nil); err == nil {
-		for id, online := range st {
-			if online {
+		// A group whose agents are all busy still takes chats: they wait
+		// in its queue.
+		for id, status := range st {
+			if status != chat.GroupOffline {
 				dc.OnlineGroupIDs = append(dc.OnlineGroupIDs, id)
 			}
 		}
+		slices.Sort(dc.OnlineGroupIDs)
 	}
 	resp.PrivDynamicConfig = dc
 	return resp, nil
@@ -467,12 +471,8 @@ func (s *session) getGroupsStatus(ctx context.Context, req protocol.Request) (an
 		return nil, err
 	}
 	out := protocol.GroupsStatusResponse{GroupsStatus: make(map[string]string, len(st))}
-	for id, online := range st {
-		v := protocol.GroupOffline
-		if online {
-			v = protocol.GroupOnline
-		}
-		out.GroupsStatus[strconv.Itoa(id)] = v
+	for id, status := range st {
+		out.GroupsStatus[strconv.Itoa(id)] = string(status)
 	}
 	return out, nil
 }

@@ -16,22 +16,15 @@ import (
 
 // Hub is the meeting point of a node's sessions: it implements
 // chat.Notifier by rendering each notification once per audience and
-// publishing it on the broker topic of every recipient, and chat.Presence
-// from the agents logged in here.
+// publishing it on the broker topic of every recipient.
 type Hub struct {
 	broker broker.Broker
 	log    *slog.Logger
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
-	agents   map[agentKey]int // logged-in connections per agent
 	closed   bool
 	wg       sync.WaitGroup
-}
-
-type agentKey struct {
-	license int
-	id      string
 }
 
 // NewHub returns a hub publishing on b.
@@ -39,7 +32,7 @@ func NewHub(b broker.Broker, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{broker: b, log: log, sessions: make(map[*session]struct{}), agents: make(map[agentKey]int)}
+	return &Hub{broker: b, log: log, sessions: make(map[*session]struct{})}
 }
 
 func userTopic(license int, userID string) string {
@@ -50,8 +43,28 @@ func agentsTopic(license int) string {
 	return "parley.agents." + strconv.Itoa(license)
 }
 
+// Control messages travel on a user's topic like pushes, so that they come
+// after the pushes published before them. Their connection id field holds
+// a marker no session id has, and their request id field an argument:
+//
+//	ctlDisconnect, reason: every connection of the user sends the user's
+//	  *_disconnected push with the reason and closes;
+//	ctlRevoke, token id: the user's connections logged in with that token
+//	  send agent_disconnected (access_token_revoked) and close.
+//
+// Their frame is the push itself, so that an older node that does not know
+// the markers still forwards the push.
+const (
+	ctlDisconnect = "\x00disconnect"
+	ctlRevoke     = "\x00revoke"
+)
+
 // Notify implements chat.Notifier.
 func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
+	if d, ok := n.Push.(chat.Disconnect); ok {
+		h.disconnect(ctx, n, d.Reason)
+		return
+	}
 	var frames [2][]byte // customer, agent
 	frame := func(t chat.UserType) []byte {
 		i := 0
@@ -128,11 +141,36 @@ func decodeMessage(b []byte) (o chat.Origin, frame []byte, err error) {
 	return o, b, nil
 }
 
-// AgentOnline implements chat.Presence for the agents logged in on this node.
-func (h *Hub) AgentOnline(license int, agentID string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.agents[agentKey{license, agentID}] > 0
+// disconnect publishes a disconnect control message to each recipient.
+func (h *Hub) disconnect(ctx context.Context, n chat.Notification, reason string) {
+	for _, r := range n.Recipients {
+		action := protocol.PushCustomerDisconnected
+		if r.Type == chat.UserAgent {
+			action = protocol.PushAgentDisconnected
+		}
+		frame, err := protocol.Push(action, protocol.CustomerDisconnected{Reason: reason})
+		if err != nil {
+			h.log.Error("encode push", "action", action, "err", err)
+			continue
+		}
+		msg := encodeMessage(chat.Origin{ConnID: ctlDisconnect, RequestID: reason}, frame)
+		if err := h.broker.Publish(ctx, userTopic(n.LicenseID, r.ID), msg); err != nil {
+			h.log.Error("publish disconnect", "user", r.ID, "err", err)
+		}
+	}
+}
+
+// revokeToken closes the connections of an agent logged in with a token.
+func (h *Hub) revokeToken(ctx context.Context, license int, agentID, tokenID string) {
+	frame, err := protocol.Push(protocol.PushAgentDisconnected, protocol.CustomerDisconnected{Reason: protocol.ReasonAccessTokenRevoked})
+	if err != nil {
+		h.log.Error("encode push", "err", err)
+		return
+	}
+	msg := encodeMessage(chat.Origin{ConnID: ctlRevoke, RequestID: tokenID}, frame)
+	if err := h.broker.Publish(ctx, userTopic(license, agentID), msg); err != nil {
+		h.log.Error("publish revocation", "agent", agentID, "err", err)
+	}
 }
 
 func (h *Hub) add(s *session) error {
@@ -151,16 +189,6 @@ func (h *Hub) remove(s *session) {
 	delete(h.sessions, s)
 	h.mu.Unlock()
 	h.wg.Done()
-}
-
-func (h *Hub) agentLoggedIn(license int, id string, delta int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	k := agentKey{license, id}
-	h.agents[k] += delta
-	if h.agents[k] <= 0 {
-		delete(h.agents, k)
-	}
 }
 
 // Sessions returns the number of open sessions.

@@ -201,6 +201,17 @@ func wirePush(push any, audience chat.UserType) (action string, payload any, ok 
 		pb := p.Postback
 		return protocol.PushIncomingRichMessagePostback, protocol.IncomingRichMessagePostback{UserID: pb.UserID, ChatID: pb.ChatID,
 			ThreadID: pb.ThreadID, EventID: pb.EventID, Postback: protocol.PostbackValue{ID: pb.ID, Toggled: pb.Toggled}}, true
+	case chat.ChatTransferred:
+		out := protocol.ChatTransferred{ChatID: p.ChatID, ThreadID: p.ThreadID, RequesterID: p.RequesterID, Type: p.TargetType, IDs: []any{}}
+		for _, id := range p.AgentIDs {
+			out.IDs = append(out.IDs, id)
+		}
+		for _, id := range p.GroupIDs {
+			out.IDs = append(out.IDs, id)
+		}
+		return protocol.PushChatTransferred, out, agent
+	case chat.RoutingStatusSet:
+		return protocol.PushRoutingStatusSet, protocol.RoutingStatusSet{AgentID: p.AgentID, Status: string(p.Status)}, agent
 	case chat.Disconnect:
 		if agent {
 			return protocol.PushAgentDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, true

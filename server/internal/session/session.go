@@ -40,6 +40,10 @@ type Config struct {
 	Now func() time.Time
 	// Metrics records Prometheus metrics. Nil: none.
 	Metrics *Metrics
+	// RevocationCheck is how often an agent connection checks that its
+	// token has not been revoked by another process (a revocation by this
+	// server's nodes closes connections at once). Zero: 10 s.
+	RevocationCheck time.Duration
 }
 
 // Server serves customer and agent RTM connections.
@@ -68,6 +72,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RevocationCheck == 0 {
+		cfg.RevocationCheck = 10 * time.Second
 	}
 	return &Server{cfg: cfg, prefix: chat.NewID(4) + "-"}
 }
@@ -110,8 +117,10 @@ type session struct {
 	loggedIn atomic.Bool
 	expires  atomic.Int64 // token expiry, unix nanos
 
-	// Set once by login, read by the reader goroutine only.
+	// Set once by login, before the session subscribes to anything; read
+	// by the reader goroutine and by broker callbacks.
 	actor chat.Actor
+	token auth.Claims // agents only
 	subs  []broker.Subscription
 	// pending customer data given while logged in is not kept; see login.
 }
@@ -151,7 +160,7 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, r *http.Request,
 		_ = sub.Unsubscribe()
 	}
 	if s.role == chat.UserAgent && s.loggedIn.Load() {
-		srv.cfg.Hub.agentLoggedIn(s.actor.LicenseID, s.actor.UserID, -1)
+		srv.cfg.Service.AgentDisconnected(s.actor.LicenseID, s.actor.UserID)
 	}
 	_ = c.Close(1000, "")
 	s.log().Debug("connection closed")
@@ -322,6 +331,7 @@ func (s *session) kill() {
 func (s *session) watchdog() {
 	cfg := s.srv.cfg
 	start := cfg.Now()
+	lastRevocationCheck := start
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -344,6 +354,11 @@ func (s *session) watchdog() {
 			s.log().Info("closing: access token expired")
 			s.disconnect(protocol.ReasonAccessTokenExpired, 1008)
 			return
+		case s.role == chat.UserAgent && s.loggedIn.Load() && now.Sub(lastRevocationCheck) >= cfg.RevocationCheck:
+			lastRevocationCheck = now
+			if s.checkRevoked() {
+				return
+			}
 		}
 	}
 }
@@ -353,6 +368,16 @@ func (s *session) onMessage(data []byte) {
 	o, frame, err := decodeMessage(data)
 	if err != nil {
 		s.log().Error("bad broker message", "err", err)
+		return
+	}
+	switch o.ConnID {
+	case ctlDisconnect:
+		s.disconnect(o.RequestID, 1008)
+		return
+	case ctlRevoke:
+		if s.token.ID != "" && o.RequestID == s.token.ID {
+			s.disconnect(protocol.ReasonAccessTokenRevoked, 1008)
+		}
 		return
 	}
 	if o.ConnID == s.id && o.RequestID != "" {
