@@ -2,6 +2,7 @@
 //
 //	parley serve          run the server (SQLite in ./parley-data, demo license)
 //	parley serve --help   every setting, each with its PARLEY_* environment variable
+//	parley chat           chat as a customer in the terminal (--help: keys and commands)
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 
 type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the chat server."`
+	Chat    chatCmd    `cmd:"" help:"Chat with the agents as a customer, in the terminal."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 
