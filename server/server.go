@@ -80,6 +80,11 @@ type Config struct {
 	// stays online; then it goes offline and its active chats are routed
 	// to other agents. Default 30 s.
 	AgentGracePeriod time.Duration
+	// TokenRevocationCheck is how often an agent connection checks that its
+	// token has not been revoked by another process (parley agent
+	// revoke). Revocations made through this server close connections at
+	// once. Default 10 s.
+	TokenRevocationCheck time.Duration
 }
 
 // Demo describes the demo license seeded at start: a license, a client id
@@ -269,7 +274,8 @@ func (s *Server) routes() error {
 	sessions := session.New(session.Config{
 		Service: s.service, Hub: s.hub, Signer: s.signer, Logger: s.log,
 		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
-		Metrics: session.NewMetrics(reg),
+		RevocationCheck: s.cfg.TokenRevocationCheck,
+		Metrics:         session.NewMetrics(reg),
 	})
 	api, err := httpapi.New(httpapi.Config{Service: s.service, Signer: s.signer, FilesDir: s.cfg.FilesDir,
 		PublicURL: s.cfg.PublicURL, Logger: s.log})

@@ -2,6 +2,8 @@
 //
 //	parley serve          run the server (SQLite in ./parley-data, demo license)
 //	parley serve --help   every setting, each with its PARLEY_* environment variable
+//	parley agent add      create or change an agent (agent list, agent revoke)
+//	parley group add      create or rename a group
 //	parley chat           chat as a customer in the terminal (--help: keys and commands)
 package main
 
@@ -15,6 +17,8 @@ import (
 type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the chat server."`
 	Chat    chatCmd    `cmd:"" help:"Chat with the agents as a customer, in the terminal."`
+	Agent   agentCmd   `cmd:"" help:"Manage the agents of a license (in the server's data directory)."`
+	Group   groupCmd   `cmd:"" help:"Manage the groups of a license (in the server's data directory)."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 

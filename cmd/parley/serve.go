@@ -29,6 +29,7 @@ type serveCmd struct {
 	LogFormat         string        `default:"text" enum:"text,json" env:"PARLEY_LOG_FORMAT" help:"Log format: text or json."`
 	ShutdownTimeout   time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
 	SockJSHeartbeat   time.Duration `default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
+	AgentGracePeriod  time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
 }
 
 func (c *serveCmd) logger() *slog.Logger {
@@ -49,6 +50,7 @@ func (c *serveCmd) Run() error {
 
 	srv, err := server.New(ctx, server.Config{
 		Addr: c.Addr, DataDir: c.DataDir, PublicURL: c.PublicURL, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
+		AgentGracePeriod: c.AgentGracePeriod,
 		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
 	})

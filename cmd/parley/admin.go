@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/parleychat/parley/server/auth"
+	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/sqlite"
+)
+
+// The account commands work on the SQLite database of a data directory,
+// the one `parley serve` uses; they may run while the server does.
+
+// stdout is where the account commands write (tests replace it).
+var stdout io.Writer = os.Stdout
+
+// storeFlags name the database and the license an account command works on.
+type storeFlags struct {
+	DataDir string `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Data directory of the server (its SQLite database)."`
+	License int    `default:"123" env:"PARLEY_LICENSE" help:"License number."`
+}
+
+// open opens the data directory's database, which must exist unless
+// create is set.
+func (f storeFlags) open(ctx context.Context, create bool) (*sqlite.Store, error) {
+	path := filepath.Join(f.DataDir, "parley.db")
+	if !create {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no database in %s (is --data-dir right?): %w", f.DataDir, err)
+		}
+	} else if err := os.MkdirAll(f.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, path)
+}
+
+// ensureLicense creates the license (with its group 0) when it is missing.
+func (f storeFlags) ensureLicense(ctx context.Context, st chat.Store, out io.Writer) error {
+	_, err := st.License(ctx, f.License)
+	if errors.Is(err, chat.ErrNotFound) {
+		if err := st.PutLicense(ctx, chat.License{ID: f.License, Name: "License " + strconv.Itoa(f.License), CreatedAt: time.Now()}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "created license %d\n", f.License)
+		return nil
+	}
+	return err
+}
+
+type agentCmd struct {
+	Add    agentAddCmd    `cmd:"" help:"Create an agent, or change one."`
+	List   agentListCmd   `cmd:"" help:"List the agents of a license."`
+	Revoke agentRevokeCmd `cmd:"" help:"Revoke every access token an agent has: its connections close and it must log in again."`
+}
+
+type agentAddCmd struct {
+	storeFlags `embed:""`
+	Email      string `required:"" help:"E-mail address: the agent's id and login."`
+	Name       string `help:"Name shown to customers (a new agent: required)."`
+	Password   string `env:"PARLEY_AGENT_PASSWORD" help:"Password (a new agent: required; an existing one keeps its password when it is not given)."`
+	Groups     []int  `sep:"," help:"Groups the agent takes chats of, comma-separated (a new agent: 0)."`
+	MaxChats   int    `default:"-1" help:"How many chats routing gives the agent at once (a new agent: 6)."`
+	JobTitle   string `help:"Job title shown to customers."`
+	Role       string `help:"Role: owner, viceowner, administrator or normal (a new agent: normal)."`
+}
+
+func (c *agentAddCmd) Run() error {
+	ctx, out := context.Background(), stdout
+	if c.Role != "" && !slices.Contains([]string{"owner", "viceowner", "administrator", "normal"}, c.Role) {
+		return fmt.Errorf("--role %q: want owner, viceowner, administrator or normal", c.Role)
+	}
+	if !strings.Contains(c.Email, "@") {
+		return fmt.Errorf("--email %q is not an e-mail address", c.Email)
+	}
+	if c.MaxChats < -1 {
+		return errors.New("--max-chats must not be negative")
+	}
+	st, err := c.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := c.ensureLicense(ctx, st, out); err != nil {
+		return err
+	}
+	a, err := st.Agent(ctx, c.License, c.Email)
+	isNew := errors.Is(err, chat.ErrNotFound)
+	switch {
+	case isNew:
+		if c.Name == "" || c.Password == "" {
+			return errors.New("a new agent needs --name and --password")
+		}
+		a = chat.Agent{ID: c.Email, LicenseID: c.License, Groups: []int{0}, Role: "normal", MaxChats: chat.DefaultMaxChats, CreatedAt: time.Now()}
+	case err != nil:
+		return err
+	}
+	if c.Name != "" {
+		a.Name = c.Name
+	}
+	if c.Password != "" {
+		if a.PasswordHash, err = auth.HashPassword(c.Password); err != nil {
+			return err
+		}
+	}
+	if c.Groups != nil {
+		groups, err := st.Groups(ctx, c.License)
+		if err != nil {
+			return err
+		}
+		for _, g := range c.Groups {
+			if !slices.ContainsFunc(groups, func(x chat.Group) bool { return x.ID == g }) {
+				return fmt.Errorf("license %d has no group %d (parley group add --id %d --name …)", c.License, g, g)
+			}
+		}
+		a.Groups = slices.Compact(slices.Sorted(slices.Values(c.Groups)))
+	}
+	if c.MaxChats >= 0 {
+		a.MaxChats = c.MaxChats
+	}
+	if c.JobTitle != "" {
+		a.JobTitle = c.JobTitle
+	}
+	if c.Role != "" {
+		a.Role = c.Role
+	}
+	if err := st.PutAgent(ctx, a); err != nil {
+		return err
+	}
+	verb := "updated"
+	if isNew {
+		verb = "added"
+	}
+	fmt.Fprintf(out, "%s agent %s of license %d (groups %s, max chats %d)\n", verb, a.ID, a.LicenseID, formatGroups(a.GroupIDs()), a.ChatLimit())
+	return nil
+}
+
+func formatGroups(gs []int) string {
+	s := make([]string, len(gs))
+	for i, g := range gs {
+		s[i] = strconv.Itoa(g)
+	}
+	return strings.Join(s, ",")
+}
+
+type agentListCmd struct {
+	storeFlags `embed:""`
+}
+
+func (c *agentListCmd) Run() error {
+	ctx, out := context.Background(), stdout
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	agents, err := st.Agents(ctx, c.License)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tGROUPS\tMAX CHATS\tJOB TITLE")
+	for _, a := range agents {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, a.Name, a.Role, formatGroups(a.GroupIDs()), a.ChatLimit(), a.JobTitle)
+	}
+	return tw.Flush()
+}
+
+type agentRevokeCmd struct {
+	storeFlags `embed:""`
+	Email      string `required:"" help:"E-mail address of the agent."`
+}
+
+func (c *agentRevokeCmd) Run() error {
+	ctx, out := context.Background(), stdout
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Agent(ctx, c.License, c.Email); errors.Is(err, chat.ErrNotFound) {
+		return fmt.Errorf("license %d has no agent %s", c.License, c.Email)
+	} else if err != nil {
+		return err
+	}
+	now := time.Now()
+	if err := st.RevokeAgentTokens(ctx, c.License, c.Email, now); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "revoked the tokens agent %s of license %d got before %s; its connections close within seconds\n",
+		c.Email, c.License, now.Format(time.RFC3339))
+	return nil
+}
+
+type groupCmd struct {
+	Add groupAddCmd `cmd:"" help:"Create a group, or rename one."`
+}
+
+type groupAddCmd struct {
+	storeFlags `embed:""`
+	ID         int    `name:"id" required:"" help:"Group number (0 is the license's default group)."`
+	Name       string `required:"" help:"Group name."`
+}
+
+func (c *groupAddCmd) Run() error {
+	ctx, out := context.Background(), stdout
+	if c.ID < 0 {
+		return errors.New("--id must not be negative")
+	}
+	st, err := c.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := c.ensureLicense(ctx, st, out); err != nil {
+		return err
+	}
+	if err := st.PutGroup(ctx, chat.Group{LicenseID: c.License, ID: c.ID, Name: c.Name}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "group %d of license %d is %q\n", c.ID, c.License, c.Name)
+	return nil
+}
