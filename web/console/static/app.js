@@ -295,6 +295,7 @@ function onPush(action, p) {
       onThread(c.id, t);
       renderChatList();
       if (c.id === currentChat()) renderChatHead();
+      refreshQueueSoon();
       break;
     }
     case "incoming_event":
@@ -351,6 +352,7 @@ function onPush(action, p) {
       if (p.user.type === "agent") c.queue = null;
       if (c.id === currentChat()) renderChatHead();
       renderChatList();
+      refreshQueueSoon();
       break;
     }
     case "chat_user_removed": {
@@ -360,10 +362,12 @@ function onPush(action, p) {
       u.present = false;
       if (c.id === currentChat()) renderChatHead();
       renderChatList();
+      refreshQueueSoon();
       break;
     }
     case "chat_transferred":
       refreshChat(p.chat_id);
+      refreshQueueSoon();
       break;
     case "customer_updated": {
       const cu = p.customer || {};
@@ -395,12 +399,40 @@ function onPush(action, p) {
         state.me.routing_status = p.status;
         setRoutingSelect(p.status);
       }
+      refreshQueueSoon();
       break;
     case "agent_disconnected":
       // A transient reason: the server closes the connection and RTM
       // reconnects.
       break;
   }
+}
+
+// Queue positions come with list_chats only; after any push that may move
+// the queue, ask again (debounced) for the queued chats.
+let queueTimer = 0;
+
+function refreshQueueSoon() {
+  clearTimeout(queueTimer);
+  queueTimer = setTimeout(refreshQueue, 250);
+}
+
+async function refreshQueue() {
+  let p;
+  try {
+    p = await request("list_chats", { filters: { queued: true }, limit: chatsPage });
+  } catch {
+    return;
+  }
+  const queued = new Map();
+  for (const s of p.chats_summary || []) {
+    if (!s.queue) continue;
+    queued.set(s.id, s.queue);
+    if (!state.chats.has(s.id)) state.chats.set(s.id, chatFromSummary(s));
+  }
+  for (const c of state.chats.values()) c.queue = (c.active && queued.get(c.id)) || null;
+  renderChatList();
+  renderChatHead();
 }
 
 function countUnread(c, e) {
@@ -416,7 +448,6 @@ async function refreshChat(id) {
     const c = chatFrom(p.chat);
     const t = (p.chat.threads || [])[p.chat.threads.length - 1];
     if (t) c.active = !!t.active;
-    c.queue = null;
     renderChatList();
     if (id === currentChat()) renderChatHead();
   } catch {

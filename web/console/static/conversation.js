@@ -463,13 +463,24 @@ export function renderChatHead() {
   const customer = customerOf(chat);
   const c = customer && state.customers.get(customer.id);
   els["chat-title"].textContent = (c && c.name) || (customer && (customer.name || customer.email)) || "Customer";
-  let st = chat.active ? (isMember(chat) ? "Active" : "Waiting") : "Closed";
-  if (chat.active && chat.queue) st = "Queued";
-  els["chat-state"].textContent = st;
-  els["chat-state"].dataset.state = st.toLowerCase();
+  let st = "closed";
+  let label = "Closed";
+  if (chat.active && isMember(chat)) [st, label] = ["active", "Active"];
+  else if (chat.active && chat.queue) [st, label] = ["queued", "Queued" + (chat.queue.position ? " #" + chat.queue.position : "")];
+  else if (chat.active && servedBy(chat)) [st, label] = ["other", "With " + servedBy(chat)];
+  else if (chat.active) [st, label] = ["waiting", "Waiting"];
+  els["chat-state"].textContent = label;
+  els["chat-state"].dataset.state = st;
   show(els.join, chat.active && !isMember(chat));
   show(els.close, chat.active);
   show(els.transfer, chat.active);
+}
+
+// servedBy names the agents serving a chat the agent is not in.
+function servedBy(chat) {
+  const names = [];
+  for (const u of chat.users.values()) if (u.type === "agent" && u.present) names.push(u.name || u.id);
+  return names.join(", ");
 }
 
 export function renderSneak() {
