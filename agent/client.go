@@ -207,7 +207,7 @@ func (c *Client) login(ctx context.Context, sess *rtm.Session) (err error) {
 	if err != nil {
 		return err
 	}
-	profile := fromAgent(lr.MyProfile)
+	profile := fromProfile(lr.MyProfile)
 	c.mu.Lock()
 	c.profile = profile
 	restored := c.everConnected
@@ -236,11 +236,16 @@ func (c *Client) login(ctx context.Context, sess *rtm.Session) (err error) {
 	} else {
 		c.d.Emit(Connected{MyProfile: profile, License: lr.License.ID, ChatsSummary: fromChatsSummary(sum)})
 	}
+	// The pushes held meanwhile may repeat a thread recovery delivered.
+	recovered := map[string]bool{}
 	for _, n := range missed {
+		if ic, ok := n.(IncomingChat); ok {
+			recovered[c.track.thread(ic.Chat)] = true
+		}
 		c.d.Emit(n)
 	}
 	for _, f := range c.queued {
-		c.handlePush(f)
+		c.handlePush(f, recovered)
 	}
 	c.loggingIn, c.queued = false, nil
 	return nil
@@ -249,8 +254,8 @@ func (c *Client) login(ctx context.Context, sess *rtm.Session) (err error) {
 // logIn sends the login request with the current token. A token the
 // server refuses is dropped and, with credentials, replaced at once; a
 // refusal that no new attempt can fix ends the client.
-func (c *Client) logIn(ctx context.Context, sess *rtm.Session) (wireLoginResponse, error) {
-	var lr wireLoginResponse
+func (c *Client) logIn(ctx context.Context, sess *rtm.Session) (protocol.AgentLoginResponse, error) {
+	var lr protocol.AgentLoginResponse
 	for attempt := 0; ; attempt++ {
 		tok, err := c.auth.token(ctx)
 		if err != nil {
@@ -290,9 +295,9 @@ func (c *Client) logIn(ctx context.Context, sess *rtm.Session) (wireLoginRespons
 
 // firstPage is the first page of list_chats, also what recovery starts
 // from.
-func (c *Client) firstPage(ctx context.Context, sess *rtm.Session) (wireChatsSummary, error) {
-	var sum wireChatsSummary
-	f, err := sess.Call(ctx, protocol.ActionListChats, listChatsRequest{Limit: recoverPage}, rtm.CallOptions{})
+func (c *Client) firstPage(ctx context.Context, sess *rtm.Session) (protocol.ListChatsResponse, error) {
+	var sum protocol.ListChatsResponse
+	f, err := sess.Call(ctx, protocol.ActionListChats, listChatsRequest(0, recoverPage, nil), rtm.CallOptions{})
 	if err != nil {
 		return sum, wrapErr(err)
 	}
@@ -332,13 +337,14 @@ func (c *Client) onPush(f rtm.Frame) {
 		c.queued = append(c.queued, f)
 		return
 	}
-	c.handlePush(f)
+	c.handlePush(f, nil)
 }
 
 // handlePush turns one push into notifications. A push that answered this
 // client's own request (f.Resolved: the event SendEvent returns) updates
-// the client's state but is not reported.
-func (c *Client) handlePush(f rtm.Frame) {
+// the client's state but is not reported; nor is a thread whose signature
+// is in skip (delivered by recovery just before).
+func (c *Client) handlePush(f rtm.Frame, skip map[string]bool) {
 	emit := func(n Notification) {
 		if !f.Resolved {
 			c.d.Emit(n)
@@ -356,7 +362,7 @@ func (c *Client) handlePush(f rtm.Frame) {
 		var p protocol.IncomingChatThread
 		if decode(&p) {
 			ch := fromChatThread(p.Chat)
-			if c.track.thread(ch) {
+			if !skip[c.track.thread(ch)] {
 				emit(IncomingChat{Chat: ch})
 			}
 		}
@@ -406,7 +412,7 @@ func (c *Client) handlePush(f rtm.Frame) {
 			emit(ChatUserRemoved{Chat: p.ChatID, Thread: p.ThreadID, User: p.UserID, UserType: typ})
 		}
 	case protocol.PushChatTransferred:
-		var p wireChatTransferred
+		var p protocol.ChatTransferred
 		if decode(&p) {
 			emit(fromTransferred(p))
 		}
@@ -457,8 +463,8 @@ func (c *Client) handlePush(f rtm.Frame) {
 			emit(IncomingRichMessagePostback{User: p.UserID, Chat: p.ChatID, Thread: p.ThreadID, Event: p.EventID,
 				Postback: Postback{ID: p.Postback.ID, Toggled: p.Postback.Toggled}})
 		}
-	case pushRoutingStatusSet:
-		var p wireRoutingStatusSet
+	case protocol.PushRoutingStatusSet:
+		var p protocol.RoutingStatusSet
 		if decode(&p) {
 			if p.AgentID == c.MyProfile().ID {
 				c.mu.Lock()
@@ -496,9 +502,5 @@ func (c *Client) disconnected(reason string) {
 // isRevokedReason reports a reason saying the connection's token was
 // revoked.
 func isRevokedReason(reason string) bool {
-	switch reason {
-	case "access_token_revoked", "token_revoked", "logged_out_remotely":
-		return true
-	}
-	return false
+	return reason == protocol.ReasonAccessTokenRevoked
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,34 +241,6 @@ func startChat(t *testing.T, srv *testServer, rec *recorder, text string) (*cust
 func setRouting(t *testing.T, c *agent.Client, s agent.RoutingStatus) {
 	t.Helper()
 	if err := c.SetRoutingStatus(ctxT(t), s); err != nil {
-		if agent.IsType(err, "validation") && strings.Contains(err.Error(), "unknown action") {
-			t.Logf("TEMPORARY: %v", err)
-			serverOld.Store(true)
-			return
-		}
 		t.Fatal(err)
 	}
-}
-
-// TEMPORARY: set while the server lacks the routing actions.
-var serverOld atomic.Bool
-
-func pendingf(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if serverOld.Load() {
-		t.Logf("TEMPORARY (server lacks it): "+format, args...)
-		return
-	}
-	t.Errorf(format, args...)
-}
-
-// unsupported reports (and logs) an error saying the server lacks an
-// action. TEMPORARY, like serverOld.
-func unsupported(t *testing.T, err error) bool {
-	t.Helper()
-	if err != nil && (strings.Contains(err.Error(), "unknown action") || strings.Contains(err.Error(), "HTTP 404") || strings.Contains(err.Error(), "HTTP 405")) {
-		t.Logf("TEMPORARY (server lacks it): %v", err)
-		return true
-	}
-	return false
 }

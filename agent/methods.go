@@ -30,15 +30,12 @@ func (c *Client) ListChats(ctx context.Context, o ListChatsOptions) (ChatsSummar
 	if o.Limit <= 0 {
 		o.Limit = 10
 	}
-	req := listChatsRequest{Offset: o.Offset, Limit: o.Limit}
+	var filters *protocol.ListChatsFilters
 	if o.Queued || o.Mine {
-		req.Filters = &struct {
-			Queued bool `json:"queued,omitempty"`
-			Mine   bool `json:"mine,omitempty"`
-		}{o.Queued, o.Mine}
+		filters = &protocol.ListChatsFilters{Queued: o.Queued, Mine: o.Mine}
 	}
-	var r wireChatsSummary
-	if err := c.callInto(ctx, protocol.ActionListChats, req, &r); err != nil {
+	var r protocol.ListChatsResponse
+	if err := c.callInto(ctx, protocol.ActionListChats, listChatsRequest(o.Offset, o.Limit, filters), &r); err != nil {
 		return ChatsSummary{}, err
 	}
 	return fromChatsSummary(r), nil
@@ -94,10 +91,8 @@ func (c *Client) GetChatThreads(ctx context.Context, chatID string, threadIDs []
 
 // GetCustomer returns a customer of the license.
 func (c *Client) GetCustomer(ctx context.Context, customerID string) (Customer, error) {
-	var r struct {
-		Customer wireCustomer `json:"customer"`
-	}
-	if err := c.callInto(ctx, actionGetCustomer, map[string]string{"customer_id": customerID}, &r); err != nil {
+	var r protocol.CustomerResponse
+	if err := c.callInto(ctx, protocol.ActionGetCustomer, protocol.CustomerRequest{CustomerID: customerID}, &r); err != nil {
 		return Customer{}, err
 	}
 	return fromCustomer(r.Customer), nil
@@ -191,11 +186,7 @@ func (c *Client) TransferChat(ctx context.Context, chatID string, to Target) err
 	if (len(to.Agents) == 0) == (len(to.Groups) == 0) {
 		return errors.New("agent: TransferChat needs a Target with Agents or Groups (one of the two)")
 	}
-	req := struct {
-		ChatID string     `json:"chat_id"`
-		Target wireTarget `json:"target"`
-	}{chatID, toTarget(to)}
-	return c.callInto(ctx, actionTransferChat, req, nil)
+	return c.callInto(ctx, protocol.ActionTransferChat, protocol.TransferChatRequest{ChatID: chatID, Target: toTarget(to)}, nil)
 }
 
 // UpdateChatProperties sets properties of a chat.
@@ -247,21 +238,21 @@ func (c *Client) UpdateLastSeenTimestamp(ctx context.Context, chatID string, t t
 	return fromUnix(r.Timestamp), nil
 }
 
-// BanCustomer bans a customer for the given number of days (zero or
-// less: the server's default); the customer's connections are closed with
-// customer_banned and its logins refused.
+// BanCustomer bans a customer for the given number of days (zero: for
+// good): the customer's connections are closed with customer_banned, its
+// logins refused, and its active chats closed.
 func (c *Client) BanCustomer(ctx context.Context, customerID string, days int) error {
-	req := map[string]any{"customer_id": customerID}
-	if days > 0 {
-		req["ban"] = map[string]int{"days": days}
+	req := protocol.BanCustomerRequest{CustomerID: customerID}
+	if days != 0 {
+		req.Ban = &protocol.Ban{Days: days}
 	}
-	return c.callInto(ctx, actionBanCustomer, req, nil)
+	return c.callInto(ctx, protocol.ActionBanCustomer, req, nil)
 }
 
 // SetRoutingStatus sets whether the agent takes new chats; every agent
 // of the license gets RoutingStatusSet.
 func (c *Client) SetRoutingStatus(ctx context.Context, s RoutingStatus) error {
-	if err := c.callInto(ctx, actionSetRoutingStatus, map[string]string{"status": string(s)}, nil); err != nil {
+	if err := c.callInto(ctx, protocol.ActionSetRoutingStatus, protocol.SetRoutingStatusRequest{Status: string(s)}, nil); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -273,25 +264,21 @@ func (c *Client) SetRoutingStatus(ctx context.Context, s RoutingStatus) error {
 // ListAgents returns the license's agents with their routing status and
 // load.
 func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
-	var r struct {
-		Agents []wireAgent `json:"agents"`
-	}
-	if err := c.callInto(ctx, actionListAgents, struct{}{}, &r); err != nil {
+	var r protocol.ListAgentsResponse
+	if err := c.callInto(ctx, protocol.ActionListAgents, struct{}{}, &r); err != nil {
 		return nil, err
 	}
 	out := make([]Agent, len(r.Agents))
 	for i, a := range r.Agents {
-		out[i] = fromAgent(a)
+		out[i] = fromAgentInfo(a)
 	}
 	return out, nil
 }
 
 // ListGroups returns the license's groups with their availability.
 func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
-	var r struct {
-		Groups []wireGroup `json:"groups"`
-	}
-	if err := c.callInto(ctx, actionListGroups, struct{}{}, &r); err != nil {
+	var r protocol.ListGroupsResponse
+	if err := c.callInto(ctx, protocol.ActionListGroups, struct{}{}, &r); err != nil {
 		return nil, err
 	}
 	out := make([]Group, len(r.Groups))
@@ -307,7 +294,7 @@ func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
 // then ends for good. To log out, call RevokeToken, then Close.
 func (c *Client) RevokeToken(ctx context.Context) error {
 	tok, ok := c.auth.current()
-	if err := c.callInto(ctx, actionRevokeToken, struct{}{}, nil); err != nil {
+	if err := c.callInto(ctx, protocol.ActionRevokeToken, struct{}{}, nil); err != nil {
 		return err
 	}
 	if ok {

@@ -51,8 +51,9 @@ type AgentDisconnected struct {
 // IncomingChat reports a new chat or a new thread of a chat
 // (incoming_chat_thread): to the agent it was routed to, or to the agents
 // of its groups while it waits in the queue. Chat.Thread is the thread
-// with its events so far. A queued chat that routing gives to the agent
-// later is reported again, with the agent among Chat.Users.
+// with its events so far. A thread is reported again when routing gives
+// it to the agent later (a queued chat, a chat transferred to a group),
+// now with the agent among Chat.Users.
 type IncomingChat struct {
 	Chat Chat
 }

@@ -21,7 +21,8 @@ import (
 // events of a thread it knew as IncomingEvent. A chat it knew nothing of
 // is delivered as IncomingChat (its last thread) when it is active and is
 // the agent's, or is served by no agent yet. Pushes that arrive meanwhile
-// are held and then delivered unless already delivered: nothing twice.
+// are held and then delivered unless recovery delivered them: nothing
+// twice.
 
 const (
 	// recoverPage is the page size of list_chats during login and
@@ -46,15 +47,11 @@ type tracker struct {
 	chats   map[string]mark
 	threads map[string]int // thread id → order
 	seen    int64          // newest activity seen, server Unix seconds
-	// delivered is, for each thread delivered as IncomingChat, who was in
-	// the chat and its last event then.
-	delivered map[string]string
 }
 
 func (t *tracker) init() {
 	t.chats = map[string]mark{}
 	t.threads = map[string]int{}
-	t.delivered = map[string]string{}
 }
 
 func (t *tracker) noteThreadLocked(id string, order int) {
@@ -69,7 +66,7 @@ func (t *tracker) seeLocked(unix int64) {
 
 // latest returns the position of a summary's newest event and notes the
 // threads it names.
-func (t *tracker) latestLocked(s wireChatSummary) mark {
+func (t *tracker) latestLocked(s protocol.AgentChatSummary) mark {
 	var latest mark
 	for _, le := range s.LastEventPerType {
 		if m := (mark{le.ThreadOrder, le.Event.Order}); latest.before(m) {
@@ -84,7 +81,7 @@ func (t *tracker) latestLocked(s wireChatSummary) mark {
 }
 
 // known records chats as they are now, without delivering anything.
-func (t *tracker) known(sums []wireChatSummary) {
+func (t *tracker) known(sums []protocol.AgentChatSummary) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, s := range sums {
@@ -114,11 +111,13 @@ func (t *tracker) advance(chatID string, e Event) bool {
 	return true
 }
 
-// thread records a thread being delivered with its events (IncomingChat);
-// it reports false when the same thread was delivered already with the
-// same members and events (a push that recovery had delivered). The same
-// thread with new members is news: a queued chat routed to the agent.
-func (t *tracker) thread(ch Chat) bool {
+// thread records a thread being delivered with its events (IncomingChat)
+// and returns its signature: who is in the chat and the thread's last
+// event. The same thread is delivered again when it brings news (a queued
+// chat routed to the agent, a chat transferred back to it); only a push
+// that repeats what recovery has just delivered, with the same signature,
+// is a duplicate.
+func (t *tracker) thread(ch Chat) (signature string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	th := ch.Thread
@@ -128,6 +127,9 @@ func (t *tracker) thread(ch Chat) bool {
 		m.event = max(m.event, e.order)
 		t.seeLocked(e.Timestamp.Unix())
 	}
+	if last, ok := t.chats[ch.ID]; th.Order > 0 && (!ok || last.before(m)) {
+		t.chats[ch.ID] = m
+	}
 	var members []string
 	for _, u := range ch.Users {
 		if u.Present {
@@ -135,22 +137,12 @@ func (t *tracker) thread(ch Chat) bool {
 		}
 	}
 	slices.Sort(members)
-	sig := strings.Join(members, "\x00") + "\x00" + strconv.Itoa(m.event)
-	if th.ID != "" && t.delivered[th.ID] == sig {
-		return false
-	}
-	if th.ID != "" {
-		t.delivered[th.ID] = sig
-	}
-	if last, ok := t.chats[ch.ID]; th.Order > 0 && (!ok || last.before(m)) {
-		t.chats[ch.ID] = m
-	}
-	return true
+	return th.ID + "\x00" + strings.Join(members, "\x00") + "\x00" + strconv.Itoa(m.event)
 }
 
 // recover returns, as notifications in store order, what happened in the
 // agent's chats while the client was away (see the top of this file).
-func (c *Client) recover(ctx context.Context, sess *rtm.Session, first wireChatsSummary) ([]Notification, error) {
+func (c *Client) recover(ctx context.Context, sess *rtm.Session, first protocol.ListChatsResponse) ([]Notification, error) {
 	c.track.mu.Lock()
 	seen := c.track.seen
 	c.track.mu.Unlock()
@@ -170,14 +162,14 @@ func (c *Client) recover(ctx context.Context, sess *rtm.Session, first wireChats
 				return nil, err
 			}
 			out = append(out, ns...)
-			c.track.known([]wireChatSummary{s})
+			c.track.known([]protocol.AgentChatSummary{s})
 		}
 		offset += len(page.ChatsSummary)
 		if older || len(page.ChatsSummary) < recoverPage || offset >= page.TotalChats || n+1 >= recoverMaxPages {
 			break
 		}
-		page = wireChatsSummary{}
-		f, err := sess.Call(ctx, protocol.ActionListChats, listChatsRequest{Offset: offset, Limit: recoverPage}, rtm.CallOptions{})
+		page = protocol.ListChatsResponse{}
+		f, err := sess.Call(ctx, protocol.ActionListChats, listChatsRequest(offset, recoverPage, nil), rtm.CallOptions{})
 		if err != nil {
 			return nil, wrapErr(err)
 		}
@@ -189,7 +181,7 @@ func (c *Client) recover(ctx context.Context, sess *rtm.Session, first wireChats
 	return out, nil
 }
 
-func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s wireChatSummary, me string) ([]Notification, error) {
+func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s protocol.AgentChatSummary, me string) ([]Notification, error) {
 	t := &c.track
 	t.mu.Lock()
 	latest := t.latestLocked(s)
@@ -208,9 +200,10 @@ func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s wireChatS
 			return nil, err
 		}
 		ch := fromChatThreads(r.Chat)
-		if ch.Thread.ID == "" || !t.thread(ch) {
+		if ch.Thread.ID == "" {
 			return nil, nil
 		}
+		t.thread(ch)
 		return []Notification{IncomingChat{Chat: ch}}, nil
 	}
 	return nil, nil
@@ -218,7 +211,7 @@ func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s wireChatS
 
 // ours reports whether a chat the client knew nothing of is the agent's
 // business: the agent is in it, or no agent is.
-func ours(s wireChatSummary, me string) bool {
+func ours(s protocol.AgentChatSummary, me string) bool {
 	served := false
 	for _, u := range s.Users {
 		if u.Type == string(AgentUser) && u.Present {
@@ -270,9 +263,8 @@ func (c *Client) missed(ctx context.Context, sess *rtm.Session, chatID string, f
 			one := r.Chat
 			one.Threads = []protocol.Thread{th}
 			ch := fromChatThreads(one)
-			if c.track.thread(ch) {
-				out = append(out, IncomingChat{Chat: ch})
-			}
+			c.track.thread(ch)
+			out = append(out, IncomingChat{Chat: ch})
 			continue
 		}
 		for _, e := range fromThread(th, chatID).Events {

@@ -9,105 +9,9 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// This file converts wire values (package protocol and the agent-only
-// payloads below: snake_case, Unix seconds, {"value": …}-wrapped
-// properties) to the package's Go values and back. Wire quirks stay here.
-
-// Agent Chat API actions and pushes that package protocol does not name.
-const (
-	actionGetCustomer      = "get_customer"
-	actionTransferChat     = "transfer_chat"
-	actionBanCustomer      = "ban_customer"
-	actionSetRoutingStatus = "set_routing_status"
-	actionListAgents       = "list_agents"
-	actionListGroups       = "list_groups"
-	actionRevokeToken      = "revoke_token"
-
-	pushRoutingStatusSet = "routing_status_set"
-)
-
-type wireLoginResponse struct {
-	License   protocol.LicenseRef `json:"license"`
-	MyProfile wireAgent           `json:"my_profile"`
-}
-
-type wireAgent struct {
-	ID            string `json:"id"`
-	Name          string `json:"name"`
-	Avatar        string `json:"avatar"`
-	JobTitle      string `json:"job_title"`
-	RoutingStatus string `json:"routing_status"`
-	Groups        []int  `json:"groups"`
-	ActiveChats   int    `json:"active_chats"`
-	MaxChats      int    `json:"max_chats"`
-}
-
-type wireGroup struct {
-	ID     int    `json:"id"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
-}
-
-type wireCustomer struct {
-	ID        string            `json:"id"`
-	Name      string            `json:"name"`
-	Email     string            `json:"email"`
-	Avatar    string            `json:"avatar"`
-	Fields    map[string]string `json:"fields"`
-	Page      *wirePage         `json:"page"`
-	Referrer  string            `json:"referrer"`
-	Visits    int               `json:"visits"`
-	LastVisit int64             `json:"last_visit"`
-	Banned    bool              `json:"banned"`
-}
-
-type wirePage struct {
-	URL       string `json:"url"`
-	Title     string `json:"title"`
-	Timestamp int64  `json:"timestamp"`
-}
-
-// wireChatSummary is a list_chats entry: a chat summary and, for a queued
-// chat, its place in the queue.
-type wireChatSummary struct {
-	protocol.ChatSummary
-	Queue *struct {
-		Position int   `json:"position"`
-		QueuedAt int64 `json:"queued_at"`
-	} `json:"queue,omitempty"`
-}
-
-type wireChatsSummary struct {
-	ChatsSummary []wireChatSummary `json:"chats_summary"`
-	TotalChats   int               `json:"total_chats"`
-}
-
-type listChatsRequest struct {
-	Offset  int `json:"offset,omitempty"`
-	Limit   int `json:"limit,omitempty"`
-	Filters *struct {
-		Queued bool `json:"queued,omitempty"`
-		Mine   bool `json:"mine,omitempty"`
-	} `json:"filters,omitempty"`
-}
-
-type wireTarget struct {
-	Type string `json:"type"`
-	IDs  []any  `json:"ids"`
-}
-
-type wireChatTransferred struct {
-	ChatID      string            `json:"chat_id"`
-	ThreadID    string            `json:"thread_id"`
-	RequesterID string            `json:"requester_id"`
-	Type        string            `json:"type"`
-	IDs         []json.RawMessage `json:"ids"`
-}
-
-type wireRoutingStatusSet struct {
-	AgentID string `json:"agent_id"`
-	Status  string `json:"status"`
-}
+// This file converts wire values (package protocol: snake_case, Unix
+// seconds, {"value": …}-wrapped properties) to the package's Go values and
+// back. Wire quirks stay here.
 
 func fromUnix(s int64) time.Time {
 	if s == 0 {
@@ -283,7 +187,7 @@ func fromChatThreads(c protocol.ChatThreads) Chat {
 	return out
 }
 
-func fromChatSummary(s wireChatSummary) ChatSummary {
+func fromChatSummary(s protocol.AgentChatSummary) ChatSummary {
 	out := ChatSummary{ID: s.ID, Active: s.Active, Access: fromAccess(s.Access), LastActivity: fromUnix(s.Order),
 		Properties: unwrap(s.Properties), Users: fromUsers(s.Users), LastThread: s.LastThreadID}
 	if len(s.LastEventPerType) > 0 {
@@ -304,7 +208,7 @@ func fromChatSummary(s wireChatSummary) ChatSummary {
 	return out
 }
 
-func fromChatsSummary(p wireChatsSummary) ChatsSummary {
+func fromChatsSummary(p protocol.ListChatsResponse) ChatsSummary {
 	out := ChatsSummary{ChatsSummary: make([]ChatSummary, len(p.ChatsSummary)), TotalChats: p.TotalChats}
 	for i, s := range p.ChatsSummary {
 		out.ChatsSummary[i] = fromChatSummary(s)
@@ -312,12 +216,17 @@ func fromChatsSummary(p wireChatsSummary) ChatsSummary {
 	return out
 }
 
-func fromAgent(a wireAgent) Agent {
+func fromProfile(a protocol.AgentProfile) Agent {
+	return Agent{ID: a.ID, Name: a.Name, Avatar: a.Avatar, JobTitle: a.JobTitle, RoutingStatus: RoutingStatus(a.RoutingStatus),
+		Groups: a.Groups, MaxChats: a.MaxChats}
+}
+
+func fromAgentInfo(a protocol.AgentInfo) Agent {
 	return Agent{ID: a.ID, Name: a.Name, Avatar: a.Avatar, JobTitle: a.JobTitle, RoutingStatus: RoutingStatus(a.RoutingStatus),
 		Groups: a.Groups, ActiveChats: a.ActiveChats, MaxChats: a.MaxChats}
 }
 
-func fromCustomer(c wireCustomer) Customer {
+func fromCustomer(c protocol.CustomerProfile) Customer {
 	out := Customer{ID: c.ID, Name: c.Name, Email: c.Email, Avatar: c.Avatar, Fields: c.Fields, Referrer: c.Referrer,
 		Visits: c.Visits, LastVisit: fromUnix(c.LastVisit), Banned: c.Banned}
 	if out.Fields == nil {
@@ -329,43 +238,62 @@ func fromCustomer(c wireCustomer) Customer {
 	return out
 }
 
-func toTarget(t Target) wireTarget {
+// Transfer target types.
+const (
+	targetAgent = "agent"
+	targetGroup = "group"
+)
+
+func toTarget(t Target) protocol.TransferTarget {
+	out := protocol.TransferTarget{Type: targetAgent}
+	ids := make([]any, 0, len(t.Agents)+len(t.Groups))
+	for _, a := range t.Agents {
+		ids = append(ids, a)
+	}
 	if len(t.Groups) > 0 {
-		ids := make([]any, len(t.Groups))
-		for i, g := range t.Groups {
-			ids[i] = g
+		out.Type = targetGroup
+		ids = ids[:0]
+		for _, g := range t.Groups {
+			ids = append(ids, g)
 		}
-		return wireTarget{Type: "group", IDs: ids}
 	}
-	ids := make([]any, len(t.Agents))
-	for i, a := range t.Agents {
-		ids[i] = a
+	for _, id := range ids {
+		b, _ := json.Marshal(id)
+		out.IDs = append(out.IDs, b)
 	}
-	return wireTarget{Type: "agent", IDs: ids}
+	return out
 }
 
-func fromTransferred(p wireChatTransferred) ChatTransferred {
+func fromTransferred(p protocol.ChatTransferred) ChatTransferred {
 	out := ChatTransferred{Chat: p.ChatID, Thread: p.ThreadID, Requester: p.RequesterID}
-	for _, raw := range p.IDs {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			if p.Type == "group" {
-				if n, err := strconv.Atoi(s); err == nil {
+	for _, id := range p.IDs {
+		switch v := id.(type) {
+		case string:
+			if p.Type == targetGroup {
+				if n, err := strconv.Atoi(v); err == nil {
 					out.Target.Groups = append(out.Target.Groups, n)
 				}
-				continue
-			}
-			out.Target.Agents = append(out.Target.Agents, s)
-			continue
-		}
-		var n int
-		if json.Unmarshal(raw, &n) == nil {
-			if p.Type == "agent" {
-				out.Target.Agents = append(out.Target.Agents, strconv.Itoa(n))
 			} else {
-				out.Target.Groups = append(out.Target.Groups, n)
+				out.Target.Agents = append(out.Target.Agents, v)
+			}
+		case float64:
+			if p.Type == targetAgent {
+				out.Target.Agents = append(out.Target.Agents, strconv.FormatFloat(v, 'f', -1, 64))
+			} else {
+				out.Target.Groups = append(out.Target.Groups, int(v))
 			}
 		}
 	}
 	return out
+}
+
+func listChatsRequest(offset, limit int, f *protocol.ListChatsFilters) protocol.ListChatsRequest {
+	r := protocol.ListChatsRequest{Filters: f}
+	if offset > 0 {
+		r.Offset = &offset
+	}
+	if limit > 0 {
+		r.Limit = &limit
+	}
+	return r
 }
