@@ -14,9 +14,9 @@ import {
 } from "./conversation.js";
 
 const sessionKey = "parley.agent.session";
-// list_chats pages: 25 chats each (the Customer API's limit, which every
-// server accepts), at most maxChats in the list.
-const chatsPage = 25;
+// list_chats pages of up to 100 chats (25 on a server that refuses more),
+// at most maxChats in the list.
+let chatsPage = 100;
 const maxChats = 200;
 
 hooks.renderChatList = renderChatList;
@@ -200,7 +200,14 @@ async function loadChats() {
   let offset = 0;
   try {
     for (;;) {
-      const p = await request("list_chats", { offset, limit: chatsPage });
+      let p;
+      try {
+        p = await request("list_chats", { offset, limit: chatsPage });
+      } catch (e) {
+        if (e.type !== "validation" || chatsPage === 25) throw e;
+        chatsPage = 25;
+        p = await request("list_chats", { offset, limit: chatsPage });
+      }
       for (const s of p.chats_summary || []) fresh.set(s.id, chatFromSummary(s));
       state.totalChats = p.total_chats || fresh.size;
       offset += chatsPage;
@@ -267,7 +274,7 @@ async function ensureChat(id) {
   try {
     const p = await request("get_chat", { chat_id: id });
     const c = chatFrom(p.chat);
-    const t = (p.chat.threads || [])[p.chat.threads.length - 1];
+    const t = lastOf(p.chat.threads);
     if (t) {
       c.active = !!t.active;
       c.lastThreadId = t.id;
@@ -435,6 +442,10 @@ async function refreshQueue() {
   renderChatHead();
 }
 
+function lastOf(a) {
+  return Array.isArray(a) && a.length ? a[a.length - 1] : null;
+}
+
 function countUnread(c, e) {
   if (state.me && e.author_id === state.me.id) return;
   if (e.type === "system_message" && !e.author_id) return;
@@ -446,7 +457,7 @@ async function refreshChat(id) {
   try {
     const p = await request("get_chat", { chat_id: id });
     const c = chatFrom(p.chat);
-    const t = (p.chat.threads || [])[p.chat.threads.length - 1];
+    const t = lastOf(p.chat.threads);
     if (t) c.active = !!t.active;
     renderChatList();
     if (id === currentChat()) renderChatHead();

@@ -158,7 +158,8 @@ export async function reload() {
     const chat = state.chats.get(v.chatId);
     if (chat) {
       setUsers(chat, c.users);
-      const last = (c.threads || [])[c.threads.length - 1];
+      const threads = c.threads || [];
+      const last = threads[threads.length - 1];
       if (last) {
         chat.active = !!last.active;
         chat.lastThreadId = last.id;
