@@ -24,6 +24,9 @@ const (
 	// StateReconnecting: the connection was lost; the client is connecting
 	// again. Requests wait for it, up to their ctx.
 	StateReconnecting
+	// StateNotConnected: Config.ManualConnect and Connect not called yet.
+	// Requests fail with ErrNotConnected.
+	StateNotConnected
 	// StateClosed: Close was called or the server ended the session for
 	// good. Requests fail with ErrClosed.
 	StateClosed
@@ -37,6 +40,8 @@ func (s State) String() string {
 		return "connected"
 	case StateReconnecting:
 		return "reconnecting"
+	case StateNotConnected:
+		return "not connected"
 	case StateClosed:
 		return "closed"
 	}
@@ -65,10 +70,10 @@ type Client struct {
 	track         tracker
 }
 
-// New validates cfg and returns a client that connects in the background:
-// it logs in (first with Email and Password when there is no Token) and
-// emits Connected. Methods called before the connection is up wait for
-// it, up to their ctx.
+// New validates cfg and returns a client that connects in the background
+// (unless cfg.ManualConnect): it logs in (first with Email and Password
+// when there is no Token) and emits Connected. Methods called before the
+// connection is up wait for it, up to their ctx.
 func New(cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -80,11 +85,23 @@ func New(cfg Config) (*Client, error) {
 		URL: cfg.rtmURL(), HTTPClient: cfg.HTTPClient, Login: c.login, OnPush: c.onPush, OnState: c.onState,
 		ReconnectDelay: cfg.ReconnectDelay, Logger: cfg.Logger,
 	})
-	if err := c.eng.Start(); err != nil {
-		c.d.Stop(false)
-		return nil, wrapErr(err)
+	if !cfg.ManualConnect {
+		if err := c.eng.Start(); err != nil {
+			c.d.Stop(false)
+			return nil, wrapErr(err)
+		}
 	}
 	return c, nil
+}
+
+// Connect starts the connection of a client made with
+// Config.ManualConnect. It returns at once; the client connects in the
+// background. Calling it again is harmless.
+func (c *Client) Connect() error {
+	if c.isClosed() {
+		return ErrClosed
+	}
+	return wrapErr(c.eng.Start())
 }
 
 // State returns the connection state.
@@ -97,7 +114,9 @@ func (c *Client) State() State {
 		return StateConnected
 	case rtm.Reconnecting:
 		return StateReconnecting
-	case rtm.Disconnected, rtm.Closed:
+	case rtm.Disconnected:
+		return StateNotConnected
+	case rtm.Closed:
 		return StateClosed
 	}
 	return StateConnecting

@@ -88,6 +88,42 @@ func TestConnected(t *testing.T) {
 	}
 }
 
+func TestManualConnect(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c, err := agent.New(agent.Config{Server: srv.URL, License: srv.License, Token: srv.AgentToken(t, srv.AgentEmail), ManualConnect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if st := c.State(); st != agent.StateNotConnected || st.String() != "not connected" {
+		t.Errorf("state before Connect = %s", st)
+	}
+	if _, err := c.ListChats(ctxT(t), agent.ListChatsOptions{}); !errors.Is(err, agent.ErrNotConnected) {
+		t.Errorf("before Connect: %v", err)
+	}
+	connected := make(chan agent.Connected, 1)
+	agent.Once(c, func(n agent.Connected) { connected <- n })
+	if err := c.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Connect(); err != nil {
+		t.Errorf("second Connect: %v", err)
+	}
+	select {
+	case n := <-connected:
+		if n.MyProfile.ID != srv.AgentEmail {
+			t.Errorf("Connected = %+v", n)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no Connected")
+	}
+	c.Close()
+	if err := c.Connect(); !errors.Is(err, agent.ErrClosed) {
+		t.Errorf("Connect after Close: %v", err)
+	}
+}
+
 func TestToken(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)

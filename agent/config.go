@@ -34,6 +34,10 @@ type Config struct {
 	// ReconnectDelay returns the wait before reconnect attempt n (1, 2, …).
 	// Nil: 0.5 s doubling up to 20 s, with ±30 % jitter.
 	ReconnectDelay func(attempt int) time.Duration
+	// ManualConnect makes New return without connecting; Connect starts
+	// the connection. Use it to register handlers before the first
+	// notification (Connected). Zero: New connects in the background.
+	ManualConnect bool
 	// NotificationBuffer is how many notifications may wait for handlers.
 	// When handlers fall that far behind, the client stops reading from the
 	// connection until they catch up (nothing is dropped; the server closes

@@ -26,7 +26,9 @@
 //	}
 //
 // New returns at once and connects in the background; methods called
-// before the connection is up wait for it, up to their ctx.
+// before the connection is up wait for it, up to their ctx. With
+// Config.ManualConnect it waits for Connect, so that handlers are in place
+// before the first notification.
 //
 // # Signing in
 //
@@ -70,8 +72,8 @@
 //
 // Errors answered by the server are *Error values carrying the protocol's
 // error type; the client's own states are sentinels (ErrClosed,
-// ErrConnectionLost, ErrFileTooLarge, ErrLimitTooHigh, ErrNoCredentials).
-// All work with errors.Is and errors.As.
+// ErrNotConnected, ErrConnectionLost, ErrFileTooLarge, ErrLimitTooHigh,
+// ErrNoCredentials). All work with errors.Is and errors.As.
 //
 // # Concurrency
 //

@@ -12,6 +12,9 @@ var (
 	// ErrClosed: the client was closed (by Close, or by the server for
 	// good: see AgentDisconnected.Final).
 	ErrClosed = errors.New("agent: client closed")
+	// ErrNotConnected: Config.ManualConnect is set and Connect has not
+	// been called.
+	ErrNotConnected = errors.New("agent: not connected (ManualConnect: call Connect)")
 	// ErrConnectionLost: the connection dropped while the request was in
 	// flight; the request may or may not have been carried out. Sends that
 	// carry a CustomID can be retried safely.
@@ -61,8 +64,10 @@ func wrapErr(err error) error {
 		return &Error{Type: pe.Type, Message: pe.Message, Data: pe.Data}
 	case errors.Is(err, rtm.ErrConnectionLost):
 		return ErrConnectionLost
-	case errors.Is(err, rtm.ErrClosed), errors.Is(err, rtm.ErrNotConnected):
+	case errors.Is(err, rtm.ErrClosed):
 		return ErrClosed
+	case errors.Is(err, rtm.ErrNotConnected):
+		return ErrNotConnected
 	}
 	return err
 }

@@ -83,6 +83,7 @@ func newClient(t *testing.T, srv *testServer, change ...func(*agent.Config)) (*a
 	for _, ch := range change {
 		ch(&cfg)
 	}
+	cfg.ManualConnect = true // the recorder first
 	c, err := agent.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +91,9 @@ func newClient(t *testing.T, srv *testServer, change ...func(*agent.Config)) (*a
 	t.Cleanup(c.Close)
 	rec := &recorder{changed: make(chan struct{}, 1)}
 	c.On("*", func(n agent.Notification) { rec.add(n) })
+	if err := c.Connect(); err != nil {
+		t.Fatal(err)
+	}
 	return c, rec
 }
 

@@ -307,3 +307,50 @@ func TestRevokeToken(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoAgentsInAChat: what one agent does in a chat reaches the other
+// (typing indicators are for the other members only), and pushes the
+// server sends on rare occasions are decoded.
+func TestTwoAgentsInAChat(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	srv.addAgent(t, second, "Second Agent", secondPassword)
+	a, arec := connected(t, srv)
+	setRouting(t, a, agent.NotAcceptingChats)
+	b, brec := connected(t, srv, func(c *agent.Config) {
+		c.Token, c.Email, c.Password = srv.AgentToken(t, second), second, secondPassword
+	})
+	setRouting(t, b, agent.NotAcceptingChats)
+	_, _, ch := startChat(t, srv, arec, "two of you?")
+	ctx := ctxT(t)
+	for _, c := range []*agent.Client{a, b} {
+		if err := c.JoinChat(ctx, ch.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, bfrom := arec.len(), brec.len()
+	if err := a.SendTypingIndicator(ctx, ch.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	ti, _ := waitFor(t, brec, bfrom, func(n agent.IncomingTypingIndicator) bool { return n.Chat == ch.ID })
+	if ti.Author != parleytest.AgentEmail || !ti.IsTyping || ti.Thread != ch.Thread.ID || ti.Timestamp.IsZero() {
+		t.Errorf("IncomingTypingIndicator = %+v", ti)
+	}
+	e, err := a.SendEvent(ctx, ch.ID, agent.Event{Type: agent.EventMessage, Text: "I've got this one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := waitFor(t, brec, bfrom, func(n agent.IncomingEvent) bool { return n.Event.ID == e.ID })
+	if got.Event.Author != parleytest.AgentEmail || got.Event.Text != "I've got this one" {
+		t.Errorf("IncomingEvent = %+v", got)
+	}
+	none[agent.IncomingTypingIndicator](t, arec, from, nil)
+
+	// event_updated: the server has no action that sends it yet.
+	srv.pushTo(t, second, `{"action":"event_updated","type":"push","payload":{"chat_id":"`+ch.ID+`","thread_id":"`+ch.Thread.ID+
+		`","event":{"id":"`+e.ID+`","order":2,"type":"message","author_id":"`+parleytest.AgentEmail+`","timestamp":1700000000,"text":"edited"}}}`)
+	up, _ := waitFor(t, brec, bfrom, func(n agent.EventUpdated) bool { return n.Chat == ch.ID })
+	if up.Event.ID != e.ID || up.Event.Text != "edited" || up.Event.Thread != ch.Thread.ID || up.Event.Timestamp.Unix() != 1700000000 {
+		t.Errorf("EventUpdated = %+v", up)
+	}
+}

@@ -64,7 +64,9 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(logOut, nil))
 
-	c, err := agent.New(agent.Config{Server: *server, License: *license, Email: *email, Password: *password, Logger: log})
+	c, err := agent.New(agent.Config{Server: *server, License: *license, Email: *email, Password: *password, Logger: log,
+		ManualConnect: true}) // the handlers first, then Connect
+
 	if err != nil {
 		return err
 	}
@@ -91,6 +93,10 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 			}
 		}
 	})
+
+	if err := c.Connect(); err != nil {
+		return err
+	}
 
 	select {
 	case <-ctx.Done():
