@@ -437,7 +437,7 @@ func (s *SDK) recover(ctx context.Context, sess *rtm.Session, sum protocol.Chats
 		ci.active = c.Active
 		from := ci.last
 		s.mu.Unlock()
-		if known && from != (mark{}) && from.before(latest) {
+		if known && from.before(latest) {
 			ns, last, err := s.missed(ctx, sess, c.ID, from)
 			if err != nil {
 				return nil, err
