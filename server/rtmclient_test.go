@@ -82,6 +82,8 @@ type rtmClient struct {
 	name string
 	ws   *websocket.Conn
 	role string // "customer" or "agent"
+	// loginID is the agent's id when connectAgent logged it in.
+	loginID string
 
 	seq  atomic.Int64
 	done chan struct{} // closed when the reader has stopped
@@ -537,6 +539,7 @@ func connectAgent(t testing.TB, srv *parleytest.Server, id string) *rtmClient {
 	t.Helper()
 	c := dial(t, "agent "+id, agentURL(srv), "agent")
 	c.login(srv.AgentToken(t, id))
+	c.loginID = id
 	return c
 }
 
