@@ -115,7 +115,7 @@ func TestManualConnect(t *testing.T) {
 		if n.MyProfile.ID != srv.AgentEmail {
 			t.Errorf("Connected = %+v", n)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("no Connected")
 	}
 	c.Close()
@@ -179,6 +179,35 @@ func TestNotificationAPI(t *testing.T) {
 	c, _ := connected(t, srv)
 	ctx := ctxT(t)
 
+	iterated := make(chan agent.Notification, 100)
+	ictx, stop := context.WithCancel(ctx)
+	iterDone := make(chan struct{})
+	go func() {
+		defer close(iterDone)
+		for n := range c.Notifications(ictx) {
+			iterated <- n
+		}
+	}()
+	// Probe until the iteration has subscribed; then one more push, after
+	// which no probe is on its way.
+	push := func(action string) {
+		srv.pushTo(t, parleytest.AgentEmail, `{"action":"`+action+`","type":"push","payload":{}}`)
+	}
+	for subscribed := false; !subscribed; {
+		push("probe")
+		select {
+		case <-iterated:
+			subscribed = true
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	push("probe_end")
+	for n := range iterated {
+		if n.Name() == "probe_end" {
+			break
+		}
+	}
+
 	typed := make(chan agent.UnknownPush, 10)
 	off := agent.On(c, func(n agent.UnknownPush) { typed <- n })
 	byName := make(chan agent.Notification, 10)
@@ -187,19 +216,6 @@ func TestNotificationAPI(t *testing.T) {
 	agent.Once(c, func(n agent.UnknownPush) { once <- n })
 	onceByName := make(chan agent.Notification, 10)
 	c.Once("something_new", func(n agent.Notification) { onceByName <- n })
-	iterated := make(chan agent.Notification, 10)
-	ictx, stop := context.WithCancel(ctx)
-	iterDone := make(chan struct{})
-	started := make(chan struct{})
-	go func() {
-		defer close(iterDone)
-		close(started)
-		for n := range c.Notifications(ictx) {
-			iterated <- n
-		}
-	}()
-	<-started
-	time.Sleep(50 * time.Millisecond) // let the iteration subscribe
 
 	for i := range 2 {
 		srv.pushTo(t, parleytest.AgentEmail, `{"action":"something_new","type":"push","payload":{"n":`+string(rune('0'+i))+`}}`)
@@ -210,7 +226,7 @@ func TestNotificationAPI(t *testing.T) {
 			if n.Action != "something_new" || n.Name() != "something_new" || !strings.Contains(string(n.Payload), `"n":`+string(rune('0'+i))) {
 				t.Errorf("UnknownPush = %+v", n)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(waitLimit):
 			t.Fatal("no UnknownPush")
 		}
 		if n := <-byName; n.(agent.UnknownPush).Action != "something_new" {

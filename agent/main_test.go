@@ -121,7 +121,7 @@ func newCustomer(t *testing.T, srv *testServer) (*customer.SDK, *recorder) {
 }
 
 func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -159,10 +159,10 @@ func (r *recorder) len() int {
 }
 
 // wait returns the index of the first notification at or after from that
-// matches ok, waiting up to 15 s for it.
+// matches ok, waiting up to waitLimit for it.
 func (r *recorder) wait(t *testing.T, from int, what string, ok func(named) bool) int {
 	t.Helper()
-	timeout := time.After(15 * time.Second)
+	timeout := time.After(waitLimit)
 	for {
 		all := r.list()
 		for i := from; i < len(all); i++ {
@@ -248,3 +248,8 @@ func setRouting(t *testing.T, c *agent.Client, s agent.RoutingStatus) {
 		t.Fatal(err)
 	}
 }
+
+// waitLimit bounds every wait of the tests; each ends as soon as what it
+// waits for has happened. It is generous: password checks (bcrypt) are
+// slow under the race detector on a busy machine.
+const waitLimit = 40 * time.Second

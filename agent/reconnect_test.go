@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"sync/atomic"
@@ -134,17 +135,50 @@ func TestReconnectRecovers(t *testing.T) {
 	}
 }
 
+// writeCounter counts what the client writes to its connections.
+type writeCounter struct {
+	n atomic.Int64
+}
+
+func (w *writeCounter) client(t *testing.T) *http.Client {
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: c, w: w}, nil
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+type countingConn struct {
+	net.Conn
+	w *writeCounter
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.w.n.Add(1)
+	return n, err
+}
+
 func TestRequestInFlightWhenConnectionDrops(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	c, rec := connected(t, srv)
+	writes := &writeCounter{}
+	c, rec := connected(t, srv, func(c *agent.Config) { c.Email, c.Password, c.HTTPClient = "", "", writes.client(t) })
 	srv.StallConnections(parleytest.AgentConns)
+	before := writes.n.Load()
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.ListAgents(ctxT(t))
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond) // the request is written, and never answered
+	// The request is written, and never answered.
+	for writes.n.Load() == before {
+		time.Sleep(time.Millisecond)
+	}
 	from := rec.len()
 	srv.DropConnections(parleytest.AgentConns)
 	srv.UnstallConnections()
@@ -153,7 +187,7 @@ func TestRequestInFlightWhenConnectionDrops(t *testing.T) {
 		if !errors.Is(err, agent.ErrConnectionLost) {
 			t.Errorf("request in flight: %v, want ErrConnectionLost", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("the request in flight did not fail")
 	}
 	waitFor[agent.ConnectionRestored](t, rec, from, nil)
@@ -263,7 +297,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("Close hangs while reconnecting")
 	}
 	if c.State() != agent.StateClosed {

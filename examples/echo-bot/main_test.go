@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 
 // wait bounds every wait of the test; each ends as soon as what it waits
 // for has happened.
-const wait = 20 * time.Second
+const wait = 40 * time.Second
 
 // startBot runs the program against srv until the test ends; it returns
 // the program's log.
