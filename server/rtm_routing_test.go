@@ -604,3 +604,93 @@ func TestRoutingQueueAfterRestart(t *testing.T) {
 		t.Errorf("queue = %v, want %s then %s", q, ch2, ch0)
 	}
 }
+
+// TestRoutingConcurrency: customers start chats all at once while the
+// agents close theirs all at once: no agent ever has more chats than its
+// limit, and every chat is given to exactly one agent, once.
+func TestRoutingConcurrency(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	putAgent(t, srv, agentA, "Ann", []int{0}, 3)
+	putAgent(t, srv, agentB, "Bob", []int{0}, 3)
+	a1 := connectAgent(t, srv, agentA)
+	a2 := connectAgent(t, srv, agentB)
+	const customers = 14
+	custs := make([]*rtmClient, customers)
+	for i := range custs {
+		custs[i], _ = newCustomer(t, srv)
+	}
+	rids := make([]string, customers)
+	errs := make(chan error, customers)
+	for i, c := range custs {
+		go func() {
+			var err error
+			rids[i], err = c.sendRequest(protocol.ActionStartChat, obj{"chat": obj{"thread": obj{"events": []any{message("hi")}}}})
+			errs <- err
+		}()
+	}
+	for range custs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	chats := make([]string, customers)
+	for i, c := range custs {
+		var ct wChatThread
+		c.waitPushInto(&ct, protocol.PushIncomingChatThread, tagged(rids[i]))
+		c.waitResponse(rids[i])
+		chats[i] = ct.Chat.ID
+	}
+	checkLimits := func() {
+		t.Helper()
+		for id, a := range a1.agents() {
+			if a.ActiveChats > a.MaxChats {
+				t.Fatalf("%s has %d chats, limit %d", id, a.ActiveChats, a.MaxChats)
+			}
+		}
+	}
+	checkLimits()
+	if q := a1.queue(); len(q) != customers-6 {
+		t.Errorf("queue has %d chats, want %d", len(q), customers-6)
+	}
+	closed := map[string]bool{}
+	for round := 0; len(closed) < customers; round++ {
+		if round > 3*customers {
+			t.Fatalf("%d of %d chats closed after %d rounds", len(closed), customers, round)
+		}
+		type req struct {
+			a   *rtmClient
+			rid string
+		}
+		var reqs []req
+		for _, a := range []*rtmClient{a1, a2} {
+			var mine wChatsSummary
+			a.okInto(protocol.ActionListChats, obj{"limit": 100, "filters": obj{"mine": true}}, &mine)
+			for _, s := range mine.ChatsSummary {
+				if !s.Active {
+					continue
+				}
+				rid, err := a.sendRequest(protocol.ActionDeactivateChat, obj{"chat_id": s.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				reqs = append(reqs, req{a, rid})
+				closed[s.ID] = true
+			}
+		}
+		for _, r := range reqs {
+			if f := r.a.waitResponse(r.rid); !*f.Success {
+				t.Fatalf("deactivate_chat: %s", f)
+			}
+		}
+		checkLimits()
+	}
+	for i, c := range custs {
+		c.sync()
+		if n := len(c.pushLog(protocol.PushChatUserAdded, forChat(chats[i]))); n != 1 {
+			t.Errorf("chat %s was given to an agent %d times", chats[i], n)
+		}
+	}
+	if q := a1.queue(); len(q) != 0 {
+		t.Errorf("queue = %v, want empty", q)
+	}
+}
