@@ -12,8 +12,10 @@
 // The claims name the kind (customer or agent), the license, the subject
 // (customer id or agent id), the issue and expiry times in Unix seconds and
 // a random token id. Verify compares MACs in constant time and accepts only
-// the exact bytes Issue produced. Tokens cannot be revoked before they
-// expire.
+// the exact bytes Issue produced. A Signer alone cannot revoke a token:
+// agent tokens are revoked in the store (chat.Store.RevokeToken by token id,
+// RevokeAgentTokens by issue time), which the agent RTM login and the agent
+// Web API consult after Verify.
 //
 // # Customer tokens (Accounts)
 //
