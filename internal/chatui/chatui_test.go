@@ -219,8 +219,6 @@ func TestHistoryScroll(t *testing.T) {
 	term.waitFor(at, "Demo Agent: new answer 60")
 
 	at = term.mark()
-	for i := 0; i < 20; i++ {
-		term.key(tea.KeyPgUp)
-	}
-	term.waitFor(at, "Demo Agent: old answer 1", "you: first question", "── chat reopened ──", "── The beginning of the chat ──")
+	term.pressUntil(at, tea.KeyPgUp, "Demo Agent: old answer 1", "you: first question", "── chat reopened ──",
+		"── The beginning of the chat ──")
 }

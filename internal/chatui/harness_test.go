@@ -133,6 +133,21 @@ func (term *terminal) waitFor(from int, texts ...string) {
 	})
 }
 
+// pressUntil presses k again and again until every one of texts has been
+// drawn since from.
+func (term *terminal) pressUntil(from int, k tea.KeyType, texts ...string) {
+	term.t.Helper()
+	term.waitUntil(from, strings.Join(texts, " | "), func(s string) bool {
+		for _, x := range texts {
+			if !strings.Contains(s, x) {
+				term.key(k)
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // waitMatch waits until re matches what was drawn since from.
 func (term *terminal) waitMatch(from int, re *regexp.Regexp) []string {
 	term.t.Helper()
