@@ -135,10 +135,6 @@ func (c *Client) MyProfile() Agent {
 // every later call with ErrClosed. It is idempotent. Do not call it from a
 // handler (use a goroutine): it waits for the running handler to return.
 func (c *Client) Close() {
-	c.close(false)
-}
-
-func (c *Client) close(fromHandler bool) {
 	c.mu.Lock()
 	if c.closed {
 		ended := c.ended
@@ -147,14 +143,14 @@ func (c *Client) close(fromHandler bool) {
 			// Ended by the server: wait for that to finish, handlers
 			// included.
 			<-ended
-			c.d.Stop(fromHandler)
+			c.d.Stop(false)
 		}
 		return
 	}
 	c.closed = true
 	c.mu.Unlock()
 	c.eng.Stop(true)
-	c.d.Stop(fromHandler)
+	c.d.Stop(false)
 }
 
 func (c *Client) isClosed() bool {

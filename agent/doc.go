@@ -58,13 +58,13 @@
 // The client pings, and when the connection drops it emits ConnectionLost,
 // reconnects with capped exponential backoff and jitter, logs in again
 // (with a fresh token when it has credentials) and emits
-// ConnectionRestored. Then it delivers what it missed while away: the
-// events stored meanwhile in the chats it knew of, as IncomingEvent (or
-// IncomingChat for a new thread), and the chats it did not know of that
-// are active and the agent's, or served by no agent yet, as IncomingChat;
-// in store order, and none twice. Pushes of other kinds sent while it was
-// away (typing indicators, property changes, …) are not recovered. A
-// request in flight when the connection drops fails with
+// ConnectionRestored. Then it delivers what it missed while away in the
+// chats the agent hears of (those it is in, and those waiting in the queue
+// of one of its groups): the events stored meanwhile, as IncomingEvent (or
+// IncomingChat for a new thread), and the active chats it did not know of
+// as IncomingChat; in store order, and none twice. Pushes of other kinds
+// sent while it was away (typing indicators, property changes, …) are not
+// recovered. A request in flight when the connection drops fails with
 // ErrConnectionLost; a request made while reconnecting waits for the
 // connection up to its ctx.
 //

@@ -304,3 +304,48 @@ func TestCloseWhileReconnecting(t *testing.T) {
 		t.Errorf("state = %s", c.State())
 	}
 }
+
+// TestRecoveryScope: after a reconnect the client delivers what happened
+// in the chats the agent hears of (its own, and those queued in its
+// groups), not in chats other agents serve.
+func TestRecoveryScope(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	srv.addAgent(t, second, "Second Agent", secondPassword)
+	a, arec := connected(t, srv)
+	setRouting(t, a, agent.NotAcceptingChats)
+	b, brec := connected(t, srv, func(c *agent.Config) {
+		c.Token, c.Email, c.Password = srv.AgentToken(t, second), second, secondPassword
+	})
+	setRouting(t, b, agent.NotAcceptingChats)
+	ctx := ctxT(t)
+	// The second agent serves one chat; the first hears of it while it is
+	// queued, and no more once it is served.
+	cust, _, served := startChat(t, srv, arec, "for the second agent")
+	if err := b.JoinChat(ctx, served.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, arec, 0, func(n agent.ChatUserAdded) bool { return n.Chat == served.ID && n.User.ID == second })
+
+	srv.PauseListener(parleytest.AgentConns)
+	from := arec.len()
+	srv.DropConnections(parleytest.AgentConns)
+	waitFor[agent.ConnectionLost](t, arec, from, nil)
+	e, err := cust.SendEvent(ctx, served.ID, customer.Event{Type: customer.EventMessage, Text: "not for you"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := newCustomer(t, srv)
+	queued, err := other.StartChat(ctx, customer.StartChatRequest{Events: []customer.Event{{Type: customer.EventMessage, Text: "anyone?"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResumeListener()
+	_, at := waitFor[agent.ConnectionRestored](t, arec, from, func(n agent.ConnectionRestored) bool { return n.MyProfile.ID == parleytest.AgentEmail })
+	in, _ := waitFor(t, arec, at, func(n agent.IncomingChat) bool { return n.Chat.ID == queued.ID })
+	if in.Chat.Thread.Events[0].Text != "anyone?" || len(in.Chat.Users) != 1 {
+		t.Errorf("queued chat = %+v", in.Chat)
+	}
+	none(t, arec, from, func(n agent.IncomingEvent) bool { return n.Event.ID == e.ID })
+	waitFor(t, brec, 0, func(n agent.IncomingEvent) bool { return n.Event.ID == e.ID })
+}

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,13 +17,13 @@ import (
 // pages through list_chats, most recently active first, down to the first
 // chat whose last activity is older than anything it had seen (chats are
 // ordered by the server's clock, and so is what it had seen, so nothing
-// newer lies further down). Of those chats it delivers, in store order,
-// the events after the last one it knew of: new threads as IncomingChat,
-// events of a thread it knew as IncomingEvent. A chat it knew nothing of
-// is delivered as IncomingChat (its last thread) when it is active and is
-// the agent's, or is served by no agent yet. Pushes that arrive meanwhile
-// are held and then delivered unless recovery delivered them: nothing
-// twice.
+// newer lies further down). Of those chats, the ones the agent hears of
+// (it is in them, or they wait in the queue of one of its groups), it
+// delivers in store order the events after the last one it knew of: new
+// threads as IncomingChat, events of a thread it knew as IncomingEvent; a
+// chat it knew nothing of, if active, as IncomingChat with its last
+// thread. Pushes that arrive meanwhile are held and then delivered unless
+// recovery delivered them: nothing twice.
 
 const (
 	// recoverPage is the page size of list_chats during login and
@@ -62,6 +63,28 @@ func (t *tracker) noteThreadLocked(id string, order int) {
 
 func (t *tracker) seeLocked(unix int64) {
 	t.seen = max(t.seen, unix)
+}
+
+// trackerState is a copy of a tracker's state.
+type trackerState struct {
+	chats   map[string]mark
+	threads map[string]int
+	seen    int64
+}
+
+// snapshot returns a copy of the tracker's state, for restore.
+func (t *tracker) snapshot() trackerState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return trackerState{chats: maps.Clone(t.chats), threads: maps.Clone(t.threads), seen: t.seen}
+}
+
+// restore puts back a snapshot: what a failed recovery noted was never
+// delivered.
+func (t *tracker) restore(s trackerState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.chats, t.threads, t.seen = s.chats, s.threads, s.seen
 }
 
 // latest returns the position of a summary's newest event and notes the
@@ -141,12 +164,19 @@ func (t *tracker) thread(ch Chat) (signature string) {
 }
 
 // recover returns, as notifications in store order, what happened in the
-// agent's chats while the client was away (see the top of this file).
-func (c *Client) recover(ctx context.Context, sess *rtm.Session, first protocol.ListChatsResponse) ([]Notification, error) {
+// agent's chats while the client was away (see the top of this file). It
+// notes them delivered; on error it leaves the tracker as it was.
+func (c *Client) recover(ctx context.Context, sess *rtm.Session, first protocol.ListChatsResponse) (_ []Notification, err error) {
+	before := c.track.snapshot()
+	defer func() {
+		if err != nil {
+			c.track.restore(before)
+		}
+	}()
 	c.track.mu.Lock()
 	seen := c.track.seen
 	c.track.mu.Unlock()
-	me := c.MyProfile().ID
+	me := c.MyProfile()
 
 	var out []Notification
 	page, offset := first, 0
@@ -181,16 +211,18 @@ func (c *Client) recover(ctx context.Context, sess *rtm.Session, first protocol.
 	return out, nil
 }
 
-func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s protocol.AgentChatSummary, me string) ([]Notification, error) {
+func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s protocol.AgentChatSummary, me Agent) ([]Notification, error) {
 	t := &c.track
 	t.mu.Lock()
 	latest := t.latestLocked(s)
 	from, known := t.chats[s.ID]
 	t.mu.Unlock()
 	switch {
+	case !ours(s, me):
+		return nil, nil
 	case known && from.before(latest):
 		return c.missed(ctx, sess, s.ID, from)
-	case !known && s.Active && ours(s, me):
+	case !known && s.Active:
 		f, err := sess.Call(ctx, protocol.ActionGetChat, protocol.ChatRequest{ChatID: s.ID}, rtm.CallOptions{})
 		if err != nil {
 			return nil, wrapErr(err)
@@ -209,19 +241,31 @@ func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s protocol.
 	return nil, nil
 }
 
-// ours reports whether a chat the client knew nothing of is the agent's
-// business: the agent is in it, or no agent is.
-func ours(s protocol.AgentChatSummary, me string) bool {
+// ours reports whether the agent hears of a chat's events: it is in the
+// chat, or no agent is and the chat is in one of the agent's groups (a
+// queued chat).
+func ours(s protocol.AgentChatSummary, me Agent) bool {
 	served := false
 	for _, u := range s.Users {
 		if u.Type == string(AgentUser) && u.Present {
-			if u.ID == me {
+			if u.ID == me.ID {
 				return true
 			}
 			served = true
 		}
 	}
-	return !served
+	if served {
+		return false
+	}
+	groups := []int{0}
+	if s.Access != nil && len(s.Access.GroupIDs) > 0 {
+		groups = s.Access.GroupIDs
+	}
+	mine := me.Groups
+	if len(mine) == 0 {
+		mine = []int{0}
+	}
+	return slices.ContainsFunc(groups, func(g int) bool { return slices.Contains(mine, g) })
 }
 
 // missed loads a chat's events after from: a thread newer than from's as
