@@ -180,8 +180,10 @@ func (c *Client) DeactivateChat(ctx context.Context, chatID string) error {
 	return c.callInto(ctx, protocol.ActionDeactivateChat, protocol.ChatRequest{ChatID: chatID}, nil)
 }
 
-// TransferChat hands a chat to other agents or to a group (routing picks
-// an agent of it); the members and the new agent get ChatTransferred.
+// TransferChat hands an active chat to another agent, who joins it (the
+// requester leaves), or to a group: its agents leave and routing gives it
+// to an agent of the group other than them. The chat's agents, before and
+// after, get ChatTransferred.
 func (c *Client) TransferChat(ctx context.Context, chatID string, to Target) error {
 	if (len(to.Agents) == 0) == (len(to.Groups) == 0) {
 		return errors.New("agent: TransferChat needs a Target with Agents or Groups (one of the two)")

@@ -304,8 +304,8 @@ type Page struct {
 	Timestamp time.Time
 }
 
-// Target is where TransferChat sends a chat: to the named agents or to
-// the named groups (set one of the two).
+// Target is where TransferChat sends a chat: to an agent or to a group
+// (set one of the two; a Parley server takes one id).
 type Target struct {
 	Agents []string
 	Groups []int

@@ -245,21 +245,20 @@ const (
 )
 
 func toTarget(t Target) protocol.TransferTarget {
-	out := protocol.TransferTarget{Type: targetAgent}
-	ids := make([]any, 0, len(t.Agents)+len(t.Groups))
-	for _, a := range t.Agents {
-		ids = append(ids, a)
+	raw := func(v any) json.RawMessage {
+		b, _ := json.Marshal(v)
+		return b
 	}
 	if len(t.Groups) > 0 {
-		out.Type = targetGroup
-		ids = ids[:0]
+		out := protocol.TransferTarget{Type: targetGroup}
 		for _, g := range t.Groups {
-			ids = append(ids, g)
+			out.IDs = append(out.IDs, raw(g))
 		}
+		return out
 	}
-	for _, id := range ids {
-		b, _ := json.Marshal(id)
-		out.IDs = append(out.IDs, b)
+	out := protocol.TransferTarget{Type: targetAgent}
+	for _, a := range t.Agents {
+		out.IDs = append(out.IDs, raw(a))
 	}
 	return out
 }
