@@ -503,7 +503,7 @@ func TestRoutingReactivation(t *testing.T) {
 // chats for the grace period, then goes offline and its chats go to
 // another agent; an agent who comes back in time keeps them.
 func TestRoutingGracePeriod(t *testing.T) {
-	const grace = 1500 * time.Millisecond
+	const grace = 2 * time.Second
 	srv := parleytest.NewServer(t, func(c *server.Config) { c.AgentGracePeriod = grace })
 	putAgent(t, srv, agentA, "Ann", []int{0}, 5)
 	putAgent(t, srv, agentB, "Bob", []int{0}, 5)
@@ -518,7 +518,7 @@ func TestRoutingGracePeriod(t *testing.T) {
 
 	// a2 reconnects within the grace period: it keeps its chat.
 	a2.closeNow()
-	time.Sleep(grace / 3)
+	time.Sleep(grace / 10)
 	a2 = connectAgent(t, srv, agentB)
 
 	// a1 is gone for good.
@@ -556,7 +556,7 @@ func TestRoutingGracePeriod(t *testing.T) {
 // restart and does not come back within the grace period leaves it.
 func TestRoutingQueueAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	srv := parleytest.NewServer(t, parleytest.WithDataDir(dir), func(c *server.Config) { c.AgentGracePeriod = time.Second })
+	srv := parleytest.NewServer(t, parleytest.WithDataDir(dir), func(c *server.Config) { c.AgentGracePeriod = 3 * time.Second })
 	putGroup(t, srv, 1, "Billing")
 	putAgent(t, srv, agentA, "Ann", []int{0}, 1)
 	putAgent(t, srv, agentB, "Bob", []int{1}, 1)
