@@ -68,6 +68,7 @@ func (c *serveCmd) Run() error {
 		d := srv.Demo()
 		fmt.Fprintf(os.Stderr, "\n  Parley is running at %s\n", base)
 		fmt.Fprintf(os.Stderr, "  Customer Chat API:  %s/v3.0/customer  (license %d, client id %q)\n", base, d.License, d.ClientID)
+		fmt.Fprintf(os.Stderr, "  Chat widget:        %s/\n", base)
 		fmt.Fprintf(os.Stderr, "  Demo agent:         %s / %s  (POST %s/v3.0/agent/login)\n\n", d.AgentEmail, d.AgentPassword, base)
 	}
 
