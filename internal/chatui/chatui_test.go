@@ -55,6 +55,10 @@ func TestConversation(t *testing.T) {
 	term.key(tea.KeyEnter)
 	ag.waitEvent(chatID, func(e protocol.Event) bool { return e.Text == "my order is late" })
 	term.waitFor(at, "you: my order is late ✓")
+	// Sent, the message is no longer being typed.
+	wait(ag, protocol.PushIncomingSneakPeek, func(p protocol.IncomingSneakPeek) bool {
+		return p.ChatID == chatID && p.SneakPeek.Text == ""
+	})
 
 	// Text from the network cannot drive the terminal.
 	at = term.mark()
@@ -181,6 +185,16 @@ func TestReconnectStatus(t *testing.T) {
 	at = term.mark()
 	ag.send(chatID, "back after the restart")
 	term.waitFor(at, "Demo Agent: back after the restart")
+
+	// A ban ends the session for good.
+	at = term.mark()
+	if err := srv.BanCustomer(sdk.CustomerID()); err != nil {
+		t.Fatal(err)
+	}
+	term.waitFor(at, "✗ disconnected: customer_banned")
+	at = term.mark()
+	term.enter("let me in")
+	term.waitFor(at, "The server ended the session")
 }
 
 // TestHistoryScroll opens a chat of two threads, too long for one page

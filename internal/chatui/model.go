@@ -429,6 +429,12 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	m.input.Reset()
+	if c := m.conv; m.lastPeek != "" && c.id != "" && c.active {
+		// The input is empty now. This also replaces a sneak peek the SDK
+		// still holds back, which would otherwise reach the agents after
+		// the message it became.
+		m.sdk.SetSneakPeek(c.id, "")
+	}
 	m.lastPeek = ""
 	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
 		return m.command(text)
