@@ -96,6 +96,7 @@ func TestBanCustomer(t *testing.T) {
 		{obj{"customer_id": "nobody"}, protocol.ErrNotFound},
 		{obj{}, protocol.ErrValidation},
 		{obj{"customer_id": otherID, "ban": obj{"days": -1}}, protocol.ErrValidation},
+		{obj{"customer_id": otherID, "ban": obj{"days": 1 << 40}}, protocol.ErrValidation},
 	} {
 		if e := ag.fail(protocol.ActionBanCustomer, tc.payload); e.Type != tc.want {
 			t.Errorf("ban_customer %v: %+v, want %s", tc.payload, e, tc.want)

@@ -215,6 +215,9 @@ func (s *Service) transferToGroupLocked(ctx context.Context, a Actor, before Cha
 	return nil
 }
 
+// MaxBanDays is the longest ban with an end; 0 days bans for good.
+const MaxBanDays = 36500
+
 // BanCustomer bans a customer of the actor's license for days (0: for
 // good): its connections are closed with customer_banned, its later logins
 // are refused, and its active chats are closed.
@@ -222,8 +225,8 @@ func (s *Service) BanCustomer(ctx context.Context, a Actor, customerID string, d
 	if a.Type != UserAgent {
 		return invalid("only agents ban customers")
 	}
-	if days < 0 {
-		return invalid("ban days must not be negative")
+	if days < 0 || days > MaxBanDays {
+		return invalid("ban days must be 0 (for good) to %d", MaxBanDays)
 	}
 	if customerID == "" {
 		return invalid("customer_id is required")
