@@ -176,7 +176,7 @@ func (m *Model) say(text string, bad bool) {
 
 func (m *Model) listKey(k tea.KeyMsg) tea.Cmd {
 	switch k.String() {
-	case "q", "esc":
+	case "q":
 		return m.quit()
 	case "up", "k":
 		if m.cursor > 0 {
@@ -266,6 +266,32 @@ func (m *Model) applySummary(sum customer.ChatsSummary, offset int) {
 	}
 	m.total = max(sum.TotalChats, len(m.rows))
 	m.cursor = min(m.cursor, max(len(m.rows)-1, 0))
+	m.listLoaded = true
+}
+
+// mergeSummary updates the list from the chats summary of a login, which
+// may be shorter than the list: its chats are updated or added, the others
+// kept, and the list sorted again by last activity.
+func (m *Model) mergeSummary(sum customer.ChatsSummary) {
+	var cur string
+	if m.cursor < len(m.rows) {
+		cur = m.rows[m.cursor].sum.ID
+	}
+	for _, s := range sum.ChatsSummary {
+		if c := m.convs[s.ID]; c != nil {
+			c.active = s.Active
+		}
+		if i := slices.IndexFunc(m.rows, func(r row) bool { return r.sum.ID == s.ID }); i >= 0 {
+			m.rows[i].sum = s
+		} else {
+			m.rows = append(m.rows, row{sum: s})
+		}
+	}
+	slices.SortStableFunc(m.rows, func(a, b row) int { return b.sum.Order.Compare(a.sum.Order) })
+	m.total = max(m.total, sum.TotalChats, len(m.rows))
+	if i := slices.IndexFunc(m.rows, func(r row) bool { return r.sum.ID == cur }); i >= 0 {
+		m.cursor = i
+	}
 	m.listLoaded = true
 }
 
@@ -607,10 +633,10 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 		if m.me == "" {
 			m.me = m.sdk.CustomerID()
 		}
-		m.applySummary(n.ChatsSummary, 0)
+		m.mergeSummary(n.ChatsSummary)
 	case customer.ConnectionRestored:
 		m.conn, m.connErr = customer.StateConnected, ""
-		m.applySummary(n.ChatsSummary, 0)
+		m.mergeSummary(n.ChatsSummary)
 		changed = true
 	case customer.ConnectionLost:
 		if m.conn != customer.StateDestroyed {
