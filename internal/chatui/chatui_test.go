@@ -19,8 +19,9 @@ import (
 
 // TestConversation drives the terminal chat through a short conversation
 // with an agent on the other side: a new chat, the agent joining, typing
-// and answering, a sneak peek, text with escape sequences, a file with its
-// progress bar, a cancelled upload, a rating and the close.
+// and answering, a sneak peek, a message seen, text with escape sequences,
+// a file with its progress bar, a cancelled upload, a rating, the close and
+// a reopen.
 func TestConversation(t *testing.T) {
 	srv := parleytest.NewServer(t)
 	ag := newAgent(t, srv)
@@ -59,6 +60,9 @@ func TestConversation(t *testing.T) {
 	wait(ag, protocol.PushIncomingSneakPeek, func(p protocol.IncomingSneakPeek) bool {
 		return p.ChatID == chatID && p.SneakPeek.Text == ""
 	})
+	at = term.mark()
+	ag.call(protocol.ActionUpdateLastSeenTimestamp, map[string]any{"chat_id": chatID})
+	term.waitFor(at, "you: my order is late ✓✓ seen")
 
 	// Text from the network cannot drive the terminal.
 	at = term.mark()
