@@ -694,3 +694,23 @@ func TestRoutingConcurrency(t *testing.T) {
 		t.Errorf("queue = %v, want empty", q)
 	}
 }
+
+// TestRoutingLimitRaised: raising a full agent's limit in the store (as
+// parley agent add does from another process) gives it the queued chats.
+func TestRoutingLimitRaised(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	putAgent(t, srv, agentA, "Ann", []int{0}, 1)
+	a1 := connectAgent(t, srv, agentA)
+	c1, _ := newCustomer(t, srv)
+	c2, _ := newCustomer(t, srv)
+	ch1 := c1.startChat("one").Chat.ID
+	wantEqual(t, "chat 1 goes to", c1.joined(ch1), agentA)
+	ch2 := c2.startChat("two").Chat.ID
+	if q := a1.queue(); len(q) != 1 || q[ch2] != 1 {
+		t.Fatalf("queue = %v, want %s", q, ch2)
+	}
+	putAgent(t, srv, agentA, "Ann", []int{0}, 2)
+	wantEqual(t, "chat 2 goes to", c2.joined(ch2), agentA)
+	a1.assigned(ch2)
+	wantEqual(t, "max_chats", a1.agents()[agentA].MaxChats, 2)
+}
