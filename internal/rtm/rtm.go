@@ -462,7 +462,9 @@ func (s *Session) write(ctx context.Context, action string, payload any) (string
 
 // writeRaw writes one frame. The caller's ctx only bounds the wait for the
 // write lock: a write that has started runs under the connection's own
-// deadline, since a cancelled WebSocket write closes the connection.
+// deadline, since a cancelled WebSocket write closes the connection. A
+// write that fails left at most part of the frame on the wire, which the
+// server never acts on: it fails with errNotSent.
 func (s *Session) writeRaw(ctx context.Context, b []byte) error {
 	select {
 	case s.wsem <- struct{}{}:
@@ -480,7 +482,7 @@ func (s *Session) writeRaw(ctx context.Context, b []byte) error {
 	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.conn.Write(wctx, websocket.MessageText, b); err != nil {
-		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
+		return fmt.Errorf("%w: %v", errNotSent, err)
 	}
 	return nil
 }
