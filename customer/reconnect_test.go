@@ -454,7 +454,8 @@ func TestReconnectStorm(t *testing.T) {
 	// ErrConnectionLost, or its deadline), none hangs.
 	var callers sync.WaitGroup
 	var calls, lostCalls atomic.Int32
-	for range 4 {
+	const callersN = 4
+	for range callersN {
 		callers.Go(func() {
 			for ctx.Err() == nil {
 				cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -522,6 +523,12 @@ func TestReconnectStorm(t *testing.T) {
 	ackedMu.Unlock()
 	t.Logf("%d drops, %d messages acknowledged (last %s), %d customer requests of which %d lost with the connection",
 		drops, n, last, calls.Load(), lostCalls.Load())
+	// A drop fails what is in flight on the connection, one request per
+	// caller at most; a request made as the connection goes waits for the
+	// next one.
+	if lost := lostCalls.Load(); lost > callersN*drops {
+		t.Errorf("%d requests failed with ErrConnectionLost in %d drops of %d callers", lost, drops, callersN)
+	}
 }
 
 // TestRequestInFlightFailsPromptly: a request written to a connection that
