@@ -234,6 +234,10 @@ func (m *Model) summaryLoaded(msg summaryMsg) tea.Cmd {
 // applySummary puts a page of the chats summary into the list, keeping
 // what the list knows that the page does not (unread marks).
 func (m *Model) applySummary(sum customer.ChatsSummary, offset int) {
+	var cur string
+	if m.cursor < len(m.rows) {
+		cur = m.rows[m.cursor].sum.ID
+	}
 	unread := map[string]bool{}
 	for _, r := range m.rows {
 		unread[r.sum.ID] = r.unread
@@ -265,6 +269,9 @@ func (m *Model) applySummary(sum customer.ChatsSummary, offset int) {
 		}
 	}
 	m.total = max(sum.TotalChats, len(m.rows))
+	if i := slices.IndexFunc(m.rows, func(r row) bool { return r.sum.ID == cur }); i >= 0 {
+		m.cursor = i // the same chat as before
+	}
 	m.cursor = min(m.cursor, max(len(m.rows)-1, 0))
 	m.listLoaded = true
 }
