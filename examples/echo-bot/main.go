@@ -64,9 +64,9 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(logOut, nil))
 
+	// ManualConnect: the handlers first, then Connect.
 	c, err := agent.New(agent.Config{Server: *server, License: *license, Email: *email, Password: *password, Logger: log,
-		ManualConnect: true}) // the handlers first, then Connect
-
+		ManualConnect: true})
 	if err != nil {
 		return err
 	}
