@@ -45,15 +45,16 @@
 //
 // # Connection
 //
-// The SDK pings, and when the connection drops it emits ConnectionLost,
-// reconnects with capped exponential backoff and jitter, logs in again
-// (refreshing an expired token), emits ConnectionRestored, and then
-// delivers as NewEvent every event of the customer's chats stored while it
-// was away, in order and none twice. A request in flight when the
-// connection drops fails with ErrConnectionLost; a request made while
-// reconnecting waits for the connection up to its ctx. A
-// customer_disconnected push with a final reason (customer_banned, …)
-// emits Disconnected{Final: true} and destroys the SDK.
+// The SDK pings, and when the connection drops (or goes silent: a ping
+// unanswered for 30 s) it emits ConnectionLost, reconnects with capped
+// exponential backoff and jitter, logs in again (refreshing an expired
+// token), emits ConnectionRestored, and then delivers as NewEvent every
+// event of the customer's chats stored while it was away, in order and
+// none twice. A request in flight when the connection drops fails with
+// ErrConnectionLost; a request made while reconnecting, or written to a
+// connection that was already gone, waits for the connection up to its
+// ctx. A customer_disconnected push with a final reason (customer_banned,
+// …) emits Disconnected{Final: true} and destroys the SDK.
 //
 // # Errors
 //
