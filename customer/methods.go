@@ -81,11 +81,15 @@ func AttachToLastThread() SendOption {
 // chat without an active thread, it opens a new thread (unless
 // AttachToLastThread). Set CustomID to make retries safe: the server
 // returns the stored event for a CustomID it has seen from this customer
-// in this chat.
+// in this chat. Sending a message drops a sneak peek of the chat that
+// SetSneakPeek still holds back.
 func (s *SDK) SendEvent(ctx context.Context, chatID string, e Event, opts ...SendOption) (Event, error) {
 	var o sendOptions
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if e.Type == EventMessage {
+		s.sneak.drop(chatID)
 	}
 	req := protocol.SendEventRequest{ChatID: chatID, Event: toClientEvent(e), AttachToLastThread: o.attachToLastThread}
 	f, err := s.call(ctx, protocol.ActionSendEvent, req, protocol.PushIncomingEvent, protocol.PushIncomingChatThread)

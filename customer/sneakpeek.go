@@ -100,6 +100,16 @@ func (sp *sneakPeeks) send(chatID, text string) {
 	}
 }
 
+// drop forgets a held-back sneak peek of the chat: once the customer's
+// message is sent, what they were typing is no longer news.
+func (sp *sneakPeeks) drop(chatID string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if c := sp.chats[chatID]; c != nil {
+		c.pending = nil
+	}
+}
+
 // stop cancels pending sneak peeks and waits for sends in flight.
 func (sp *sneakPeeks) stop() {
 	sp.mu.Lock()
