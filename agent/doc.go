@@ -53,6 +53,11 @@
 // client's own requests caused (ChatUserAdded after JoinChat, ThreadClosed
 // after DeactivateChat, …).
 //
+// A handler may call the client's methods. Give those calls a ctx with a
+// deadline: while a handler waits, notifications queue up, and once
+// Config.NotificationBuffer of them are waiting the client stops reading
+// the connection, answers included, until the handler returns.
+//
 // # Connection
 //
 // The client pings, and when the connection drops it emits ConnectionLost,

@@ -123,6 +123,11 @@ type chatState struct {
 
 func (b *bot) me() string { return b.c.MyProfile().ID }
 
+// callTimeout bounds each request a handler makes: while a handler waits,
+// the client's notifications queue up, and a full queue stops the reading
+// of answers too (see the agent package's doc).
+const callTimeout = 30 * time.Second
+
 func (b *bot) chat(id string) *chatState {
 	st := b.chats[id]
 	if st == nil {
@@ -135,7 +140,9 @@ func (b *bot) chat(id string) *chatState {
 // ready runs after every login: the bot takes chats, and answers those
 // that wait for it: its own from before, and the ones in the queue.
 func (b *bot) ready(ctx context.Context, chats agent.ChatsSummary) {
-	if err := b.c.SetRoutingStatus(ctx, agent.AcceptingChats); err != nil {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if err := b.c.SetRoutingStatus(cctx, agent.AcceptingChats); err != nil {
 		b.log.Error("cannot accept chats", "err", err)
 	}
 	b.log.Info("ready", "agent", b.me())
@@ -143,7 +150,7 @@ func (b *bot) ready(ctx context.Context, chats agent.ChatsSummary) {
 		if !s.Active || s.LastEvent == nil || s.LastEvent.Author == b.me() || !b.mayServe(s.Users) {
 			continue
 		}
-		ch, err := b.c.GetChat(ctx, s.ID, "")
+		ch, err := b.c.GetChat(cctx, s.ID, "")
 		if err != nil {
 			b.log.Error("get chat", "chat", s.ID, "err", err)
 			continue
@@ -202,7 +209,9 @@ func (b *bot) join(ctx context.Context, chatID string, users []agent.User) bool 
 	if !b.mayServe(users) {
 		return false
 	}
-	if err := b.c.JoinChat(ctx, chatID); err != nil {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if err := b.c.JoinChat(cctx, chatID); err != nil {
 		b.log.Error("join chat", "chat", chatID, "err", err)
 		return false
 	}
@@ -216,7 +225,9 @@ func (b *bot) incomingEvent(ctx context.Context, chatID string, e agent.Event) {
 	if st.customer == "" || !st.serving {
 		// A chat the bot has not seen start, or one waiting in the queue
 		// (its events reach every agent of its groups): look it up.
-		ch, err := b.c.GetChat(ctx, chatID, "")
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		ch, err := b.c.GetChat(cctx, chatID, "")
+		cancel()
 		if err != nil {
 			b.log.Error("get chat", "chat", chatID, "err", err)
 			return
@@ -236,6 +247,8 @@ func (b *bot) answer(ctx context.Context, chatID string, e agent.Event) {
 		return
 	}
 	st.answered[e.ID] = true
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	if err := b.c.SendTypingIndicator(ctx, chatID, true); err != nil {
 		b.log.Warn("typing indicator", "chat", chatID, "err", err)
 	}
