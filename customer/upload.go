@@ -101,6 +101,11 @@ func (s *SDK) SendFile(ctx context.Context, chatID string, f File, opts ...FileO
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", tok.TokenType+" "+tok.AccessToken)
+	// The transport waits for the body's writer before it returns, and
+	// that writer may be stuck in a Read of f.Reader: cut the pipe when
+	// ctx ends so that the request fails at once.
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	defer stop()
 	resp, err := s.cfg.HTTPClient.Do(req)
 	if err != nil {
 		pr.CloseWithError(err)
