@@ -599,6 +599,14 @@ func TestDisconnectedFinal(t *testing.T) {
 	sdk, rec := rcInit(t, srv)
 	rcWait[customer.Connected](t, rec, 0)
 	chat := rcStartChat(t, sdk, "hello")
+	// A handler of the final Disconnected already finds the SDK destroyed.
+	inHandler := make(chan string, 1)
+	customer.On(sdk, func(customer.Disconnected) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := sdk.GetChatsSummary(ctx, customer.Pagination{})
+		inHandler <- fmt.Sprintf("%s %v", sdk.State(), err)
+	})
 
 	if err := srv.BanCustomer(sdk.CustomerID()); err != nil {
 		t.Fatal(err)
@@ -606,6 +614,9 @@ func TestDisconnectedFinal(t *testing.T) {
 	d, i := rcWait[customer.Disconnected](t, rec, 0)
 	if d.Reason != protocol.ReasonCustomerBanned || !d.Final {
 		t.Fatalf("got %+v, want a final customer_banned", d)
+	}
+	if got, want := <-inHandler, fmt.Sprintf("%s %v", customer.StateDestroyed, customer.ErrDestroyed); !strings.HasPrefix(got, customer.StateDestroyed.String()) || !strings.HasSuffix(got, customer.ErrDestroyed.Error()) {
+		t.Errorf("in the Disconnected handler: %q, want %q", got, want)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for sdk.State() != customer.StateDestroyed || rcCustomerRTM(t, srv) != 0 {

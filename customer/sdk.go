@@ -332,7 +332,6 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 // endFor ends the SDK for a final reason: Disconnected{Final: true} is
 // delivered to the handlers, then the SDK destroys itself.
 func (s *SDK) endFor(reason string, data map[string]any) {
-	s.d.emit(Disconnected{Reason: reason, Data: data, Final: true})
 	s.mu.Lock()
 	already := s.destroyed
 	s.destroyed = true
@@ -344,9 +343,10 @@ func (s *SDK) endFor(reason string, data map[string]any) {
 	if already {
 		return
 	}
-	// Let the handlers see Disconnected, then stop everything. This runs
-	// apart from the engine's goroutines, which Stop waits for; Destroy
-	// waits for it.
+	// Let the handlers see Disconnected (the SDK already counts as
+	// destroyed for them), then stop everything. This runs apart from the
+	// engine's goroutines, which Stop waits for; Destroy waits for it.
+	s.d.emit(Disconnected{Reason: reason, Data: data, Final: true})
 	s.d.emit(stopMarker{})
 	go func() {
 		defer close(ended)
