@@ -287,9 +287,6 @@ func (s *SDK) DeleteEventProperties(ctx context.Context, chatID, threadID, event
 	return err
 }
 
-// connected reports whether requests go out now.
-func (s *SDK) connected() bool { return s.State() == StateConnected }
-
 // UpdateCustomer changes the customer's name, e-mail, avatar and fields.
 // Made before the connection is up (or while it is down), the change is
 // kept and sent with the next login; then UpdateCustomer returns nil at
@@ -298,8 +295,8 @@ func (s *SDK) UpdateCustomer(ctx context.Context, u CustomerUpdate) error {
 	if s.isDestroyed() {
 		return ErrDestroyed
 	}
-	if !s.connected() {
-		s.mu.Lock()
+	s.mu.Lock()
+	if !s.live {
 		if u.Name != "" {
 			s.offline.name = u.Name
 		}
@@ -313,6 +310,7 @@ func (s *SDK) UpdateCustomer(ctx context.Context, u CustomerUpdate) error {
 		s.mu.Unlock()
 		return nil
 	}
+	s.mu.Unlock()
 	req := protocol.UpdateCustomerRequest{Name: nonEmpty(u.Name), Email: nonEmpty(u.Email), Avatar: nonEmpty(u.Avatar), Fields: u.Fields}
 	_, err := s.call(ctx, protocol.ActionUpdateCustomer, req, protocol.PushCustomerUpdated)
 	return err
@@ -339,12 +337,13 @@ func (s *SDK) SetCustomerFields(ctx context.Context, fields map[string]string) e
 	if s.isDestroyed() {
 		return ErrDestroyed
 	}
-	if !s.connected() {
-		s.mu.Lock()
+	s.mu.Lock()
+	if !s.live {
 		s.mergeOfflineFieldsLocked(fields)
 		s.mu.Unlock()
 		return nil
 	}
+	s.mu.Unlock()
 	_, err := s.call(ctx, protocol.ActionSetCustomerFields, protocol.SetCustomerFieldsRequest{Fields: fields}, protocol.PushCustomerUpdated)
 	return err
 }
@@ -357,8 +356,9 @@ func (s *SDK) UpdateCustomerPage(ctx context.Context, p Page) error {
 	}
 	s.mu.Lock()
 	s.page = &p
+	live := s.live
 	s.mu.Unlock()
-	if !s.connected() {
+	if !live {
 		return nil
 	}
 	_, err := s.call(ctx, protocol.ActionUpdateCustomerPage, protocol.Page{URL: p.URL, Title: p.Title}, protocol.PushCustomerPageUpdated)

@@ -4,10 +4,16 @@ package customer_test
 // and what the server then holds (read back through the SDK or the agent).
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -994,4 +1000,113 @@ func tSameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// tLoginGate holds back what the server says on an RTM connection after
+// the client's first frame (its login) until release is closed, so that a
+// test can act while the login is under way.
+type tLoginGate struct {
+	sent    chan struct{} // closed when the login frame is written
+	release chan struct{}
+	once    sync.Once
+	tr      *http.Transport
+}
+
+func tNewLoginGate(t testing.TB) *tLoginGate {
+	g := &tLoginGate{sent: make(chan struct{}), release: make(chan struct{})}
+	var d net.Dialer
+	g.tr = &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &tGatedConn{Conn: c, g: g}, nil
+	}}
+	t.Cleanup(func() {
+		select {
+		case <-g.release:
+		default:
+			close(g.release)
+		}
+		g.tr.CloseIdleConnections()
+	})
+	return g
+}
+
+type tGatedConn struct {
+	net.Conn
+	g        *tLoginGate
+	rtm      atomic.Bool // the connection carries the RTM WebSocket
+	answered atomic.Bool // the WebSocket handshake was answered
+	held     atomic.Bool // the login was written: hold what comes
+}
+
+func (c *tGatedConn) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte("GET ")) && bytes.Contains(p, []byte("/rtm/ws")) {
+		c.rtm.Store(true)
+	} else if c.rtm.Load() && c.answered.Load() && !c.held.Load() {
+		c.held.Store(true)
+		defer c.g.once.Do(func() { close(c.g.sent) })
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *tGatedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.held.Load() {
+		<-c.g.release
+	}
+	if n > 0 && c.rtm.Load() {
+		c.answered.Store(true)
+	}
+	return n, err
+}
+
+// TestUpdateCustomerDuringLogin: a change made while the login is under
+// way is not lost: the connection that comes up has it.
+func TestUpdateCustomerDuringLogin(t *testing.T) {
+	t.Parallel()
+	srv := tSharedServer(t)
+	gate := tNewLoginGate(t)
+	sdk, rec := tInit(t, srv, func(c *customer.Config) {
+		c.ManualConnect = true
+		c.HTTPClient = &http.Client{Transport: gate.tr}
+		c.Customer = customer.CustomerData{Name: "Before", Fields: map[string]string{"a": "1"}}
+	})
+	ctx := tCtx(t)
+	if err := sdk.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-gate.sent:
+	case <-time.After(tTimeout):
+		t.Fatal("no login")
+	}
+	if err := sdk.UpdateCustomer(ctx, customer.CustomerUpdate{Name: "During login", Fields: map[string]string{"b": "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sdk.UpdateCustomerPage(ctx, customer.Page{URL: "https://example.com/during", Title: "During"}); err != nil {
+		t.Fatal(err)
+	}
+	close(gate.release)
+	tWait[customer.Connected](t, rec, nil)
+
+	tStartChat(t, sdk, "hello")
+	if _, err := sdk.GetChatsSummary(ctx, customer.Pagination{}); err != nil {
+		t.Fatal(err)
+	}
+	var me customer.User
+	for _, u := range tOf[customer.UserData](rec) {
+		if u.User.ID == sdk.CustomerID() {
+			me = u.User
+		}
+	}
+	if me.Name != "During login" || me.Fields["a"] != "1" || me.Fields["b"] != "2" {
+		t.Errorf("the server has %+v, want the change made during the login", me)
+	}
+	// Nothing is left over for the next login to send again, and the
+	// SDK did not report its own change.
+	if n := tOf[customer.CustomerUpdated](rec); len(n) != 0 {
+		t.Errorf("own change reported: %+v", n)
+	}
 }

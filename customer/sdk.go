@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -55,11 +56,14 @@ type SDK struct {
 	everConnected bool
 	destroyed     bool
 	ended         chan struct{} // closed when a final disconnect has stopped the SDK
-	offline       offlineCustomer
-	page          *Page
-	chats         map[string]*chatInfo
-	threadOrder   map[string]int
-	sneak         sneakPeeks
+	// live is true from the end of a login until the connection is lost:
+	// customer changes then go to the server, else to offline.
+	live        bool
+	offline     offlineCustomer
+	page        *Page
+	chats       map[string]*chatInfo
+	threadOrder map[string]int
+	sneak       sneakPeeks
 }
 
 // offlineCustomer holds customer changes made while not connected; the
@@ -67,6 +71,32 @@ type SDK struct {
 type offlineCustomer struct {
 	name, email, avatar string
 	fields              map[string]string
+}
+
+func (o offlineCustomer) empty() bool {
+	return o.name == "" && o.email == "" && o.avatar == "" && o.fields == nil
+}
+
+func (o offlineCustomer) clone() offlineCustomer {
+	o.fields = maps.Clone(o.fields)
+	return o
+}
+
+// forget drops the changes that sent carried to the server; changes made
+// since stay.
+func (o *offlineCustomer) forget(sent offlineCustomer) {
+	if o.name == sent.name {
+		o.name = ""
+	}
+	if o.email == sent.email {
+		o.email = ""
+	}
+	if o.avatar == sent.avatar {
+		o.avatar = ""
+	}
+	if maps.Equal(o.fields, sent.fields) {
+		o.fields = nil
+	}
 }
 
 type chatInfo struct {
@@ -223,6 +253,11 @@ func (s *SDK) callInto(ctx context.Context, action string, payload, v any, resol
 }
 
 func (s *SDK) onState(st rtm.State, err error) {
+	if st != rtm.Connected {
+		s.mu.Lock()
+		s.live = false
+		s.mu.Unlock()
+	}
 	switch st {
 	case rtm.Reconnecting:
 		s.mu.Lock()
@@ -267,6 +302,7 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 		s.customerID = tok.EntityID
 	}
 	payload := s.loginPayloadLocked(ctx, tok)
+	sent, sentPage := s.offline.clone(), s.page
 	s.mu.Unlock()
 	if first {
 		s.d.emit(CustomerID{ID: tok.EntityID})
@@ -287,7 +323,7 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 		return wrapErr(err)
 	}
 	s.mu.Lock()
-	s.offline = offlineCustomer{}
+	s.offline.forget(sent)
 	s.mu.Unlock()
 	var lr struct {
 		DynamicConfig json.RawMessage `json:"__priv_dynamic_config"`
@@ -304,6 +340,9 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 	}
 	recovered, err := s.recover(ctx, sess, sum)
 	if err != nil {
+		return err
+	}
+	if err := s.sendChanges(ctx, sess, sentPage); err != nil {
 		return err
 	}
 
@@ -327,6 +366,49 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 	}
 	s.loggingIn, s.queued = false, nil
 	return nil
+}
+
+// sendChanges sends the customer changes made while the login was under
+// way (it carried the earlier ones), then lets later changes go straight
+// to the server. page is the page the login carried.
+func (s *SDK) sendChanges(ctx context.Context, sess *rtm.Session, page *Page) error {
+	for {
+		s.mu.Lock()
+		o, p := s.offline.clone(), s.page
+		if o.empty() && p == page {
+			s.live = true
+			s.mu.Unlock()
+			return nil
+		}
+		s.mu.Unlock()
+		var err error
+		if !o.empty() {
+			req := protocol.UpdateCustomerRequest{Name: nonEmpty(o.name), Email: nonEmpty(o.email), Avatar: nonEmpty(o.avatar), Fields: o.fields}
+			_, err = sess.Call(ctx, protocol.ActionUpdateCustomer, req, rtm.CallOptions{ResolveOn: isAction(protocol.PushCustomerUpdated)})
+		} else {
+			_, err = sess.Call(ctx, protocol.ActionUpdateCustomerPage, protocol.Page{URL: p.URL, Title: p.Title},
+				rtm.CallOptions{ResolveOn: isAction(protocol.PushCustomerPageUpdated)})
+		}
+		var pe *protocol.Error
+		switch {
+		case errors.As(err, &pe):
+			// Refused: sending it again at every login would not help.
+			s.cfg.Logger.Warn("customer: a change made while connecting was refused", "err", err)
+		case err != nil:
+			return wrapErr(err) // the next login carries it
+		}
+		if !o.empty() {
+			s.mu.Lock()
+			s.offline.forget(o)
+			s.mu.Unlock()
+		} else {
+			page = p
+		}
+	}
+}
+
+func isAction(action string) func(string) bool {
+	return func(a string) bool { return a == action }
 }
 
 // endFor ends the SDK for a final reason: Disconnected{Final: true} is
