@@ -678,18 +678,32 @@ func TestDisconnectedNonFinal(t *testing.T) {
 	sdk, rec := rcInit(t, srv)
 	rcWait[customer.Connected](t, rec, 0)
 
-	if err := srv.DisconnectCustomer(sdk.CustomerID(), protocol.ReasonTooManyConnections, map[string]any{"limit": 1.0}); err != nil {
+	// The server's own way: the push, then the connection closes.
+	if err := srv.DisconnectCustomer(sdk.CustomerID(), protocol.ReasonTooManyConnections); err != nil {
 		t.Fatal(err)
 	}
 	d, i := rcWait[customer.Disconnected](t, rec, 0)
-	if d.Reason != protocol.ReasonTooManyConnections || d.Final || d.Data["limit"] != 1.0 {
-		t.Fatalf("got %+v, want a non-final too_many_connections with its data", d)
+	if d.Reason != protocol.ReasonTooManyConnections || d.Final {
+		t.Fatalf("got %+v, want a non-final too_many_connections", d)
 	}
-	srv.DropConnections(parleytest.CustomerConns)
 	_, i = rcWait[customer.ConnectionLost](t, rec, i)
-	rcWait[customer.ConnectionRestored](t, rec, i)
+	_, i = rcWait[customer.ConnectionRestored](t, rec, i)
 	if st := sdk.State(); st != customer.StateConnected {
 		t.Fatalf("state %s", st)
+	}
+
+	// A push with data, the connection left open: reported, and the SDK
+	// stays.
+	if err := srv.PushToCustomer(sdk.CustomerID(), protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{
+		Reason: protocol.ReasonCustomerTemporarilyBlocked, Data: map[string]any{"timeout": 60}}); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = rcWait[customer.Disconnected](t, rec, i)
+	if d.Reason != protocol.ReasonCustomerTemporarilyBlocked || d.Final || d.Data["timeout"] != 60.0 {
+		t.Fatalf("got %+v, want a non-final customer_temporarily_blocked with its data", d)
+	}
+	if _, err := sdk.GetChatsSummary(rcCtx(t, 10*time.Second), customer.Pagination{}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2,6 +2,7 @@ package parleytest
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/http"
@@ -252,38 +253,60 @@ func (s *Server) Restart(t testing.TB) {
 	s.handler.Store(&h)
 }
 
-// DisconnectCustomer sends every connection of a customer of the demo
-// license a customer_disconnected push with reason (protocol.Reason…) and
-// data, through the server's broker, as the server does when it ends a
-// customer's session. The connections stay open: a client that honours the
-// push closes its connection itself; follow with
-// DropConnections(CustomerConns) to close them as the server would.
-func (s *Server) DisconnectCustomer(customerID, reason string, data map[string]any) error {
-	frame, err := protocol.Push(protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: reason, Data: data})
+// DisconnectCustomer ends every connection of a customer of the demo
+// license as the server ends a session for its own reasons: each gets a
+// customer_disconnected push with reason (protocol.Reason…), then its
+// connection is closed (WebSocket status 1008).
+func (s *Server) DisconnectCustomer(customerID, reason string) error {
+	frame, err := protocol.Push(protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: reason})
 	if err != nil {
 		return err
 	}
-	// A broker message of the server's sessions: the length of the
-	// originating connection id and of the request id (none: 0 and 0),
-	// then the frame; the topic is the user's. TestDisconnectCustomer pins
-	// this to what the sessions decode.
-	msg := append([]byte{0, 0}, frame...)
+	// The sessions' disconnect control message (see the session hub): the
+	// connection id field holds a marker no connection has, the request
+	// id field the reason. TestDisconnectCustomer pins this to what the
+	// sessions do.
+	const marker = "\x00disconnect"
+	msg := binary.AppendUvarint(nil, uint64(len(marker)))
+	msg = append(msg, marker...)
+	msg = binary.AppendUvarint(msg, uint64(len(reason)))
+	msg = append(msg, reason...)
+	return s.publish(customerID, append(msg, frame...))
+}
+
+// PushToCustomer sends every connection of a customer of the demo license
+// a push frame with action and payload, through the server's broker, as
+// if the server had sent it: for pushes the server does not make on cue,
+// such as a customer_disconnected carrying data. The connections stay
+// open.
+func (s *Server) PushToCustomer(customerID, action string, payload any) error {
+	frame, err := protocol.Push(action, payload)
+	if err != nil {
+		return fmt.Errorf("parleytest: push: %w", err)
+	}
+	// A push message of the sessions: no originating connection, no
+	// request id (lengths 0 and 0), then the frame.
+	return s.publish(customerID, append([]byte{0, 0}, frame...))
+}
+
+func (s *Server) publish(customerID string, msg []byte) error {
 	topic := "parley.user." + strconv.Itoa(s.License) + "." + customerID
 	if err := s.cfg.Broker.Publish(context.Background(), topic, msg); err != nil {
-		return fmt.Errorf("parleytest: disconnect customer: %w", err)
+		return fmt.Errorf("parleytest: publish to %s: %w", customerID, err)
 	}
 	return nil
 }
 
-// BanCustomer bans a customer of the demo license as an operator would:
-// its later logins are refused with customer_banned, and its open
-// connections get customer_disconnected with reason customer_banned.
+// BanCustomer bans a customer of the demo license for good, as the demo
+// agent's ban_customer would: its connections get customer_disconnected
+// (customer_banned) and close, its active chats are closed, and its later
+// logins are refused with customer_banned.
 func (s *Server) BanCustomer(customerID string) error {
-	banned := true
-	if _, err := s.Store().UpdateCustomer(context.Background(), s.License, customerID, chat.CustomerUpdate{Banned: &banned}); err != nil {
+	a := chat.Actor{LicenseID: s.License, UserID: s.AgentEmail, Type: chat.UserAgent}
+	if err := s.Service().BanCustomer(context.Background(), a, customerID, 0); err != nil {
 		return fmt.Errorf("parleytest: ban customer: %w", err)
 	}
-	return s.DisconnectCustomer(customerID, protocol.ReasonCustomerBanned, nil)
+	return nil
 }
 
 // StallConnections makes connections go silent, as a network path that

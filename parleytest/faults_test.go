@@ -169,7 +169,7 @@ func TestDisconnectCustomer(t *testing.T) {
 	other := mustDial(t, srv, customerPath)
 	other.login(srv.CustomerToken(t, "c2"))
 
-	if err := srv.DisconnectCustomer("c1", protocol.ReasonTooManyConnections, map[string]any{"x": "y"}); err != nil {
+	if err := srv.DisconnectCustomer("c1", protocol.ReasonTooManyConnections); err != nil {
 		t.Fatal(err)
 	}
 	f, err := cust.read(5 * time.Second)
@@ -178,12 +178,34 @@ func TestDisconnectCustomer(t *testing.T) {
 	}
 	var p protocol.CustomerDisconnected
 	if err := json.Unmarshal(f.Payload, &p); err != nil || f.Action != protocol.PushCustomerDisconnected ||
-		p.Reason != protocol.ReasonTooManyConnections || p.Data["x"] != "y" || f.RequestID != "" {
+		p.Reason != protocol.ReasonTooManyConnections || f.RequestID != "" {
 		t.Fatalf("got %s %s, want customer_disconnected too_many_connections", f.Action, f.Payload)
 	}
-	// Only c1 was told.
-	if f, err := other.read(200 * time.Millisecond); err == nil {
-		t.Fatalf("c2 got %s %s", f.Action, f.Payload)
+	if _, err := cust.read(5 * time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Fatalf("after the push: %v, want the connection closed with %d", err, websocket.StatusPolicyViolation)
+	}
+	// c2 is still there and was told nothing.
+	if f := other.call(protocol.ActionGetChatsSummary, map[string]any{}); !f.Success {
+		t.Fatalf("c2: %s", f.Payload)
+	}
+}
+
+func TestPushToCustomer(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	cust := mustDial(t, srv, customerPath)
+	cust.login(srv.CustomerToken(t, "c1"))
+	if err := srv.PushToCustomer("c1", protocol.PushCustomerDisconnected,
+		protocol.CustomerDisconnected{Reason: protocol.ReasonCustomerTemporarilyBlocked, Data: map[string]any{"timeout": 60}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := cust.read(5 * time.Second)
+	if err != nil || f.Action != protocol.PushCustomerDisconnected || f.Type != protocol.TypePush ||
+		string(f.Payload) != `{"reason":"customer_temporarily_blocked","data":{"timeout":60}}` {
+		t.Fatalf("got %+v %v", f, err)
+	}
+	// The connection stays open.
+	if f := cust.call(protocol.ActionGetChatsSummary, map[string]any{}); !f.Success {
+		t.Fatalf("after the push: %s", f.Payload)
 	}
 }
 
@@ -195,18 +217,20 @@ func TestBanCustomer(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := cust.read(5 * time.Second)
-	if err != nil || f.Action != protocol.PushCustomerDisconnected {
-		t.Fatalf("got %s %s %v, want customer_disconnected", f.Action, f.Payload, err)
+	var p protocol.CustomerDisconnected
+	_ = json.Unmarshal(f.Payload, &p)
+	if err != nil || f.Action != protocol.PushCustomerDisconnected || p.Reason != protocol.ReasonCustomerBanned {
+		t.Fatalf("got %s %s %v, want customer_disconnected customer_banned", f.Action, f.Payload, err)
+	}
+	if _, err := cust.read(5 * time.Second); err == nil {
+		t.Fatal("the banned customer's connection stays open")
 	}
 	again := mustDial(t, srv, customerPath)
 	f = again.call(protocol.ActionLogin, map[string]any{"token": "Bearer " + srv.CustomerToken(t, "c1")})
-	if f.Success || !json.Valid(f.Payload) {
-		t.Fatalf("a banned customer logged in: %s", f.Payload)
-	}
 	var e struct{ Error protocol.Error }
 	_ = json.Unmarshal(f.Payload, &e)
-	if e.Error.Type != protocol.ErrCustomerBanned {
-		t.Fatalf("login error %q, want %q", e.Error.Type, protocol.ErrCustomerBanned)
+	if f.Success || e.Error.Type != protocol.ErrCustomerBanned {
+		t.Fatalf("login of a banned customer: %s, want a %s error", f.Payload, protocol.ErrCustomerBanned)
 	}
 }
 

@@ -18,8 +18,8 @@
 // operator would: DropConnections cuts connections, StallConnections makes
 // them go silent, PauseListener refuses new ones until ResumeListener,
 // Restart restarts the server on the same address and data,
-// DisconnectCustomer and BanCustomer send a customer_disconnected push
-// (see faults.go).
+// DisconnectCustomer and BanCustomer end a customer's sessions,
+// PushToCustomer sends any push (see faults.go).
 package parleytest
 
 import (
