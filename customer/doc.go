@@ -43,6 +43,11 @@
 // a slow handler delays later notifications and never loses one (see
 // Config.NotificationBuffer for what happens when they pile up).
 //
+// A handler may call the SDK's methods. Give those calls a ctx with a
+// deadline: while a handler waits, notifications queue up, and once
+// Config.NotificationBuffer of them are waiting the SDK stops reading the
+// connection, answers included, until the handler returns.
+//
 // # Connection
 //
 // The SDK pings, and when the connection drops (or goes silent: a ping

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -500,4 +501,55 @@ func TestSlowHandlerLosesNothing(t *testing.T) {
 		t.Fatalf("handled %d messages %v, want m0 … m%d in order", len(texts), texts, n-1)
 	}
 	t.Logf("the handler had handled %d of %d when the agent was done", handled, n)
+}
+
+// TestHandlerCallsSDK: a handler may call the SDK's methods (here, an
+// echo of every agent message).
+func TestHandlerCallsSDK(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.NewServer(t)
+	sdk, rec := tInit(t, srv)
+	c := tStartChat(t, sdk, "hello")
+	agent := tNewAgent(t, srv)
+	agent.join(c.ID)
+	tWait(t, rec, func(j customer.UserJoinedChat) bool { return j.User == agent.ID })
+
+	errc := make(chan error, 100)
+	customer.On(sdk, func(e customer.NewEvent) {
+		if e.Event.Author != agent.ID || e.Event.Type != customer.EventMessage {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), tTimeout)
+		defer cancel()
+		_, err := sdk.SendEvent(ctx, e.Chat, customer.Event{Type: customer.EventMessage, Text: "re: " + e.Event.Text})
+		errc <- err
+	})
+	var want []string
+	for i := range 20 {
+		want = append(want, fmt.Sprint("m", i))
+	}
+	agent.sayAll(c.ID, want)
+	for i := range want {
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatalf("reply %d: %v", i, err)
+			}
+		case <-time.After(tTimeout):
+			t.Fatalf("%d replies of %d", i, len(want))
+		}
+	}
+	ths, err := sdk.GetChatThreads(tCtx(t), c.ID, []string{c.Thread})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ths[0].Events {
+		if text, ok := strings.CutPrefix(e.Text, "re: "); ok && e.Author == sdk.CustomerID() {
+			got = append(got, text)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("replies to %q, want to %q", got, want)
+	}
 }

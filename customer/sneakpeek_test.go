@@ -161,3 +161,28 @@ func TestSneakPeekNotSent(t *testing.T) {
 	sdk.SetSneakPeek(closedByMe.ID, "reopened")
 	agent.waitPush(protocol.PushIncomingSneakPeek, tForChat(closedByMe.ID))
 }
+
+// TestSneakPeekDroppedBySend: a sneak peek held back by the interval is
+// dropped when the customer sends a message: the text went out as the
+// message itself.
+func TestSneakPeekDroppedBySend(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.NewServer(t)
+	sdk, rec := tInit(t, srv, tSneakConfig)
+	c := tStartChat(t, sdk, "hello")
+	agent := tNewAgent(t, srv)
+	agent.join(c.ID)
+	tWait(t, rec, func(j customer.UserJoinedChat) bool { return j.User == agent.ID })
+
+	sdk.SetSneakPeek(c.ID, "I would li")
+	sdk.SetSneakPeek(c.ID, "I would like a refund") // held back
+	tSend(t, sdk, c.ID, "I would like a refund")
+	agent.waitPush(protocol.PushIncomingEvent, func(p json.RawMessage) bool { return strings.Contains(string(p), "like a refund") })
+	time.Sleep(2 * tSneakInterval)
+	if texts, _ := agent.sneakPeeks(c.ID); len(texts) != 1 || texts[0] != "I would li" {
+		t.Errorf("sneak peeks %q, want only the first (the held-back one dropped by the send)", texts)
+	}
+	// Typing goes on as before.
+	sdk.SetSneakPeek(c.ID, "thanks")
+	agent.waitPush(protocol.PushIncomingSneakPeek, func(p json.RawMessage) bool { return strings.Contains(string(p), `"text":"thanks"`) })
+}
