@@ -553,3 +553,33 @@ func TestHandlerCallsSDK(t *testing.T) {
 		t.Errorf("replies to %q, want to %q", got, want)
 	}
 }
+
+// TestConnectRecoversMissed: what happened while the SDK was disconnected
+// arrives after Connect, after ConnectionRestored.
+func TestConnectRecoversMissed(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.NewServer(t)
+	sdk, rec := tInit(t, srv)
+	c := tStartChat(t, sdk, "hello")
+	agent := tNewAgent(t, srv)
+	agent.join(c.ID)
+	agent.say(c.ID, "before")
+	tWait(t, rec, func(e customer.NewEvent) bool { return e.Event.Text == "before" })
+
+	sdk.Disconnect()
+	agent.sayAll(c.ID, []string{"while away 1", "while away 2"})
+	at := rec.len()
+	if err := sdk.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	_, i := tWaitFrom[customer.ConnectionRestored](t, rec, at, nil)
+	agent.say(c.ID, "after")
+	tWaitFrom(t, rec, i, func(e customer.NewEvent) bool { return e.Event.Text == "after" })
+	var texts []string
+	for _, e := range tOf[customer.NewEvent](rec) {
+		texts = append(texts, e.Event.Text)
+	}
+	if want := []string{"before", "while away 1", "while away 2", "after"}; !slices.Equal(texts, want) {
+		t.Errorf("new events %q, want %q", texts, want)
+	}
+}

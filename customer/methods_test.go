@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -59,6 +60,13 @@ func TestStartChat(t *testing.T) {
 	}
 	if got := c.Properties["source"]["campaign"]; got != "spring" {
 		t.Errorf("chat properties = %v", c.Properties)
+	}
+	if !slices.Equal(c.Access.Groups, []int{0}) {
+		t.Errorf("access = %+v, want group 0", c.Access)
+	}
+	_, err = sdk.StartChat(ctx, customer.StartChatRequest{Groups: []int{4242}})
+	if !customer.IsType(err, protocol.ErrGroupNotFound) {
+		t.Errorf("a chat for an unknown group: %v, want group_not_found", err)
 	}
 
 	// The SDK reports the new thread, but not its own events.
@@ -351,6 +359,16 @@ func TestGetChatsSummary(t *testing.T) {
 	}
 	if _, err := sdk.GetChatsSummary(ctx, customer.Pagination{Limit: 25}); err != nil {
 		t.Errorf("limit 25: %v", err)
+	}
+	// The default page is 10 chats.
+	for i := range 9 {
+		c := tStartChat(t, sdk, fmt.Sprint("more ", i))
+		if err := sdk.CloseThread(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if def, err := sdk.GetChatsSummary(ctx, customer.Pagination{}); err != nil || len(def.ChatsSummary) != 10 || def.TotalChats != 12 {
+		t.Errorf("default page: %d chats of %d, %v; want 10 of 12", len(def.ChatsSummary), def.TotalChats, err)
 	}
 	if _, err := sdk.GetChatsSummary(ctx, customer.Pagination{Limit: 26}); !errors.Is(err, customer.ErrLimitTooHigh) {
 		t.Errorf("limit 26: %v, want ErrLimitTooHigh", err)
