@@ -20,7 +20,8 @@ type fileOptions struct {
 }
 
 // OnProgress reports the upload's progress, from 0 to 1, as the file's
-// bytes are sent. fn runs on the uploading goroutine.
+// bytes are sent. fn's calls are made one at a time, before SendFile
+// returns; 1 comes last, once the server has the file.
 func OnProgress(fn func(fraction float64)) FileOption {
 	return func(o *fileOptions) { o.progress = fn }
 }
@@ -59,7 +60,9 @@ func (s *SDK) SendFile(ctx context.Context, chatID string, f File, opts ...FileO
 
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
+	wrote := make(chan struct{}) // closed when the writer has returned
 	go func() {
+		defer close(wrote)
 		err := func() error {
 			if err := mw.WriteField("payload.chat_id", chatID); err != nil {
 				return err
@@ -134,7 +137,14 @@ func (s *SDK) SendFile(ctx context.Context, chatID string, f File, opts ...FileO
 		return UploadedFile{}, fmt.Errorf("send_file: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	if o.progress != nil {
-		o.progress(1)
+		// The server has the whole file, so the writer is done or about
+		// to be: wait for it, so that fn is never called from two
+		// goroutines at once.
+		select {
+		case <-wrote:
+			o.progress(1)
+		case <-ctx.Done():
+		}
 	}
 	return UploadedFile{URL: r.Payload.URL}, nil
 }
