@@ -316,6 +316,10 @@ func TestReconnectRecoversMissedEvents(t *testing.T) {
 	rcLeakCheck(t)
 	srv := parleytest.NewServer(t)
 	sdk, rec := rcInit(t, srv)
+	// Handlers of Connected and ConnectionRestored find the SDK connected.
+	states := make(chan customer.State, 2)
+	customer.On(sdk, func(customer.Connected) { states <- sdk.State() })
+	customer.On(sdk, func(customer.ConnectionRestored) { states <- sdk.State() })
 	rcWait[customer.Connected](t, rec, 0)
 	chat := rcStartChat(t, sdk, "hello")
 	agent := rcNewAgent(t, srv)
@@ -366,6 +370,11 @@ func TestReconnectRecoversMissedEvents(t *testing.T) {
 	}
 	if st := sdk.State(); st != customer.StateConnected {
 		t.Fatalf("state %s after ConnectionRestored", st)
+	}
+	for range 2 {
+		if st := <-states; st != customer.StateConnected {
+			t.Errorf("state %s in a Connected or ConnectionRestored handler", st)
+		}
 	}
 	var sum *customer.ChatSummary
 	for i := range restored.ChatsSummary.ChatsSummary {

@@ -148,12 +148,18 @@ func (s *SDK) Auth() *Auth { return s.auth }
 // State returns the connection state.
 func (s *SDK) State() State {
 	s.mu.Lock()
-	destroyed := s.destroyed
+	destroyed, live := s.destroyed, s.live
 	s.mu.Unlock()
 	if destroyed {
 		return StateDestroyed
 	}
-	switch s.eng.State() {
+	st := s.eng.State()
+	if live && (st == rtm.Connecting || st == rtm.Reconnecting) {
+		// Logged in, and Connected or ConnectionRestored may be in the
+		// handlers already; the engine is about to say so too.
+		return StateConnected
+	}
+	switch st {
 	case rtm.Connected:
 		return StateConnected
 	case rtm.Reconnecting:
