@@ -65,18 +65,21 @@ func (c *rtmClient) assigned(chatID string) wChatThread {
 	c.t.Helper()
 	var ct wChatThread
 	c.waitFor("incoming_chat_thread of chat "+chatID+" with the agent in it", func() bool {
-		for i, f := range c.pending {
+		// Earlier copies of the chat (queued, before the agent was in it)
+		// are consumed on the way.
+		for i := 0; i < len(c.pending); i++ {
+			f := c.pending[i]
 			if f.Action != protocol.PushIncomingChatThread || !forChat(chatID)(f) {
 				continue
 			}
 			var got wChatThread
 			_ = json.Unmarshal(f.Payload, &got)
 			c.pending = append(c.pending[:i:i], c.pending[i+1:]...)
+			i--
 			if slices.ContainsFunc(got.Chat.Users, func(u wUser) bool { return u.ID == c.loginID && u.Present }) {
 				ct = got
 				return true
 			}
-			return false
 		}
 		return false
 	})
