@@ -1122,9 +1122,55 @@ func TestUpdateCustomerDuringLogin(t *testing.T) {
 	if me.Name != "During login" || me.Fields["a"] != "1" || me.Fields["b"] != "2" {
 		t.Errorf("the server has %+v, want the change made during the login", me)
 	}
-	// Nothing is left over for the next login to send again, and the
-	// SDK did not report its own change.
+	stored, err := srv.Store().Customer(ctx, srv.License, sdk.CustomerID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Page == nil || stored.Page.URL != "https://example.com/during" || stored.Page.Title != "During" {
+		t.Errorf("stored page = %+v, want the one set during the login", stored.Page)
+	}
+	// The SDK did not report its own change.
 	if n := tOf[customer.CustomerUpdated](rec); len(n) != 0 {
 		t.Errorf("own change reported: %+v", n)
+	}
+}
+
+// TestConfigLogin: the login carries Config.Customer, Page, Referrer and
+// Group; StartChat routes to Config.Group.
+func TestConfigLogin(t *testing.T) {
+	t.Parallel()
+	srv := tSharedServer(t)
+	sdk, _ := tInit(t, srv, func(c *customer.Config) {
+		c.Customer = customer.CustomerData{Name: "Configured", Email: "configured@example.com", Fields: map[string]string{"k": "v"}}
+		c.Page = &customer.Page{URL: "https://shop.example.com/start", Title: "Start"}
+		c.Referrer = "https://search.example.com/?q=shop"
+	})
+	ctx := tCtx(t)
+	cu, err := srv.Store().Customer(ctx, srv.License, sdk.CustomerID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cu.Name != "Configured" || cu.Email != "configured@example.com" || cu.Fields["k"] != "v" {
+		t.Errorf("stored customer = %+v", cu)
+	}
+	if cu.Page == nil || cu.Page.URL != "https://shop.example.com/start" || cu.Page.Title != "Start" || cu.Referrer != "https://search.example.com/?q=shop" {
+		t.Errorf("stored page %+v, referrer %q", cu.Page, cu.Referrer)
+	}
+	if err := sdk.UpdateCustomerPage(ctx, customer.Page{URL: "https://shop.example.com/next", Title: "Next"}); err != nil {
+		t.Fatal(err)
+	}
+	if cu, err = srv.Store().Customer(ctx, srv.License, sdk.CustomerID()); err != nil || cu.Page == nil || cu.Page.URL != "https://shop.example.com/next" {
+		t.Errorf("stored page after UpdateCustomerPage: %+v, %v", cu.Page, err)
+	}
+
+	grouped, _ := tInit(t, srv, func(c *customer.Config) { c.Group = 4242 })
+	_, err = grouped.StartChat(ctx, customer.StartChatRequest{Events: []customer.Event{{Type: customer.EventMessage, Text: "hi"}}})
+	if !customer.IsType(err, protocol.ErrGroupNotFound) {
+		t.Errorf("StartChat with Config.Group 4242: %v, want group_not_found (the SDK's group is used)", err)
+	}
+	// An explicit group wins over Config.Group.
+	c, err := grouped.StartChat(ctx, customer.StartChatRequest{Groups: []int{0}})
+	if err != nil || !slices.Equal(c.Access.Groups, []int{0}) {
+		t.Errorf("StartChat for group 0: %+v, %v", c.Access, err)
 	}
 }

@@ -8,9 +8,11 @@ package customer_test
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,7 +111,10 @@ func TestSneakPeekThrottle(t *testing.T) {
 func TestSneakPeekNotSent(t *testing.T) {
 	t.Parallel()
 	srv := parleytest.NewServer(t)
-	sdk, rec := tInit(t, srv, tSneakConfig)
+	logs := &tLogBuffer{}
+	sdk, rec := tInit(t, srv, tSneakConfig, func(c *customer.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	ctx := tCtx(t)
 	agent := tNewAgent(t, srv)
 
@@ -137,6 +142,10 @@ func TestSneakPeekNotSent(t *testing.T) {
 	time.Sleep(2 * tSneakInterval)
 	if n := tSneakPeeksHandled(t, srv); n != 0 {
 		t.Fatalf("the server handled %d sneak peeks, want none", n)
+	}
+	// Config.Logger heard why.
+	if l := logs.String(); !strings.Contains(l, "sneak peek not sent") || !strings.Contains(l, active.ID) {
+		t.Errorf("logs %q, want the sneak peek not sent while disconnected", l)
 	}
 
 	// The control: the active chat's sneak peek goes out now.
@@ -185,4 +194,22 @@ func TestSneakPeekDroppedBySend(t *testing.T) {
 	// Typing goes on as before.
 	sdk.SetSneakPeek(c.ID, "thanks")
 	agent.waitPush(protocol.PushIncomingSneakPeek, func(p json.RawMessage) bool { return strings.Contains(string(p), `"text":"thanks"`) })
+}
+
+// tLogBuffer collects log output from many goroutines.
+type tLogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *tLogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *tLogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
