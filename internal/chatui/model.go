@@ -462,12 +462,7 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	m.input.Reset()
-	if c := m.conv; m.lastPeek != "" && c.id != "" && c.active {
-		// The input is empty now. This also replaces a sneak peek the SDK
-		// still holds back, which would otherwise reach the agents after
-		// the message it became.
-		m.sdk.SetSneakPeek(c.id, "")
-	}
+	// Sending the message drops a sneak peek the SDK still holds back.
 	m.lastPeek = ""
 	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
 		return m.command(text)
