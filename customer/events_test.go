@@ -583,3 +583,75 @@ func TestConnectRecoversMissed(t *testing.T) {
 		t.Errorf("new events %q, want %q", texts, want)
 	}
 }
+
+// TestInjectedPushes: pushes this server makes only for others (or not on
+// cue), injected by parleytest: a rich message postback, an updated event,
+// a push the package has no type for (UnknownPush), and the customer side
+// storage the SDK keeps in its identity.
+func TestInjectedPushes(t *testing.T) {
+	t.Parallel()
+	srv := tSharedServer(t)
+	store := customer.MemoryStore()
+	sdk, rec := tInit(t, srv, func(c *customer.Config) { c.Identity = store })
+	c := tStartChat(t, sdk, "hello")
+	me := sdk.CustomerID()
+	push := func(action string, payload any) {
+		t.Helper()
+		if err := srv.PushToCustomer(me, action, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var typed, named []customer.UnknownPush
+	customer.On(sdk, func(u customer.UnknownPush) {
+		mu.Lock()
+		typed = append(typed, u)
+		mu.Unlock()
+	})
+	sdk.On("incoming_multicast", func(n customer.Notification) {
+		mu.Lock()
+		named = append(named, n.(customer.UnknownPush))
+		mu.Unlock()
+	})
+
+	push(protocol.PushIncomingRichMessagePostback, map[string]any{"user_id": "someone", "chat_id": c.ID, "thread_id": c.Thread,
+		"event_id": c.Events[0].ID, "postback": map[string]any{"id": "yes", "toggled": true}})
+	pb := tWait[customer.IncomingRichMessagePostback](t, rec, nil)
+	if pb.User != "someone" || pb.Chat != c.ID || pb.Thread != c.Thread || pb.Event != c.Events[0].ID || pb.Postback != (customer.Postback{ID: "yes", Toggled: true}) {
+		t.Errorf("postback = %+v", pb)
+	}
+
+	push(protocol.PushEventUpdated, map[string]any{"chat_id": c.ID, "thread_id": c.Thread,
+		"event": map[string]any{"id": c.Events[0].ID, "order": 1, "type": "message", "text": "edited", "author_id": me, "timestamp": time.Now().Unix()}})
+	eu := tWait[customer.EventUpdated](t, rec, nil)
+	if eu.Chat != c.ID || eu.Thread != c.Thread || eu.Event.ID != c.Events[0].ID || eu.Event.Text != "edited" || eu.Event.Thread != c.Thread {
+		t.Errorf("event updated = %+v", eu)
+	}
+
+	push(protocol.PushIncomingMulticast, map[string]any{"author_id": "agent@x", "content": map[string]any{"hello": "all"}})
+	un := tWait[customer.UnknownPush](t, rec, nil)
+	if un.Action != protocol.PushIncomingMulticast || un.Name() != protocol.PushIncomingMulticast || !strings.Contains(string(un.Payload), `"hello":"all"`) {
+		t.Errorf("unknown push = %+v", un)
+	}
+
+	push(protocol.PushCustomerSideStorageUpdated, map[string]any{"customer_side_storage": map[string]string{"visit": "7"}})
+	tEventually(t, "the side storage in the identity", func() bool {
+		id, err := store.Load(context.Background())
+		return err == nil && id.SideStorage["visit"] == "7"
+	})
+
+	// Once this last push is handled, so is everything before it.
+	push(protocol.PushIncomingMulticast, map[string]any{"author_id": "agent@x", "content": "last"})
+	tWait(t, rec, func(u customer.UnknownPush) bool { return strings.Contains(string(u.Payload), `"last"`) })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(typed) != 2 || len(named) != 2 || typed[0].Action != protocol.PushIncomingMulticast {
+		t.Errorf("On(UnknownPush) got %d, On(incoming_multicast) got %d; want 2 each", len(typed), len(named))
+	}
+	// Side storage makes no notification.
+	for _, n := range tOf[customer.UnknownPush](rec) {
+		if n.Action != protocol.PushIncomingMulticast {
+			t.Errorf("unexpected unknown push %+v", n)
+		}
+	}
+}
