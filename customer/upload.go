@@ -2,14 +2,11 @@ package customer
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"mime/multipart"
-	"net/http"
-	"net/textproto"
 	"strconv"
-	"strings"
+
+	"github.com/parleychat/parley/internal/upload"
 )
 
 // FileOption changes how SendFile uploads.
@@ -49,123 +46,21 @@ func (s *SDK) SendFile(ctx context.Context, chatID string, f File, opts ...FileO
 	if err != nil {
 		return UploadedFile{}, err
 	}
-	name := f.Name
-	if name == "" {
-		name = "file"
+	var ue *upload.ServerError
+	url, err := upload.Send(ctx, s.cfg.HTTPClient,
+		s.cfg.Server+"/v3.0/customer/action/send_file?license_id="+strconv.Itoa(s.cfg.License),
+		tok.TokenType+" "+tok.AccessToken, "customer",
+		upload.File{ChatID: chatID, Name: f.Name, ContentType: f.ContentType, Reader: f.Reader, Size: f.Size, CustomID: f.CustomID},
+		o.progress)
+	switch {
+	case err == nil:
+		return UploadedFile{URL: url}, nil
+	case errors.As(err, &ue):
+		return UploadedFile{}, fmt.Errorf("send_file: %w", &Error{Type: ue.Type, Message: ue.Message, Data: ue.Data})
 	}
-	ctype := f.ContentType
-	if ctype == "" {
-		ctype = "application/octet-stream"
+	var re *upload.RequestError
+	if errors.As(err, &re) {
+		return UploadedFile{}, re.Err
 	}
-
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	wrote := make(chan struct{}) // closed when the writer has returned
-	go func() {
-		defer close(wrote)
-		err := func() error {
-			if err := mw.WriteField("payload.chat_id", chatID); err != nil {
-				return err
-			}
-			if f.CustomID != "" {
-				if err := mw.WriteField("payload.custom_id", f.CustomID); err != nil {
-					return err
-				}
-			}
-			h := textproto.MIMEHeader{}
-			h.Set("Content-Disposition", `form-data; name="payload.file"; filename="`+escapeQuotes(name)+`"`)
-			h.Set("Content-Type", ctype)
-			part, err := mw.CreatePart(h)
-			if err != nil {
-				return err
-			}
-			src := io.LimitReader(f.Reader, f.Size)
-			if o.progress != nil {
-				o.progress(0)
-				src = &progressReader{r: src, total: f.Size, fn: o.progress}
-			}
-			n, err := io.Copy(part, src)
-			if err != nil {
-				return err
-			}
-			if n != f.Size {
-				return fmt.Errorf("customer: file has %d bytes, Size says %d", n, f.Size)
-			}
-			return mw.Close()
-		}()
-		pw.CloseWithError(err)
-	}()
-
-	url := s.cfg.Server + "/v3.0/customer/action/send_file?license_id=" + strconv.Itoa(s.cfg.License)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, pr)
-	if err != nil {
-		pr.CloseWithError(err)
-		return UploadedFile{}, err
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", tok.TokenType+" "+tok.AccessToken)
-	// The transport waits for the body's writer before it returns, and
-	// that writer may be stuck in a Read of f.Reader: cut the pipe when
-	// ctx ends so that the request fails at once.
-	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
-	defer stop()
-	resp, err := s.cfg.HTTPClient.Do(req)
-	if err != nil {
-		pr.CloseWithError(err)
-		if ctx.Err() != nil {
-			return UploadedFile{}, fmt.Errorf("send_file: %w", ctx.Err())
-		}
-		return UploadedFile{}, fmt.Errorf("send_file: %w", err)
-	}
-	defer resp.Body.Close()
-	pr.CloseWithError(io.ErrClosedPipe) // the writer stops if the server answered early
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return UploadedFile{}, fmt.Errorf("send_file: %w", err)
-	}
-	var r struct {
-		Payload struct {
-			URL string `json:"url"`
-		} `json:"payload"`
-		Error *Error `json:"error"`
-	}
-	_ = json.Unmarshal(body, &r)
-	if resp.StatusCode/100 != 2 {
-		if r.Error != nil && r.Error.Type != "" {
-			return UploadedFile{}, fmt.Errorf("send_file: %w", r.Error)
-		}
-		return UploadedFile{}, fmt.Errorf("send_file: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
-	}
-	if o.progress != nil {
-		// The server has the whole file, so the writer is done or about
-		// to be: wait for it, so that fn is never called from two
-		// goroutines at once.
-		select {
-		case <-wrote:
-			o.progress(1)
-		case <-ctx.Done():
-		}
-	}
-	return UploadedFile{URL: r.Payload.URL}, nil
-}
-
-func escapeQuotes(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "", "\n", "").Replace(s)
-}
-
-type progressReader struct {
-	r     io.Reader
-	total int64
-	sent  int64
-	fn    func(float64)
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if n > 0 && p.total > 0 {
-		p.sent += int64(n)
-		// 1 is reported when the server has answered.
-		p.fn(min(float64(p.sent)/float64(p.total), 0.999))
-	}
-	return n, err
+	return UploadedFile{}, err
 }
