@@ -69,7 +69,8 @@ func (c *serveCmd) Run() error {
 		fmt.Fprintf(os.Stderr, "\n  Parley is running at %s\n", base)
 		fmt.Fprintf(os.Stderr, "  Customer Chat API:  %s/v3.0/customer  (license %d, client id %q)\n", base, d.License, d.ClientID)
 		fmt.Fprintf(os.Stderr, "  Chat widget:        %s/\n", base)
-		fmt.Fprintf(os.Stderr, "  Demo agent:         %s / %s  (POST %s/v3.0/agent/login)\n\n", d.AgentEmail, d.AgentPassword, base)
+		fmt.Fprintf(os.Stderr, "  Agent console:      %s/agent/\n", base)
+		fmt.Fprintf(os.Stderr, "  Demo agent sign-in: %s / %s\n\n", d.AgentEmail, d.AgentPassword)
 	}
 
 	errc := make(chan error, 1)
