@@ -4,197 +4,54 @@ import (
 	"context"
 	"iter"
 	"sync"
+
+	"github.com/parleychat/parley/internal/notify"
 )
 
 // dispatcher runs handlers one at a time, in emit order, on its own
 // goroutine. emit blocks while the queue is full: nothing is dropped; the
 // connection's reader waits instead (see Config.NotificationBuffer). The
 // queue grows with what waits in it, so that an idle SDK does not hold a
-// full buffer.
+// full buffer. The mechanics are internal/notify's.
 type dispatcher struct {
-	limit int
-	qmu   sync.Mutex
-	q     ring          // waiting notifications, at most limit
-	more  chan struct{} // holds a token when the queue may have become non-empty
-	room  chan struct{} // holds a token when the queue may have room
-	done  chan struct{} // closed by stop
-	exit  chan struct{} // closed when run returns
-
-	mu       sync.Mutex
-	handlers map[string][]*handler
-	stopped  bool
-}
-
-type handler struct {
-	fn func(Notification)
+	nd *notify.Dispatcher[Notification]
 }
 
 // allKey receives every notification; unknownKey every UnknownPush.
 const (
-	allKey     = "*"
+	allKey     = notify.All
 	unknownKey = "*unknown"
 )
 
-// ring is a FIFO queue that grows as needed up to a limit and lets its
-// storage go once drained after a burst.
-type ring struct {
-	buf     []Notification
-	head, n int
-}
-
-func (r *ring) push(x Notification, limit int) {
-	if r.n == len(r.buf) {
-		nb := make([]Notification, min(max(16, 2*len(r.buf)), limit))
-		for i := range r.n {
-			nb[i] = r.buf[(r.head+i)%len(r.buf)]
-		}
-		r.buf, r.head = nb, 0
-	}
-	r.buf[(r.head+r.n)%len(r.buf)] = x
-	r.n++
-}
-
-func (r *ring) pop() (Notification, bool) {
-	if r.n == 0 {
-		if len(r.buf) > 64 {
-			r.buf, r.head = nil, 0
-		}
-		return nil, false
-	}
-	x := r.buf[r.head]
-	r.buf[r.head] = nil
-	r.head = (r.head + 1) % len(r.buf)
-	r.n--
-	return x, true
-}
-
-func signal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
 func newDispatcher(buffer int) *dispatcher {
-	d := &dispatcher{
-		limit:    buffer,
-		more:     make(chan struct{}, 1),
-		room:     make(chan struct{}, 1),
-		done:     make(chan struct{}),
-		exit:     make(chan struct{}),
-		handlers: make(map[string][]*handler),
-	}
-	go d.run()
-	return d
-}
-
-func (d *dispatcher) run() {
-	defer close(d.exit)
-	for {
-		d.qmu.Lock()
-		n, ok := d.q.pop()
-		d.qmu.Unlock()
-		if !ok {
-			select {
-			case <-d.more:
-				continue
-			case <-d.done:
-				return
-			}
+	return &dispatcher{nd: notify.New(buffer, func(n Notification) string {
+		if _, ok := n.(UnknownPush); ok {
+			return unknownKey
 		}
-		signal(d.room)
-		select {
-		case <-d.done:
-			return
-		default:
-		}
-		if _, ok := n.(stopMarker); ok {
-			d.stop(true)
-			return
-		}
-		for _, h := range d.match(n) {
-			h.fn(n)
-		}
-	}
-}
-
-func (d *dispatcher) match(n Notification) []*handler {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var hs []*handler
-	hs = append(hs, d.handlers[n.Name()]...)
-	if _, ok := n.(UnknownPush); ok {
-		hs = append(hs, d.handlers[unknownKey]...)
-	}
-	return append(hs, d.handlers[allKey]...)
+		return ""
+	})}
 }
 
 // emit queues n; it blocks while the queue is full and returns at once
-// after stop.
+// after stop. A stopMarker stops the dispatcher once every notification
+// emitted before it has been handled.
 func (d *dispatcher) emit(n Notification) {
-	for {
-		select {
-		case <-d.done:
-			return
-		default:
-		}
-		d.qmu.Lock()
-		if d.q.n < d.limit {
-			d.q.push(n, d.limit)
-			room := d.q.n < d.limit
-			d.qmu.Unlock()
-			signal(d.more)
-			if room {
-				signal(d.room) // another emitter may be waiting
-			}
-			return
-		}
-		d.qmu.Unlock()
-		select {
-		case <-d.room:
-		case <-d.done:
-			return
-		}
+	if _, ok := n.(stopMarker); ok {
+		d.nd.EmitStop()
+		return
 	}
+	d.nd.Emit(n)
 }
 
 func (d *dispatcher) add(key string, fn func(Notification)) (off func()) {
-	h := &handler{fn: fn}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.stopped {
-		return func() {}
-	}
-	d.handlers[key] = append(d.handlers[key], h)
-	return func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		hs := d.handlers[key]
-		for i, x := range hs {
-			if x == h {
-				d.handlers[key] = append(hs[:i:i], hs[i+1:]...)
-				return
-			}
-		}
-	}
+	return d.nd.Add(key, fn)
 }
 
 // stop removes every handler and ends the dispatcher goroutine; queued
 // notifications are dropped. Unless called from a handler, it waits for
 // the goroutine to end (a running handler to return), also when the
 // dispatcher was already stopped.
-func (d *dispatcher) stop(fromHandler bool) {
-	d.mu.Lock()
-	if !d.stopped {
-		d.stopped = true
-		d.handlers = make(map[string][]*handler)
-		close(d.done)
-	}
-	d.mu.Unlock()
-	if !fromHandler {
-		<-d.exit
-	}
-}
+func (d *dispatcher) stop(fromHandler bool) { d.nd.Stop(fromHandler) }
 
 // On calls fn with every notification of type T, for example
 //
@@ -248,21 +105,7 @@ func (s *SDK) On(name string, fn func(Notification)) (off func()) {
 
 // Once is On for the next notification of that name only.
 func (s *SDK) Once(name string, fn func(Notification)) (off func()) {
-	var once sync.Once
-	var mu sync.Mutex
-	var offFn func()
-	mu.Lock()
-	offFn = s.d.add(name, func(n Notification) {
-		once.Do(func() {
-			mu.Lock()
-			f := offFn
-			mu.Unlock()
-			f()
-			fn(n)
-		})
-	})
-	mu.Unlock()
-	return offFn
+	return s.d.nd.AddOnce(name, fn)
 }
 
 // Notifications returns every notification the SDK emits, in order, from
@@ -273,29 +116,5 @@ func (s *SDK) Once(name string, fn func(Notification)) (off func()) {
 // Config.NotificationBuffer notifications; a consumer that falls further
 // behind holds up every handler (nothing is dropped).
 func (s *SDK) Notifications(ctx context.Context) iter.Seq[Notification] {
-	return func(yield func(Notification) bool) {
-		ch := make(chan Notification, s.cfg.NotificationBuffer)
-		stop := make(chan struct{})
-		defer close(stop)
-		off := s.d.add(allKey, func(n Notification) {
-			select {
-			case ch <- n:
-			case <-stop:
-			case <-ctx.Done():
-			}
-		})
-		defer off()
-		for {
-			select {
-			case n := <-ch:
-				if !yield(n) {
-					return
-				}
-			case <-ctx.Done():
-				return
-			case <-s.d.done:
-				return
-			}
-		}
-	}
+	return s.d.nd.Seq(ctx, s.cfg.NotificationBuffer)
 }
