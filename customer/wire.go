@@ -13,24 +13,9 @@ import (
 // seconds, {"value": …}-wrapped properties) to the package's Go values and
 // back. Wire quirks stay here.
 
-func fromUnix(s int64) time.Time {
-	if s == 0 {
-		return time.Time{}
-	}
-	return time.Unix(s, 0)
-}
+func fromUnix(s int64) time.Time { return protocol.Time(s) }
 
-func unwrap(p protocol.WrappedProperties) Properties {
-	out := make(Properties, len(p))
-	for ns, m := range p {
-		om := make(map[string]any, len(m))
-		for k, v := range m {
-			om[k] = v.Value
-		}
-		out[ns] = om
-	}
-	return out
-}
+func unwrap(p protocol.WrappedProperties) Properties { return p.Unwrap() }
 
 func fromUser(u protocol.User) User {
 	out := User{ID: u.ID, Type: UserType(u.Type), Name: u.Name, Avatar: u.Avatar}

@@ -1,6 +1,9 @@
 package protocol
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Properties are namespaced values as clients send them:
 // {"namespace": {"name": value}}.
@@ -30,6 +33,29 @@ func Wrap(p map[string]map[string]any) WrappedProperties {
 		w[ns] = wm
 	}
 	return w
+}
+
+// Unwrap turns server-shaped properties into client-shaped ones. It never
+// returns nil.
+func (p WrappedProperties) Unwrap() map[string]map[string]any {
+	out := make(map[string]map[string]any, len(p))
+	for ns, m := range p {
+		om := make(map[string]any, len(m))
+		for k, v := range m {
+			om[k] = v.Value
+		}
+		out[ns] = om
+	}
+	return out
+}
+
+// Time converts a wire timestamp (Unix seconds) to a time.Time; 0, the
+// wire's "never", becomes the zero time.
+func Time(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0)
 }
 
 // Access limits who may see a chat.
