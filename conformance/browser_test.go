@@ -14,35 +14,13 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/parleychat/parley/internal/browsertest"
 )
 
 // sdkBundle is the SDK's published browser build (UMD; it defines the global
 // CustomerSDK and embeds @livechat/customer-auth 0.4.0-alpha.1 and
 // sockjs-client 1.3.0).
 var sdkBundle = filepath.Join("node_modules", "@livechat", "customer-sdk", "dist", "customer-sdk.js")
-
-// findChromium returns the browser to run. A missing browser is a failure,
-// not a skip, unless PARLEY_SKIP_BROWSER=1 says so out loud.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	candidates := []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"}
-	if p := os.Getenv("PARLEY_CHROMIUM"); p != "" {
-		candidates = []string{p}
-	}
-	for _, p := range candidates {
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	if os.Getenv("PARLEY_SKIP_BROWSER") == "1" {
-		t.Skip("SKIPPING the browser conformance test: PARLEY_SKIP_BROWSER=1 and no Chromium at " +
-			strings.Join(candidates, ", ") + ". The real customer SDK was NOT run against the server.")
-	}
-	t.Fatalf("no Chromium at %s: run .ci/run (it installs it) or `apt-get install chromium`, "+
-		"or set PARLEY_CHROMIUM to a Chromium binary; PARLEY_SKIP_BROWSER=1 skips this test",
-		strings.Join(candidates, ", "))
-	return ""
-}
 
 // ensureNodeModules runs `npm ci` when node_modules is missing or older than
 // package-lock.json, so the page gets exactly the pinned SDK.
@@ -115,32 +93,10 @@ func startBrowser(t *testing.T, parent context.Context, chromium string, f *fron
 	}
 	rules = append(rules, "MAP * ~NOTFOUND")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-client-side-phishing-detection", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication"),
-		chromedp.Flag("metrics-recording-only", true),
-		chromedp.Flag("no-pings", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("use-mock-keychain", true),
+	opts := browsertest.Options(chromium, t.TempDir(),
 		chromedp.Flag("host-resolver-rules", strings.Join(rules, ",")),
 		chromedp.Flag("ignore-certificate-errors-spki-list", pki.spki),
-		chromedp.WSURLReadTimeout(30 * time.Second),
-	}
+	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
 		log.add("cdp", format, args...)

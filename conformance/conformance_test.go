@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/parleychat/parley/internal/browsertest"
 )
 
 // Demo tenant the scenario logs into (see testdata/scenario.js).
@@ -29,7 +30,7 @@ const scenarioTimeout = 5 * time.Minute
 // @livechat/customer-sdk browser bundle in headless Chromium against Parley,
 // and turns each scenario step into a subtest.
 func TestConformance(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.Chromium(t, "The real customer SDK (conformance)")
 	ensureNodeModules(t)
 	checkSDKVersion(t)
 

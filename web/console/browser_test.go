@@ -14,30 +14,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/parleychat/parley/internal/browsertest"
 )
-
-// findChromium returns the browser to run. A missing browser is a failure,
-// not a skip, unless PARLEY_SKIP_BROWSER=1 says so out loud.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	candidates := []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"}
-	if p := os.Getenv("PARLEY_CHROMIUM"); p != "" {
-		candidates = []string{p}
-	}
-	for _, p := range candidates {
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	if os.Getenv("PARLEY_SKIP_BROWSER") == "1" {
-		t.Skip("SKIPPING the agent console browser test: PARLEY_SKIP_BROWSER=1 and no Chromium at " +
-			strings.Join(candidates, ", ") + ". The console was NOT run in a browser.")
-	}
-	t.Fatalf("no Chromium at %s: run .ci/run (it installs it) or `apt-get install chromium`, "+
-		"or set PARLEY_CHROMIUM to a Chromium binary; PARLEY_SKIP_BROWSER=1 skips this test",
-		strings.Join(candidates, ", "))
-	return ""
-}
 
 // artifactDir is where the test writes screenshots: $PARLEY_ARTIFACTS_DIR
 // if set, else a temporary directory of the test.
@@ -92,28 +70,10 @@ func startBrowser(t *testing.T, chromium string) *browserPage {
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication"),
+	opts := browsertest.Options(chromium, profile,
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("password-store", "basic"),
 		chromedp.Flag("lang", "en-US"),
-		chromedp.WSURLReadTimeout(30 * time.Second),
-	}
+	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	p := &browserPage{t: t}
 	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {

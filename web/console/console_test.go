@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleychat/parley/customer"
+	"github.com/parleychat/parley/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 )
 
@@ -142,7 +143,7 @@ func messageShown(text string) string {
 // replies, typing, sneak peek, customer details, files, buttons, HTML in
 // customer data shown as text, reconnection and closing.
 func TestConsole(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.Chromium(t, "The agent console")
 	srv := parleytest.NewServer(t)
 	p := startBrowser(t, chromium)
 

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleychat/parley/customer"
+	"github.com/parleychat/parley/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 )
 
@@ -16,7 +17,7 @@ import (
 // small window: the console shows the last thread, and scrolling up loads
 // the older ones, one by one, until the first message, keeping the order.
 func TestConsoleHistoryScrollsAcrossThreads(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.Chromium(t, "The agent console")
 	srv := parleytest.NewServer(t)
 
 	const threads, perThread = 7, 5

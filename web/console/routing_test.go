@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleychat/parley/agent"
 	"github.com/parleychat/parley/customer"
+	"github.com/parleychat/parley/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/server/chat"
 )
@@ -51,7 +52,7 @@ func newColleague(t *testing.T, srv *parleytest.Server, id, name string) *collea
 // then routed to the agent, the customer's details from get_customer, the
 // agent's uploads with progress, and a transfer to another agent.
 func TestConsoleRoutingTransferAndFiles(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.Chromium(t, "The agent console")
 	srv := parleytest.NewServer(t)
 	bob := newColleague(t, srv, "bob@parley.test", "Bob Stone")
 	p := startBrowser(t, chromium)

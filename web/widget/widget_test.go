@@ -26,32 +26,10 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/parleychat/parley/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/web/widget"
 )
-
-// findChromium returns the browser to run. A missing browser is a failure,
-// not a skip, unless PARLEY_SKIP_BROWSER=1 says so out loud.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	candidates := []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"}
-	if p := os.Getenv("PARLEY_CHROMIUM"); p != "" {
-		candidates = []string{p}
-	}
-	for _, p := range candidates {
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	if os.Getenv("PARLEY_SKIP_BROWSER") == "1" {
-		t.Skip("SKIPPING the widget browser test: PARLEY_SKIP_BROWSER=1 and no Chromium at " +
-			strings.Join(candidates, ", ") + ". The widget was NOT run in a browser.")
-	}
-	t.Fatalf("no Chromium at %s: run .ci/run (it installs it) or `apt-get install chromium`, "+
-		"or set PARLEY_CHROMIUM to a Chromium binary; PARLEY_SKIP_BROWSER=1 skips this test",
-		strings.Join(candidates, ", "))
-	return ""
-}
 
 // artifactsDir is where screenshots go when they are not the docs' own:
 // $PARLEY_ARTIFACTS, or parley-artifacts in the temporary directory.
@@ -93,27 +71,8 @@ type browser struct {
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	chromium := findChromium(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,AutofillServerCommunication"),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("use-mock-keychain", true),
-		chromedp.WSURLReadTimeout(30 * time.Second),
-	}
+	chromium := browsertest.Chromium(t, "The widget")
+	opts := browsertest.Options(chromium, t.TempDir())
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
