@@ -5,6 +5,7 @@
 //	parley agent add      create or change an agent (agent list, agent revoke)
 //	parley group add      create or rename a group
 //	parley chat           chat as a customer in the terminal (--help: keys and commands)
+//	parley bench          drive a running server with real clients and measure it
 package main
 
 import (
@@ -19,6 +20,7 @@ type cli struct {
 	Chat    chatCmd    `cmd:"" help:"Chat with the agents as a customer, in the terminal."`
 	Agent   agentCmd   `cmd:"" help:"Manage the agents of a license (in the server's data directory)."`
 	Group   groupCmd   `cmd:"" help:"Manage the groups of a license (in the server's data directory)."`
+	Bench   benchCmd   `cmd:"" help:"Drive a running server with real clients and measure it (see docs/benchmarks.md)."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 
