@@ -55,12 +55,6 @@ func (r *recorder) add(d time.Duration) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.d)
-}
-
 // summary sorts the samples and returns their percentiles.
 func (r *recorder) summary() Latency {
 	r.mu.Lock()
