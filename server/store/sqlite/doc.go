@@ -11,11 +11,17 @@
 // # Concurrency
 //
 // SQLite allows one writer at a time. The Store sends every write through a
-// single connection, and each write transaction starts with BEGIN IMMEDIATE,
-// so writers queue in the process instead of failing with SQLITE_BUSY; reads
-// use a pool of read-only connections and never wait for the writer. A
-// busy_timeout covers other processes that open the same file. Only one Store
-// should write to a file at a time.
+// single connection owned by one writer goroutine, which commits writes in
+// groups: the writes that queue up while one transaction commits all go
+// into the next one, each in its own savepoint (a failing write undoes only
+// its own changes), and one COMMIT — one fsync — makes the whole group
+// durable before any of its writes returns. A lone write commits at once;
+// there is no timer gathering a batch, so batches grow only with load, up
+// to 512 writes. Writes return in queue order of their group, and a write
+// sees every write queued before it. Write transactions start with BEGIN
+// IMMEDIATE; reads use a pool of read-only connections and never wait for
+// the writer. A busy_timeout covers other processes that open the same file.
+// Only one Store should write to a file at a time.
 //
 // # Schema
 //

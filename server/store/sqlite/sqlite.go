@@ -34,6 +34,7 @@ type Store struct {
 	r      *sql.DB // read-only pool
 	wStmts map[string]*sql.Stmt
 	rStmts map[string]*sql.Stmt
+	wr     *writer
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -105,6 +106,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
+	s.startWriter()
 	return s, nil
 }
 
@@ -124,8 +126,12 @@ func prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql
 	return stmts, nil
 }
 
-// Close closes the database. It waits for running methods to finish.
+// Close closes the database. It waits for running methods to finish;
+// writes queued before it are committed.
 func (s *Store) Close() error {
+	if s.wr != nil {
+		s.wr.close()
+	}
 	for _, st := range s.wStmts {
 		st.Close()
 	}
@@ -195,7 +201,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
 	for _, m := range ms {
-		err := s.write(ctx, func(tx *txn) error {
+		err := s.writeNow(ctx, func(tx *txn) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
 				return err
@@ -255,9 +261,18 @@ func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return t.Tx.QueryRowContext(ctx, query, args...)
 }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE on the write
-// connection) and commits it when fn returns nil.
+// write runs fn in a write transaction and returns once it has committed
+// (nil) or failed. Concurrent writes share one transaction and one commit;
+// each runs in its own savepoint, so a failing fn undoes only its own
+// changes (see writer).
 func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
+	return s.wr.submit(ctx, fn)
+}
+
+// writeNow runs fn in a transaction of its own (BEGIN IMMEDIATE on the
+// write connection) and commits it when fn returns nil. Open uses it before
+// the writer starts.
+func (s *Store) writeNow(ctx context.Context, fn func(tx *txn) error) error {
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -1,0 +1,171 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// maxBatch bounds the writes of one transaction, so that one commit's
+// latency stays bounded however long the queue grows.
+const maxBatch = 512
+
+// writeReq is one write waiting for the writer.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *txn) error
+	done chan error
+}
+
+// writer commits writes in groups: every write queued while the previous
+// transaction committed goes into the next transaction, each inside its
+// own savepoint, and one COMMIT (one fsync of the WAL) makes them all
+// durable. A write is acknowledged only after that commit. A lone write
+// commits at once; batches grow only when writes queue up, so there is no
+// wait to gather them.
+type writer struct {
+	s *Store
+
+	mu      sync.Mutex
+	queue   []*writeReq
+	closing bool
+	wake    chan struct{} // 1-buffered: the queue is not empty
+	stopped chan struct{}
+
+	// Counters for tests and metrics.
+	commits, writes atomic.Int64
+}
+
+func (s *Store) startWriter() {
+	s.wr = &writer{s: s, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	go s.wr.loop()
+}
+
+// submit queues fn and waits until its transaction has committed or failed.
+// fn runs on the writer goroutine; it must not start goroutines that use tx.
+func (w *writer) submit(ctx context.Context, fn func(tx *txn) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		return fmt.Errorf("store closed")
+	}
+	w.queue = append(w.queue, r)
+	// Under mu: close closes wake under mu too.
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	w.mu.Unlock()
+	// The write may already be in a transaction: wait for its outcome even
+	// when ctx ends, so that the caller never reports a failure for a write
+	// that is then committed. fn's statements use ctx and stop early.
+	return <-r.done
+}
+
+// close stops taking writes, commits the queued ones and stops the writer.
+func (w *writer) close() {
+	w.mu.Lock()
+	if !w.closing {
+		w.closing = true
+		close(w.wake)
+	}
+	w.mu.Unlock()
+	<-w.stopped
+}
+
+func (w *writer) loop() {
+	defer close(w.stopped)
+	for {
+		_, open := <-w.wake
+		for {
+			w.mu.Lock()
+			n := min(len(w.queue), maxBatch)
+			batch := w.queue[:n:n]
+			w.queue = w.queue[n:]
+			if len(w.queue) == 0 {
+				w.queue = nil
+			}
+			w.mu.Unlock()
+			if n == 0 {
+				break
+			}
+			w.commit(batch)
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// commit runs a batch in one transaction and answers each write.
+func (w *writer) commit(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	sqlTx, err := w.s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	tx := &txn{Tx: sqlTx, stmts: w.s.wStmts}
+	failAll := func(err error) {
+		_ = tx.Rollback()
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+	single := len(batch) == 1
+	for i, r := range batch {
+		if r.ctx.Err() != nil {
+			errs[i] = r.ctx.Err()
+			continue
+		}
+		if single {
+			// Nothing to isolate it from: a failure rolls back the whole.
+			errs[i] = r.fn(tx)
+			continue
+		}
+		var txErr error
+		if errs[i], txErr = w.isolated(tx, r); txErr != nil {
+			failAll(fmt.Errorf("savepoint: %w", txErr))
+			return
+		}
+	}
+	if single && errs[0] != nil {
+		_ = tx.Rollback()
+		batch[0].done <- mapErr(errs[0])
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		failAll(fmt.Errorf("commit: %w", err))
+		return
+	}
+	w.commits.Add(1)
+	w.writes.Add(int64(len(batch)))
+	for i, r := range batch {
+		if errs[i] != nil {
+			errs[i] = mapErr(errs[i])
+		}
+		r.done <- errs[i]
+	}
+}
+
+// isolated runs one write of a batch inside a savepoint, so that its
+// failure (fnErr) undoes it alone. txErr reports a savepoint that could not
+// be handled: the transaction's state is then unknown and the whole batch
+// must fail.
+func (w *writer) isolated(tx *txn, r *writeReq) (fnErr, txErr error) {
+	ctx := context.Background()
+	if _, err := tx.Tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return nil, err
+	}
+	if fnErr = r.fn(tx); fnErr != nil {
+		if _, err := tx.Tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+			return fnErr, err
+		}
+	}
+	_, txErr = tx.Tx.ExecContext(ctx, "RELEASE w")
+	return fnErr, txErr
+}

@@ -1,0 +1,216 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+// holdWriter occupies the writer with a write that waits until release is
+// closed, so that the writes submitted meanwhile queue up. It returns once
+// the writer is held.
+func holdWriter(t *testing.T, s *Store) (release func(), done <-chan error) {
+	t.Helper()
+	held, rel := make(chan struct{}), make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		errc <- s.write(context.Background(), func(*txn) error {
+			close(held)
+			<-rel
+			return nil
+		})
+	}()
+	<-held
+	return sync.OnceFunc(func() { close(rel) }), errc
+}
+
+// waitQueued waits until n writes wait in the writer's queue.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	for {
+		s.wr.mu.Lock()
+		q := len(s.wr.queue)
+		s.wr.mu.Unlock()
+		if q >= n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func newTestChat(t *testing.T, s *Store, id string) {
+	t.Helper()
+	at := time.Now()
+	_, _, err := s.CreateChat(context.Background(), chat.NewChat{
+		Chat:   chat.Chat{ID: id, LicenseID: 1, CustomerID: "c-" + id, Users: []chat.User{{ID: "c-" + id, Type: chat.UserCustomer}}, CreatedAt: at},
+		Thread: chat.Thread{ID: "t-" + id, CreatedAt: at},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func message(chatID, id string) chat.AppendEvent {
+	return chat.AppendEvent{Mode: chat.AppendActive, Event: chat.Event{ID: id, ChatID: chatID, Type: chat.EventMessage,
+		AuthorID: "c-" + chatID, CreatedAt: time.Now(), Text: id}}
+}
+
+// Writes queued while a transaction commits share the next transaction:
+// one commit for all of them, and each gets its own result.
+func TestGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "parley.db"))
+	defer s.Close()
+	if err := s.PutLicense(ctx, chat.License{ID: 1, Name: "L", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	const chats, per = 4, 25
+	for c := range chats {
+		newTestChat(t, s, fmt.Sprint("chat", c))
+	}
+
+	release, held := holdWriter(t, s)
+	commits := s.wr.commits.Load()
+	type result struct {
+		res chat.AppendResult
+		err error
+	}
+	results := make(chan result, chats*per)
+	var wg sync.WaitGroup
+	for c := range chats {
+		wg.Go(func() {
+			// One chat's appends in order, as the chat's lock makes them.
+			for i := range per {
+				r, err := s.AppendEvent(ctx, message(fmt.Sprint("chat", c), fmt.Sprintf("e%d-%d", c, i)))
+				results <- result{r, err}
+			}
+		})
+	}
+	// Each chat's first append is queued; the rest follow it one by one.
+	waitQueued(t, s, chats)
+	release()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(results)
+	orders := map[string][]int{}
+	for r := range results {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		orders[r.res.Event.ChatID] = append(orders[r.res.Event.ChatID], r.res.Event.Order)
+	}
+	for c, os := range orders {
+		for i, o := range os {
+			if o != i+1 {
+				t.Fatalf("chat %s: orders %v, want 1..%d in send order", c, os, per)
+			}
+		}
+	}
+	// The held write plus at most one commit per round of queued writes:
+	// fewer commits than writes.
+	n := s.wr.commits.Load() - commits
+	if n >= chats*per {
+		t.Errorf("%d commits for %d writes: nothing was grouped", n, chats*per)
+	}
+	t.Logf("%d writes in %d commits", chats*per+1, n)
+}
+
+// A write that fails inside a group undoes its own changes only.
+func TestGroupCommitIsolation(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "parley.db"))
+	defer s.Close()
+	if err := s.PutLicense(ctx, chat.License{ID: 1, Name: "L", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	newTestChat(t, s, "a")
+	if _, err := s.AppendEvent(ctx, message("a", "taken")); err != nil {
+		t.Fatal(err)
+	}
+
+	release, held := holdWriter(t, s)
+	commits := s.wr.commits.Load()
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i, id := range []string{"first", "taken", "third"} {
+		wg.Go(func() {
+			_, errs[i] = s.AppendEvent(ctx, message("a", id))
+		})
+		waitQueued(t, s, i+1) // queue them in this order
+	}
+	release()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[2] != nil {
+		t.Fatalf("the good writes failed: %v, %v", errs[0], errs[2])
+	}
+	if !errors.Is(errs[1], chat.ErrExists) {
+		t.Fatalf("duplicate event id: %v, want ErrExists", errs[1])
+	}
+	if n := s.wr.commits.Load() - commits; n != 2 {
+		t.Errorf("%d commits, want 2 (the held write, then the three queued)", n)
+	}
+	ths, err := s.ThreadsByID(ctx, "a", []string{"t-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ths[0].Events {
+		got = append(got, e.ID+fmt.Sprint(e.Order))
+	}
+	if want := fmt.Sprint([]string{"taken1", "first2", "third3"}); fmt.Sprint(got) != want {
+		t.Errorf("events %v, want %s: the failed write must leave no trace", got, want)
+	}
+}
+
+// Close commits what was queued before it and refuses later writes.
+func TestCloseCommitsQueued(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	s := open(t, path)
+	if err := s.PutLicense(ctx, chat.License{ID: 1, Name: "L", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	newTestChat(t, s, "a")
+	release, held := holdWriter(t, s)
+	appended := make(chan error, 1)
+	go func() {
+		_, err := s.AppendEvent(ctx, message("a", "queued"))
+		appended <- err
+	}()
+	waitQueued(t, s, 1)
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	release()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-appended; err != nil {
+		t.Fatalf("a write queued before Close: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendEvent(ctx, message("a", "late")); err == nil {
+		t.Fatal("a write after Close succeeded")
+	}
+	reopened := open(t, path)
+	defer reopened.Close()
+	ths, err := reopened.ThreadsByID(ctx, "a", []string{"t-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ths[0].Events); n != 1 {
+		t.Errorf("%d events after reopening, want the queued one", n)
+	}
+}
