@@ -21,7 +21,9 @@ const (
 	qChatUsers       = `SELECT ` + userColumns + ` FROM chat_users WHERE chat_id = ? ORDER BY seq`
 	qThread          = `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND chat_id = ?`
 	qThreadEvents    = `SELECT ` + eventColumns + ` FROM events WHERE thread_id = ? ORDER BY ord`
-	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ?`
+	// The custom_id <> '' term lets SQLite use the partial unique index
+	// events_custom_id: without it, the lookup scans the chat's events.
+	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ? AND custom_id <> ''`
 	qInsertEvent     = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qThreadTotal   = `UPDATE threads SET total_events = ? WHERE id = ?`
@@ -31,7 +33,7 @@ const (
 // readQueries are prepared on the read pool, writeQueries on the write
 // connection.
 var (
-	readQueries  = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents}
+	readQueries  = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qLastEvents}
 	writeQueries = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qEventByCustomID, qInsertEvent, qThreadTotal, qChatLastEvent}
 )
 
@@ -677,6 +679,21 @@ func (s *Store) ThreadsByID(ctx context.Context, chatID string, ids []string) (t
 	return ts, nil
 }
 
+// qLastEvents finds the newest event of each type with a few seeks in
+// events_by_type, however many events the chat holds: the recursive part
+// walks the chat's distinct types (a loose index scan: each step seeks the
+// next type), and each type's newest event is the first index entry of
+// that type.
+var qLastEvents = `WITH RECURSIVE types(type) AS (
+		SELECT min(type) FROM events WHERE chat_id = ?1
+		UNION ALL
+		SELECT (SELECT min(type) FROM events WHERE chat_id = ?1 AND type > types.type) FROM types WHERE types.type IS NOT NULL
+	)
+	SELECT ` + eventColumns + ` FROM events WHERE id IN (
+		SELECT (SELECT n.id FROM events n WHERE n.chat_id = ?1 AND n.type = types.type
+			ORDER BY n.thread_ord DESC, n.ord DESC LIMIT 1)
+		FROM types WHERE types.type IS NOT NULL)`
+
 // LastEvents returns the newest event of each type in a chat.
 func (s *Store) LastEvents(ctx context.Context, chatID string) (last map[string]chat.LastEvent, err error) {
 	defer wrap(&err, "last events of chat %q", chatID)
@@ -684,10 +701,7 @@ func (s *Store) LastEvents(ctx context.Context, chatID string) (last map[string]
 		if _, err := getChatState(ctx, tx, chatID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM events e
-			WHERE chat_id = ?1 AND NOT EXISTS (
-				SELECT 1 FROM events n WHERE n.chat_id = ?1 AND n.type = e.type
-					AND (n.thread_ord, n.ord) > (e.thread_ord, e.ord))`, chatID)
+		rows, err := tx.QueryContext(ctx, qLastEvents, chatID)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+// bigChat stores chat "big" with n events in its one thread (every tenth
+// a system message), in one transaction.
+func bigChat(t testing.TB, s *Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.PutLicense(ctx, chat.License{ID: 1, Name: "L", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now()
+	if _, _, err := s.CreateChat(ctx, chat.NewChat{
+		Chat:   chat.Chat{ID: "big", LicenseID: 1, CustomerID: "c", Users: []chat.User{{ID: "c", Type: chat.UserCustomer}}, CreatedAt: at},
+		Thread: chat.Thread{ID: "t", CreatedAt: at},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.write(ctx, func(tx *txn) error {
+		for i := range n {
+			e := chat.Event{ID: fmt.Sprint("e", i), ChatID: "big", ThreadID: "t", Order: i + 1, Type: chat.EventMessage,
+				AuthorID: "c", CreatedAt: at, Text: "hello"}
+			if i%10 == 0 {
+				e.Type = chat.EventSystemMessage
+			}
+			if _, err := insertEvent(ctx, tx, e, 1); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, qThreadTotal, n, "t")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// explain returns SQLite's query plan for q, one step a line.
+func explain(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	return strings.Join(steps, "\n")
+}
+
+// The statements a chat's size could slow down must seek an index, never
+// scan the chat's events.
+func TestQueryPlans(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "parley.db"))
+	defer s.Close()
+	bigChat(t, s, 100)
+	for _, c := range []struct {
+		name, q string
+		want    []string // steps the plan must hold
+	}{
+		{"LastEvents", qLastEvents, []string{"SEARCH n USING INDEX events_by_type (chat_id=? AND type=?)"}},
+		{"event by custom id", qEventByCustomID, []string{"SEARCH events USING INDEX events_custom_id (chat_id=? AND author_id=? AND custom_id=?)"}},
+	} {
+		plan := explain(t, s, c.q, "big", "c", "x")
+		for _, w := range c.want {
+			if !strings.Contains(plan, w) {
+				t.Errorf("%s: the plan lacks %q:\n%s", c.name, w, plan)
+			}
+		}
+		for _, step := range strings.Split(plan, "\n") {
+			if strings.HasPrefix(step, "SCAN events") || strings.HasPrefix(step, "SCAN n") {
+				t.Errorf("%s scans events:\n%s", c.name, plan)
+			}
+		}
+	}
+}
+
+func BenchmarkLastEvents(b *testing.B) {
+	for _, n := range []int{10, 100_000} {
+		b.Run(fmt.Sprint(n, "-events"), func(b *testing.B) {
+			s := open(b, filepath.Join(b.TempDir(), "parley.db"))
+			defer s.Close()
+			bigChat(b, s, n)
+			ctx := context.Background()
+			b.ResetTimer()
+			for range b.N {
+				last, err := s.LastEvents(ctx, "big")
+				if err != nil || len(last) != 2 {
+					b.Fatal(last, err)
+				}
+			}
+		})
+	}
+}
