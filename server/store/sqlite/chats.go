@@ -16,11 +16,11 @@ type scanner interface{ Scan(...any) error }
 
 // Queries run often enough to be prepared once, at Open.
 const (
-	qChatState       = `SELECT active, last_thread_id, thread_count, last_event_at FROM chats WHERE id = ?`
-	qChat            = `SELECT ` + chatColumns + ` FROM chats WHERE id = ?`
-	qChatUsers       = `SELECT ` + userColumns + ` FROM chat_users WHERE chat_id = ? ORDER BY seq`
-	qThread          = `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND chat_id = ?`
-	qThreadEvents    = `SELECT ` + eventColumns + ` FROM events WHERE thread_id = ? ORDER BY ord`
+	qChatState    = `SELECT active, last_thread_id, thread_count, last_event_at FROM chats WHERE id = ?`
+	qChat         = `SELECT ` + chatColumns + ` FROM chats WHERE id = ?`
+	qChatUsers    = `SELECT ` + userColumns + ` FROM chat_users WHERE chat_id = ? ORDER BY seq`
+	qThread       = `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND chat_id = ?`
+	qThreadEvents = `SELECT ` + eventColumns + ` FROM events WHERE thread_id = ? ORDER BY ord`
 	// The custom_id <> '' term lets SQLite use the partial unique index
 	// events_custom_id: without it, the lookup scans the chat's events.
 	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ? AND custom_id <> ''`
