@@ -1,0 +1,353 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// This file holds the chats and threads: listing them, starting a chat or
+// a new thread, closing a thread.
+
+// ChatSummary is a chat with what a chat list shows.
+type ChatSummary struct {
+	Chat       Chat
+	Members    []Member
+	LastEvents map[string]LastEvent
+	LastThread *Thread // nil before the first thread
+	// Queue is the place in the queue of a queued chat (ListChats only).
+	Queue *QueueInfo
+}
+
+// ChatsSummary lists the actor's chats, the most recently active first.
+// Customers see their own chats, agents the chats they are members of (or
+// every chat of the license with all set).
+func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, all bool) ([]ChatSummary, int, error) {
+	if offset < 0 || limit < 0 {
+		return nil, 0, invalid("offset and limit must not be negative")
+	}
+	if limit == 0 {
+		limit = DefaultChatsLimit
+	}
+	if limit > MaxChatsSummary {
+		return nil, 0, invalid("limit must be at most %d", MaxChatsSummary)
+	}
+	if a.Type == UserCustomer && offset > MaxChatsOffset {
+		return nil, 0, invalid("offset must be at most %d", MaxChatsOffset)
+	}
+	f := ChatFilter{LicenseID: a.LicenseID}
+	switch {
+	case a.Type == UserCustomer:
+		f.CustomerID = a.UserID
+	case !all:
+		f.MemberID = a.UserID
+	}
+	chats, total, err := s.store.Chats(ctx, f, offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]ChatSummary, 0, len(chats))
+	for _, c := range chats {
+		sum, err := s.summary(ctx, c)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, sum)
+	}
+	return out, total, nil
+}
+
+func (s *Service) summary(ctx context.Context, c Chat) (ChatSummary, error) {
+	sum := ChatSummary{Chat: c}
+	var err error
+	if sum.Members, err = s.Members(ctx, c); err != nil {
+		return sum, err
+	}
+	if sum.LastEvents, err = s.store.LastEvents(ctx, c.ID); err != nil {
+		return sum, err
+	}
+	if c.LastThreadID != "" {
+		ts, _, err := s.store.Threads(ctx, c.ID, 0, 1)
+		if err != nil {
+			return sum, err
+		}
+		if len(ts) > 0 {
+			sum.LastThread = &ts[0]
+		}
+	}
+	return sum, nil
+}
+
+// ThreadsSummary lists a chat's threads newest first.
+func (s *Service) ThreadsSummary(ctx context.Context, a Actor, chatID string, offset, limit int) ([]Thread, int, error) {
+	if offset < 0 || limit < 0 {
+		return nil, 0, invalid("offset and limit must not be negative")
+	}
+	if limit == 0 {
+		limit = DefaultThreadsLimit
+	}
+	if limit > MaxThreadsSummary {
+		return nil, 0, invalid("limit must be at most %d", MaxThreadsSummary)
+	}
+	if _, err := s.chatFor(ctx, a, chatID); err != nil {
+		return nil, 0, err
+	}
+	return s.store.Threads(ctx, chatID, offset, limit)
+}
+
+// ChatThreads returns a chat with the named threads and their events.
+func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threadIDs []string) (Chat, []Member, []Thread, error) {
+	if len(threadIDs) > MaxThreadIDs {
+		return Chat{}, nil, nil, invalid("at most %d thread_ids", MaxThreadIDs)
+	}
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return Chat{}, nil, nil, err
+	}
+	if len(threadIDs) == 0 && c.LastThreadID != "" {
+		threadIDs = []string{c.LastThreadID}
+	}
+	threads, err := s.store.ThreadsByID(ctx, chatID, threadIDs)
+	if err != nil {
+		return Chat{}, nil, nil, err
+	}
+	members, err := s.Members(ctx, c)
+	return c, members, threads, err
+}
+
+// MaxAgentChatsLimit is the largest page of list_chats.
+const MaxAgentChatsLimit = 100
+
+// ListChats selects the chats of list_chats.
+type ListChats struct {
+	Offset, Limit int
+	// Queued keeps the chats waiting for an agent.
+	Queued bool
+	// Mine keeps the chats the agent is a present member of.
+	Mine bool
+}
+
+// ListChats lists the license's chats, the most recently active first. A
+// queued chat's summary carries its place in the queue.
+func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatSummary, int, error) {
+	if a.Type != UserAgent {
+		return nil, 0, invalid("only agents list the license's chats")
+	}
+	if in.Offset < 0 || in.Limit < 0 {
+		return nil, 0, invalid("offset and limit must not be negative")
+	}
+	if in.Limit == 0 {
+		in.Limit = DefaultChatsLimit
+	}
+	if in.Limit > MaxAgentChatsLimit {
+		return nil, 0, invalid("limit must be at most %d", MaxAgentChatsLimit)
+	}
+	f := ChatFilter{LicenseID: a.LicenseID, Queued: in.Queued}
+	if in.Mine {
+		f.MemberID = a.UserID
+	}
+	chats, total, err := s.store.Chats(ctx, f, in.Offset, in.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]ChatSummary, 0, len(chats))
+	for _, c := range chats {
+		sum, err := s.summary(ctx, c)
+		if err != nil {
+			return nil, 0, err
+		}
+		if c.Active && !hasPresentAgent(c) {
+			q, err := s.queueInfo(ctx, c)
+			if err != nil {
+				return nil, 0, err
+			}
+			sum.Queue = &q
+		}
+		out = append(out, sum)
+	}
+	return out, total, nil
+}
+
+// Chat returns a chat the actor may see, with its members.
+func (s *Service) Chat(ctx context.Context, a Actor, chatID string) (Chat, []Member, error) {
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return Chat{}, nil, err
+	}
+	m, err := s.Members(ctx, c)
+	return c, m, err
+}
+
+// checkRichMessage validates a rich message's elements: 1 to 10 elements,
+// StartChat is the input of StartChat and ActivateChat.
+type StartChat struct {
+	GroupIDs         []int
+	Properties       Properties
+	ThreadProperties Properties
+	Events           []Event
+}
+
+// StartChat creates a chat for a customer with an active thread holding
+// the given events, and notifies the customer and the license's agents.
+func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, Thread, error) {
+	if a.Type != UserCustomer {
+		return Chat{}, Thread{}, invalid("only customers start chats")
+	}
+	now := s.now()
+	groups, err := s.checkGroups(ctx, a.LicenseID, in.GroupIDs)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	events, err := s.prepareEvents(a, "", in.Events, now)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	nc := NewChat{
+		Chat: Chat{
+			ID: newChatID(), LicenseID: a.LicenseID, CustomerID: a.UserID, GroupIDs: groups,
+			Properties: in.Properties, CreatedAt: now,
+			Users: []User{{ID: a.UserID, Type: UserCustomer, Present: true}},
+		},
+		Thread: Thread{ID: newThreadID(), Properties: in.ThreadProperties, CreatedAt: now},
+		Events: events,
+	}
+	for i := range nc.Events {
+		nc.Events[i].ChatID = nc.Chat.ID
+	}
+	unlock := s.lock(nc.Chat.ID)
+	defer unlock()
+	c, t, err := s.store.CreateChat(ctx, nc)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	s.openedThread(ctx, a, c, t)
+	return c, t, nil
+}
+
+// ActivateChat opens a new thread in a customer's chat that has none active.
+func (s *Service) ActivateChat(ctx context.Context, a Actor, chatID string, in StartChat) (Chat, Thread, error) {
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	now := s.now()
+	events, err := s.prepareEvents(a, chatID, in.Events, now)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	unlock := s.lock(c.ID)
+	defer unlock()
+	// Refuse an active chat before anything is written: the properties
+	// below are stored apart from the new thread.
+	if c, err = s.store.Chat(ctx, chatID); err != nil {
+		return Chat{}, Thread{}, err
+	}
+	if c.Active {
+		return Chat{}, Thread{}, ErrChatActive
+	}
+	c = s.dropOfflineAgents(ctx, c)
+	if len(in.Properties) > 0 {
+		if err := s.store.UpdateChatProperties(ctx, chatID, in.Properties); err != nil {
+			return Chat{}, Thread{}, err
+		}
+	}
+	users := []User{{ID: c.CustomerID, Type: UserCustomer, Present: true}}
+	if a.Type == UserAgent {
+		users = append(users, User{ID: a.UserID, Type: UserAgent, Present: true})
+	}
+	c, t, err := s.store.ActivateChat(ctx, chatID, Thread{ID: newThreadID(), Properties: in.ThreadProperties, CreatedAt: now}, users, events)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	s.openedThread(ctx, a, c, t)
+	return c, t, nil
+}
+
+// openedThread routes a chat whose thread t has just opened, unless an
+// agent is in it, and tells about the thread: its members get
+// incoming_chat_thread (so do the agents of its groups when it is
+// queued), then the assignment is told (notifyAssigned). The caller holds
+// the chat's lock.
+func (s *Service) openedThread(ctx context.Context, a Actor, c Chat, t Thread) {
+	var (
+		ag       Agent
+		assigned bool
+	)
+	if !hasPresentAgent(c) {
+		ag, assigned = s.route(ctx, c)
+	}
+	members, err := s.Members(ctx, c)
+	if err != nil {
+		s.log.Error("load chat members", "chat_id", c.ID, "err", err)
+	}
+	to := recipients(c)
+	if !assigned {
+		to = s.audience(ctx, c)
+	}
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to, Origin: a.Origin,
+		Push: IncomingChatThread{Chat: c, Members: members, Thread: t}})
+	if assigned {
+		s.notifyAssigned(ctx, c.ID, ag, false, c)
+	}
+}
+
+func (s *Service) checkGroups(ctx context.Context, licenseID int, ids []int) ([]int, error) {
+	if len(ids) == 0 {
+		return []int{0}, nil
+	}
+	groups, err := s.store.Groups(ctx, licenseID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(groups, func(g Group) bool { return g.ID == id }) {
+			return nil, fmt.Errorf("group %d: %w", id, ErrGroupNotFound)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(ids))), nil
+}
+
+// CloseThread closes the chat's active thread with a system message saying
+// who closed it, and notifies the chat.
+func (s *Service) CloseThread(ctx context.Context, a Actor, chatID string) (Thread, error) {
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return Thread{}, err
+	}
+	now := s.now()
+	text, typ := "Chat closed by the customer", "manual_archived_customer"
+	if a.Type == UserAgent {
+		text, typ = "Chat closed by an agent", "manual_archived_agent"
+		if m, err := s.member(ctx, c.LicenseID, User{ID: a.UserID, Type: UserAgent}); err == nil && m.Name != "" {
+			text = "Chat closed by " + m.Name
+		}
+	}
+	sys := &Event{ID: newEventID(), ChatID: chatID, Type: EventSystemMessage, CreatedAt: now, Text: text, SystemMessageType: typ}
+	t, err := s.closeThread(ctx, a, chatID, now, sys)
+	if err != nil {
+		return Thread{}, err
+	}
+	// The chat's agents may take another chat now.
+	s.drain(ctx)
+	return t, nil
+}
+
+func (s *Service) closeThread(ctx context.Context, a Actor, chatID string, now time.Time, sys *Event) (Thread, error) {
+	unlock := s.lock(chatID)
+	defer unlock()
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return Thread{}, err
+	}
+	t, stored, err := s.store.CloseThread(ctx, chatID, now, sys)
+	if err != nil {
+		return Thread{}, err
+	}
+	s.dequeue(ctx, chatID)
+	if stored != nil {
+		s.notify(ctx, a, c, IncomingEvent{Event: *stored})
+	}
+	s.notify(ctx, a, c, ThreadClosed{ChatID: chatID, ThreadID: t.ID, UserID: a.UserID})
+	return t, nil
+}

@@ -1,0 +1,162 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// This file holds the customers: login, their own updates, and what agents
+// do to them (look up, ban).
+
+// LoginInfo is what a customer login carries.
+type LoginInfo struct {
+	Name, Email, Avatar *string
+	Fields              map[string]string
+	Page                *Page
+	Referrer            *string
+	GroupID             *int
+}
+
+// LoginCustomer records a customer's visit, creating the customer on its
+// first login. A banned customer gets ErrBanned.
+func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, in LoginInfo) (Customer, error) {
+	if _, err := s.store.License(ctx, licenseID); err != nil {
+		return Customer{}, err
+	}
+	now := s.now()
+	if in.Page != nil && in.Page.Timestamp.IsZero() {
+		in.Page.Timestamp = now
+	}
+	err := s.store.CreateCustomer(ctx, Customer{ID: id, LicenseID: licenseID, CreatedAt: now})
+	if err != nil && !errors.Is(err, ErrExists) {
+		return Customer{}, err
+	}
+	c, err := s.store.Customer(ctx, licenseID, id)
+	if err != nil {
+		return Customer{}, err
+	}
+	if c.BannedAt(now) {
+		return c, ErrBanned
+	}
+	u := CustomerUpdate{Name: in.Name, Email: in.Email, Avatar: in.Avatar, Fields: in.Fields, Page: in.Page, Referrer: in.Referrer, GroupID: in.GroupID, Visit: true}
+	return s.store.UpdateCustomer(ctx, licenseID, id, u)
+}
+
+// UpdateCustomer changes the customer's own data and tells its connections
+// and the agents of its chats.
+func (s *Service) UpdateCustomer(ctx context.Context, a Actor, u CustomerUpdate) (Customer, error) {
+	if u.Name != nil && len(*u.Name) > 512 || u.Email != nil && len(*u.Email) > 512 {
+		return Customer{}, invalid("name and email must be at most 512 bytes")
+	}
+	if len(u.Fields) > 100 {
+		return Customer{}, invalid("at most 100 fields")
+	}
+	cu, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, u)
+	if err != nil {
+		return Customer{}, err
+	}
+	to, err := s.customerAudience(ctx, a)
+	if err != nil {
+		return cu, err
+	}
+	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, Origin: a.Origin, Push: CustomerUpdated{Customer: cu}})
+	return cu, nil
+}
+
+// UpdateCustomerPage records the page the customer is on.
+func (s *Service) UpdateCustomerPage(ctx context.Context, a Actor, p Page) (Page, error) {
+	if len(p.URL) > 4096 || len(p.Title) > 1024 {
+		return Page{}, invalid("url or title too long")
+	}
+	p.Timestamp = s.now()
+	if _, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, CustomerUpdate{Page: &p}); err != nil {
+		return Page{}, err
+	}
+	to, err := s.customerAudience(ctx, a)
+	if err != nil {
+		return p, err
+	}
+	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: to, Origin: a.Origin, Push: CustomerPageUpdated{CustomerID: a.UserID, Page: p}})
+	return p, nil
+}
+
+// customerAudience is the customer itself and the agents of its active
+// chats; for a chat waiting in the queue, the agents of its groups.
+func (s *Service) customerAudience(ctx context.Context, a Actor) (to []Recipient, err error) {
+	to = []Recipient{a.recipient()}
+	chats, _, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: a.UserID, Active: true}, 0, MaxChatsSummary)
+	if err != nil {
+		return to, err
+	}
+	for _, c := range chats {
+		if hasPresentAgent(c) {
+			to = merge(to, agentsOf(c))
+		} else {
+			to = merge(to, s.groupAgents(ctx, c))
+		}
+	}
+	return to, nil
+}
+
+// SetCustomerSideStorage stores the customer's side storage (sent back at
+// every login).
+func (s *Service) SetCustomerSideStorage(ctx context.Context, a Actor, st map[string]string) error {
+	return s.store.SetCustomerSideStorage(ctx, a.LicenseID, a.UserID, st)
+}
+
+// Customer returns a customer of the actor's license.
+func (s *Service) Customer(ctx context.Context, a Actor, customerID string) (Customer, error) {
+	if a.Type != UserAgent {
+		return Customer{}, invalid("only agents look customers up")
+	}
+	if customerID == "" {
+		return Customer{}, invalid("customer_id is required")
+	}
+	return s.store.Customer(ctx, a.LicenseID, customerID)
+}
+
+// MaxBanDays is the longest ban with an end; 0 days bans for good.
+const MaxBanDays = 36500
+
+// BanCustomer bans a customer of the actor's license for days (0: for
+// good): its connections are closed with customer_banned, its later logins
+// are refused, and its active chats are closed.
+func (s *Service) BanCustomer(ctx context.Context, a Actor, customerID string, days int) error {
+	if a.Type != UserAgent {
+		return invalid("only agents ban customers")
+	}
+	if days < 0 || days > MaxBanDays {
+		return invalid("ban days must be 0 (for good) to %d", MaxBanDays)
+	}
+	if customerID == "" {
+		return invalid("customer_id is required")
+	}
+	if _, err := s.store.Customer(ctx, a.LicenseID, customerID); err != nil {
+		return err
+	}
+	banned := true
+	var until time.Time
+	if days > 0 {
+		until = s.now().Add(time.Duration(days) * 24 * time.Hour)
+	}
+	if _, err := s.store.UpdateCustomer(ctx, a.LicenseID, customerID, CustomerUpdate{Banned: &banned, BannedUntil: &until}); err != nil {
+		return err
+	}
+	s.notifier.Notify(ctx, Notification{LicenseID: a.LicenseID, Recipients: []Recipient{{ID: customerID, Type: UserCustomer}},
+		Push: Disconnect{Reason: ReasonCustomerBanned}})
+	chats, _, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: customerID, Active: true}, 0, 0)
+	if err != nil {
+		return err
+	}
+	for _, c := range chats {
+		now := s.now()
+		sys := &Event{ID: newEventID(), ChatID: c.ID, Type: EventSystemMessage, CreatedAt: now,
+			Text: "Chat closed: the customer was banned", SystemMessageType: "customer_banned"}
+		if _, err := s.closeThread(ctx, a, c.ID, now, sys); err != nil && !errors.Is(err, ErrNoActiveThread) {
+			return err
+		}
+	}
+	s.drain(ctx)
+	return nil
+}

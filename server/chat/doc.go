@@ -1,0 +1,59 @@
+// Package chat is the chat domain of the server: licenses and their
+// agents, groups and customers; chats, their threads and events;
+// properties; who is a member of which chat; and routing, which gives
+// chats to agents. It decides who may do what, stores it and says who must
+// hear of it. It knows no wire format, SQL, HTTP or transport: the session
+// layer turns requests into Service calls and Notifications into pushes.
+//
+// # Types
+//
+// [Service] holds the use cases (start a chat, send an event, join a chat,
+// ban a customer, …); each takes the [Actor] making the request and
+// returns a domain error ([ErrNotFound], [ErrInvalid], …) that callers map
+// to their own. Its files are split by concern: chats.go (chats and
+// threads), events.go, properties.go, customers.go, membership.go,
+// transfer.go and routing*.go.
+//
+// [Store] is what the Service needs stored; its drivers (store/sqlite,
+// store/postgres) import this package, never the reverse, and pass the
+// contract suite in store/storetest.
+//
+// [Router] decides which agent takes a chat and keeps the routing
+// statuses, connections, grace periods and the queue. [LocalRouter] keeps
+// them in one process's memory and is the default; a router shared by
+// several processes can fill the same interface.
+//
+// [Notifier] delivers [Notification]s to the users' connections.
+//
+// # Routing
+//
+// Agents belong to groups (none: group 0) and have a routing status and a
+// limit of concurrent chats ([Agent.ChatLimit]). A chat that needs an agent
+// (a new chat, a new thread of a chat no online agent is in, a chat whose
+// agents left or went offline, a chat transferred to a group) goes to an
+// agent of one of its groups who is accepting chats, connected and below
+// the limit: the least loaded first, then the one whose last assignment is
+// the oldest. That agent joins the chat: the chat's members get
+// chat_user_added, the agent incoming_chat_thread. When nobody is available
+// the chat is queued; queued chats are given out oldest first as soon as an
+// agent of their groups frees up, and on a periodic retry. While a chat is
+// queued, the pushes about it go to every agent of its groups.
+//
+// An agent becomes accepting_chats when it logs in (or the status it last
+// chose); when its last connection has been gone for the grace period
+// ([Config.GracePeriod]) it becomes offline and leaves its active chats,
+// which are routed again. An agent who reconnects within the grace period
+// keeps its status and its chats.
+//
+// # Ordering and concurrency
+//
+// A Service is safe for concurrent use. Changes to one chat are
+// serialized by the chat's lock: a change is stored and notified under
+// that lock, so a chat's notifications are made in store order, and a
+// Notifier must deliver them in call order without blocking on slow
+// connections. Changes to different chats run in parallel.
+//
+// Locks are taken in one order: a chat's lock, then the Router's own
+// locking, which never calls back into the Service. No chat lock is held
+// while the queue is drained: the drain takes chat locks one at a time.
+package chat

@@ -1,0 +1,235 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// This file holds the events: checking and storing what users send, the
+// postbacks, and what is told but not stored (sneak peeks, typing).
+
+func (s *Service) prepareEvents(a Actor, chatID string, in []Event, now time.Time) ([]Event, error) {
+	out := make([]Event, len(in))
+	for i, e := range in {
+		if err := s.checkEvent(a, e); err != nil {
+			return nil, fmt.Errorf("events[%d]: %w", i, err)
+		}
+		e.ID, e.ChatID, e.AuthorID, e.CreatedAt = newEventID(), chatID, a.UserID, now
+		out[i] = e
+	}
+	return out, nil
+}
+
+// checkEvent validates an event a user sends.
+func (s *Service) checkEvent(a Actor, e Event) error {
+	switch e.Type {
+	case EventMessage:
+		if e.Text == "" {
+			return invalid("message text is required")
+		}
+	case EventFilledForm:
+		if len(e.Fields) == 0 {
+			return invalid("filled_form fields are required")
+		}
+	case EventCustom:
+	case EventFile:
+		if e.File == nil || e.File.URL == "" {
+			return invalid("file events are created by uploading a file")
+		}
+	case EventRichMessage, EventSystemMessage, EventAnnotation:
+		if a.Type != UserAgent {
+			return fmt.Errorf("%w: customers cannot send %s events", ErrNotAllowedType, e.Type)
+		}
+		if e.Type == EventRichMessage {
+			if err := checkRichMessage(e.Elements); err != nil {
+				return err
+			}
+		}
+		if e.Type == EventSystemMessage && e.Text == "" {
+			return invalid("system_message text is required")
+		}
+	case "":
+		return invalid("event type is required")
+	default:
+		return fmt.Errorf("%w: unknown event type %q", ErrNotAllowedType, e.Type)
+	}
+	if len(e.Text) > MaxTextBytes {
+		return invalid("text is longer than %d bytes", MaxTextBytes)
+	}
+	if !utf8.ValidString(e.Text) {
+		return invalid("text is not valid UTF-8")
+	}
+	if len(e.CustomID) > 256 {
+		return invalid("custom_id is longer than 256 bytes")
+	}
+	return nil
+}
+
+// SendEvent stores an event from a user and notifies the chat. When the
+// chat has no active thread the event opens a new one (the members get
+// incoming_chat_thread), unless attachToLast puts it in the last thread.
+// A retry with the same CustomID returns the stored event and stores and
+// notifies nothing.
+func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event, attachToLast bool) (AppendResult, error) {
+	if err := s.checkEvent(a, e); err != nil {
+		return AppendResult{}, err
+	}
+	// The chat is loaded under its lock, so the members notified are the
+	// members at the time the event is stored.
+	unlock := s.lock(chatID)
+	defer unlock()
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	if a.Type == UserAgent && !isPresent(c, a.UserID) {
+		return AppendResult{}, fmt.Errorf("%w: join the chat first", ErrNotChatMember)
+	}
+	e.ID, e.ChatID, e.AuthorID, e.CreatedAt = newEventID(), chatID, a.UserID, s.now()
+	mode := AppendOrOpen
+	if attachToLast {
+		mode = AppendLast
+	}
+	if mode == AppendOrOpen && !c.Active {
+		// The event opens a thread: agents who went offline since the
+		// last one leave first, so that the chat is routed again.
+		c = s.dropOfflineAgents(ctx, c)
+	}
+	r, err := s.store.AppendEvent(ctx, AppendEvent{Event: e, Mode: mode, NewThreadID: newThreadID()})
+	if err != nil || r.Duplicate {
+		return r, err
+	}
+	c.LastEventAt = r.Event.CreatedAt
+	if r.Opened {
+		c.Active, c.LastThreadID = true, r.Thread.ID
+		t := r.Thread
+		t.Events = []Event{r.Event}
+		s.openedThread(ctx, a, c, t)
+		return r, nil
+	}
+	s.notify(ctx, a, c, IncomingEvent{Event: r.Event})
+	return r, nil
+}
+
+// SendPostback records a rich message postback and tells the chat's agents.
+func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
+	c, err := s.chatFor(ctx, a, p.ChatID)
+	if err != nil {
+		return err
+	}
+	if p.ID == "" || p.EventID == "" || p.ThreadID == "" {
+		return invalid("event_id, thread_id and postback.id are required")
+	}
+	ts, err := s.store.ThreadsByID(ctx, c.ID, []string{p.ThreadID})
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ts[0].Events, func(e Event) bool { return e.ID == p.EventID }) {
+		return fmt.Errorf("event %s: %w", p.EventID, ErrNotFound)
+	}
+	p.UserID, p.CreatedAt = a.UserID, s.now()
+	unlock := s.lock(c.ID)
+	defer unlock()
+	if err := s.store.AddPostback(ctx, p); err != nil {
+		return err
+	}
+	if ts[0].Active {
+		s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: agentsOf(c), Origin: a.Origin, Push: PostbackReceived{Postback: p}})
+	}
+	return nil
+}
+
+// SneakPeek forwards what a customer is typing to the chat's agents. It is
+// not stored. A chat without an active thread ignores it.
+func (s *Service) SneakPeek(ctx context.Context, a Actor, chatID, text string) error {
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return err
+	}
+	if len(text) > MaxSneakPeekBytes {
+		return invalid("sneak_peek_text is longer than %d bytes", MaxSneakPeekBytes)
+	}
+	if !c.Active {
+		return nil
+	}
+	to := agentsOf(c)
+	if !hasPresentAgent(c) {
+		to = s.groupAgents(ctx, c)
+	}
+	n := Notification{LicenseID: c.LicenseID, Recipients: to,
+		Push: SneakPeek{ChatID: c.ID, ThreadID: c.LastThreadID, AuthorID: a.UserID, At: s.now(), Text: text}}
+	s.notifier.Notify(ctx, n)
+	return nil
+}
+
+// SendTyping tells the chat's other members that an agent is typing.
+func (s *Service) SendTyping(ctx context.Context, a Actor, chatID string, typing bool) error {
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return err
+	}
+	if !c.Active {
+		return fmt.Errorf("chat %s: %w", chatID, ErrNoActiveThread)
+	}
+	var to []Recipient
+	for _, r := range recipients(c) {
+		if r.ID != a.UserID {
+			to = append(to, r)
+		}
+	}
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to,
+		Push: TypingIndicator{ChatID: c.ID, ThreadID: c.LastThreadID, AuthorID: a.UserID, At: s.now(), IsTyping: typing}})
+	return nil
+}
+
+// UpdateLastSeen moves the actor's last seen time in a chat (zero: now)
+// and tells the chat. The time never moves back; the stored one is returned.
+func (s *Service) UpdateLastSeen(ctx context.Context, a Actor, chatID string, at time.Time) (time.Time, error) {
+	c, err := s.chatFor(ctx, a, chatID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	unlock := s.lock(c.ID)
+	defer unlock()
+	stored, err := s.store.SetLastSeen(ctx, c.ID, a.UserID, at)
+	if err != nil {
+		return time.Time{}, err
+	}
+	s.notify(ctx, a, c, LastSeenUpdated{ChatID: c.ID, ThreadID: c.LastThreadID, UserID: a.UserID, At: stored})
+	return stored, nil
+}
+
+// checkRichMessage validates a rich message's elements: 1 to 10 elements,
+// at most 11 buttons each, every button with text.
+func checkRichMessage(raw json.RawMessage) error {
+	var elements []struct {
+		Buttons []struct {
+			Text       string `json:"text"`
+			PostbackID string `json:"postback_id"`
+		} `json:"buttons"`
+	}
+	if err := json.Unmarshal(raw, &elements); err != nil {
+		return invalid("rich_message elements must be an array of objects")
+	}
+	if len(elements) < 1 || len(elements) > MaxRichElements {
+		return invalid("rich_message needs 1 to %d elements", MaxRichElements)
+	}
+	for i, el := range elements {
+		if len(el.Buttons) > MaxRichButtons {
+			return invalid("elements[%d] has more than %d buttons", i, MaxRichButtons)
+		}
+		for j, b := range el.Buttons {
+			if b.Text == "" {
+				return invalid("elements[%d].buttons[%d] has no text", i, j)
+			}
+		}
+	}
+	return nil
+}

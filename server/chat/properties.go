@@ -1,0 +1,62 @@
+package chat
+
+import (
+	"context"
+)
+
+// PropertyTarget addresses properties: a chat, a thread or an event.
+type PropertyTarget struct {
+	ChatID, ThreadID, EventID string
+}
+
+// UpdateProperties merges properties into a chat, thread or event.
+func (s *Service) UpdateProperties(ctx context.Context, a Actor, t PropertyTarget, p Properties) error {
+	c, err := s.chatFor(ctx, a, t.ChatID)
+	if err != nil {
+		return err
+	}
+	if len(p) == 0 {
+		return invalid("properties are required")
+	}
+	unlock := s.lock(c.ID)
+	defer unlock()
+	switch {
+	case t.EventID != "":
+		err = s.store.UpdateEventProperties(ctx, c.ID, t.ThreadID, t.EventID, p)
+	case t.ThreadID != "":
+		err = s.store.UpdateThreadProperties(ctx, c.ID, t.ThreadID, p)
+	default:
+		err = s.store.UpdateChatProperties(ctx, c.ID, p)
+	}
+	if err != nil {
+		return err
+	}
+	s.notify(ctx, a, c, PropertiesUpdated{ChatID: c.ID, ThreadID: t.ThreadID, EventID: t.EventID, Properties: p})
+	return nil
+}
+
+// DeleteProperties removes properties from a chat, thread or event.
+func (s *Service) DeleteProperties(ctx context.Context, a Actor, t PropertyTarget, names PropertyNames) error {
+	c, err := s.chatFor(ctx, a, t.ChatID)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return invalid("properties are required")
+	}
+	unlock := s.lock(c.ID)
+	defer unlock()
+	switch {
+	case t.EventID != "":
+		err = s.store.DeleteEventProperties(ctx, c.ID, t.ThreadID, t.EventID, names)
+	case t.ThreadID != "":
+		err = s.store.DeleteThreadProperties(ctx, c.ID, t.ThreadID, names)
+	default:
+		err = s.store.DeleteChatProperties(ctx, c.ID, names)
+	}
+	if err != nil {
+		return err
+	}
+	s.notify(ctx, a, c, PropertiesDeleted{ChatID: c.ID, ThreadID: t.ThreadID, EventID: t.EventID, Names: names})
+	return nil
+}
