@@ -162,19 +162,19 @@ type RoutingStatusSet struct {
 	Status  RoutingStatus
 }
 
-func (IncomingChatThread) push() {}
-func (IncomingEvent) push() {}
-func (TypingIndicator) push() {}
-func (SneakPeek) push() {}
-func (ThreadClosed) push() {}
-func (UserAdded) push() {}
-func (UserRemoved) push() {}
-func (PropertiesUpdated) push() {}
-func (PropertiesDeleted) push() {}
-func (LastSeenUpdated) push() {}
-func (CustomerUpdated) push() {}
+func (IncomingChatThread) push()  {}
+func (IncomingEvent) push()       {}
+func (TypingIndicator) push()     {}
+func (SneakPeek) push()           {}
+func (ThreadClosed) push()        {}
+func (UserAdded) push()           {}
+func (UserRemoved) push()         {}
+func (PropertiesUpdated) push()   {}
+func (PropertiesDeleted) push()   {}
+func (LastSeenUpdated) push()     {}
+func (CustomerUpdated) push()     {}
 func (CustomerPageUpdated) push() {}
-func (PostbackReceived) push() {}
-func (Disconnect) push() {}
-func (ChatTransferred) push() {}
-func (RoutingStatusSet) push() {}
+func (PostbackReceived) push()    {}
+func (Disconnect) push()          {}
+func (ChatTransferred) push()     {}
+func (RoutingStatusSet) push()    {}
