@@ -109,8 +109,8 @@ type outMsg struct {
 }
 
 // session is one connection. The reader goroutine handles requests one at
-// a time, in order; the writer goroutine owns writes; broker callbacks only
-// enqueue.
+// a time, in order; the writer goroutine owns writes; the hub's deliveries
+// only enqueue.
 type session struct {
 	srv      *Server
 	id       string
@@ -194,7 +194,7 @@ func formatUint(n uint64) string {
 }
 
 // log returns the session's logger. Login adds the user to it while the
-// writer, the watchdog and broker callbacks may be logging.
+// writer, the watchdog and the hub's deliveries may be logging.
 func (s *session) log() *slog.Logger { return s.logger.Load() }
 
 func (s *session) setLog(l *slog.Logger) { s.logger.Store(l) }
@@ -289,7 +289,7 @@ func (s *session) send(frame []byte) {
 	}
 }
 
-// push queues a frame from the broker. It never blocks: a client whose
+// push queues a frame the hub delivered. It never blocks: a client whose
 // queue is full is disconnected.
 func (s *session) push(frame []byte) {
 	select {
