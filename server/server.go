@@ -271,13 +271,14 @@ func (s *Server) Demo() Demo { return s.cfg.Demo }
 func (s *Server) routes() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	agentTokens := &auth.AgentTokens{Signer: s.signer, Store: s.store}
 	sessions := session.New(session.Config{
-		Service: s.service, Hub: s.hub, Signer: s.signer, Logger: s.log,
+		Service: s.service, Hub: s.hub, Signer: s.signer, AgentTokens: agentTokens, Logger: s.log,
 		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
 		RevocationCheck: s.cfg.TokenRevocationCheck,
 		Metrics:         session.NewMetrics(reg),
 	})
-	api, err := httpapi.New(httpapi.Config{Service: s.service, Signer: s.signer, FilesDir: s.cfg.FilesDir,
+	api, err := httpapi.New(httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
 		PublicURL: s.cfg.PublicURL, Logger: s.log})
 	if err != nil {
 		return err
@@ -288,9 +289,10 @@ func (s *Server) routes() error {
 	topts := transport.Options{MaxMessageBytes: 1 << 20, Logger: s.log}
 	mux := http.NewServeMux()
 	sjsPrefix := "/v3.0/customer/rtm/sjs"
-	mux.Handle(sjsPrefix+"/", sockjs.Handler(sjsPrefix, sessions.ServeCustomer, sockjs.Options{Options: topts, HeartbeatInterval: s.cfg.SockJSHeartbeat}))
-	mux.Handle("/v3.0/customer/rtm/ws", ws.Handler(sessions.ServeCustomer, topts))
-	mux.Handle("/v3.0/agent/rtm/ws", ws.Handler(sessions.ServeAgent, topts))
+	customerRTM, agentRTM := rtmHandler(sessions.ServeCustomer), rtmHandler(sessions.ServeAgent)
+	mux.Handle(sjsPrefix+"/", sockjs.Handler(sjsPrefix, customerRTM, sockjs.Options{Options: topts, HeartbeatInterval: s.cfg.SockJSHeartbeat}))
+	mux.Handle("/v3.0/customer/rtm/ws", ws.Handler(customerRTM, topts))
+	mux.Handle("/v3.0/agent/rtm/ws", ws.Handler(agentRTM, topts))
 	mux.Handle("/v3.0/agent/login", agentLogin.Handler())
 	ah := accounts.Handler()
 	mux.Handle("/customer", ah)
@@ -305,6 +307,15 @@ func (s *Server) routes() error {
 	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
 	s.handler = s.logRequests(mux)
 	return nil
+}
+
+// rtmHandler adapts a session entry point to the transports: it takes from
+// the upgrade request the values a session needs, so that sessions never
+// see HTTP.
+func rtmHandler(serve func(context.Context, transport.Conn, session.ConnInfo)) transport.Handler {
+	return func(ctx context.Context, c transport.Conn, r *http.Request) {
+		serve(ctx, c, session.ConnInfo{RemoteAddr: r.RemoteAddr, LicenseID: r.URL.Query().Get("license_id")})
+	}
 }
 
 // logRequests logs plain HTTP requests at debug level and failures at

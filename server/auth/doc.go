@@ -14,8 +14,10 @@
 // a random token id. Verify compares MACs in constant time and accepts only
 // the exact bytes Issue produced. A Signer alone cannot revoke a token:
 // agent tokens are revoked in the store (chat.Store.RevokeToken by token id,
-// RevokeAgentTokens by issue time), which the agent RTM login and the agent
-// Web API consult after Verify.
+// RevokeAgentTokens by issue time). AgentTokens.Verify is the one check of
+// an agent's bearer token, used by the agent RTM login and the agent Web
+// API alike: signature, expiry, kind, revocation, and that the agent still
+// exists.
 //
 // # Customer tokens (Accounts)
 //

@@ -27,8 +27,15 @@ type Notification struct {
 	// license. Agents among Recipients get it once.
 	AllAgents bool
 	Origin    Origin
-	// Push is one of the types below (IncomingChatThread, IncomingEvent, …).
-	Push any
+	Push      Push
+}
+
+// Push is what a notification tells: one of the types of this file
+// (IncomingChatThread, IncomingEvent, …, Disconnect). The set is closed, so
+// that whoever renders pushes can handle every one of them; a new push type
+// gets a push method here and a rendering in the session package.
+type Push interface {
+	push()
 }
 
 // Notifier delivers notifications to connections.
@@ -154,3 +161,20 @@ type RoutingStatusSet struct {
 	AgentID string
 	Status  RoutingStatus
 }
+
+func (IncomingChatThread) push()  {}
+func (IncomingEvent) push()       {}
+func (TypingIndicator) push()     {}
+func (SneakPeek) push()           {}
+func (ThreadClosed) push()        {}
+func (UserAdded) push()           {}
+func (UserRemoved) push()         {}
+func (PropertiesUpdated) push()   {}
+func (PropertiesDeleted) push()   {}
+func (LastSeenUpdated) push()     {}
+func (CustomerUpdated) push()     {}
+func (CustomerPageUpdated) push() {}
+func (PostbackReceived) push()    {}
+func (Disconnect) push()          {}
+func (ChatTransferred) push()     {}
+func (RoutingStatusSet) push()    {}

@@ -194,7 +194,7 @@ func hasPresentAgent(c Chat) bool {
 // notify tells a chat's members about a change. A chat that no agent is in
 // is waiting for one: every agent of its groups is told, so agents
 // watching the queue see all of it.
-func (s *Service) notify(ctx context.Context, a Actor, c Chat, push any) {
+func (s *Service) notify(ctx context.Context, a Actor, c Chat, push Push) {
 	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: s.audience(ctx, c), Origin: a.Origin, Push: push})
 }
 

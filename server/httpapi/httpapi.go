@@ -33,7 +33,10 @@ const MaxFileBytes = 10 << 20
 // Config configures the Web API.
 type Config struct {
 	Service *chat.Service
-	Signer  *auth.Signer
+	// Signer verifies customer tokens.
+	Signer *auth.Signer
+	// AgentTokens verifies agent tokens.
+	AgentTokens *auth.AgentTokens
 	// FilesDir is where uploads are stored. Required.
 	FilesDir string
 	// PublicURL is the base of file URLs ("https://chat.example.com"). Empty:
@@ -108,42 +111,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // customer authenticates a Web API call by its Bearer customer token.
 func (a *API) customer(r *http.Request) (chat.Actor, bool) {
-	tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
-	if !ok {
-		return chat.Actor{}, false
-	}
-	cl, err := a.cfg.Signer.Verify(tok, a.cfg.Now())
-	if err != nil || cl.Kind != auth.KindCustomer {
-		return chat.Actor{}, false
-	}
-	if q := r.URL.Query().Get("license_id"); q != "" && q != strconv.Itoa(cl.LicenseID) {
+	cl, err := a.cfg.Signer.VerifyBearer(r.Header.Get("Authorization"), auth.KindCustomer, a.cfg.Now())
+	if err != nil || !sameLicense(r, cl) {
 		return chat.Actor{}, false
 	}
 	return chat.Actor{LicenseID: cl.LicenseID, UserID: cl.Subject, Type: chat.UserCustomer}, true
 }
 
-// agent authenticates a Web API call by its Bearer agent token, which must
-// not be revoked.
+// agent authenticates a Web API call by its Bearer agent token (see
+// auth.AgentTokens.Verify).
 func (a *API) agent(r *http.Request) (chat.Actor, bool) {
-	tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
-	if !ok {
+	cl, _, err := a.cfg.AgentTokens.Verify(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		if !isTokenError(err) {
+			a.cfg.Logger.Error("verify agent token", "err", err)
+		}
 		return chat.Actor{}, false
 	}
-	cl, err := a.cfg.Signer.Verify(tok, a.cfg.Now())
-	if err != nil || cl.Kind != auth.KindAgent {
-		return chat.Actor{}, false
-	}
-	if q := r.URL.Query().Get("license_id"); q != "" && q != strconv.Itoa(cl.LicenseID) {
-		return chat.Actor{}, false
-	}
-	st := a.cfg.Service.Store()
-	if revoked, err := st.TokenRevoked(r.Context(), cl.LicenseID, cl.Subject, cl.ID, cl.IssuedAt); err != nil || revoked {
-		return chat.Actor{}, false
-	}
-	if _, err := st.Agent(r.Context(), cl.LicenseID, cl.Subject); err != nil {
+	if !sameLicense(r, cl) {
 		return chat.Actor{}, false
 	}
 	return chat.Actor{LicenseID: cl.LicenseID, UserID: cl.Subject, Type: chat.UserAgent}, true
+}
+
+// sameLicense reports whether the call's license_id, if given, is the
+// token's.
+func sameLicense(r *http.Request, cl auth.Claims) bool {
+	q := r.URL.Query().Get("license_id")
+	return q == "" || q == strconv.Itoa(cl.LicenseID)
+}
+
+// isTokenError reports whether err is about the token, not a failure of
+// the server.
+func isTokenError(err error) bool {
+	for _, e := range []error{auth.ErrNotBearer, auth.ErrTokenInvalid, auth.ErrTokenExpired, auth.ErrWrongKind, auth.ErrTokenRevoked, auth.ErrUnknownAgent} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *API) unknownAction(w http.ResponseWriter, r *http.Request) {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/protocol"
-	"github.com/parleychat/parley/server/auth"
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/internal/transport"
 )
 
 // agentHandlers maps the Agent Chat API actions this server has to their
@@ -48,11 +48,6 @@ func init() {
 	}
 }
 
-// tokenRevoked reports whether an agent token has been revoked.
-func (s *session) tokenRevoked(ctx context.Context, cl auth.Claims) (bool, error) {
-	return s.srv.cfg.Service.Store().TokenRevoked(ctx, cl.LicenseID, cl.Subject, cl.ID, cl.IssuedAt)
-}
-
 func (s *session) agentLogin(ctx context.Context, req protocol.Request) (any, error) {
 	if s.loggedIn.Load() {
 		return nil, protocol.Errorf(protocol.ErrValidation, "already logged in")
@@ -61,18 +56,9 @@ func (s *session) agentLogin(ctx context.Context, req protocol.Request) (any, er
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	cl, err := s.verifyToken(p.Token, auth.KindAgent)
+	cl, ag, err := s.srv.cfg.AgentTokens.Verify(ctx, p.Token)
 	if err != nil {
-		return nil, err
-	}
-	if revoked, err := s.tokenRevoked(ctx, cl); err != nil {
-		return nil, err
-	} else if revoked {
-		return nil, protocol.Errorf(protocol.ErrAuthentication, "access token revoked")
-	}
-	ag, err := s.srv.cfg.Service.Store().Agent(ctx, cl.LicenseID, cl.Subject)
-	if err != nil {
-		return nil, protocol.Errorf(protocol.ErrAuthentication, "agent not found")
+		return nil, s.authError(err)
 	}
 	s.actor = chat.Actor{LicenseID: cl.LicenseID, UserID: ag.ID, Type: chat.UserAgent}
 	s.token = cl
@@ -279,7 +265,7 @@ func (s *session) revokeToken(ctx context.Context, req protocol.Request) (any, e
 	if err := protocol.DecodePayload(req.Payload, &struct{}{}); err != nil {
 		return nil, err
 	}
-	if err := s.srv.cfg.Service.Store().RevokeToken(ctx, s.token.ID, s.token.ExpiresAt); err != nil {
+	if err := s.srv.cfg.AgentTokens.Revoke(ctx, s.token); err != nil {
 		return nil, err
 	}
 	b, err := protocol.Response(req.RequestID, req.Action, struct{}{})
@@ -297,14 +283,14 @@ func (s *session) revokeToken(ctx context.Context, req protocol.Request) (any, e
 func (s *session) checkRevoked() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	revoked, err := s.tokenRevoked(ctx, s.token)
+	revoked, err := s.srv.cfg.AgentTokens.Revoked(ctx, s.token)
 	if err != nil {
 		s.log().Warn("check token revocation", "err", err)
 		return false
 	}
 	if revoked {
 		s.log().Info("closing: access token revoked")
-		s.disconnect(protocol.ReasonAccessTokenRevoked, 1008)
+		s.disconnect(protocol.ReasonAccessTokenRevoked, transport.ClosePolicy)
 	}
 	return revoked
 }

@@ -45,22 +45,24 @@ func init() {
 	}
 }
 
-// verifyToken checks a login token "Bearer <token>" of the session's kind.
-func (s *session) verifyToken(token string, kind auth.Kind) (auth.Claims, error) {
-	raw, ok := auth.ParseBearer(token)
-	if !ok {
-		return auth.Claims{}, protocol.Errorf(protocol.ErrAuthentication, "token must be \"Bearer <access token>\"")
-	}
-	cl, err := s.srv.cfg.Signer.Verify(raw, s.srv.cfg.Now())
+// authError turns a failed token check into the error the client gets.
+// Store failures pass through (the client gets an internal error).
+func (s *session) authError(err error) error {
 	switch {
+	case errors.Is(err, auth.ErrNotBearer):
+		return protocol.Errorf(protocol.ErrAuthentication, "token must be \"Bearer <access token>\"")
 	case errors.Is(err, auth.ErrTokenExpired):
-		return cl, protocol.Errorf(protocol.ErrAuthentication, "access token expired")
-	case err != nil:
-		return cl, protocol.Errorf(protocol.ErrAuthentication, "invalid access token")
-	case cl.Kind != kind:
-		return cl, protocol.Errorf(protocol.ErrAuthentication, "not a "+string(kind)+" token")
+		return protocol.Errorf(protocol.ErrAuthentication, "access token expired")
+	case errors.Is(err, auth.ErrTokenInvalid):
+		return protocol.Errorf(protocol.ErrAuthentication, "invalid access token")
+	case errors.Is(err, auth.ErrWrongKind):
+		return protocol.Errorf(protocol.ErrAuthentication, "not a "+string(s.role)+" token")
+	case errors.Is(err, auth.ErrTokenRevoked):
+		return protocol.Errorf(protocol.ErrAuthentication, "access token revoked")
+	case errors.Is(err, auth.ErrUnknownAgent):
+		return protocol.Errorf(protocol.ErrAuthentication, "agent not found")
 	}
-	return cl, nil
+	return err
 }
 
 func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any, error) {
@@ -71,11 +73,11 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	cl, err := s.verifyToken(p.Token, auth.KindCustomer)
+	cl, err := s.srv.cfg.Signer.VerifyBearer(p.Token, auth.KindCustomer, s.srv.cfg.Now())
 	if err != nil {
-		return nil, err
+		return nil, s.authError(err)
 	}
-	if q := s.req.URL.Query().Get("license_id"); q != "" && q != strconv.Itoa(cl.LicenseID) {
+	if q := s.info.LicenseID; q != "" && q != strconv.Itoa(cl.LicenseID) {
 		return nil, protocol.Errorf(protocol.ErrAuthentication, "token is not valid for license "+q)
 	}
 	in := chat.LoginInfo{GroupID: p.GroupID}
@@ -442,16 +444,10 @@ func (s *session) getForm(ctx context.Context, req protocol.Request) (any, error
 	default:
 		return nil, protocol.Errorf(protocol.ErrValidation, "type must be prechat, postchat or ticket")
 	}
-	groups, err := s.srv.cfg.Service.Store().Groups(ctx, s.actor.LicenseID)
-	if err != nil {
+	if _, err := s.srv.cfg.Service.Group(ctx, s.actorFor(req), p.GroupID); err != nil {
 		return nil, err
 	}
-	for _, g := range groups {
-		if g.ID == p.GroupID {
-			return protocol.FormResponse{Enabled: false}, nil
-		}
-	}
-	return nil, protocol.Errorf(protocol.ErrGroupNotFound, "Group not found")
+	return protocol.FormResponse{Enabled: false}, nil
 }
 
 func (s *session) getGroupsStatus(ctx context.Context, req protocol.Request) (any, error) {

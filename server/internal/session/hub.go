@@ -14,9 +14,11 @@ import (
 	"github.com/parleychat/parley/server/chat"
 )
 
-// Hub is the meeting point of a node's sessions: it implements
+// Hub is the meeting point of a node's sessions. It implements
 // chat.Notifier by rendering each notification once per audience and
-// publishing it on the broker topic of every recipient.
+// publishing it on the broker topic of every recipient, and it subscribes
+// to each topic once for all of the node's sessions that need it (see
+// fanout.go).
 type Hub struct {
 	broker broker.Broker
 	log    *slog.Logger
@@ -25,6 +27,9 @@ type Hub struct {
 	sessions map[*session]struct{}
 	closed   bool
 	wg       sync.WaitGroup
+
+	topicMu sync.Mutex
+	topics  map[string]*topic
 }
 
 // NewHub returns a hub publishing on b.
@@ -32,7 +37,7 @@ func NewHub(b broker.Broker, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{broker: b, log: log, sessions: make(map[*session]struct{})}
+	return &Hub{broker: b, log: log, sessions: make(map[*session]struct{}), topics: make(map[string]*topic)}
 }
 
 func userTopic(license int, userID string) string {
@@ -72,8 +77,11 @@ func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
 			i = 1
 		}
 		if frames[i] == nil {
-			action, payload, ok := wirePush(n.Push, t)
-			if !ok {
+			action, payload, err := wirePush(n.Push, t)
+			if err != nil {
+				if !errors.Is(err, errNotForAudience) {
+					h.log.Error("render push", "audience", string(t), "err", err)
+				}
 				frames[i] = []byte{}
 				return nil
 			}

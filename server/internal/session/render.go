@@ -2,6 +2,8 @@ package session
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/parleychat/parley/protocol"
@@ -147,29 +149,48 @@ func wireChatSummary(s chat.ChatSummary) protocol.ChatSummary {
 	return out
 }
 
+// Errors of wirePush.
+var (
+	// errNotForAudience: the push is not sent to that kind of user (a
+	// sneak peek to a customer).
+	errNotForAudience = errors.New("session: push not for this audience")
+	// errUnknownPush: a push type with no rendering here. chat.Push is a
+	// closed set and TestWirePushCoversEveryType checks that every member
+	// has a case, so this is a bug.
+	errUnknownPush = errors.New("session: push type without rendering")
+)
+
+// forAgents returns errNotForAudience unless agent.
+func forAgents(agent bool) error {
+	if agent {
+		return nil
+	}
+	return errNotForAudience
+}
+
 // wirePush renders a domain notification as a push action and payload for
-// one audience. ok is false for pushes the audience does not get.
-func wirePush(push any, audience chat.UserType) (action string, payload any, ok bool) {
+// one audience.
+func wirePush(push chat.Push, audience chat.UserType) (action string, payload any, err error) {
 	agent := audience == chat.UserAgent
 	switch p := push.(type) {
 	case chat.IncomingChatThread:
-		return protocol.PushIncomingChatThread, protocol.IncomingChatThread{Chat: wireChatThread(p.Chat, p.Members, p.Thread)}, true
+		return protocol.PushIncomingChatThread, protocol.IncomingChatThread{Chat: wireChatThread(p.Chat, p.Members, p.Thread)}, nil
 	case chat.IncomingEvent:
-		return protocol.PushIncomingEvent, protocol.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent(p.Event)}, true
+		return protocol.PushIncomingEvent, protocol.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent(p.Event)}, nil
 	case chat.TypingIndicator:
 		return protocol.PushIncomingTypingIndicator, protocol.IncomingTypingIndicator{ChatID: p.ChatID, ThreadID: p.ThreadID,
-			TypingIndicator: protocol.TypingIndicator{AuthorID: p.AuthorID, Timestamp: unix(p.At), IsTyping: p.IsTyping}}, true
+			TypingIndicator: protocol.TypingIndicator{AuthorID: p.AuthorID, Timestamp: unix(p.At), IsTyping: p.IsTyping}}, nil
 	case chat.SneakPeek:
 		return protocol.PushIncomingSneakPeek, protocol.IncomingSneakPeek{ChatID: p.ChatID, ThreadID: p.ThreadID,
-			SneakPeek: protocol.SneakPeek{AuthorID: p.AuthorID, Timestamp: unix(p.At), Text: p.Text}}, agent
+			SneakPeek: protocol.SneakPeek{AuthorID: p.AuthorID, Timestamp: unix(p.At), Text: p.Text}}, forAgents(agent)
 	case chat.ThreadClosed:
-		return protocol.PushThreadClosed, protocol.ThreadClosed{ChatID: p.ChatID, ThreadID: p.ThreadID, UserID: p.UserID}, true
+		return protocol.PushThreadClosed, protocol.ThreadClosed{ChatID: p.ChatID, ThreadID: p.ThreadID, UserID: p.UserID}, nil
 	case chat.UserAdded:
 		return protocol.PushChatUserAdded, protocol.ChatUserAdded{ChatID: p.ChatID, ThreadID: p.ThreadID,
-			User: wireUser(p.Member), UserType: string(p.Member.Type)}, true
+			User: wireUser(p.Member), UserType: string(p.Member.Type)}, nil
 	case chat.UserRemoved:
 		return protocol.PushChatUserRemoved, protocol.ChatUserRemoved{ChatID: p.ChatID, ThreadID: p.ThreadID,
-			UserID: p.UserID, UserType: string(p.UserType)}, true
+			UserID: p.UserID, UserType: string(p.UserType)}, nil
 	case chat.PropertiesUpdated:
 		action := protocol.PushChatPropertiesUpdated
 		if p.EventID != "" {
@@ -177,7 +198,7 @@ func wirePush(push any, audience chat.UserType) (action string, payload any, ok 
 		} else if p.ThreadID != "" {
 			action = protocol.PushChatThreadPropertiesUpdated
 		}
-		return action, protocol.PropertiesUpdated{ChatID: p.ChatID, ThreadID: p.ThreadID, EventID: p.EventID, Properties: wireProps(p.Properties)}, true
+		return action, protocol.PropertiesUpdated{ChatID: p.ChatID, ThreadID: p.ThreadID, EventID: p.EventID, Properties: wireProps(p.Properties)}, nil
 	case chat.PropertiesDeleted:
 		action := protocol.PushChatPropertiesDeleted
 		if p.EventID != "" {
@@ -185,22 +206,22 @@ func wirePush(push any, audience chat.UserType) (action string, payload any, ok 
 		} else if p.ThreadID != "" {
 			action = protocol.PushChatThreadPropertiesDeleted
 		}
-		return action, protocol.PropertiesDeleted{ChatID: p.ChatID, ThreadID: p.ThreadID, EventID: p.EventID, Properties: protocol.PropertyNames(p.Names)}, true
+		return action, protocol.PropertiesDeleted{ChatID: p.ChatID, ThreadID: p.ThreadID, EventID: p.EventID, Properties: protocol.PropertyNames(p.Names)}, nil
 	case chat.LastSeenUpdated:
 		return protocol.PushLastSeenTimestampUpdated, protocol.LastSeenTimestampUpdated{UserID: p.UserID, ChatID: p.ChatID,
-			ThreadID: p.ThreadID, Timestamp: unix(p.At)}, true
+			ThreadID: p.ThreadID, Timestamp: unix(p.At)}, nil
 	case chat.CustomerUpdated:
-		return protocol.PushCustomerUpdated, protocol.CustomerUpdated{Customer: wireCustomer(p.Customer)}, true
+		return protocol.PushCustomerUpdated, protocol.CustomerUpdated{Customer: wireCustomer(p.Customer)}, nil
 	case chat.CustomerPageUpdated:
 		out := protocol.CustomerPageUpdated{URL: p.Page.URL, Title: p.Page.Title, Timestamp: unix(p.Page.Timestamp)}
 		if agent {
 			out.CustomerID = p.CustomerID
 		}
-		return protocol.PushCustomerPageUpdated, out, true
+		return protocol.PushCustomerPageUpdated, out, nil
 	case chat.PostbackReceived:
 		pb := p.Postback
 		return protocol.PushIncomingRichMessagePostback, protocol.IncomingRichMessagePostback{UserID: pb.UserID, ChatID: pb.ChatID,
-			ThreadID: pb.ThreadID, EventID: pb.EventID, Postback: protocol.PostbackValue{ID: pb.ID, Toggled: pb.Toggled}}, true
+			ThreadID: pb.ThreadID, EventID: pb.EventID, Postback: protocol.PostbackValue{ID: pb.ID, Toggled: pb.Toggled}}, nil
 	case chat.ChatTransferred:
 		out := protocol.ChatTransferred{ChatID: p.ChatID, ThreadID: p.ThreadID, RequesterID: p.RequesterID, Type: p.TargetType, IDs: []any{}}
 		for _, id := range p.AgentIDs {
@@ -209,16 +230,16 @@ func wirePush(push any, audience chat.UserType) (action string, payload any, ok 
 		for _, id := range p.GroupIDs {
 			out.IDs = append(out.IDs, id)
 		}
-		return protocol.PushChatTransferred, out, agent
+		return protocol.PushChatTransferred, out, forAgents(agent)
 	case chat.RoutingStatusSet:
-		return protocol.PushRoutingStatusSet, protocol.RoutingStatusSet{AgentID: p.AgentID, Status: string(p.Status)}, agent
+		return protocol.PushRoutingStatusSet, protocol.RoutingStatusSet{AgentID: p.AgentID, Status: string(p.Status)}, forAgents(agent)
 	case chat.Disconnect:
 		if agent {
-			return protocol.PushAgentDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, true
+			return protocol.PushAgentDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, nil
 		}
-		return protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, true
+		return protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, nil
 	}
-	return "", nil, false
+	return "", nil, fmt.Errorf("%w: %T", errUnknownPush, push)
 }
 
 // clientEvent turns a wire event a client sent into a domain event.

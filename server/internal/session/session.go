@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/auth"
-	"github.com/parleychat/parley/server/broker"
 	"github.com/parleychat/parley/server/chat"
 	"github.com/parleychat/parley/server/internal/transport"
 )
@@ -21,8 +19,11 @@ import (
 type Config struct {
 	Service *chat.Service
 	Hub     *Hub
-	Signer  *auth.Signer
-	Logger  *slog.Logger
+	// Signer verifies customer tokens.
+	Signer *auth.Signer
+	// AgentTokens verifies, checks and revokes agent tokens.
+	AgentTokens *auth.AgentTokens
+	Logger      *slog.Logger
 	// LoginTimeout closes a connection that has not logged in. Zero: 30 s.
 	LoginTimeout time.Duration
 	// IdleTimeout closes a connection that sent nothing, not even a ping,
@@ -79,14 +80,25 @@ func New(cfg Config) *Server {
 	return &Server{cfg: cfg, prefix: chat.NewID(4) + "-"}
 }
 
+// ConnInfo is what a session needs to know of the request that opened its
+// connection. The HTTP side fills it in; a session never sees the request.
+type ConnInfo struct {
+	// RemoteAddr is the client's network address, for the logs.
+	RemoteAddr string
+	// LicenseID is the license_id query parameter of the connection URL,
+	// "" when absent. A customer whose token is of another license is
+	// refused at login.
+	LicenseID string
+}
+
 // ServeCustomer serves one customer connection until it ends.
-func (srv *Server) ServeCustomer(ctx context.Context, c transport.Conn, r *http.Request) {
-	srv.serve(ctx, c, r, chat.UserCustomer)
+func (srv *Server) ServeCustomer(ctx context.Context, c transport.Conn, info ConnInfo) {
+	srv.serve(ctx, c, info, chat.UserCustomer)
 }
 
 // ServeAgent serves one agent connection until it ends.
-func (srv *Server) ServeAgent(ctx context.Context, c transport.Conn, r *http.Request) {
-	srv.serve(ctx, c, r, chat.UserAgent)
+func (srv *Server) ServeAgent(ctx context.Context, c transport.Conn, info ConnInfo) {
+	srv.serve(ctx, c, info, chat.UserAgent)
 }
 
 type outMsg struct {
@@ -97,14 +109,14 @@ type outMsg struct {
 }
 
 // session is one connection. The reader goroutine handles requests one at
-// a time, in order; the writer goroutine owns writes; broker callbacks only
-// enqueue.
+// a time, in order; the writer goroutine owns writes; the hub's deliveries
+// only enqueue.
 type session struct {
 	srv      *Server
 	id       string
 	role     chat.UserType
 	conn     transport.Conn
-	req      *http.Request
+	info     ConnInfo
 	logger   atomic.Pointer[slog.Logger] // see log
 	out      chan outMsg
 	quit     chan struct{} // closed when the writer must stop
@@ -118,21 +130,21 @@ type session struct {
 	expires  atomic.Int64 // token expiry, unix nanos
 
 	// Set once by login, before the session subscribes to anything; read
-	// by the reader goroutine and by broker callbacks.
-	actor chat.Actor
-	token auth.Claims // agents only
-	subs  []broker.Subscription
+	// by the reader goroutine and by the hub's deliveries.
+	actor  chat.Actor
+	token  auth.Claims // agents only
+	topics []string    // subscribed through the hub; reader goroutine only
 	// pending customer data given while logged in is not kept; see login.
 }
 
-func (srv *Server) serve(ctx context.Context, c transport.Conn, r *http.Request, role chat.UserType) {
+func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, role chat.UserType) {
 	s := &session{
-		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, req: r,
+		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, info: info,
 		out: make(chan outMsg, srv.cfg.QueueSize), quit: make(chan struct{}),
 	}
-	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role)))
+	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role), "remote", info.RemoteAddr))
 	if err := srv.cfg.Hub.add(s); err != nil {
-		_ = c.Close(1012, "server is shutting down")
+		_ = c.Close(transport.CloseServiceRestart, "server is shutting down")
 		return
 	}
 	defer srv.cfg.Hub.remove(s)
@@ -156,13 +168,13 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, r *http.Request,
 	s.stop()
 	<-writerDone
 	<-watchDone
-	for _, sub := range s.subs {
-		_ = sub.Unsubscribe()
+	for _, topic := range s.topics {
+		srv.cfg.Hub.unsubscribe(topic, s)
 	}
 	if s.role == chat.UserAgent && s.loggedIn.Load() {
 		srv.cfg.Service.AgentDisconnected(s.actor.LicenseID, s.actor.UserID)
 	}
-	_ = c.Close(1000, "")
+	_ = c.Close(transport.CloseNormal, "")
 	s.log().Debug("connection closed")
 }
 
@@ -182,7 +194,7 @@ func formatUint(n uint64) string {
 }
 
 // log returns the session's logger. Login adds the user to it while the
-// writer, the watchdog and broker callbacks may be logging.
+// writer, the watchdog and the hub's deliveries may be logging.
 func (s *session) log() *slog.Logger { return s.logger.Load() }
 
 func (s *session) setLog(l *slog.Logger) { s.logger.Store(l) }
@@ -257,7 +269,7 @@ func (s *session) writeLoop() {
 		if len(batch) > 0 {
 			if err := s.conn.Write(ctx, batch...); err != nil {
 				s.log().Debug("write failed", "err", err)
-				_ = s.conn.Close(1011, "write failed")
+				_ = s.conn.Close(transport.CloseInternalError, "write failed")
 				return
 			}
 		}
@@ -277,7 +289,7 @@ func (s *session) send(frame []byte) {
 	}
 }
 
-// push queues a frame from the broker. It never blocks: a client whose
+// push queues a frame the hub delivered. It never blocks: a client whose
 // queue is full is disconnected.
 func (s *session) push(frame []byte) {
 	select {
@@ -290,7 +302,7 @@ func (s *session) push(frame []byte) {
 		s.stop()
 		// Close waits for the client, which is not reading: do not hold up
 		// the broker (and the chat whose change is being told) meanwhile.
-		go func() { _ = s.conn.Close(1008, protocol.ReasonSlowConsumer) }()
+		go func() { _ = s.conn.Close(transport.ClosePolicy, protocol.ReasonSlowConsumer) }()
 	}
 }
 
@@ -307,7 +319,9 @@ func (s *session) disconnect(reason string, code int) {
 	case <-s.quit:
 	default:
 		s.stop()
-		_ = s.conn.Close(code, reason)
+		// As in push: Close waits for the client; do not hold up the
+		// delivery to the topic's other sessions meanwhile.
+		go func() { _ = s.conn.Close(code, reason) }()
 	}
 }
 
@@ -318,13 +332,13 @@ func (s *session) shutdown() {
 		s.handling.Lock()
 		s.draining = true
 		s.handling.Unlock()
-		s.disconnect(protocol.ReasonServiceShutdown, 1012)
+		s.disconnect(protocol.ReasonServiceShutdown, transport.CloseServiceRestart)
 	}()
 }
 
 func (s *session) kill() {
 	s.stop()
-	_ = s.conn.Close(1012, "server is shutting down")
+	_ = s.conn.Close(transport.CloseServiceRestart, "server is shutting down")
 }
 
 // watchdog enforces the login deadline, the idle timeout and token expiry.
@@ -344,15 +358,15 @@ func (s *session) watchdog() {
 		switch {
 		case !s.loggedIn.Load() && now.Sub(start) > cfg.LoginTimeout:
 			s.log().Info("closing: no login in time")
-			s.disconnect(protocol.ReasonConnectionTimeout, 1008)
+			s.disconnect(protocol.ReasonConnectionTimeout, transport.ClosePolicy)
 			return
 		case now.Sub(time.Unix(0, s.lastRead.Load())) > cfg.IdleTimeout:
 			s.log().Info("closing: idle")
-			s.disconnect(protocol.ReasonPingTimeout, 1008)
+			s.disconnect(protocol.ReasonPingTimeout, transport.ClosePolicy)
 			return
 		case s.loggedIn.Load() && now.UnixNano() > s.expires.Load():
 			s.log().Info("closing: access token expired")
-			s.disconnect(protocol.ReasonAccessTokenExpired, 1008)
+			s.disconnect(protocol.ReasonAccessTokenExpired, transport.ClosePolicy)
 			return
 		case s.role == chat.UserAgent && s.loggedIn.Load() && now.Sub(lastRevocationCheck) >= cfg.RevocationCheck:
 			lastRevocationCheck = now
@@ -363,20 +377,16 @@ func (s *session) watchdog() {
 	}
 }
 
-// onMessage receives broker messages for this session's topics.
-func (s *session) onMessage(data []byte) {
-	o, frame, err := decodeMessage(data)
-	if err != nil {
-		s.log().Error("bad broker message", "err", err)
-		return
-	}
+// deliver takes a message the hub received on one of this session's
+// topics, already decoded. It never blocks.
+func (s *session) deliver(o chat.Origin, frame []byte) {
 	switch o.ConnID {
 	case ctlDisconnect:
-		s.disconnect(o.RequestID, 1008)
+		s.disconnect(o.RequestID, transport.ClosePolicy)
 		return
 	case ctlRevoke:
 		if s.token.ID != "" && o.RequestID == s.token.ID {
-			s.disconnect(protocol.ReasonAccessTokenRevoked, 1008)
+			s.disconnect(protocol.ReasonAccessTokenRevoked, transport.ClosePolicy)
 		}
 		return
 	}
@@ -386,12 +396,13 @@ func (s *session) onMessage(data []byte) {
 	s.push(frame)
 }
 
+// subscribe makes the session receive the messages of topic, through the
+// hub, until it ends.
 func (s *session) subscribe(ctx context.Context, topic string) error {
-	sub, err := s.srv.cfg.Hub.broker.Subscribe(ctx, topic, s.onMessage)
-	if err != nil {
+	if err := s.srv.cfg.Hub.subscribe(ctx, topic, s); err != nil {
 		return err
 	}
-	s.subs = append(s.subs, sub)
+	s.topics = append(s.topics, topic)
 	return nil
 }
 

@@ -91,11 +91,12 @@ var ErrClosed = errors.New("transport: connection closed")
 // WebSocket close codes the server uses (RFC 6455, section 7.4.1). Any code
 // from 3000 to 4999 may also be used for application reasons.
 const (
-	CloseNormal        = 1000 // normal closure
-	CloseGoingAway     = 1001 // server shutting down; the client should reconnect
-	CloseProtocolError = 1002 // the client broke the framing
-	ClosePolicy        = 1008 // policy violation, e.g. no login in time
-	CloseMessageTooBig = 1009 // a message exceeded Options.MaxMessageBytes
-	CloseInternalError = 1011 // the server failed
-	CloseTryAgainLater = 1013 // overloaded; reconnect later
+	CloseNormal         = 1000 // normal closure
+	CloseGoingAway      = 1001 // server shutting down; the client should reconnect
+	CloseProtocolError  = 1002 // the client broke the framing
+	ClosePolicy         = 1008 // policy violation, e.g. no login in time
+	CloseMessageTooBig  = 1009 // a message exceeded Options.MaxMessageBytes
+	CloseInternalError  = 1011 // the server failed
+	CloseServiceRestart = 1012 // the server is restarting; reconnect later
+	CloseTryAgainLater  = 1013 // overloaded; reconnect later
 )

@@ -374,6 +374,9 @@ func TestHeartbeatDisabled(t *testing.T) {
 	}
 }
 
+// codeEnough is an application close code (3000–4999) the tests send.
+const codeEnough = 4000
+
 func TestClose(t *testing.T) {
 	for _, tt := range []struct {
 		code     int
@@ -476,7 +479,7 @@ func TestConcurrent(t *testing.T) {
 		})
 		wg.Go(func() {
 			time.Sleep(30 * time.Millisecond)
-			c.Close(4000, "enough")
+			c.Close(codeEnough, "enough")
 		})
 		for {
 			if _, err := c.Read(ctx); err != nil {
@@ -500,8 +503,8 @@ func TestConcurrent(t *testing.T) {
 		for {
 			_, p, err := c.Read(ctx)
 			if err != nil {
-				if ce := (websocket.CloseError{}); !errors.As(err, &ce) || ce.Code != 4000 {
-					t.Errorf("client read: %v, want close 4000", err)
+				if ce := (websocket.CloseError{}); !errors.As(err, &ce) || ce.Code != codeEnough {
+					t.Errorf("client read: %v, want close %d", err, codeEnough)
 				}
 				break
 			}

@@ -149,13 +149,23 @@ func TestMessageTooBig(t *testing.T) {
 	}
 }
 
+// Close codes the tests send. Application codes (3000–4999) pass through
+// the transport unchanged.
+const (
+	codeEnough       = 4000
+	codeBye          = 4001
+	codeAgain        = 4002 // a second Close, ignored
+	codeClientLeaves = 4100
+	codeNotOnWire    = 2000 // not allowed in a close frame: sent as 1000
+)
+
 func TestCloseCodeAndReason(t *testing.T) {
 	after := make(chan [2]error, 1)
 	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
-		if err := c.Close(4001, "bye now"); err != nil {
+		if err := c.Close(codeBye, "bye now"); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		if err := c.Close(4002, "again"); err != nil {
+		if err := c.Close(codeAgain, "again"); err != nil {
 			t.Errorf("second Close: %v", err)
 		}
 		if ctx.Err() == nil {
@@ -166,8 +176,8 @@ func TestCloseCodeAndReason(t *testing.T) {
 	})
 	c := dial(t, url, nil)
 	ce := closeOf(t, c)
-	if ce.Code != 4001 || ce.Reason != "bye now" {
-		t.Errorf("close = %d %q, want 4001 %q", ce.Code, ce.Reason, "bye now")
+	if ce.Code != codeBye || ce.Reason != "bye now" {
+		t.Errorf("close = %d %q, want %d %q", ce.Code, ce.Reason, codeBye, "bye now")
 	}
 	errs := <-after
 	for i, err := range errs {
@@ -180,7 +190,7 @@ func TestCloseCodeAndReason(t *testing.T) {
 func TestCloseLongReasonAndBadCode(t *testing.T) {
 	long := strings.Repeat("é", 100) // 200 bytes
 	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
-		c.Close(2000, long)
+		c.Close(codeNotOnWire, long)
 	})
 	ce := closeOf(t, dial(t, url, nil))
 	if ce.Code != websocket.StatusNormalClosure {
@@ -214,10 +224,10 @@ func TestClientCloseEndsRead(t *testing.T) {
 		got <- err
 	})
 	c := dial(t, url, nil)
-	c.Close(4100, "client leaves")
+	c.Close(codeClientLeaves, "client leaves")
 	err := <-got
-	if websocket.CloseStatus(err) != 4100 {
-		t.Errorf("server Read error = %v, want the client's close 4100", err)
+	if websocket.CloseStatus(err) != codeClientLeaves {
+		t.Errorf("server Read error = %v, want the client's close %d", err, codeClientLeaves)
 	}
 }
 
@@ -349,14 +359,14 @@ func TestConcurrent(t *testing.T) {
 		})
 		wg.Go(func() {
 			time.Sleep(20 * time.Millisecond)
-			c.Close(4000, "enough")
+			c.Close(codeEnough, "enough")
 		})
 		for {
 			if _, err := c.Read(ctx); err != nil {
 				break
 			}
 		}
-		c.Close(4000, "enough")
+		c.Close(codeEnough, "enough")
 		wg.Wait()
 	})
 	for range 4 {
@@ -369,8 +379,8 @@ func TestConcurrent(t *testing.T) {
 				}
 			}
 		})
-		if ce := closeOf(t, c); ce.Code != 4000 {
-			t.Errorf("close code = %d, want 4000", ce.Code)
+		if ce := closeOf(t, c); ce.Code != codeEnough {
+			t.Errorf("close code = %d, want %d", ce.Code, codeEnough)
 		}
 		wg.Wait()
 	}

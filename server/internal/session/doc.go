@@ -1,0 +1,72 @@
+// Package session serves RTM connections: one session per connection, from
+// the first frame to the close. It speaks the wire protocol (package
+// protocol) on one side and calls the domain (package chat) on the other;
+// it never sees HTTP. The transports (sockjs, ws) hand it a transport.Conn,
+// and the server hands it a ConnInfo with the few values of the upgrade
+// request it needs.
+//
+// # Login
+//
+// The first request must be login with a "Bearer <token>". A customer token
+// is checked with auth.Signer (and against the license_id of the
+// connection URL), an agent token with auth.AgentTokens.Verify (signature,
+// expiry, revocation, the agent still exists). Until then every other
+// action is refused. Login subscribes the session to its topics (below) and
+// tells the domain an agent is connected (routing).
+//
+// # Requests
+//
+// A reader goroutine reads frames and handles them one at a time, in
+// order: decode the request, look the action up in the customer's or the
+// agent's handler table, turn the payload into a chat call, and answer with
+// the result or an error. Domain errors are mapped to protocol errors in
+// one place (protocolError); anything unknown is logged and answered as an
+// internal error. A request that takes longer than Config.RequestTimeout is
+// answered with request_timeout.
+//
+// # The push queue
+//
+// Everything written to a connection goes through one queue drained by a
+// writer goroutine: responses (the reader waits for room) and pushes (the
+// hub never waits: a session whose queue is full is a slow consumer and is
+// closed, and its client reconnects and reloads what it missed). The
+// writer batches what is waiting into one transport write.
+//
+// # The hub
+//
+// The Hub is the node's meeting point. As the chat.Notifier it renders each
+// notification once per audience (customer, agent) with wirePush and
+// publishes it on the broker topic of each recipient: one topic per user,
+// one per license's agents. It subscribes to each topic once per node, for
+// all the node's sessions that need it, counting them: the first session
+// of a topic subscribes, the last to leave unsubscribes. Each message is
+// decoded once and handed to each of the topic's local sessions. The
+// connection that caused a push gets it with its request id.
+//
+// Control messages travel on a user's topic like pushes: a disconnect (a
+// banned customer) and a token revocation close the user's connections
+// after the pushes published before them.
+//
+// # Ordering
+//
+// The domain notifies changes of one chat in store order; the broker keeps
+// the publish order of one topic; the hub delivers a topic's messages to
+// each session in that order; a session's queue keeps it to the wire. So a
+// client sees the pushes of one chat in the order they happened. Nothing
+// is promised between different topics.
+//
+// # What closes a connection
+//
+//   - the client, or a broken network;
+//   - no login within Config.LoginTimeout, nothing read for
+//     Config.IdleTimeout, or an expired token (close code 1008, policy);
+//   - a revoked agent token, seen at once through the hub or by the
+//     periodic check of Config.RevocationCheck, or a ban (1008);
+//   - a full push queue (1008, slow_consumer) or a failed write (1011);
+//   - the server's shutdown: Hub.Shutdown lets each session finish the
+//     request in hand, sends a *_disconnected push asking the client to
+//     come back later, and closes with 1012 (service restart).
+//
+// Except after a full queue or a failed write, the client first gets a
+// customer_disconnected (agents: agent_disconnected) push with the reason.
+package session

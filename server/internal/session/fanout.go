@@ -1,0 +1,113 @@
+package session
+
+import (
+	"context"
+	"slices"
+
+	"github.com/parleychat/parley/server/broker"
+)
+
+// The hub subscribes to each broker topic once per node, however many of
+// the node's sessions want it, and hands every message to those sessions:
+// one broker subscription per user (all of the user's connections here)
+// and one per license's agents topic, not one per connection. The first
+// session of a topic makes the subscription; the last one to leave ends it.
+
+// topic is the hub's one broker subscription to a topic and the node's
+// sessions that receive it.
+type topic struct {
+	ready chan struct{} // closed once the broker subscription is made or failed
+	err   error         // why it failed; set before ready is closed
+	sub   broker.Subscription
+	// sessions is replaced, never changed in place, under Hub.topicMu, so
+	// that a delivery reads it without holding the lock.
+	sessions []*session
+}
+
+// subscribe adds s to the sessions of topic name, subscribing to the
+// broker when s is the node's first. s receives the messages published
+// after subscribe returns, in publish order (see broker.Broker).
+func (h *Hub) subscribe(ctx context.Context, name string, s *session) error {
+	h.topicMu.Lock()
+	if t := h.topics[name]; t != nil {
+		t.sessions = append(slices.Clip(t.sessions), s)
+		h.topicMu.Unlock()
+		select {
+		case <-t.ready:
+			return t.err // on failure the topic is gone, and s with it
+		case <-ctx.Done():
+			h.unsubscribe(name, s)
+			return ctx.Err()
+		}
+	}
+	t := &topic{ready: make(chan struct{}), sessions: []*session{s}}
+	h.topics[name] = t
+	h.topicMu.Unlock()
+
+	// Subscribing outside the lock: a broker may be delivering meanwhile,
+	// and deliveries take the lock.
+	sub, err := h.broker.Subscribe(ctx, name, func(data []byte) { h.deliver(t, data) })
+	h.topicMu.Lock()
+	t.sub, t.err = sub, err
+	if err != nil && h.topics[name] == t {
+		delete(h.topics, name)
+	}
+	h.topicMu.Unlock()
+	close(t.ready)
+	return err
+}
+
+// unsubscribe removes s from the sessions of topic name and ends the
+// broker subscription when s was the last.
+func (h *Hub) unsubscribe(name string, s *session) {
+	h.topicMu.Lock()
+	t := h.topics[name]
+	i := -1
+	if t != nil {
+		i = slices.Index(t.sessions, s)
+	}
+	if i < 0 {
+		h.topicMu.Unlock()
+		return
+	}
+	t.sessions = slices.Delete(slices.Clone(t.sessions), i, i+1)
+	if len(t.sessions) > 0 {
+		h.topicMu.Unlock()
+		return
+	}
+	delete(h.topics, name)
+	h.topicMu.Unlock()
+	// Only a session whose subscribe succeeded can be the last to leave, so
+	// t.sub is set. Unsubscribe may wait for a delivery in progress, which
+	// takes the lock: call it outside.
+	<-t.ready
+	if t.sub != nil {
+		if err := t.sub.Unsubscribe(); err != nil {
+			h.log.Warn("unsubscribe", "topic", name, "err", err)
+		}
+	}
+}
+
+// deliver hands a message of topic t to the topic's local sessions, in
+// the order the broker delivers messages. It does not block: a session
+// only queues.
+func (h *Hub) deliver(t *topic, data []byte) {
+	o, frame, err := decodeMessage(data)
+	if err != nil {
+		h.log.Error("bad broker message", "err", err)
+		return
+	}
+	h.topicMu.Lock()
+	sessions := t.sessions
+	h.topicMu.Unlock()
+	for _, s := range sessions {
+		s.deliver(o, frame)
+	}
+}
+
+// subscriptions returns the number of broker subscriptions the hub holds.
+func (h *Hub) subscriptions() int {
+	h.topicMu.Lock()
+	defer h.topicMu.Unlock()
+	return len(h.topics)
+}
