@@ -120,9 +120,6 @@ type nopNotifier struct{}
 
 func (nopNotifier) Notify(context.Context, Notification) {}
 
-// Store returns the service's store.
-func (s *Service) Store() Store { return s.store }
-
 // SetNotifier sets the notifier; call it before serving.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
 
