@@ -208,7 +208,7 @@ func (a *rcAgent) send(chatID, text string) {
 // has none yet); series is the name with its labels, as /metrics shows it.
 func rcMetric(t *testing.T, srv *parleytest.Server, series string) int {
 	t.Helper()
-	resp, err := http.Get(srv.URL + "/metrics")
+	resp, err := http.Get(srv.AdminURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

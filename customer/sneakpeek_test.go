@@ -29,7 +29,7 @@ func tSneakConfig(c *customer.Config) { c.SneakPeekInterval = tSneakInterval }
 // has handled.
 func tSneakPeeksHandled(t testing.TB, srv *parleytest.Server) int {
 	t.Helper()
-	resp, err := http.Get(srv.URL + "/metrics")
+	resp, err := http.Get(srv.AdminURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

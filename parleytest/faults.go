@@ -249,8 +249,7 @@ func (s *Server) Restart(t testing.TB) {
 		t.Fatalf("parleytest: restart: %v", err)
 	}
 	s.Server = srv
-	h := srv.Handler()
-	s.handler.Store(&h)
+	s.setHandlers()
 }
 
 // DisconnectCustomer ends every connection of a customer of the demo

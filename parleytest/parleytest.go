@@ -55,6 +55,9 @@ type Server struct {
 	*server.Server
 	// URL is the base URL, "http://127.0.0.1:<port>".
 	URL string
+	// AdminURL is the base URL of the operations endpoints (/metrics,
+	// /debug/pprof/), on a listener of its own as in production.
+	AdminURL string
 	// DataDir is the server's data directory.
 	DataDir string
 	// License, ClientID, AgentEmail and AgentPassword describe the demo
@@ -67,7 +70,9 @@ type Server struct {
 	cfg       server.Config
 	ownBroker *memory.Broker // closed by Close; nil when an Option set the broker
 	ts        *httptest.Server
+	adminTS   *httptest.Server
 	handler   atomic.Pointer[http.Handler]
+	admin     atomic.Pointer[http.Handler]
 	closeOnce sync.Once
 	tempDir   string // made by Start, removed by Close
 
@@ -146,8 +151,7 @@ func start(dataDir string, opts []Option) (*Server, error) {
 		return nil, err
 	}
 	s.Server = srv
-	h := srv.Handler()
-	s.handler.Store(&h)
+	s.setHandlers()
 
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	ts.Listener = &trackingListener{Listener: ts.Listener, s: s}
@@ -155,10 +159,20 @@ func start(dataDir string, opts []Option) (*Server, error) {
 		return context.WithValue(ctx, connKey{}, c)
 	}
 	ts.Start()
+	s.adminTS = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*s.admin.Load()).ServeHTTP(w, r)
+	}))
 	d := srv.Demo()
-	s.URL, s.DataDir, s.ts = ts.URL, cfg.DataDir, ts
+	s.URL, s.AdminURL, s.DataDir, s.ts = ts.URL, s.adminTS.URL, cfg.DataDir, ts
 	s.License, s.ClientID, s.AgentEmail, s.AgentPassword = d.License, d.ClientID, d.AgentEmail, d.AgentPassword
 	return s, nil
+}
+
+// setHandlers points both listeners at the current server.
+func (s *Server) setHandlers() {
+	h, a := s.Server.Handler(), s.Server.AdminHandler()
+	s.handler.Store(&h)
+	s.admin.Store(&a)
 }
 
 // Close shuts the server down (at most 10 s) and closes every connection
@@ -173,6 +187,7 @@ func (s *Server) Close() {
 		s.ts.CloseClientConnections()
 		s.DropConnections()
 		s.ts.Close()
+		s.adminTS.Close()
 		if s.ownBroker != nil {
 			_ = s.ownBroker.Close()
 		}

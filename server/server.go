@@ -1,7 +1,9 @@
 // Package server assembles a Parley chat server: the Customer Chat API
 // v3.0 (SockJS for the JS SDK, plain WebSocket for Go and other clients),
-// the customer accounts endpoints, the agent RTM API, uploads, /healthz
-// and Prometheus /metrics, over a chat.Store and a broker.Broker.
+// the customer accounts endpoints, the agent RTM API, uploads and /healthz,
+// over a chat.Store and a broker.Broker. Operations endpoints (Prometheus
+// /metrics and net/http/pprof) are on a separate handler, AdminHandler,
+// meant for a listener that only operators reach.
 //
 // The shortest use:
 //
@@ -21,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +120,7 @@ type Server struct {
 	hub      *session.Hub
 	signer   *auth.Signer
 	handler  http.Handler
+	admin    http.Handler
 	http     *http.Server
 
 	shutdownOnce sync.Once
@@ -299,14 +303,27 @@ func (s *Server) routes() error {
 	mux.Handle("/customer/", ah)
 	mux.Handle("/licence/", ah)
 	api.Register(mux)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	wh := widget.Handler(widget.Config{License: s.cfg.Demo.License, ClientID: s.cfg.Demo.ClientID})
 	mux.Handle("GET /{$}", wh)
 	mux.Handle("GET /widget.js", wh)
 	mux.Handle("GET /widget/", wh)
 	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
 	s.handler = s.logRequests(mux)
+	s.admin = adminHandler(reg)
 	return nil
+}
+
+// adminHandler serves the operations endpoints: /metrics and the
+// /debug/pprof/ profiles.
+func adminHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // rtmHandler adapts a session entry point to the transports: it takes from
@@ -352,6 +369,14 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // Handler returns the server's HTTP handler, for use with any http.Server
 // (tests mount it on httptest servers).
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// AdminHandler returns the operations handler: Prometheus metrics at
+// /metrics (connections, requests by action and result, latencies, pushes,
+// slow-consumer disconnects, the Go runtime and the process) and
+// net/http/pprof under /debug/pprof/. Profiles reveal memory contents and
+// cost CPU: serve it only where operators alone can reach it (parley
+// serve: --admin-addr, loopback by default).
+func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 // Service returns the chat service (for tools and tests in this module).
 func (s *Server) Service() *chat.Service { return s.service }

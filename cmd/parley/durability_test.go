@@ -70,7 +70,7 @@ func freeAddr(t *testing.T) string {
 
 func startParley(t *testing.T, bin, dataDir, addr string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "warn")
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--admin-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "PARLEY_DEMO_AGENT_PASSWORD=durability")
 	logf, err := os.Create(filepath.Join(t.TempDir(), "parley.log"))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 type serveCmd struct {
 	Addr              string        `default:":8080" env:"PARLEY_ADDR" help:"Listen address."`
+	AdminAddr         string        `default:"127.0.0.1:9090" env:"PARLEY_ADMIN_ADDR" help:"Listen address of the operations endpoints: /metrics and /debug/pprof/. Keep it private; empty: off."`
 	DataDir           string        `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Directory for the SQLite database, the token key and uploads."`
 	PublicURL         string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server, used in file links (default: from each request)."`
 	DemoLicense       int           `default:"123" env:"PARLEY_DEMO_LICENSE" help:"License number of the demo license."`
@@ -71,6 +72,24 @@ func (c *serveCmd) Run() error {
 		fmt.Fprintf(os.Stderr, "  Chat widget:        %s/\n", base)
 		fmt.Fprintf(os.Stderr, "  Agent console:      %s/agent/\n", base)
 		fmt.Fprintf(os.Stderr, "  Demo agent sign-in: %s / %s\n\n", d.AgentEmail, d.AgentPassword)
+	}
+
+	var admin *http.Server
+	if c.AdminAddr != "" {
+		al, err := net.Listen("tcp", c.AdminAddr)
+		if err != nil {
+			l.Close()
+			_ = srv.Shutdown(context.Background())
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		admin = &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+		log.Info("parley admin endpoints", "addr", al.Addr().String(), "metrics", "/metrics", "pprof", "/debug/pprof/")
+		go func() {
+			if err := admin.Serve(al); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("admin listener", "err", err)
+			}
+		}()
+		defer admin.Close()
 	}
 
 	errc := make(chan error, 1)
