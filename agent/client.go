@@ -224,13 +224,7 @@ func (c *Client) handlePush(f protocol.Frame, skip map[string]bool) {
 			c.core.Emit(n)
 		}
 	}
-	decode := func(v any) bool {
-		if err := json.Unmarshal(f.Payload, v); err != nil {
-			c.cfg.Logger.Warn("agent: undecodable push", "action", f.Action, "err", err)
-			return false
-		}
-		return true
-	}
+	decode := client.Decoder(f, c.cfg.Logger, "agent")
 	switch f.Action {
 	case protocol.PushIncomingChatThread:
 		var p protocol.IncomingChatThread

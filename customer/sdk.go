@@ -453,13 +453,7 @@ func (s *SDK) handlePush(f protocol.Frame) {
 			s.core.Emit(n)
 		}
 	}
-	decode := func(v any) bool {
-		if err := json.Unmarshal(f.Payload, v); err != nil {
-			s.cfg.Logger.Warn("customer: undecodable push", "action", f.Action, "err", err)
-			return false
-		}
-		return true
-	}
+	decode := client.Decoder(f, s.cfg.Logger, "customer")
 	switch f.Action {
 	case protocol.PushIncomingChatThread:
 		var p protocol.IncomingChatThread
