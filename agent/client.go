@@ -12,7 +12,9 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// State is the client's connection state.
+// State is the client's connection state. Its String is one of "connecting",
+// "connected", "reconnecting", "disconnected" and "closed", the same for
+// every Parley client.
 type State = rtm.State
 
 // The states, in the order a client goes through them.
@@ -92,8 +94,6 @@ func (c *Client) MyProfile() Agent {
 // every later call with ErrClosed. It is idempotent. Do not call it from a
 // handler (use a goroutine): it waits for the running handler to return.
 func (c *Client) Close() { c.core.Close(false, nil) }
-
-func (c *Client) isClosed() bool { return c.core.Closed() }
 
 // call sends a request and waits for its answer: the response, or the
 // first push of one of the actions resolveOn that carries the request's id.

@@ -13,7 +13,9 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// State is the SDK's connection state.
+// State is the SDK's connection state. Its String is one of "connecting",
+// "connected", "reconnecting", "disconnected" and "closed", the same for
+// every Parley client.
 type State = rtm.State
 
 // The states, in the order an SDK goes through them.

@@ -27,7 +27,8 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// State is the engine's connection state.
+// State is the engine's connection state. The clients expose it as
+// theirs (customer.State, agent.State) under their own constant names.
 type State int32
 
 const (
