@@ -1,15 +1,13 @@
 package agent
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleychat/parley/internal/client"
 )
 
 // Token is an agent access token.
@@ -41,53 +39,30 @@ func (t Token) Expired(at time.Time) bool {
 // credentials fail with an *Error of type "authentication". A nil
 // httpClient means http.DefaultClient.
 func Login(ctx context.Context, server string, license int, email, password string, httpClient *http.Client) (Token, error) {
-	base, err := baseURL(server)
+	base, err := client.BaseURL(server)
 	if err != nil {
 		return Token{}, fmt.Errorf("agent: login: server %w", err)
 	}
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	body, err := json.Marshal(map[string]any{"license_id": license, "email": email, "password": password})
-	if err != nil {
-		return Token{}, fmt.Errorf("agent: login: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v3.0/agent/login", bytes.NewReader(body))
-	if err != nil {
-		return Token{}, fmt.Errorf("agent: login: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return Token{}, fmt.Errorf("agent: login: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return Token{}, fmt.Errorf("agent: login: %w", err)
-	}
 	var r struct {
-		AccessToken string `json:"access_token"`
-		TokenType   string `json:"token_type"`
-		ExpiresIn   int64  `json:"expires_in"`
-		EntityID    string `json:"entity_id"`
-		LicenseID   int    `json:"license_id"`
-		Error       *Error `json:"error"`
+		LicenseID int    `json:"license_id"`
+		Error     *Error `json:"error"`
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return Token{}, fmt.Errorf("agent: login: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+	ta, err := client.PostToken(ctx, httpClient, base+"/v3.0/agent/login", "application/json",
+		map[string]any{"license_id": license, "email": email, "password": password}, nil, "agent: login", &r)
+	if err != nil {
+		return Token{}, err
 	}
 	switch {
 	case r.Error != nil && r.Error.Type != "":
 		return Token{}, fmt.Errorf("login: %w", r.Error)
-	case resp.StatusCode/100 != 2 || r.AccessToken == "":
-		return Token{}, fmt.Errorf("agent: login: HTTP %d without a token", resp.StatusCode)
+	case ta.Resp.StatusCode/100 != 2 || ta.AccessToken == "":
+		return Token{}, fmt.Errorf("agent: login: HTTP %d without a token", ta.Resp.StatusCode)
 	}
-	tok := Token{AccessToken: r.AccessToken, TokenType: r.TokenType, EntityID: r.EntityID, LicenseID: r.LicenseID,
-		ExpiresIn: time.Duration(r.ExpiresIn) * time.Second, CreationDate: time.Now()}
-	if tok.TokenType == "" {
-		tok.TokenType = "Bearer"
-	}
+	tok := Token{AccessToken: ta.AccessToken, TokenType: ta.Type(), EntityID: ta.EntityID, LicenseID: r.LicenseID,
+		ExpiresIn: ta.Lifetime(), CreationDate: time.Now()}
 	if tok.LicenseID == 0 {
 		tok.LicenseID = license
 	}

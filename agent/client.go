@@ -5,69 +5,45 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
-	"github.com/parleychat/parley/internal/notify"
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/internal/rtm"
 	"github.com/parleychat/parley/protocol"
 )
 
-// State is the client's connection state.
-type State int
+// State is the client's connection state. Its String is one of "connecting",
+// "connected", "reconnecting", "disconnected" and "closed", the same for
+// every Parley client.
+type State = rtm.State
 
+// The states, in the order a client goes through them.
 const (
 	// StateConnecting: connecting or logging in for the first time.
-	StateConnecting State = iota
+	StateConnecting = rtm.Connecting
 	// StateConnected: logged in; requests go out at once.
-	StateConnected
+	StateConnected = rtm.Connected
 	// StateReconnecting: the connection was lost; the client is connecting
 	// again. Requests wait for it, up to their ctx.
-	StateReconnecting
+	StateReconnecting = rtm.Reconnecting
 	// StateNotConnected: Config.ManualConnect and Connect not called yet.
 	// Requests fail with ErrNotConnected.
-	StateNotConnected
+	StateNotConnected = rtm.Disconnected
 	// StateClosed: Close was called or the server ended the session for
 	// good. Requests fail with ErrClosed.
-	StateClosed
+	StateClosed = rtm.Closed
 )
-
-func (s State) String() string {
-	switch s {
-	case StateConnecting:
-		return "connecting"
-	case StateConnected:
-		return "connected"
-	case StateReconnecting:
-		return "reconnecting"
-	case StateNotConnected:
-		return "not connected"
-	case StateClosed:
-		return "closed"
-	}
-	return fmt.Sprintf("State(%d)", int(s))
-}
 
 // Client is an agent's connection to a chat server. It is safe for use by
 // many goroutines. Create it with New; release it with Close.
 type Client struct {
 	cfg  Config
 	auth *auth
-	eng  *rtm.Engine
-	d    *notify.Dispatcher[Notification]
+	core *client.Core[Notification]
 
-	// pushMu serializes turning pushes into notifications: the reader's
-	// pushes and the login's replay. Handlers never take it.
-	pushMu    sync.Mutex
-	loggingIn bool
-	queued    []rtm.Frame
-
-	mu            sync.Mutex // guards what follows; never held while emitting
-	closed        bool
-	ended         chan struct{} // closed when a final disconnect has stopped the client
-	everConnected bool
-	profile       Agent
-	track         tracker
+	mu      sync.Mutex // guards what follows; never held while emitting
+	profile Agent
+	track   client.Tracker
 }
 
 // New validates cfg and returns a client that connects in the background
@@ -78,17 +54,20 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, d: newDispatcher(cfg.NotificationBuffer)}
+	c := &Client{cfg: cfg}
 	c.auth = newAuth(&c.cfg)
-	c.track.init()
-	c.eng = rtm.New(rtm.Config{
-		URL: cfg.rtmURL(), HTTPClient: cfg.HTTPClient, Login: c.login, OnPush: c.onPush, OnState: c.onState,
-		ReconnectDelay: cfg.ReconnectDelay, Logger: cfg.Logger,
+	c.core = client.New(client.Config[Notification]{
+		Engine: rtm.Config{URL: cfg.rtmURL(), HTTPClient: cfg.HTTPClient, ReconnectDelay: cfg.ReconnectDelay, Logger: cfg.Logger},
+		Login:  c.login,
+		Push:   func(f protocol.Frame) { c.handlePush(f, nil) },
+		Lost:   func(err error) Notification { return ConnectionLost{Err: err} },
+		Errors: &errs, Buffer: cfg.NotificationBuffer,
+		Unknown: func(n Notification) bool { _, ok := n.(UnknownPush); return ok },
 	})
 	if !cfg.ManualConnect {
-		if err := c.eng.Start(); err != nil {
-			c.d.Stop(false)
-			return nil, wrapErr(err)
+		if err := c.core.Start(); err != nil {
+			c.core.Close(false, nil)
+			return nil, err
 		}
 	}
 	return c, nil
@@ -97,30 +76,10 @@ func New(cfg Config) (*Client, error) {
 // Connect starts the connection of a client made with
 // Config.ManualConnect. It returns at once; the client connects in the
 // background. Calling it again is harmless.
-func (c *Client) Connect() error {
-	if c.isClosed() {
-		return ErrClosed
-	}
-	return wrapErr(c.eng.Start())
-}
+func (c *Client) Connect() error { return c.core.Start() }
 
 // State returns the connection state.
-func (c *Client) State() State {
-	if c.isClosed() {
-		return StateClosed
-	}
-	switch c.eng.State() {
-	case rtm.Connected:
-		return StateConnected
-	case rtm.Reconnecting:
-		return StateReconnecting
-	case rtm.Disconnected:
-		return StateNotConnected
-	case rtm.Closed:
-		return StateClosed
-	}
-	return StateConnecting
-}
+func (c *Client) State() State { return c.core.State() }
 
 // MyProfile returns the logged-in agent as the last login reported it
 // (zero before the first login).
@@ -134,136 +93,63 @@ func (c *Client) MyProfile() Agent {
 // removes all handlers; requests in flight fail with ErrConnectionLost and
 // every later call with ErrClosed. It is idempotent. Do not call it from a
 // handler (use a goroutine): it waits for the running handler to return.
-func (c *Client) Close() {
-	c.mu.Lock()
-	if c.closed {
-		ended := c.ended
-		c.mu.Unlock()
-		if ended != nil {
-			// Ended by the server: wait for that to finish, handlers
-			// included.
-			<-ended
-			c.d.Stop(false)
-		}
-		return
-	}
-	c.closed = true
-	c.mu.Unlock()
-	c.eng.Stop(true)
-	c.d.Stop(false)
-}
-
-func (c *Client) isClosed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closed
-}
+func (c *Client) Close() { c.core.Close(false, nil) }
 
 // call sends a request and waits for its answer: the response, or the
 // first push of one of the actions resolveOn that carries the request's id.
-func (c *Client) call(ctx context.Context, action string, payload any, resolveOn ...string) (rtm.Frame, error) {
-	if c.isClosed() {
-		return rtm.Frame{}, fmt.Errorf("%s: %w", action, ErrClosed)
-	}
-	var opts rtm.CallOptions
-	if len(resolveOn) > 0 {
-		opts.ResolveOn = func(a string) bool { return slices.Contains(resolveOn, a) }
-	}
-	f, err := c.eng.Call(ctx, action, payload, opts)
-	if err != nil {
-		return f, fmt.Errorf("%s: %w", action, wrapErr(err))
-	}
-	return f, nil
+func (c *Client) call(ctx context.Context, action string, payload any, resolveOn ...string) (protocol.Frame, error) {
+	return c.core.Call(ctx, action, payload, resolveOn...)
 }
 
 // callInto is call plus decoding the answer's payload into v (unless nil).
 func (c *Client) callInto(ctx context.Context, action string, payload, v any) error {
-	f, err := c.call(ctx, action, payload)
-	if err != nil || v == nil {
-		return err
-	}
-	if err := json.Unmarshal(f.Payload, v); err != nil {
-		return fmt.Errorf("%s: decode answer: %w", action, err)
-	}
-	return nil
+	return c.core.CallInto(ctx, action, payload, v)
 }
-
-func (c *Client) onState(st rtm.State, err error) {
-	if st != rtm.Reconnecting {
-		return
-	}
-	c.mu.Lock()
-	was := c.everConnected && !c.closed
-	c.mu.Unlock()
-	if was && !errors.Is(err, errLoginFailed) {
-		c.d.Emit(ConnectionLost{Err: err})
-	}
-}
-
-var errLoginFailed = errors.New("login failed")
 
 // login runs on every new connection: token, login, the first page of
 // chats, then Connected or ConnectionRestored, what was missed while away,
 // and the pushes that arrived meanwhile.
-func (c *Client) login(ctx context.Context, sess *rtm.Session) (err error) {
-	c.pushMu.Lock()
-	c.loggingIn, c.queued = true, nil
-	c.pushMu.Unlock()
-	defer func() {
-		if err != nil {
-			c.pushMu.Lock()
-			c.loggingIn, c.queued = false, nil
-			c.pushMu.Unlock()
-			err = fmt.Errorf("%w: %w", errLoginFailed, err)
-		}
-	}()
-
+func (c *Client) login(ctx context.Context, sess *rtm.Session) (func([]protocol.Frame), error) {
 	lr, err := c.logIn(ctx, sess)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	profile := fromProfile(lr.MyProfile)
 	c.mu.Lock()
 	c.profile = profile
-	restored := c.everConnected
 	c.mu.Unlock()
+	restored := c.core.EverConnected()
 
 	sum, err := c.firstPage(ctx, sess)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var missed []Notification
 	if restored {
 		if missed, err = c.recover(ctx, sess, sum); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
-		c.track.known(sum.ChatsSummary)
+		c.known(sum.ChatsSummary...)
 	}
-
-	c.pushMu.Lock()
-	defer c.pushMu.Unlock()
-	c.mu.Lock()
-	c.everConnected = true
-	c.mu.Unlock()
-	if restored {
-		c.d.Emit(ConnectionRestored{MyProfile: profile, License: lr.License.ID, ChatsSummary: fromChatsSummary(sum)})
-	} else {
-		c.d.Emit(Connected{MyProfile: profile, License: lr.License.ID, ChatsSummary: fromChatsSummary(sum)})
-	}
-	// The pushes held meanwhile may repeat a thread recovery delivered.
-	recovered := map[string]bool{}
-	for _, n := range missed {
-		if ic, ok := n.(IncomingChat); ok {
-			recovered[c.track.thread(ic.Chat)] = true
+	return func(held []protocol.Frame) {
+		if restored {
+			c.core.Emit(ConnectionRestored{MyProfile: profile, License: lr.License.ID, ChatsSummary: fromChatsSummary(sum)})
+		} else {
+			c.core.Emit(Connected{MyProfile: profile, License: lr.License.ID, ChatsSummary: fromChatsSummary(sum)})
 		}
-		c.d.Emit(n)
-	}
-	for _, f := range c.queued {
-		c.handlePush(f, recovered)
-	}
-	c.loggingIn, c.queued = false, nil
-	return nil
+		// The pushes held meanwhile may repeat a thread recovery delivered.
+		recovered := map[string]bool{}
+		for _, n := range missed {
+			if ic, ok := n.(IncomingChat); ok {
+				recovered[c.thread(ic.Chat)] = true
+			}
+			c.core.Emit(n)
+		}
+		for _, f := range held {
+			c.handlePush(f, recovered)
+		}
+	}, nil
 }
 
 // logIn sends the login request with the current token. A token the
@@ -291,15 +177,15 @@ func (c *Client) logIn(ctx context.Context, sess *rtm.Session) (protocol.AgentLo
 				}
 				if !c.auth.canLogin() {
 					c.endFor(pe.Type)
-					return lr, &rtm.FinalError{Err: wrapErr(err)}
+					return lr, &rtm.FinalError{Err: errs.Wrap(err)}
 				}
 			case protocol.ErrLicenseNotFound, protocol.ErrLicenseExpired, protocol.ErrUnsupportedVersion, protocol.ErrWrongProductVersion:
 				c.endFor(pe.Type)
-				return lr, &rtm.FinalError{Err: wrapErr(err)}
+				return lr, &rtm.FinalError{Err: errs.Wrap(err)}
 			}
 		}
 		if err != nil {
-			return lr, wrapErr(err)
+			return lr, errs.Wrap(err)
 		}
 		if err := json.Unmarshal(f.Payload, &lr); err != nil {
 			return lr, fmt.Errorf("login: decode answer: %w", err)
@@ -314,7 +200,7 @@ func (c *Client) firstPage(ctx context.Context, sess *rtm.Session) (protocol.Lis
 	var sum protocol.ListChatsResponse
 	f, err := sess.Call(ctx, protocol.ActionListChats, listChatsRequest(0, recoverPage, nil), rtm.CallOptions{})
 	if err != nil {
-		return sum, wrapErr(err)
+		return sum, errs.Wrap(err)
 	}
 	if err := json.Unmarshal(f.Payload, &sum); err != nil {
 		return sum, fmt.Errorf("list_chats: decode answer: %w", err)
@@ -325,59 +211,26 @@ func (c *Client) firstPage(ctx context.Context, sess *rtm.Session) (protocol.Lis
 // endFor ends the client for a final reason: AgentDisconnected{Final:
 // true} is delivered to the handlers, then the client stops as by Close.
 func (c *Client) endFor(reason string) {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return
-	}
-	c.closed = true
-	ended := make(chan struct{})
-	c.ended = ended
-	c.mu.Unlock()
-	c.d.Emit(AgentDisconnected{Reason: reason, Final: true})
-	c.d.EmitStop()
-	// This may run on the engine's goroutines, which Stop waits for: stop
-	// from apart. Close waits for it.
-	go func() {
-		defer close(ended)
-		c.eng.Stop(true)
-	}()
-}
-
-// onPush receives every push from the engine, in order.
-func (c *Client) onPush(f rtm.Frame) {
-	c.pushMu.Lock()
-	defer c.pushMu.Unlock()
-	if c.loggingIn {
-		c.queued = append(c.queued, f)
-		return
-	}
-	c.handlePush(f, nil)
+	c.core.End(AgentDisconnected{Reason: reason, Final: true}, nil)
 }
 
 // handlePush turns one push into notifications. A push that answered this
 // client's own request (f.Resolved: the event SendEvent returns) updates
 // the client's state but is not reported; nor is a thread whose signature
 // is in skip (delivered by recovery just before).
-func (c *Client) handlePush(f rtm.Frame, skip map[string]bool) {
+func (c *Client) handlePush(f protocol.Frame, skip map[string]bool) {
 	emit := func(n Notification) {
 		if !f.Resolved {
-			c.d.Emit(n)
+			c.core.Emit(n)
 		}
 	}
-	decode := func(v any) bool {
-		if err := json.Unmarshal(f.Payload, v); err != nil {
-			c.cfg.Logger.Warn("agent: undecodable push", "action", f.Action, "err", err)
-			return false
-		}
-		return true
-	}
+	decode := client.Decoder(f, c.cfg.Logger, "agent")
 	switch f.Action {
 	case protocol.PushIncomingChatThread:
 		var p protocol.IncomingChatThread
 		if decode(&p) {
 			ch := fromChatThread(p.Chat)
-			if !skip[c.track.thread(ch)] {
+			if !skip[c.thread(ch)] {
 				emit(IncomingChat{Chat: ch})
 			}
 		}
@@ -385,7 +238,7 @@ func (c *Client) handlePush(f rtm.Frame, skip map[string]bool) {
 		var p protocol.IncomingEvent
 		if decode(&p) {
 			e := fromEvent(p.Event, p.ThreadID)
-			if c.track.advance(p.ChatID, e) {
+			if c.advance(p.ChatID, e) {
 				emit(IncomingEvent{Chat: p.ChatID, Event: e})
 			}
 		}
@@ -511,7 +364,7 @@ func (c *Client) disconnected(reason string) {
 		c.endFor(reason)
 		return
 	}
-	c.d.Emit(AgentDisconnected{Reason: reason})
+	c.core.Emit(AgentDisconnected{Reason: reason})
 }
 
 // isRevokedReason reports a reason saying the connection's token was

@@ -96,7 +96,7 @@ func TestManualConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if st := c.State(); st != agent.StateNotConnected || st.String() != "not connected" {
+	if st := c.State(); st != agent.StateNotConnected || st.String() != "disconnected" {
 		t.Errorf("state before Connect = %s", st)
 	}
 	if _, err := c.ListChats(ctxT(t), agent.ListChatsOptions{}); !errors.Is(err, agent.ErrNotConnected) {

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/parleychat/parley/internal/client"
 )
 
 // Config configures a Client. Server, License and either Token or Email
@@ -50,7 +51,7 @@ func (c *Config) validate() error {
 	if c.License <= 0 {
 		return errors.New("agent: Config.License must be a positive license number")
 	}
-	srv, err := baseURL(c.Server)
+	srv, err := client.BaseURL(c.Server)
 	if err != nil {
 		return fmt.Errorf("agent: Config.Server: %w", err)
 	}
@@ -59,29 +60,11 @@ func (c *Config) validate() error {
 		return errors.New("agent: Config needs a Token, or an Email and a Password")
 	}
 	c.Token = strings.TrimPrefix(c.Token, "Bearer ")
-	if c.HTTPClient == nil {
-		c.HTTPClient = http.DefaultClient
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.NotificationBuffer <= 0 {
-		c.NotificationBuffer = 1024
-	}
+	client.Defaults(&c.HTTPClient, &c.Logger, &c.NotificationBuffer)
 	return nil
-}
-
-// baseURL checks and normalizes a server base URL: scheme, host and path,
-// without a trailing slash.
-func baseURL(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("must be an http or https URL, not %q", s)
-	}
-	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
 }
 
 // rtmURL is the agent RTM WebSocket endpoint.
 func (c *Config) rtmURL() string {
-	return "ws" + c.Server[len("http"):] + "/v3.0/agent/rtm/ws"
+	return client.WebSocketURL(c.Server, "/v3.0/agent/rtm/ws")
 }

@@ -4,20 +4,8 @@ import (
 	"context"
 	"iter"
 
-	"github.com/parleychat/parley/internal/notify"
+	"github.com/parleychat/parley/internal/client"
 )
-
-// unknownKey receives every UnknownPush.
-const unknownKey = "*unknown"
-
-func newDispatcher(buffer int) *notify.Dispatcher[Notification] {
-	return notify.New(buffer, func(n Notification) string {
-		if _, ok := n.(UnknownPush); ok {
-			return unknownKey
-		}
-		return ""
-	})
-}
 
 // On calls fn with every notification of type T, for example
 //
@@ -28,32 +16,12 @@ func newDispatcher(buffer int) *notify.Dispatcher[Notification] {
 // once is harmless. On(c, func(agent.UnknownPush){…}) receives every push
 // this package has no type for.
 func On[T Notification](c *Client, fn func(T)) (off func()) {
-	return c.d.Add(keyOf[T](), func(n Notification) {
-		if t, ok := n.(T); ok {
-			fn(t)
-		}
-	})
+	return client.On(c.core, fn)
 }
 
 // Once is On for the next notification of type T only.
 func Once[T Notification](c *Client, fn func(T)) (off func()) {
-	return c.d.AddOnce(keyOf[T](), func(n Notification) {
-		if t, ok := n.(T); ok {
-			fn(t)
-		}
-	})
-}
-
-func keyOf[T Notification]() string {
-	var zero T
-	if _, ok := any(zero).(UnknownPush); ok {
-		return unknownKey
-	}
-	if any(zero) == nil {
-		// T is an interface (Notification itself): everything.
-		return notify.All
-	}
-	return zero.Name()
+	return client.Once(c.core, fn)
 }
 
 // On calls fn with every notification of the given name (the push's
@@ -61,12 +29,12 @@ func keyOf[T Notification]() string {
 // "connection_restored"; "*" for all). Prefer the typed agent.On in Go
 // code.
 func (c *Client) On(name string, fn func(Notification)) (off func()) {
-	return c.d.Add(name, fn)
+	return c.core.Notes.Add(name, fn)
 }
 
 // Once is On for the next notification of that name only.
 func (c *Client) Once(name string, fn func(Notification)) (off func()) {
-	return c.d.AddOnce(name, fn)
+	return c.core.Notes.AddOnce(name, fn)
 }
 
 // Notifications returns every notification the client emits, in order,
@@ -77,5 +45,5 @@ func (c *Client) Once(name string, fn func(Notification)) (off func()) {
 // Config.NotificationBuffer notifications; a consumer that falls further
 // behind holds up every handler (nothing is dropped).
 func (c *Client) Notifications(ctx context.Context) iter.Seq[Notification] {
-	return c.d.Seq(ctx, c.cfg.NotificationBuffer)
+	return c.core.Notes.Seq(ctx, c.cfg.NotificationBuffer)
 }

@@ -3,12 +3,11 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/internal/rtm"
 	"github.com/parleychat/parley/protocol"
 )
@@ -33,105 +32,27 @@ const (
 	recoverMaxPages = 40
 )
 
-// mark is an event's position in a chat: thread order, then event order.
-type mark struct{ thread, event int }
-
-func (m mark) before(o mark) bool {
-	return m.thread < o.thread || (m.thread == o.thread && m.event < o.event)
-}
-
-// tracker keeps, for every chat the client has heard of, the position of
-// the newest event it delivered or knew of, so that nothing is delivered
-// twice across reconnects.
-type tracker struct {
-	mu      sync.Mutex
-	chats   map[string]mark
-	threads map[string]int // thread id → order
-	seen    int64          // newest activity seen, server Unix seconds
-}
-
-func (t *tracker) init() {
-	t.chats = map[string]mark{}
-	t.threads = map[string]int{}
-}
-
-func (t *tracker) noteThreadLocked(id string, order int) {
-	if id != "" && order > 0 {
-		t.threads[id] = order
+// known records chats as they are now, without delivering anything.
+func (c *Client) known(sums ...protocol.AgentChatSummary) {
+	for _, s := range sums {
+		c.track.Raise(s.ID, c.latest(s))
+		c.track.See(s.Order)
 	}
-}
-
-func (t *tracker) seeLocked(unix int64) {
-	t.seen = max(t.seen, unix)
-}
-
-// trackerState is a copy of a tracker's state.
-type trackerState struct {
-	chats   map[string]mark
-	threads map[string]int
-	seen    int64
-}
-
-// snapshot returns a copy of the tracker's state, for restore.
-func (t *tracker) snapshot() trackerState {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return trackerState{chats: maps.Clone(t.chats), threads: maps.Clone(t.threads), seen: t.seen}
-}
-
-// restore puts back a snapshot: what a failed recovery noted was never
-// delivered.
-func (t *tracker) restore(s trackerState) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.chats, t.threads, t.seen = s.chats, s.threads, s.seen
 }
 
 // latest returns the position of a summary's newest event and notes the
 // threads it names.
-func (t *tracker) latestLocked(s protocol.AgentChatSummary) mark {
-	var latest mark
-	for _, le := range s.LastEventPerType {
-		if m := (mark{le.ThreadOrder, le.Event.Order}); latest.before(m) {
-			latest = m
-		}
-		t.noteThreadLocked(le.ThreadID, le.ThreadOrder)
-	}
+func (c *Client) latest(s protocol.AgentChatSummary) client.Mark {
 	if lt := s.LastThreadSummary; lt != nil {
-		t.noteThreadLocked(lt.ID, lt.Order)
+		c.track.NoteThread(lt.ID, lt.Order)
 	}
-	return latest
-}
-
-// known records chats as they are now, without delivering anything.
-func (t *tracker) known(sums []protocol.AgentChatSummary) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, s := range sums {
-		latest := t.latestLocked(s)
-		if m, ok := t.chats[s.ID]; !ok || m.before(latest) {
-			t.chats[s.ID] = latest
-		}
-		t.seeLocked(s.Order)
-	}
+	return c.track.Latest(s.LastEventPerType)
 }
 
 // advance records that the chat's event e is being delivered; it reports
 // false when e is not newer than what was (a duplicate).
-func (t *tracker) advance(chatID string, e Event) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.seeLocked(e.Timestamp.Unix())
-	order := t.threads[e.Thread]
-	if order == 0 || e.order == 0 {
-		return true // position unknown: deliver
-	}
-	m := mark{order, e.order}
-	if last, ok := t.chats[chatID]; ok && !last.before(m) {
-		return false
-	}
-	t.chats[chatID] = m
-	return true
+func (c *Client) advance(chatID string, e Event) bool {
+	return c.track.Advance(chatID, e.Thread, e.order, e.Timestamp.Unix())
 }
 
 // thread records a thread being delivered with its events (IncomingChat)
@@ -140,18 +61,16 @@ func (t *tracker) advance(chatID string, e Event) bool {
 // chat routed to the agent, a chat transferred back to it); only a push
 // that repeats what recovery has just delivered, with the same signature,
 // is a duplicate.
-func (t *tracker) thread(ch Chat) (signature string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (c *Client) thread(ch Chat) (signature string) {
 	th := ch.Thread
-	t.noteThreadLocked(th.ID, th.Order)
-	m := mark{thread: th.Order}
+	c.track.NoteThread(th.ID, th.Order)
+	m := client.Mark{Thread: th.Order}
 	for _, e := range th.Events {
-		m.event = max(m.event, e.order)
-		t.seeLocked(e.Timestamp.Unix())
+		m.Event = max(m.Event, e.order)
+		c.track.See(e.Timestamp.Unix())
 	}
-	if last, ok := t.chats[ch.ID]; th.Order > 0 && (!ok || last.before(m)) {
-		t.chats[ch.ID] = m
+	if th.Order > 0 {
+		c.track.Raise(ch.ID, m)
 	}
 	var members []string
 	for _, u := range ch.Users {
@@ -160,22 +79,20 @@ func (t *tracker) thread(ch Chat) (signature string) {
 		}
 	}
 	slices.Sort(members)
-	return th.ID + "\x00" + strings.Join(members, "\x00") + "\x00" + strconv.Itoa(m.event)
+	return th.ID + "\x00" + strings.Join(members, "\x00") + "\x00" + strconv.Itoa(m.Event)
 }
 
 // recover returns, as notifications in store order, what happened in the
 // agent's chats while the client was away (see the top of this file). It
 // notes them delivered; on error it leaves the tracker as it was.
 func (c *Client) recover(ctx context.Context, sess *rtm.Session, first protocol.ListChatsResponse) (_ []Notification, err error) {
-	before := c.track.snapshot()
+	before := c.track.Snapshot()
 	defer func() {
 		if err != nil {
-			c.track.restore(before)
+			c.track.Restore(before)
 		}
 	}()
-	c.track.mu.Lock()
-	seen := c.track.seen
-	c.track.mu.Unlock()
+	seen := c.track.Seen()
 	me := c.MyProfile()
 
 	var out []Notification
@@ -192,7 +109,7 @@ func (c *Client) recover(ctx context.Context, sess *rtm.Session, first protocol.
 				return nil, err
 			}
 			out = append(out, ns...)
-			c.track.known([]protocol.AgentChatSummary{s})
+			c.known(s)
 		}
 		offset += len(page.ChatsSummary)
 		if older || len(page.ChatsSummary) < recoverPage || offset >= page.TotalChats || n+1 >= recoverMaxPages {
@@ -201,31 +118,28 @@ func (c *Client) recover(ctx context.Context, sess *rtm.Session, first protocol.
 		page = protocol.ListChatsResponse{}
 		f, err := sess.Call(ctx, protocol.ActionListChats, listChatsRequest(offset, recoverPage, nil), rtm.CallOptions{})
 		if err != nil {
-			return nil, wrapErr(err)
+			return nil, errs.Wrap(err)
 		}
 		if err := json.Unmarshal(f.Payload, &page); err != nil {
 			return nil, err
 		}
 	}
-	c.track.known(first.ChatsSummary) // the rest of the first page
+	c.known(first.ChatsSummary...) // the rest of the first page
 	return out, nil
 }
 
 func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s protocol.AgentChatSummary, me Agent) ([]Notification, error) {
-	t := &c.track
-	t.mu.Lock()
-	latest := t.latestLocked(s)
-	from, known := t.chats[s.ID]
-	t.mu.Unlock()
+	latest := c.latest(s)
+	from, known := c.track.Last(s.ID)
 	switch {
 	case !ours(s, me):
 		return nil, nil
-	case known && from.before(latest):
+	case known && from.Before(latest):
 		return c.missed(ctx, sess, s.ID, from)
 	case !known && s.Active:
 		f, err := sess.Call(ctx, protocol.ActionGetChat, protocol.ChatRequest{ChatID: s.ID}, rtm.CallOptions{})
 		if err != nil {
-			return nil, wrapErr(err)
+			return nil, errs.Wrap(err)
 		}
 		var r protocol.ChatThreadsResponse
 		if err := json.Unmarshal(f.Payload, &r); err != nil {
@@ -235,7 +149,7 @@ func (c *Client) recoverChat(ctx context.Context, sess *rtm.Session, s protocol.
 		if ch.Thread.ID == "" {
 			return nil, nil
 		}
-		t.thread(ch)
+		c.thread(ch)
 		return []Notification{IncomingChat{Chat: ch}}, nil
 	}
 	return nil, nil
@@ -270,49 +184,23 @@ func ours(s protocol.AgentChatSummary, me Agent) bool {
 
 // missed loads a chat's events after from: a thread newer than from's as
 // IncomingChat, the rest as IncomingEvent.
-func (c *Client) missed(ctx context.Context, sess *rtm.Session, chatID string, from mark) ([]Notification, error) {
-	f, err := sess.Call(ctx, protocol.ActionGetChatThreadsSummary, map[string]any{"chat_id": chatID, "offset": 0, "limit": 100}, rtm.CallOptions{})
+func (c *Client) missed(ctx context.Context, sess *rtm.Session, chatID string, from client.Mark) ([]Notification, error) {
+	chat, err := c.track.Missed(ctx, sess, &errs, chatID, from)
 	if err != nil {
-		return nil, wrapErr(err)
-	}
-	var ts protocol.ThreadsSummaryResponse
-	if err := json.Unmarshal(f.Payload, &ts); err != nil {
 		return nil, err
 	}
-	var ids []string
-	c.track.mu.Lock()
-	for _, th := range ts.ThreadsSummary {
-		c.track.noteThreadLocked(th.ID, th.Order)
-		if th.Order >= from.thread {
-			ids = append(ids, th.ID)
-		}
-	}
-	c.track.mu.Unlock()
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	f, err = sess.Call(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: ids}, rtm.CallOptions{})
-	if err != nil {
-		return nil, wrapErr(err)
-	}
-	var r protocol.ChatThreadsResponse
-	if err := json.Unmarshal(f.Payload, &r); err != nil {
-		return nil, err
-	}
-	threads := slices.Clone(r.Chat.Threads)
-	slices.SortFunc(threads, func(a, b protocol.Thread) int { return a.Order - b.Order })
 	var out []Notification
-	for _, th := range threads {
-		if th.Order > from.thread {
-			one := r.Chat
+	for _, th := range chat.Threads {
+		if th.Order > from.Thread {
+			one := chat
 			one.Threads = []protocol.Thread{th}
 			ch := fromChatThreads(one)
-			c.track.thread(ch)
+			c.thread(ch)
 			out = append(out, IncomingChat{Chat: ch})
 			continue
 		}
 		for _, e := range fromThread(th, chatID).Events {
-			if from.before(mark{th.Order, e.order}) && c.track.advance(chatID, e) {
+			if from.Before(client.Mark{Thread: th.Order, Event: e.order}) && c.advance(chatID, e) {
 				out = append(out, IncomingEvent{Chat: chatID, Event: e})
 			}
 		}

@@ -2,10 +2,9 @@ package agent
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strconv"
 
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/internal/upload"
 )
 
@@ -28,38 +27,22 @@ func OnProgress(fn func(fraction float64)) FileOption {
 // anything is sent. Cancelling ctx aborts the upload. The file is
 // streamed, never held in memory whole.
 func (c *Client) SendFile(ctx context.Context, chatID string, f File, opts ...FileOption) (UploadedFile, error) {
-	if c.isClosed() {
-		return UploadedFile{}, fmt.Errorf("send_file: %w", ErrClosed)
-	}
-	if f.Size > MaxFileSize {
-		return UploadedFile{}, fmt.Errorf("send_file: %w: %d bytes", ErrFileTooLarge, f.Size)
-	}
-	if f.Reader == nil || f.Size < 0 {
-		return UploadedFile{}, fmt.Errorf("agent: SendFile needs a Reader and its Size")
-	}
 	var o fileOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	tok, err := c.auth.token(ctx)
+	url, err := c.core.SendFile(ctx, client.Upload{
+		Pkg: "agent", Max: MaxFileSize, TooLarge: ErrFileTooLarge, HTTP: c.cfg.HTTPClient,
+		URL: c.cfg.Server + "/v3.0/agent/action/send_file?license_id=" + strconv.Itoa(c.cfg.License),
+		Token: func(ctx context.Context) (string, error) {
+			tok, err := c.auth.token(ctx)
+			return tok.TokenType + " " + tok.AccessToken, err
+		},
+		File:     upload.File{ChatID: chatID, Name: f.Name, ContentType: f.ContentType, Reader: f.Reader, Size: f.Size, CustomID: f.CustomID},
+		Progress: o.progress,
+	})
 	if err != nil {
-		return UploadedFile{}, fmt.Errorf("send_file: %w", err)
+		return UploadedFile{}, err
 	}
-	var ue *upload.ServerError
-	url, err := upload.Send(ctx, c.cfg.HTTPClient,
-		c.cfg.Server+"/v3.0/agent/action/send_file?license_id="+strconv.Itoa(c.cfg.License),
-		tok.TokenType+" "+tok.AccessToken, "agent",
-		upload.File{ChatID: chatID, Name: f.Name, ContentType: f.ContentType, Reader: f.Reader, Size: f.Size, CustomID: f.CustomID},
-		o.progress)
-	switch {
-	case err == nil:
-		return UploadedFile{URL: url}, nil
-	case errors.As(err, &ue):
-		return UploadedFile{}, fmt.Errorf("send_file: %w", &Error{Type: ue.Type, Message: ue.Message, Data: ue.Data})
-	}
-	var re *upload.RequestError
-	if errors.As(err, &re) {
-		return UploadedFile{}, fmt.Errorf("send_file: %w", re.Err)
-	}
-	return UploadedFile{}, err
+	return UploadedFile{URL: url}, nil
 }

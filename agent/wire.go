@@ -68,27 +68,8 @@ func fromEvent(e protocol.Event, thread string) Event {
 	return out
 }
 
-type wireElement struct {
-	Title    string       `json:"title,omitempty"`
-	Subtitle string       `json:"subtitle,omitempty"`
-	Image    *wireImage   `json:"image,omitempty"`
-	Buttons  []wireButton `json:"buttons,omitempty"`
-}
-
-type wireImage struct {
-	URL string `json:"url"`
-}
-
-type wireButton struct {
-	Text       string   `json:"text"`
-	PostbackID string   `json:"postback_id"`
-	UserIDs    []string `json:"user_ids"`
-	Type       string   `json:"type,omitempty"`
-	Value      string   `json:"value,omitempty"`
-}
-
 func fromElements(raw json.RawMessage) []RichElement {
-	var els []wireElement
+	var els []protocol.RichElement
 	if json.Unmarshal(raw, &els) != nil {
 		return nil
 	}
@@ -109,18 +90,18 @@ func toElements(els []RichElement) json.RawMessage {
 	if els == nil {
 		return nil
 	}
-	out := make([]wireElement, len(els))
+	out := make([]protocol.RichElement, len(els))
 	for i, el := range els {
-		out[i] = wireElement{Title: el.Title, Subtitle: el.Subtitle}
+		out[i] = protocol.RichElement{Title: el.Title, Subtitle: el.Subtitle}
 		if el.Image != nil {
-			out[i].Image = &wireImage{URL: el.Image.URL}
+			out[i].Image = &protocol.RichImage{URL: el.Image.URL}
 		}
 		for _, b := range el.Buttons {
 			users := b.Users
 			if users == nil {
 				users = []string{}
 			}
-			out[i].Buttons = append(out[i].Buttons, wireButton{Text: b.Text, PostbackID: b.Postback, UserIDs: users, Type: b.Type, Value: b.Value})
+			out[i].Buttons = append(out[i].Buttons, protocol.RichButton{Text: b.Text, PostbackID: b.Postback, UserIDs: users, Type: b.Type, Value: b.Value})
 		}
 	}
 	b, _ := json.Marshal(out)

@@ -1,15 +1,12 @@
 package customer
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleychat/parley/internal/client"
 )
 
 // Token is a customer access token.
@@ -148,51 +145,28 @@ func (a *Auth) request(ctx context.Context) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	body, _ := json.Marshal(map[string]any{
-		"response_type": "token", "grant_type": "cookie", "client_id": cfg.ClientID,
-		"license_id": cfg.License, "redirect_uri": cfg.RedirectURI,
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.Server+"/customer/token", bytes.NewReader(body))
-	if err != nil {
-		return Token{}, err
-	}
-	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	for k, v := range id.Cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	resp, err := cfg.HTTPClient.Do(req)
-	if err != nil {
-		return Token{}, fmt.Errorf("customer: token request: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return Token{}, fmt.Errorf("customer: token request: %w", err)
-	}
 	var r struct {
-		AccessToken       string `json:"access_token"`
-		EntityID          string `json:"entity_id"`
-		ExpiresIn         int64  `json:"expires_in"`
-		TokenType         string `json:"token_type"`
 		IdentityException string `json:"identity_exception"`
 		OAuthException    string `json:"oauth_exception"`
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return Token{}, fmt.Errorf("customer: token request: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+	ta, err := client.PostToken(ctx, cfg.HTTPClient, cfg.Server+"/customer/token", "text/plain;charset=UTF-8", map[string]any{
+		"response_type": "token", "grant_type": "cookie", "client_id": cfg.ClientID,
+		"license_id": cfg.License, "redirect_uri": cfg.RedirectURI,
+	}, id.Cookies, "customer: token request", &r)
+	if err != nil {
+		return Token{}, err
 	}
 	switch {
 	case r.IdentityException != "":
 		return Token{}, &Error{Type: r.IdentityException, Message: "identity exception from the accounts endpoint"}
 	case r.OAuthException != "":
 		return Token{}, &Error{Type: r.OAuthException, Message: "oauth exception from the accounts endpoint"}
-	case r.AccessToken == "" || r.EntityID == "":
-		return Token{}, fmt.Errorf("customer: token request: HTTP %d without a token", resp.StatusCode)
+	case ta.AccessToken == "" || ta.EntityID == "":
+		return Token{}, fmt.Errorf("customer: token request: HTTP %d without a token", ta.Resp.StatusCode)
 	}
-	tok := Token{AccessToken: r.AccessToken, EntityID: r.EntityID, ExpiresIn: time.Duration(r.ExpiresIn) * time.Second,
-		TokenType: r.TokenType, CreationDate: time.Now(), License: cfg.License}
-	if tok.TokenType == "" {
-		tok.TokenType = "Bearer"
-	}
+	tok := Token{AccessToken: ta.AccessToken, EntityID: ta.EntityID, ExpiresIn: ta.Lifetime(),
+		TokenType: ta.Type(), CreationDate: time.Now(), License: cfg.License}
+	resp := ta.Resp
 	cookies := resp.Cookies()
 	a.update(ctx, func(id *Identity) {
 		if id.Cookies == nil {

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/parleychat/parley/internal/client"
 )
 
 // Config configures an SDK. License, ClientID and Server are required.
@@ -73,26 +74,15 @@ func (c *Config) validate() error {
 	if c.ClientID == "" {
 		return errors.New("customer: Config.ClientID is required")
 	}
-	u, err := url.Parse(c.Server)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("customer: Config.Server must be an http or https URL, not %q", c.Server)
+	srv, err := client.BaseURL(c.Server)
+	if err != nil {
+		return fmt.Errorf("customer: Config.Server %w", err)
 	}
-	c.Server = u.Scheme + "://" + u.Host + u.EscapedPath()
-	for len(c.Server) > 0 && c.Server[len(c.Server)-1] == '/' {
-		c.Server = c.Server[:len(c.Server)-1]
-	}
+	c.Server = srv
 	if c.RedirectURI == "" {
 		c.RedirectURI = c.Server
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = http.DefaultClient
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.NotificationBuffer <= 0 {
-		c.NotificationBuffer = 1024
-	}
+	client.Defaults(&c.HTTPClient, &c.Logger, &c.NotificationBuffer)
 	if c.SneakPeekInterval <= 0 {
 		c.SneakPeekInterval = 2 * time.Second
 	}
@@ -114,6 +104,5 @@ func defaultIdentity(c *Config) IdentityStore {
 
 // rtmURL is the plain WebSocket RTM endpoint.
 func (c *Config) rtmURL() string {
-	ws := "ws" + c.Server[len("http"):]
-	return ws + "/v3.0/customer/rtm/ws?license_id=" + strconv.Itoa(c.License)
+	return client.WebSocketURL(c.Server, "/v3.0/customer/rtm/ws?license_id="+strconv.Itoa(c.License))
 }

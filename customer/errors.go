@@ -3,8 +3,7 @@ package customer
 import (
 	"errors"
 
-	"github.com/parleychat/parley/internal/rtm"
-	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/internal/client"
 )
 
 // Sentinel errors for the client's own states. Test with errors.Is.
@@ -53,20 +52,8 @@ func IsType(err error, typ string) bool {
 	return errors.As(err, &e) && e.Type == typ
 }
 
-// wrapErr turns engine and wire errors into the package's errors.
-func wrapErr(err error) error {
-	var pe *protocol.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &pe):
-		return &Error{Type: pe.Type, Message: pe.Message, Data: pe.Data}
-	case errors.Is(err, rtm.ErrConnectionLost):
-		return ErrConnectionLost
-	case errors.Is(err, rtm.ErrClosed):
-		return ErrDestroyed
-	case errors.Is(err, rtm.ErrNotConnected):
-		return ErrNotConnected
-	}
-	return err
+// errs maps engine and wire errors to the package's errors.
+var errs = client.Errors{
+	Closed: ErrDestroyed, NotConnected: ErrNotConnected, ConnectionLost: ErrConnectionLost,
+	Server: func(typ, msg string, data map[string]any) error { return &Error{Type: typ, Message: msg, Data: data} },
 }

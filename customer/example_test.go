@@ -1013,7 +1013,7 @@ func ExampleSDK_Destroy() {
 	sdk.Destroy() // idempotent: stop calls it again
 	_, err := sdk.StartChat(ctx, customer.StartChatRequest{})
 	fmt.Println(sdk.State(), errors.Is(err, customer.ErrDestroyed))
-	// Output: destroyed true
+	// Output: closed true
 }
 
 func ExampleSDK_Disconnect() {

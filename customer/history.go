@@ -83,7 +83,7 @@ func (h *History) Next(ctx context.Context) (events []Event, done bool, err erro
 		return nil, false, err
 	}
 	for _, t := range threads {
-		h.s.d.emit(ThreadSummary{ID: t.ID, Chat: h.chat, Active: t.Active, Order: t.Order, Properties: t.Properties, TotalEvents: len(t.Events)})
+		h.s.core.Emit(ThreadSummary{ID: t.ID, Chat: h.chat, Active: t.Active, Order: t.Order, Properties: t.Properties, TotalEvents: len(t.Events)})
 		events = append(events, t.Events...)
 	}
 	h.pending = h.pending[n:]

@@ -170,7 +170,7 @@ func (s *SDK) GetChatThreadsSummary(ctx context.Context, chatID string, p Pagina
 	}
 	out := ThreadsSummary{ThreadsSummary: make([]ThreadSummary, len(r.ThreadsSummary)), TotalThreads: r.TotalThreads}
 	for i, t := range r.ThreadsSummary {
-		s.noteThread(t.ID, t.Order)
+		s.track.NoteThread(t.ID, t.Order)
 		out.ThreadsSummary[i] = ThreadSummary{ID: t.ID, Chat: chatID, Active: t.Active, Order: t.Order, TotalEvents: t.TotalEvents, Properties: Properties{}}
 	}
 	slices.SortFunc(out.ThreadsSummary, func(a, b ThreadSummary) int { return a.Order - b.Order })
@@ -185,11 +185,11 @@ func (s *SDK) GetChatThreads(ctx context.Context, chatID string, threadIDs []str
 		return nil, err
 	}
 	for _, u := range r.Chat.Users {
-		s.d.emit(UserData{User: fromUser(u)})
+		s.core.Emit(UserData{User: fromUser(u)})
 	}
 	out := make([]Thread, len(r.Chat.Threads))
 	for i, t := range r.Chat.Threads {
-		s.noteThread(t.ID, t.Order)
+		s.track.NoteThread(t.ID, t.Order)
 		out[i] = fromThread(t, chatID, r.Chat.Users)
 	}
 	slices.SortFunc(out, func(a, b Thread) int { return a.Order - b.Order })

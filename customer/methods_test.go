@@ -940,7 +940,7 @@ func TestStateString(t *testing.T) {
 	t.Parallel()
 	for st, want := range map[customer.State]string{
 		customer.StateConnecting: "connecting", customer.StateConnected: "connected", customer.StateReconnecting: "reconnecting",
-		customer.StateDisconnected: "disconnected", customer.StateDestroyed: "destroyed",
+		customer.StateDisconnected: "disconnected", customer.StateDestroyed: "closed",
 	} {
 		if st.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(st), st.String(), want)
@@ -963,7 +963,7 @@ func TestDestroy(t *testing.T) {
 
 	sdk.Destroy()
 	sdk.Destroy() // idempotent
-	if st := sdk.State(); st != customer.StateDestroyed || st.String() != "destroyed" {
+	if st := sdk.State(); st != customer.StateDestroyed || st.String() != "closed" {
 		t.Errorf("state = %v", st)
 	}
 	n := rec.len()

@@ -6,64 +6,55 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"sync"
 
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/internal/rtm"
 	"github.com/parleychat/parley/protocol"
 )
 
-// State is the SDK's connection state.
-type State int
+// State is the SDK's connection state. Its String is one of "connecting",
+// "connected", "reconnecting", "disconnected" and "closed", the same for
+// every Parley client.
+type State = rtm.State
 
+// The states, in the order an SDK goes through them.
 const (
 	// StateConnecting: connecting or logging in for the first time.
-	StateConnecting State = iota
+	StateConnecting = rtm.Connecting
 	// StateConnected: logged in; requests go out at once.
-	StateConnected
+	StateConnected = rtm.Connected
 	// StateReconnecting: the connection was lost; the SDK is connecting
 	// again. Requests wait for it, up to their ctx.
-	StateReconnecting
+	StateReconnecting = rtm.Reconnecting
 	// StateDisconnected: stopped by Disconnect (or ManualConnect); Connect
 	// starts again. Requests fail with ErrNotConnected.
-	StateDisconnected
+	StateDisconnected = rtm.Disconnected
 	// StateDestroyed: Destroy was called or the server ended the session
 	// for good. Requests fail with ErrDestroyed.
-	StateDestroyed
+	StateDestroyed = rtm.Closed
 )
-
-func (s State) String() string {
-	return [...]string{"connecting", "connected", "reconnecting", "disconnected", "destroyed"}[s]
-}
 
 // SDK is a customer's connection to a chat server: the Go counterpart of
 // the object the JS SDK's init returns. It is safe for use by many
 // goroutines. Create it with Init; release it with Destroy.
 type SDK struct {
-	cfg  Config
-	auth *Auth
-	eng  *rtm.Engine
-	d    *dispatcher
+	cfg   Config
+	auth  *Auth
+	core  *client.Core[Notification]
+	track client.Tracker
 
-	// pushMu serializes turning pushes into notifications: the reader's
-	// pushes and the login's replay. Handlers never take it.
-	pushMu    sync.Mutex
-	loggingIn bool
-	queued    []rtm.Frame
-
-	mu            sync.Mutex // guards what follows; never held while emitting
-	customerID    string
-	everConnected bool
-	destroyed     bool
-	ended         chan struct{} // closed when a final disconnect has stopped the SDK
+	mu         sync.Mutex // guards what follows; never held while emitting
+	customerID string
 	// live is true from the end of a login until the connection is lost:
 	// customer changes then go to the server, else to offline.
-	live        bool
-	offline     offlineCustomer
-	page        *Page
-	chats       map[string]*chatInfo
-	threadOrder map[string]int
-	sneak       sneakPeeks
+	live    bool
+	offline offlineCustomer
+	page    *Page
+	// active tells the chats the SDK knows of, whether each has an active
+	// thread.
+	active map[string]bool
+	sneak  sneakPeeks
 }
 
 // offlineCustomer holds customer changes made while not connected; the
@@ -99,20 +90,6 @@ func (o *offlineCustomer) forget(sent offlineCustomer) {
 	}
 }
 
-type chatInfo struct {
-	active bool
-	// last is the newest event of the chat this SDK has delivered or
-	// knows of: events at or before it are never delivered again.
-	last mark
-}
-
-// mark is an event's position in a chat: thread order, then event order.
-type mark struct{ thread, event int }
-
-func (m mark) before(o mark) bool {
-	return m.thread < o.thread || (m.thread == o.thread && m.event < o.event)
-}
-
 // Init validates cfg and returns an SDK that connects in the background
 // (unless cfg.ManualConnect). Methods called before the connection is up
 // wait for it, up to their ctx. Watch the connection with
@@ -127,15 +104,21 @@ func Init(cfg Config) (*SDK, error) {
 		p := *cfg.Page
 		cfg.Page = &p
 	}
-	s := &SDK{cfg: cfg, d: newDispatcher(cfg.NotificationBuffer), chats: map[string]*chatInfo{}, threadOrder: map[string]int{}, page: cfg.Page}
+	s := &SDK{cfg: cfg, active: map[string]bool{}, page: cfg.Page}
 	s.auth = &Auth{cfg: &s.cfg}
 	s.sneak.init(s)
-	s.eng = rtm.New(rtm.Config{
-		URL: cfg.rtmURL(), HTTPClient: cfg.HTTPClient, Login: s.login, OnPush: s.onPush, OnState: s.onState,
-		ReconnectDelay: cfg.ReconnectDelay, Logger: cfg.Logger,
+	s.core = client.New(client.Config[Notification]{
+		Engine:  rtm.Config{URL: cfg.rtmURL(), HTTPClient: cfg.HTTPClient, ReconnectDelay: cfg.ReconnectDelay, Logger: cfg.Logger},
+		Login:   s.login,
+		Push:    s.handlePush,
+		OnState: s.onState,
+		Lost:    func(err error) Notification { return ConnectionLost{Err: err} },
+		Errors:  &errs, Buffer: cfg.NotificationBuffer,
+		Unknown: func(n Notification) bool { _, ok := n.(UnknownPush); return ok },
 	})
 	if !cfg.ManualConnect {
-		if err := s.eng.Start(); err != nil {
+		if err := s.core.Start(); err != nil {
+			s.core.Close(false, nil)
 			return nil, err
 		}
 	}
@@ -148,28 +131,15 @@ func (s *SDK) Auth() *Auth { return s.auth }
 // State returns the connection state.
 func (s *SDK) State() State {
 	s.mu.Lock()
-	destroyed, live := s.destroyed, s.live
+	live := s.live
 	s.mu.Unlock()
-	if destroyed {
-		return StateDestroyed
-	}
-	st := s.eng.State()
+	st := s.core.State()
 	if live && (st == rtm.Connecting || st == rtm.Reconnecting) {
 		// Logged in, and Connected or ConnectionRestored may be in the
 		// handlers already; the engine is about to say so too.
 		return StateConnected
 	}
-	switch st {
-	case rtm.Connected:
-		return StateConnected
-	case rtm.Reconnecting:
-		return StateReconnecting
-	case rtm.Disconnected:
-		return StateDisconnected
-	case rtm.Closed:
-		return StateDestroyed
-	}
-	return StateConnecting
+	return st
 }
 
 // CustomerID returns the customer's id ("" before the first token).
@@ -181,126 +151,51 @@ func (s *SDK) CustomerID() string {
 
 // Connect opens the connection after Disconnect or with ManualConnect.
 // The next login emits ConnectionRestored (Connected the first time).
-func (s *SDK) Connect() error {
-	if s.isDestroyed() {
-		return ErrDestroyed
-	}
-	return wrapErr(s.eng.Start())
-}
+func (s *SDK) Connect() error { return s.core.Start() }
 
 // Disconnect closes the connection and stops reconnecting; requests fail
 // with ErrNotConnected until Connect. It emits nothing.
 func (s *SDK) Disconnect() {
-	s.eng.Stop(false)
+	s.core.Engine.Stop(false)
 }
 
 // Destroy closes the connection, stops every goroutine of the SDK and
 // removes all handlers. Every later call fails with ErrDestroyed. It is
 // idempotent; do not call it from a handler (use a goroutine).
-func (s *SDK) Destroy() {
-	s.destroy(false)
-}
+func (s *SDK) Destroy() { s.core.Close(false, s.sneak.stop) }
 
-func (s *SDK) destroy(fromHandler bool) {
-	s.mu.Lock()
-	if s.destroyed {
-		ended := s.ended
-		s.mu.Unlock()
-		if ended != nil {
-			// Ended by the server: wait for that to finish, handlers
-			// included.
-			<-ended
-			s.d.stop(fromHandler)
-		}
-		return
-	}
-	s.destroyed = true
-	s.mu.Unlock()
-	s.eng.Stop(true)
-	s.sneak.stop()
-	s.d.stop(fromHandler)
-}
-
-func (s *SDK) isDestroyed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.destroyed
-}
+func (s *SDK) isDestroyed() bool { return s.core.Closed() }
 
 // call sends a request and waits for its answer.
-func (s *SDK) call(ctx context.Context, action string, payload any, resolveOn ...string) (rtm.Frame, error) {
-	if s.isDestroyed() {
-		return rtm.Frame{}, ErrDestroyed
-	}
-	var opts rtm.CallOptions
-	if len(resolveOn) > 0 {
-		opts.ResolveOn = func(a string) bool { return slices.Contains(resolveOn, a) }
-	}
-	f, err := s.eng.Call(ctx, action, payload, opts)
-	if err != nil {
-		return f, fmt.Errorf("%s: %w", action, wrapErr(err))
-	}
-	return f, nil
+func (s *SDK) call(ctx context.Context, action string, payload any, resolveOn ...string) (protocol.Frame, error) {
+	return s.core.Call(ctx, action, payload, resolveOn...)
 }
 
 // callInto is call plus decoding the payload into v.
 func (s *SDK) callInto(ctx context.Context, action string, payload, v any, resolveOn ...string) error {
-	f, err := s.call(ctx, action, payload, resolveOn...)
-	if err != nil {
-		return err
-	}
-	if v == nil {
-		return nil
-	}
-	if err := json.Unmarshal(f.Payload, v); err != nil {
-		return fmt.Errorf("%s: decode answer: %w", action, err)
-	}
-	return nil
+	return s.core.CallInto(ctx, action, payload, v, resolveOn...)
 }
 
-func (s *SDK) onState(st rtm.State, err error) {
+func (s *SDK) onState(st rtm.State) {
 	if st != rtm.Connected {
 		s.mu.Lock()
 		s.live = false
 		s.mu.Unlock()
 	}
-	switch st {
-	case rtm.Reconnecting:
-		s.mu.Lock()
-		was := s.everConnected
-		s.mu.Unlock()
-		if was && !errors.Is(err, errLoginFailed) {
-			s.d.emit(ConnectionLost{Err: err})
-		}
-	}
 }
-
-var errLoginFailed = errors.New("login failed")
 
 // login runs on every new connection: token, login, chats summary, then
 // Connected or ConnectionRestored, the events missed while away, and the
 // pushes that arrived meanwhile.
-func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
-	s.pushMu.Lock()
-	s.loggingIn, s.queued = true, nil
-	s.pushMu.Unlock()
-	defer func() {
-		if err != nil {
-			s.pushMu.Lock()
-			s.loggingIn, s.queued = false, nil
-			s.pushMu.Unlock()
-			err = fmt.Errorf("%w: %w", errLoginFailed, err)
-		}
-	}()
-
+func (s *SDK) login(ctx context.Context, sess *rtm.Session) (func([]protocol.Frame), error) {
 	tok, err := s.auth.GetToken(ctx)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Type != "server_error" && e.Type != "temporarily_unavailable" {
 			s.endFor(e.Type, nil)
-			return &rtm.FinalError{Err: err}
+			return nil, &rtm.FinalError{Err: err}
 		}
-		return err
+		return nil, err
 	}
 	s.mu.Lock()
 	first := s.customerID == ""
@@ -311,7 +206,7 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 	sent, sentPage := s.offline.clone(), s.page
 	s.mu.Unlock()
 	if first {
-		s.d.emit(CustomerID{ID: tok.EntityID})
+		s.core.Emit(CustomerID{ID: tok.EntityID})
 	}
 
 	lf, err := sess.Call(ctx, protocol.ActionLogin, payload, rtm.CallOptions{})
@@ -323,10 +218,10 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 				_, _ = s.auth.GetFreshToken(ctx)
 			case protocol.ErrUsersLimitReached, protocol.ErrWrongProductVersion, protocol.ErrCustomerBanned, protocol.ErrLicenseNotFound:
 				s.endFor(pe.Type, nil)
-				return &rtm.FinalError{Err: wrapErr(err)}
+				return nil, &rtm.FinalError{Err: errs.Wrap(err)}
 			}
 		}
-		return wrapErr(err)
+		return nil, errs.Wrap(err)
 	}
 	s.mu.Lock()
 	s.offline.forget(sent)
@@ -338,40 +233,34 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (err error) {
 
 	sf, err := sess.Call(ctx, protocol.ActionGetChatsSummary, nil, rtm.CallOptions{})
 	if err != nil {
-		return wrapErr(err)
+		return nil, errs.Wrap(err)
 	}
 	var sum protocol.ChatsSummaryResponse
 	if err := json.Unmarshal(sf.Payload, &sum); err != nil {
-		return fmt.Errorf("chats summary: %w", err)
+		return nil, fmt.Errorf("chats summary: %w", err)
 	}
 	recovered, err := s.recover(ctx, sess, sum)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.sendChanges(ctx, sess, sentPage); err != nil {
-		return err
+		return nil, err
 	}
-
-	s.pushMu.Lock()
-	defer s.pushMu.Unlock()
-	s.emitUsers(sum)
-	s.mu.Lock()
-	restored := s.everConnected
-	s.everConnected = true
-	s.mu.Unlock()
-	if restored {
-		s.d.emit(ConnectionRestored{ChatsSummary: fromChatsSummary(sum), DynamicConfig: lr.DynamicConfig})
-	} else {
-		s.d.emit(Connected{ChatsSummary: fromChatsSummary(sum), DynamicConfig: lr.DynamicConfig})
-	}
-	for _, n := range recovered {
-		s.d.emit(n)
-	}
-	for _, f := range s.queued {
-		s.handlePush(f)
-	}
-	s.loggingIn, s.queued = false, nil
-	return nil
+	restored := s.core.EverConnected()
+	return func(held []protocol.Frame) {
+		s.emitUsers(sum)
+		if restored {
+			s.core.Emit(ConnectionRestored{ChatsSummary: fromChatsSummary(sum), DynamicConfig: lr.DynamicConfig})
+		} else {
+			s.core.Emit(Connected{ChatsSummary: fromChatsSummary(sum), DynamicConfig: lr.DynamicConfig})
+		}
+		for _, n := range recovered {
+			s.core.Emit(n)
+		}
+		for _, f := range held {
+			s.handlePush(f)
+		}
+	}, nil
 }
 
 // sendChanges sends the customer changes made while the login was under
@@ -401,7 +290,7 @@ func (s *SDK) sendChanges(ctx context.Context, sess *rtm.Session, page *Page) er
 			// Refused: sending it again at every login would not help.
 			s.cfg.Logger.Warn("customer: a change made while connecting was refused", "err", err)
 		case err != nil:
-			return wrapErr(err) // the next login carries it
+			return errs.Wrap(err) // the next login carries it
 		}
 		if !o.empty() {
 			s.mu.Lock()
@@ -420,35 +309,16 @@ func isAction(action string) func(string) bool {
 // endFor ends the SDK for a final reason: Disconnected{Final: true} is
 // delivered to the handlers, then the SDK destroys itself.
 func (s *SDK) endFor(reason string, data map[string]any) {
-	s.mu.Lock()
-	already := s.destroyed
-	s.destroyed = true
-	ended := make(chan struct{})
-	if !already {
-		s.ended = ended
-	}
-	s.mu.Unlock()
-	if already {
-		return
-	}
-	// Let the handlers see Disconnected (the SDK already counts as
-	// destroyed for them), then stop everything. This runs apart from the
-	// engine's goroutines, which Stop waits for; Destroy waits for it.
-	s.d.emit(Disconnected{Reason: reason, Data: data, Final: true})
-	s.d.emit(stopMarker{})
-	go func() {
-		defer close(ended)
-		s.eng.Stop(true)
-		s.sneak.stop()
-	}()
+	s.core.End(Disconnected{Reason: reason, Data: data, Final: true}, s.sneak.stop)
 }
 
 func (s *SDK) loginPayloadLocked(ctx context.Context, tok Token) protocol.LoginRequest {
 	p := protocol.LoginRequest{Token: tok.TokenType + " " + tok.AccessToken, Customer: &protocol.LoginCustomer{}, Referrer: s.cfg.Referrer}
+	ever := s.core.EverConnected()
 	c := s.cfg.Customer
 	name, email := c.Name, c.Email
 	fields := c.Fields
-	if !s.everConnected || s.offline.name != "" || s.offline.email != "" || s.offline.fields != nil {
+	if !ever || s.offline.name != "" || s.offline.email != "" || s.offline.fields != nil {
 		if s.offline.name != "" {
 			name = s.offline.name
 		}
@@ -458,13 +328,13 @@ func (s *SDK) loginPayloadLocked(ctx context.Context, tok Token) protocol.LoginR
 		if s.offline.fields != nil {
 			fields = s.offline.fields
 		}
-		if !s.everConnected || s.offline.name != "" {
+		if !ever || s.offline.name != "" {
 			p.Customer.Name = nonEmpty(name)
 		}
-		if !s.everConnected || s.offline.email != "" {
+		if !ever || s.offline.email != "" {
 			p.Customer.Email = nonEmpty(email)
 		}
-		if !s.everConnected || s.offline.fields != nil {
+		if !ever || s.offline.fields != nil {
 			p.Customer.Fields = fields
 		}
 		p.Customer.Avatar = nonEmpty(s.offline.avatar)
@@ -495,7 +365,7 @@ func (s *SDK) emitUsers(sum protocol.ChatsSummaryResponse) {
 		for _, u := range c.Users {
 			if !seen[u.ID] {
 				seen[u.ID] = true
-				s.d.emit(UserData{User: fromUser(u)})
+				s.core.Emit(UserData{User: fromUser(u)})
 			}
 		}
 	}
@@ -508,24 +378,13 @@ func (s *SDK) emitUsers(sum protocol.ChatsSummaryResponse) {
 func (s *SDK) recover(ctx context.Context, sess *rtm.Session, sum protocol.ChatsSummaryResponse) ([]Notification, error) {
 	var out []Notification
 	for _, c := range sum.ChatsSummary {
-		latest := mark{}
-		for _, le := range c.LastEventPerType {
-			m := mark{le.ThreadOrder, le.Event.Order}
-			if latest.before(m) {
-				latest = m
-			}
-			s.noteThread(le.ThreadID, le.ThreadOrder)
-		}
+		latest := s.track.Latest(c.LastEventPerType)
 		s.mu.Lock()
-		ci, known := s.chats[c.ID]
-		if !known {
-			ci = &chatInfo{}
-			s.chats[c.ID] = ci
-		}
-		ci.active = c.Active
-		from := ci.last
+		_, known := s.active[c.ID]
+		s.active[c.ID] = c.Active
 		s.mu.Unlock()
-		if known && from.before(latest) {
+		from, _ := s.track.Last(c.ID)
+		if known && from.Before(latest) {
 			ns, last, err := s.missed(ctx, sess, c.ID, from)
 			if err != nil {
 				return nil, err
@@ -533,58 +392,29 @@ func (s *SDK) recover(ctx context.Context, sess *rtm.Session, sum protocol.Chats
 			out = append(out, ns...)
 			// The threads may hold events stored after the summary;
 			// their pushes, queued meanwhile, must not deliver them again.
-			if latest.before(last) {
+			if latest.Before(last) {
 				latest = last
 			}
 		}
-		s.mu.Lock()
-		if ci.last.before(latest) {
-			ci.last = latest
-		}
-		s.mu.Unlock()
+		s.track.Raise(c.ID, latest)
 	}
 	return out, nil
 }
 
 // missed loads a chat's events after from; last is the position of the
 // newest of them.
-func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from mark) (_ []Notification, last mark, _ error) {
-	f, err := sess.Call(ctx, protocol.ActionGetChatThreadsSummary, map[string]any{"chat_id": chatID, "offset": 0, "limit": 100}, rtm.CallOptions{})
+func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from client.Mark) (_ []Notification, last client.Mark, _ error) {
+	chat, err := s.track.Missed(ctx, sess, &errs, chatID, from)
 	if err != nil {
-		return nil, last, wrapErr(err)
-	}
-	var ts protocol.ThreadsSummaryResponse
-	if err := json.Unmarshal(f.Payload, &ts); err != nil {
 		return nil, last, err
 	}
-	var ids []string
-	for i := len(ts.ThreadsSummary) - 1; i >= 0; i-- {
-		t := ts.ThreadsSummary[i]
-		s.noteThread(t.ID, t.Order)
-		if t.Order >= from.thread {
-			ids = append(ids, t.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, last, nil
-	}
-	f, err = sess.Call(ctx, protocol.ActionGetChatThreads, map[string]any{"chat_id": chatID, "thread_ids": ids}, rtm.CallOptions{})
-	if err != nil {
-		return nil, last, wrapErr(err)
-	}
-	var ct protocol.ChatThreadsResponse
-	if err := json.Unmarshal(f.Payload, &ct); err != nil {
-		return nil, last, err
-	}
-	threads := ct.Chat.Threads
-	slices.SortFunc(threads, func(a, b protocol.Thread) int { return a.Order - b.Order })
 	var out []Notification
-	for _, t := range threads {
-		if t.Order > from.thread {
+	for _, t := range chat.Threads {
+		if t.Order > from.Thread {
 			out = append(out, threadSummaryOf(t, chatID))
 		}
-		for _, e := range fromThread(t, chatID, ct.Chat.Users).Events {
-			if m := (mark{t.Order, e.order}); from.before(m) {
+		for _, e := range fromThread(t, chatID, chat.Users).Events {
+			if m := (client.Mark{Thread: t.Order, Event: e.order}); from.Before(m) {
 				out = append(out, NewEvent{Chat: chatID, Event: e})
 				last = m
 			}
@@ -593,82 +423,39 @@ func (s *SDK) missed(ctx context.Context, sess *rtm.Session, chatID string, from
 	return out, last, nil
 }
 
-func (s *SDK) noteThread(id string, order int) {
-	if id == "" || order == 0 {
-		return
-	}
-	s.mu.Lock()
-	s.threadOrder[id] = order
-	s.mu.Unlock()
-}
-
 // advance records that the chat's event e was delivered or is known; it
 // reports false when e is not newer than what was (a duplicate).
 func (s *SDK) advance(chatID string, e Event) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	ci := s.chats[chatID]
-	if ci == nil {
-		ci = &chatInfo{}
-		s.chats[chatID] = ci
+	if _, ok := s.active[chatID]; !ok {
+		s.active[chatID] = false
 	}
-	t := s.threadOrder[e.Thread]
-	if t == 0 || e.order == 0 {
-		return true // position unknown: deliver
-	}
-	m := mark{t, e.order}
-	if !ci.last.before(m) {
-		return false
-	}
-	ci.last = m
-	return true
+	s.mu.Unlock()
+	return s.track.Advance(chatID, e.Thread, e.order, e.Timestamp.Unix())
 }
 
 func (s *SDK) setActive(chatID string, active bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ci := s.chats[chatID]
-	if ci == nil {
-		ci = &chatInfo{}
-		s.chats[chatID] = ci
-	}
-	ci.active = active
+	s.active[chatID] = active
 }
 
 func (s *SDK) isActive(chatID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ci := s.chats[chatID]
-	return ci != nil && ci.active
-}
-
-// onPush receives every push from the engine, in order.
-func (s *SDK) onPush(f rtm.Frame) {
-	s.pushMu.Lock()
-	defer s.pushMu.Unlock()
-	if s.loggingIn {
-		s.queued = append(s.queued, f)
-		return
-	}
-	s.handlePush(f)
+	return s.active[chatID]
 }
 
 // handlePush turns one push into notifications. A push that answered this
 // SDK's own request (f.Resolved) updates the SDK's state but is not
 // reported, as in the JS SDK; the method returned it instead.
-func (s *SDK) handlePush(f rtm.Frame) {
+func (s *SDK) handlePush(f protocol.Frame) {
 	emit := func(n Notification) {
 		if !f.Resolved {
-			s.d.emit(n)
+			s.core.Emit(n)
 		}
 	}
-	decode := func(v any) bool {
-		if err := json.Unmarshal(f.Payload, v); err != nil {
-			s.cfg.Logger.Warn("customer: undecodable push", "action", f.Action, "err", err)
-			return false
-		}
-		return true
-	}
+	decode := client.Decoder(f, s.cfg.Logger, "customer")
 	switch f.Action {
 	case protocol.PushIncomingChatThread:
 		var p protocol.IncomingChatThread
@@ -771,7 +558,7 @@ func (s *SDK) handlePush(f rtm.Frame) {
 			if protocol.ReasonIsFinal(p.Reason) {
 				s.endFor(p.Reason, p.Data)
 			} else {
-				s.d.emit(Disconnected{Reason: p.Reason, Data: p.Data})
+				s.core.Emit(Disconnected{Reason: p.Reason, Data: p.Data})
 			}
 		}
 	case protocol.PushIncomingRichMessagePostback:
@@ -791,25 +578,19 @@ func (s *SDK) handlePush(f rtm.Frame) {
 // customer's own events are not reported as NewEvent.
 func (s *SDK) chatThread(c protocol.ChatThread, resolved bool) {
 	s.setActive(c.ID, true)
-	s.noteThread(c.Thread.ID, c.Thread.Order)
+	s.track.NoteThread(c.Thread.ID, c.Thread.Order)
 	for _, u := range c.Users {
-		s.d.emit(UserData{User: fromUser(u)})
+		s.core.Emit(UserData{User: fromUser(u)})
 	}
-	s.d.emit(threadSummaryOf(c.Thread, c.ID))
+	s.core.Emit(threadSummaryOf(c.Thread, c.ID))
 	for _, id := range c.Thread.UserIDs {
-		s.d.emit(UserJoinedChat{Chat: c.ID, User: id})
+		s.core.Emit(UserJoinedChat{Chat: c.ID, User: id})
 	}
 	me := s.CustomerID()
 	for _, e := range fromThread(c.Thread, c.ID, c.Users).Events {
 		if !s.advance(c.ID, e) || (resolved && e.Author == me) {
 			continue
 		}
-		s.d.emit(NewEvent{Chat: c.ID, Event: e})
+		s.core.Emit(NewEvent{Chat: c.ID, Event: e})
 	}
 }
-
-// stopMarker, queued after a final Disconnected, stops the dispatcher once
-// every notification before it has been handled.
-type stopMarker struct{}
-
-func (stopMarker) Name() string { return "" }

@@ -94,7 +94,7 @@ func (sp *sneakPeeks) send(chatID, text string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := s.eng.Send(ctx, protocol.ActionSendSneakPeek, protocol.SneakPeekRequest{ChatID: chatID, SneakPeekText: text})
+	err := s.core.Engine.Send(ctx, protocol.ActionSendSneakPeek, protocol.SneakPeekRequest{ChatID: chatID, SneakPeekText: text})
 	if err != nil {
 		s.cfg.Logger.Debug("customer: sneak peek not sent", "chat", chatID, "err", err)
 	}

@@ -2,10 +2,9 @@ package customer
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strconv"
 
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/internal/upload"
 )
 
@@ -29,38 +28,22 @@ func OnProgress(fn func(fraction float64)) FileOption {
 // Cancelling ctx aborts the upload. The file is streamed, never held in
 // memory whole.
 func (s *SDK) SendFile(ctx context.Context, chatID string, f File, opts ...FileOption) (UploadedFile, error) {
-	if s.isDestroyed() {
-		return UploadedFile{}, ErrDestroyed
-	}
-	if f.Size > MaxFileSize {
-		return UploadedFile{}, fmt.Errorf("%w: %d bytes", ErrFileTooLarge, f.Size)
-	}
-	if f.Reader == nil || f.Size < 0 {
-		return UploadedFile{}, fmt.Errorf("customer: SendFile needs a Reader and its Size")
-	}
 	var o fileOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	tok, err := s.auth.GetToken(ctx)
+	url, err := s.core.SendFile(ctx, client.Upload{
+		Pkg: "customer", Max: MaxFileSize, TooLarge: ErrFileTooLarge, HTTP: s.cfg.HTTPClient,
+		URL: s.cfg.Server + "/v3.0/customer/action/send_file?license_id=" + strconv.Itoa(s.cfg.License),
+		Token: func(ctx context.Context) (string, error) {
+			tok, err := s.auth.GetToken(ctx)
+			return tok.TokenType + " " + tok.AccessToken, err
+		},
+		File:     upload.File{ChatID: chatID, Name: f.Name, ContentType: f.ContentType, Reader: f.Reader, Size: f.Size, CustomID: f.CustomID},
+		Progress: o.progress,
+	})
 	if err != nil {
 		return UploadedFile{}, err
 	}
-	var ue *upload.ServerError
-	url, err := upload.Send(ctx, s.cfg.HTTPClient,
-		s.cfg.Server+"/v3.0/customer/action/send_file?license_id="+strconv.Itoa(s.cfg.License),
-		tok.TokenType+" "+tok.AccessToken, "customer",
-		upload.File{ChatID: chatID, Name: f.Name, ContentType: f.ContentType, Reader: f.Reader, Size: f.Size, CustomID: f.CustomID},
-		o.progress)
-	switch {
-	case err == nil:
-		return UploadedFile{URL: url}, nil
-	case errors.As(err, &ue):
-		return UploadedFile{}, fmt.Errorf("send_file: %w", &Error{Type: ue.Type, Message: ue.Message, Data: ue.Data})
-	}
-	var re *upload.RequestError
-	if errors.As(err, &re) {
-		return UploadedFile{}, re.Err
-	}
-	return UploadedFile{}, err
+	return UploadedFile{URL: url}, nil
 }

@@ -91,20 +91,7 @@ func thumb(url string, w, h, limit int) Thumbnail {
 }
 
 func fromElements(raw json.RawMessage) []RichElement {
-	var els []struct {
-		Title    string `json:"title"`
-		Subtitle string `json:"subtitle"`
-		Image    *struct {
-			URL string `json:"url"`
-		} `json:"image"`
-		Buttons []struct {
-			Text       string   `json:"text"`
-			PostbackID string   `json:"postback_id"`
-			UserIDs    []string `json:"user_ids"`
-			Type       string   `json:"type"`
-			Value      string   `json:"value"`
-		} `json:"buttons"`
-	}
+	var els []protocol.RichElement
 	if json.Unmarshal(raw, &els) != nil {
 		return nil
 	}

@@ -226,3 +226,26 @@ type Agent struct {
 	IsBot    bool   `json:"is_bot"`
 	Type     string `json:"type"`
 }
+
+// RichElement is one card of a rich_message event's elements.
+type RichElement struct {
+	Title    string       `json:"title,omitempty"`
+	Subtitle string       `json:"subtitle,omitempty"`
+	Image    *RichImage   `json:"image,omitempty"`
+	Buttons  []RichButton `json:"buttons,omitempty"`
+}
+
+// RichImage is the image of a card.
+type RichImage struct {
+	URL string `json:"url"`
+}
+
+// RichButton is a button of a card. UserIDs limits who sees it (empty:
+// everyone); clients send it as [] rather than null.
+type RichButton struct {
+	Text       string   `json:"text"`
+	PostbackID string   `json:"postback_id"`
+	UserIDs    []string `json:"user_ids"`
+	Type       string   `json:"type,omitempty"`
+	Value      string   `json:"value,omitempty"`
+}

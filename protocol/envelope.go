@@ -30,6 +30,49 @@ type Request struct {
 	Payload   json.RawMessage `json:"payload,omitempty"`
 }
 
+// EncodeRequest encodes a client frame: request_id, action, then payload
+// (omitted when nil).
+func EncodeRequest(requestID, action string, payload any) ([]byte, error) {
+	req := struct {
+		RequestID string `json:"request_id"`
+		Action    string `json:"action"`
+		Payload   any    `json:"payload,omitempty"`
+	}{requestID, action, payload}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("protocol: encode %s: %w", action, err)
+	}
+	return b, nil
+}
+
+// Frame is a server frame as a client reads it: a response (Type
+// TypeResponse, with Success) or a push (TypePush, with RequestID when it
+// answered one of the client's requests). Payload is kept raw: the action
+// decides its shape.
+type Frame struct {
+	RequestID string          `json:"request_id,omitempty"`
+	Action    string          `json:"action"`
+	Type      string          `json:"type"`
+	Success   bool            `json:"success"`
+	Payload   json.RawMessage `json:"payload"`
+	// Resolved is set by a client on a push that answered one of its own
+	// requests (a "push response"); it is never on the wire.
+	Resolved bool `json:"-"`
+}
+
+// Err returns the error of a failed response, else nil. A failed response
+// whose error cannot be read is an ErrInternal error.
+func (f Frame) Err() *Error {
+	if f.Type != TypeResponse || f.Success {
+		return nil
+	}
+	var p errorPayload
+	if json.Unmarshal(f.Payload, &p) != nil || p.Error == nil {
+		return &Error{Type: ErrInternal, Message: "malformed error response"}
+	}
+	return p.Error
+}
+
 // Errors of DecodeRequest. They are answered with a validation error.
 var (
 	ErrMalformedFrame = errors.New("protocol: frame is not a JSON object")

@@ -203,7 +203,7 @@ type agent struct {
 	eng *rtm.Engine
 
 	mu     sync.Mutex
-	pushes []rtm.Frame
+	pushes []protocol.Frame
 }
 
 func newAgent(t *testing.T, srv *parleytest.Server) *agent {
@@ -216,7 +216,7 @@ func newAgent(t *testing.T, srv *parleytest.Server) *agent {
 			_, err := s.Call(ctx, protocol.ActionLogin, map[string]any{"token": "Bearer " + tok}, rtm.CallOptions{})
 			return err
 		},
-		OnPush: func(f rtm.Frame) {
+		OnPush: func(f protocol.Frame) {
 			a.mu.Lock()
 			a.pushes = append(a.pushes, f)
 			a.mu.Unlock()

@@ -27,7 +27,8 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// State is the engine's connection state.
+// State is the engine's connection state. The clients expose it as
+// theirs (customer.State, agent.State) under their own constant names.
 type State int32
 
 const (
@@ -69,33 +70,6 @@ var (
 	ErrClosed = errors.New("closed")
 )
 
-// Frame is one server frame.
-type Frame struct {
-	RequestID string          `json:"request_id,omitempty"`
-	Action    string          `json:"action"`
-	Type      string          `json:"type"`
-	Success   bool            `json:"success"`
-	Payload   json.RawMessage `json:"payload"`
-	// Resolved is set on a push that answered one of this client's
-	// requests (see CallOptions.ResolveOn). It is still passed to OnPush,
-	// in order, so the client can update its state from it.
-	Resolved bool `json:"-"`
-}
-
-// Err returns the error of a failed response, else nil.
-func (f Frame) Err() *protocol.Error {
-	if f.Type != protocol.TypeResponse || f.Success {
-		return nil
-	}
-	var p struct {
-		Error *protocol.Error `json:"error"`
-	}
-	if json.Unmarshal(f.Payload, &p) != nil || p.Error == nil {
-		return &protocol.Error{Type: protocol.ErrInternal, Message: "malformed error response"}
-	}
-	return p.Error
-}
-
 // FinalError stops reconnecting when Login returns it (wrapped).
 type FinalError struct{ Err error }
 
@@ -113,9 +87,9 @@ type Config struct {
 	// connection and retries with backoff, unless it wraps *FinalError.
 	Login func(ctx context.Context, s *Session) error
 	// OnPush receives every push, in arrival order, on the reader
-	// goroutine, including pushes that resolved a request (Frame.Resolved).
+	// goroutine, including pushes that resolved a request (protocol.Frame.Resolved).
 	// It may block: the connection's reading waits for it.
-	OnPush func(Frame)
+	OnPush func(protocol.Frame)
 	// OnState is told each state change, with the error that caused it, on
 	// the supervisor goroutine, in order.
 	OnState func(s State, err error)
@@ -184,7 +158,7 @@ func New(cfg Config) *Engine {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.OnPush == nil {
-		cfg.OnPush = func(Frame) {}
+		cfg.OnPush = func(protocol.Frame) {}
 	}
 	return &Engine{cfg: cfg, log: cfg.Logger, state: Disconnected, ready: make(chan struct{})}
 }
@@ -362,16 +336,16 @@ func (e *Engine) runOnce(ctx context.Context, loggedIn func()) error {
 // reconnecting it waits for the connection, up to ctx; so does a request
 // whose connection dropped before it was written. Only a request that was
 // written fails with ErrConnectionLost.
-func (e *Engine) Call(ctx context.Context, action string, payload any, opts CallOptions) (Frame, error) {
+func (e *Engine) Call(ctx context.Context, action string, payload any, opts CallOptions) (protocol.Frame, error) {
 	for {
 		e.mu.Lock()
 		st, s, ready := e.state, e.session, e.ready
 		e.mu.Unlock()
 		switch st {
 		case Closed:
-			return Frame{}, ErrClosed
+			return protocol.Frame{}, ErrClosed
 		case Disconnected:
-			return Frame{}, ErrNotConnected
+			return protocol.Frame{}, ErrNotConnected
 		case Connected:
 			if s != nil {
 				f, err := s.Call(ctx, action, payload, opts)
@@ -383,7 +357,7 @@ func (e *Engine) Call(ctx context.Context, action string, payload any, opts Call
 				select {
 				case <-s.gone:
 				case <-ctx.Done():
-					return Frame{}, fmt.Errorf("waiting for the connection (%s): %w", Reconnecting, ctx.Err())
+					return protocol.Frame{}, fmt.Errorf("waiting for the connection (%s): %w", Reconnecting, ctx.Err())
 				}
 				continue
 			}
@@ -391,7 +365,7 @@ func (e *Engine) Call(ctx context.Context, action string, payload any, opts Call
 		select {
 		case <-ready:
 		case <-ctx.Done():
-			return Frame{}, fmt.Errorf("waiting for the connection (%s): %w", st, ctx.Err())
+			return protocol.Frame{}, fmt.Errorf("waiting for the connection (%s): %w", st, ctx.Err())
 		}
 	}
 }
@@ -414,7 +388,7 @@ type CallOptions struct {
 	// ResolveOn, when set, makes the request resolve on the first push
 	// carrying its request_id whose action it accepts (a "push response"),
 	// instead of on the response frame. That push is still passed to
-	// OnPush, with Frame.Resolved set. An error response still fails the
+	// OnPush, with protocol.Frame.Resolved set. An error response still fails the
 	// request.
 	ResolveOn func(pushAction string) bool
 }
@@ -425,7 +399,7 @@ type pending struct {
 }
 
 type result struct {
-	f   Frame
+	f   protocol.Frame
 	err error
 }
 
@@ -448,14 +422,9 @@ var errNotSent = fmt.Errorf("%w (request not sent)", ErrConnectionLost)
 
 func (s *Session) write(ctx context.Context, action string, payload any) (string, error) {
 	id := strconv.FormatUint(s.e.nextID.Add(1), 36)
-	req := struct {
-		RequestID string `json:"request_id"`
-		Action    string `json:"action"`
-		Payload   any    `json:"payload,omitempty"`
-	}{id, action, payload}
-	b, err := json.Marshal(req)
+	b, err := protocol.EncodeRequest(id, action, payload)
 	if err != nil {
-		return "", fmt.Errorf("encode %s: %w", action, err)
+		return "", err
 	}
 	return id, s.writeRaw(ctx, b)
 }
@@ -492,35 +461,30 @@ func (s *Session) writeRaw(ctx context.Context, b []byte) error {
 // error response, with ErrConnectionLost when the connection drops first
 // (at once, whether or not the request was written), and with ctx's error
 // when ctx ends first.
-func (s *Session) Call(ctx context.Context, action string, payload any, opts CallOptions) (Frame, error) {
+func (s *Session) Call(ctx context.Context, action string, payload any, opts CallOptions) (protocol.Frame, error) {
 	p := &pending{opts: opts, reply: make(chan result, 1)}
 	id := strconv.FormatUint(s.e.nextID.Add(1), 36)
 	s.mu.Lock()
 	if s.err != nil {
 		s.mu.Unlock()
-		return Frame{}, errNotSent
+		return protocol.Frame{}, errNotSent
 	}
 	s.pending[id] = p
 	s.mu.Unlock()
-	req := struct {
-		RequestID string `json:"request_id"`
-		Action    string `json:"action"`
-		Payload   any    `json:"payload,omitempty"`
-	}{id, action, payload}
-	b, err := json.Marshal(req)
+	b, err := protocol.EncodeRequest(id, action, payload)
 	if err == nil {
 		err = s.writeRaw(ctx, b)
 	}
 	if err != nil {
 		s.forget(id)
-		return Frame{}, err
+		return protocol.Frame{}, err
 	}
 	select {
 	case r := <-p.reply:
 		return r.f, r.err
 	case <-ctx.Done():
 		s.forget(id)
-		return Frame{}, ctx.Err()
+		return protocol.Frame{}, ctx.Err()
 	}
 }
 
@@ -552,7 +516,7 @@ func (s *Session) readLoop(ctx context.Context) error {
 			s.fail(ErrConnectionLost)
 			return err
 		}
-		var f Frame
+		var f protocol.Frame
 		if err := json.Unmarshal(b, &f); err != nil {
 			s.e.log.Warn("rtm: undecodable frame", "err", err)
 			continue
@@ -572,7 +536,7 @@ func (s *Session) readLoop(ctx context.Context) error {
 }
 
 // resolve hands f to the request it answers; false if it answers none.
-func (s *Session) resolve(f *Frame) bool {
+func (s *Session) resolve(f *protocol.Frame) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.pending[f.RequestID]

@@ -306,9 +306,9 @@ func TestErrorResponse(t *testing.T) {
 
 func TestResolveOnPush(t *testing.T) {
 	f := newFake(t)
-	var pushes []rtm.Frame
+	var pushes []protocol.Frame
 	var mu sync.Mutex
-	e, st := start(t, f, rtm.Config{OnPush: func(fr rtm.Frame) {
+	e, st := start(t, f, rtm.Config{OnPush: func(fr protocol.Frame) {
 		mu.Lock()
 		pushes = append(pushes, fr)
 		mu.Unlock()
@@ -316,7 +316,7 @@ func TestResolveOnPush(t *testing.T) {
 	st.wait(t, rtm.Connected)
 
 	type res struct {
-		fr  rtm.Frame
+		fr  protocol.Frame
 		err error
 	}
 	done := make(chan res, 1)
@@ -368,7 +368,7 @@ func TestPushOrder(t *testing.T) {
 	f := newFake(t)
 	const n = 500
 	got := make(chan int, n)
-	_, st := start(t, f, rtm.Config{OnPush: func(fr rtm.Frame) {
+	_, st := start(t, f, rtm.Config{OnPush: func(fr protocol.Frame) {
 		var p struct{ I int }
 		_ = json.Unmarshal(fr.Payload, &p)
 		got <- p.I
@@ -436,7 +436,7 @@ func TestCallWaitsWhileReconnecting(t *testing.T) {
 	}
 
 	type res struct {
-		fr  rtm.Frame
+		fr  protocol.Frame
 		err error
 	}
 	done := make(chan res, 1)
@@ -731,7 +731,7 @@ func TestSlowOnPushIsNotDead(t *testing.T) {
 	f := newFake(t)
 	release := make(chan struct{})
 	_, st := start(t, f, rtm.Config{PingInterval: 20 * time.Millisecond, PongTimeout: 100 * time.Millisecond,
-		OnPush: func(rtm.Frame) { <-release }})
+		OnPush: func(protocol.Frame) { <-release }})
 	st.wait(t, rtm.Connected)
 	fc := <-f.conns
 	fc.push("", "incoming_event", nil)

@@ -1,4 +1,4 @@
-package customer
+package notify
 
 import (
 	"math/rand/v2"
@@ -7,22 +7,18 @@ import (
 	"time"
 )
 
-type qn int
-
-func (qn) Name() string { return "qn" }
-
 // TestDispatcherBackpressure: emitters block while the queue is full and
 // lose nothing; each emitter's notifications are handled in its order.
 func TestDispatcherBackpressure(t *testing.T) {
-	d := newDispatcher(3)
-	defer d.stop(false)
+	d := New[qn](3, nil)
+	defer d.Stop(false)
 	const emitters, each = 8, 200
 	var mu sync.Mutex
 	last := map[int]int{}
 	count := 0
 	done := make(chan struct{})
-	d.add(allKey, func(n Notification) {
-		v := int(n.(qn))
+	d.Add(All, func(n qn) {
+		v := int(n)
 		e, i := v/each, v%each
 		mu.Lock()
 		defer mu.Unlock()
@@ -42,7 +38,7 @@ func TestDispatcherBackpressure(t *testing.T) {
 	for e := range emitters {
 		wg.Go(func() {
 			for i := range each {
-				d.emit(qn(e*each + i))
+				d.Emit(qn(e*each + i))
 			}
 		})
 	}
@@ -57,14 +53,14 @@ func TestDispatcherBackpressure(t *testing.T) {
 // TestDispatcherStopReleasesEmitters: an emitter blocked on a full queue
 // returns when the dispatcher stops, and later emits return at once.
 func TestDispatcherStopReleasesEmitters(t *testing.T) {
-	d := newDispatcher(1)
+	d := New[qn](1, nil)
 	block := make(chan struct{})
-	d.add(allKey, func(Notification) { <-block })
-	d.emit(qn(0)) // taken by the handler, which blocks
-	d.emit(qn(1)) // fills the queue
+	d.Add(All, func(qn) { <-block })
+	d.Emit(qn(0)) // taken by the handler, which blocks
+	d.Emit(qn(1)) // fills the queue
 	returned := make(chan struct{})
 	go func() {
-		d.emit(qn(2))
+		d.Emit(qn(2))
 		close(returned)
 	}()
 	select {
@@ -76,11 +72,11 @@ func TestDispatcherStopReleasesEmitters(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		close(block)
 	}()
-	d.stop(false)
+	d.Stop(false)
 	select {
 	case <-returned:
 	case <-time.After(5 * time.Second):
 		t.Fatal("a blocked emit did not return at stop")
 	}
-	d.emit(qn(3))
+	d.Emit(qn(3))
 }
