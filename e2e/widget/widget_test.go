@@ -26,7 +26,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/parleychat/parley/internal/browsertest"
+	"github.com/parleychat/parley/e2e/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/web/widget"
 )
@@ -520,7 +520,7 @@ func (b *browser) screenshot(t *testing.T) {
 	}
 	p := filepath.Join(artifactsDir(t), "widget.png")
 	if os.Getenv("PARLEY_UPDATE_SCREENSHOTS") == "1" {
-		p = filepath.Join("..", "..", "docs", "images", "widget.png")
+		p = filepath.Join("..", "..", "..", "docs", "images", "widget.png")
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleychat/parley/customer"
-	"github.com/parleychat/parley/internal/browsertest"
+	"github.com/parleychat/parley/e2e/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 )
 
@@ -323,7 +323,7 @@ func writeScreenshot(t *testing.T, p *browserPage) {
 	}
 	path := filepath.Join(artifactDir(t), "console.png")
 	if os.Getenv("PARLEY_UPDATE_SCREENSHOTS") == "1" {
-		path = filepath.Join("..", "..", "docs", "images", "console.png")
+		path = filepath.Join("..", "..", "..", "docs", "images", "console.png")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
