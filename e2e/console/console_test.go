@@ -323,7 +323,7 @@ func writeScreenshot(t *testing.T, p *browserPage) {
 	}
 	path := filepath.Join(artifactDir(t), "console.png")
 	if os.Getenv("PARLEY_UPDATE_SCREENSHOTS") == "1" {
-		path = filepath.Join("..", "..", "..", "docs", "images", "console.png")
+		path = filepath.Join("..", "..", "docs", "images", "console.png")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

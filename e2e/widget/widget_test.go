@@ -520,7 +520,7 @@ func (b *browser) screenshot(t *testing.T) {
 	}
 	p := filepath.Join(artifactsDir(t), "widget.png")
 	if os.Getenv("PARLEY_UPDATE_SCREENSHOTS") == "1" {
-		p = filepath.Join("..", "..", "..", "docs", "images", "widget.png")
+		p = filepath.Join("..", "..", "docs", "images", "widget.png")
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
