@@ -15,14 +15,6 @@ func presentUsers(us []chat.User) []chat.User {
 	return out
 }
 
-func userIDs(us []chat.User) []string {
-	ids := make([]string, len(us))
-	for i, u := range us {
-		ids[i] = u.ID
-	}
-	return ids
-}
-
 func testCreateChat(t *testing.T, mk func(*testing.T) *env) {
 	t.Run("StoresChatThreadAndEvents", func(t *testing.T) {
 		e := mk(t)

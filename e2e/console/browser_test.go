@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/parleychat/parley/internal/browsertest"
+	"github.com/parleychat/parley/e2e/internal/browsertest"
 )
 
 // artifactDir is where the test writes screenshots: $PARLEY_ARTIFACTS_DIR

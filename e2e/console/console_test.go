@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleychat/parley/customer"
-	"github.com/parleychat/parley/internal/browsertest"
+	"github.com/parleychat/parley/e2e/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 )
 

@@ -5,7 +5,7 @@
 //
 // The package has no exported API; everything lives in its tests. Run it with
 //
-//	go test ./conformance/ -run Conformance -v
+//	cd e2e && go test ./conformance/ -run Conformance -v
 //
 // See README.md for what it proves and what it needs on the machine.
 package conformance

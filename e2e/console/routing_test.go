@@ -11,7 +11,7 @@ import (
 
 	"github.com/parleychat/parley/agent"
 	"github.com/parleychat/parley/customer"
-	"github.com/parleychat/parley/internal/browsertest"
+	"github.com/parleychat/parley/e2e/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/server/chat"
 )

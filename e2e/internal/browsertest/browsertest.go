@@ -1,5 +1,5 @@
 // Package browsertest finds and configures the headless Chromium that
-// Parley's browser tests (conformance/, web/console/, web/widget/) drive
+// Parley's browser tests (e2e/conformance, e2e/console, e2e/widget) drive
 // with chromedp. It is for tests only.
 package browsertest
 

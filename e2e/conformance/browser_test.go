@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/parleychat/parley/internal/browsertest"
+	"github.com/parleychat/parley/e2e/internal/browsertest"
 )
 
 // sdkBundle is the SDK's published browser build (UMD; it defines the global
@@ -28,7 +28,7 @@ func ensureNodeModules(t *testing.T) {
 	t.Helper()
 	lock, err := os.Stat("package-lock.json")
 	if err != nil {
-		t.Fatalf("conformance/package-lock.json: %v", err)
+		t.Fatalf("e2e/conformance/package-lock.json: %v", err)
 	}
 	// npm ci writes node_modules/.package-lock.json last.
 	installed, err := os.Stat(filepath.Join("node_modules", ".package-lock.json"))
@@ -46,7 +46,7 @@ func ensureNodeModules(t *testing.T) {
 	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("npm ci in conformance/ failed: %v\n%s", err, out)
+		t.Fatalf("npm ci in e2e/conformance/ failed: %v\n%s", err, out)
 	}
 	if _, err := os.Stat(sdkBundle); err != nil {
 		t.Fatalf("npm ci succeeded but %s is missing: %v", sdkBundle, err)
@@ -68,7 +68,7 @@ func checkSDKVersion(t *testing.T) {
 		t.Fatalf("node_modules/@livechat/customer-sdk/package.json: %v", err)
 	}
 	if pkg.Version != sdkVersion {
-		t.Fatalf("installed @livechat/customer-sdk is %s, want %s: run `npm ci` in conformance/", pkg.Version, sdkVersion)
+		t.Fatalf("installed @livechat/customer-sdk is %s, want %s: run `npm ci` in e2e/conformance/", pkg.Version, sdkVersion)
 	}
 }
 

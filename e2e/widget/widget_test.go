@@ -26,7 +26,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/parleychat/parley/internal/browsertest"
+	"github.com/parleychat/parley/e2e/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/web/widget"
 )

@@ -1,0 +1,9 @@
+// Command parley runs the Parley chat server and its tools.
+//
+//	parley serve          run the server (SQLite in ./parley-data, demo license)
+//	parley serve --help   every setting, each with its PARLEY_* environment variable
+//	parley agent add      create or change an agent (agent list, agent revoke)
+//	parley group add      create or rename a group
+//	parley chat           chat as a customer in the terminal (--help: keys and commands)
+//	parley bench          drive a running server with real clients and measure it
+package main

@@ -1,0 +1,5 @@
+// Package chatui tests the terminal chat of `parley chat`
+// (internal/chatui) end to end: the bubbletea program in teatest's
+// terminal, on the Go SDK, against a parleytest server and an agent. It
+// holds no code of its own; everything lives in its tests.
+package chatui

@@ -1,0 +1,7 @@
+// Package console tests the agent console (web/console) end to end: the
+// real page in headless Chromium, signed in as an agent of a parleytest
+// server, chatting with customers of the Go SDK. It holds no code of its
+// own; everything lives in its tests.
+//
+// PARLEY_UPDATE_SCREENSHOTS=1 rewrites docs/images/console.png.
+package console
