@@ -495,12 +495,13 @@ func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int)
 
 // AppendEvent stores one event as a.Mode says.
 func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.AppendResult, err error) {
-	ev := a.Event
-	defer wrap(&err, "append event %q to chat %q", ev.ID, ev.ChatID)
+	defer wrap(&err, "append event %q to chat %q", a.Event.ID, a.Event.ChatID)
 	if a.Mode != chat.AppendOrOpen && a.Mode != chat.AppendActive && a.Mode != chat.AppendLast {
 		return chat.AppendResult{}, fmt.Errorf("unknown append mode %d", a.Mode)
 	}
 	err = s.write(ctx, func(tx *txn) error {
+		ev := a.Event // afresh on each run: the writer may run this twice
+		res = chat.AppendResult{}
 		st, err := getChatState(ctx, tx, ev.ChatID)
 		if err != nil {
 			return err

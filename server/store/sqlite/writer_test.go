@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,7 +46,7 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	}
 }
 
-func newTestChat(t *testing.T, s *Store, id string) {
+func newTestChat(t testing.TB, s *Store, id string) {
 	t.Helper()
 	at := time.Now()
 	_, _, err := s.CreateChat(context.Background(), chat.NewChat{
@@ -212,5 +214,42 @@ func TestCloseCommitsQueued(t *testing.T) {
 	}
 	if n := len(ths[0].Events); n != 1 {
 		t.Errorf("%d events after reopening, want the queued one", n)
+	}
+}
+
+// BenchmarkAppendEventParallel appends from many chats at once, as a busy
+// server does: the writer groups them, so the figure is the writer's
+// throughput (events/s), bound by its statements per event and one fsync
+// per group.
+func BenchmarkAppendEventParallel(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "parley.db"))
+	defer s.Close()
+	if err := s.PutLicense(ctx, chat.License{ID: 1, Name: "L", CreatedAt: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	const chats = 256
+	for c := range chats {
+		newTestChat(b, s, fmt.Sprint("chat", c))
+	}
+	var next atomic.Int64
+	commits, writes := s.wr.commits.Load(), s.wr.writes.Load()
+	b.SetParallelism(chats / runtime.GOMAXPROCS(0))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		n := next.Add(1)
+		chatID := fmt.Sprint("chat", n%chats)
+		for i := 0; pb.Next(); i++ {
+			if _, err := s.AppendEvent(ctx, message(chatID, fmt.Sprintf("e%d-%d", n, i))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	if c := s.wr.commits.Load() - commits; c > 0 {
+		b.ReportMetric(float64(s.wr.writes.Load()-writes)/float64(c), "writes/commit")
 	}
 }
