@@ -43,6 +43,7 @@ import (
 	"github.com/parleychat/parley/server/internal/transport"
 	"github.com/parleychat/parley/server/internal/transport/sockjs"
 	"github.com/parleychat/parley/server/internal/transport/ws"
+	"github.com/parleychat/parley/server/store/cached"
 	"github.com/parleychat/parley/server/store/sqlite"
 	"github.com/parleychat/parley/web/console"
 	"github.com/parleychat/parley/web/widget"
@@ -63,7 +64,9 @@ type Config struct {
 	// Default: the scheme and Host of each upload request.
 	PublicURL string
 	// Store keeps chats and accounts. Default: SQLite at DataDir/parley.db,
-	// closed by Shutdown. A Store given here is not closed by Shutdown.
+	// with the chats it reads most kept in memory (store/cached), closed by
+	// Shutdown. A Store given here is used as it is (it may be shared with
+	// other processes) and is not closed by Shutdown.
 	Store chat.Store
 	// Broker carries pushes between nodes. Default: in-process.
 	Broker broker.Broker
@@ -152,10 +155,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if cfg.DataDir == "" {
 			return nil, errors.New("server: Config.DataDir is required without a Store")
 		}
-		if s.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db")); err != nil {
+		db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
+		if err != nil {
 			return nil, err
 		}
-		s.ownStore = true
+		// This process owns the file, so every write passes through here
+		// and the chats read on every request can be kept in memory.
+		s.store, s.ownStore = cached.New(db, 0), true
 	}
 	if s.broker == nil {
 		s.broker = memory.New()

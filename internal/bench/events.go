@@ -281,6 +281,8 @@ func (r *eventsRun) run(ctx context.Context) (EventsResult, error) {
 	start := time.Now()
 	measureAt := start.Add(cfg.Warmup)
 	stopAt := measureAt.Add(cfg.Duration)
+	r.winStart.Store(measureAt.UnixNano())
+	r.winEnd.Store(stopAt.UnixNano())
 	var wg sync.WaitGroup
 	if cfg.Rate > 0 {
 		r.openLoop(ctx, &wg, start, stopAt)
@@ -307,7 +309,6 @@ func (r *eventsRun) run(ctx context.Context) (EventsResult, error) {
 		now := time.Now()
 		if !measuring && !now.Before(measureAt) {
 			measuring = true
-			r.winStart.Store(measureAt.UnixNano())
 			if cfg.ServerPID != 0 {
 				if st, err := ReadProc(cfg.ServerPID); err == nil {
 					proc0, usage = st, &ServerUsage{PID: cfg.ServerPID, RSS: st.RSS, Threads: st.Threads}
@@ -339,17 +340,24 @@ func (r *eventsRun) run(ctx context.Context) (EventsResult, error) {
 		case <-time.After(wait):
 		}
 	}
-	r.winEnd.Store(stopAt.UnixNano())
 	if usage != nil {
 		if st, err := ReadProc(cfg.ServerPID); err == nil {
 			usage.RSS = max(usage.RSS, st.RSS)
 			usage.Cores = (st.CPU - proc0.CPU).Seconds() / cfg.Duration.Seconds()
 		}
 	}
-	cancel() // stop sending
-	wg.Wait()
-	// Wait for what is still on its way.
+	// The generators stop by themselves once every send scheduled before
+	// stopAt is made; past the drain they are stopped.
 	deadline := time.Now().Add(cfg.Drain)
+	stopped := make(chan struct{})
+	go func() { wg.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(cfg.Drain):
+		cancel()
+		<-stopped
+	}
+	// Wait for what is still on its way.
 	want := func() bool {
 		return r.inflight.Load() == 0 && r.delivered.Load() >= r.acked.Load()*int64(cfg.Agents)
 	}
@@ -406,7 +414,10 @@ func (r *eventsRun) openLoop(ctx context.Context, wg *sync.WaitGroup, start, sto
 		wg.Go(func() {
 			for {
 				select {
-				case sched := <-q:
+				case sched, ok := <-q:
+					if !ok {
+						return
+					}
 					r.sendOne(cc, sched, func() {})
 				case <-ctx.Done():
 					return
@@ -415,6 +426,11 @@ func (r *eventsRun) openLoop(ctx context.Context, wg *sync.WaitGroup, start, sto
 		})
 	}
 	wg.Go(func() {
+		defer func() {
+			for _, q := range queues {
+				close(q)
+			}
+		}()
 		interval := time.Duration(float64(time.Second) / r.cfg.Rate)
 		tick := time.NewTicker(max(interval, time.Millisecond))
 		defer tick.Stop()

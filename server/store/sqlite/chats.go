@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -259,10 +260,11 @@ func presentUserIDs(ctx context.Context, q querier, chatID string) ([]string, er
 
 // openThread stores a new active thread t of the chat with its events and
 // points the chat at it. lastEventAt is the chat's stored last event time.
-func openThread(ctx context.Context, tx *txn, chatID string, t chat.Thread, ord int, userIDs []string, events []chat.Event, lastEventAt sql.NullInt64) (chat.Thread, error) {
+func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.Thread, ord int, userIDs []string, events []chat.Event, lastEventAt sql.NullInt64) (chat.Thread, error) {
 	if t.ID == "" {
 		return chat.Thread{}, errors.New("thread id is empty")
 	}
+	s.wr.forget(chatID)
 	if userIDs == nil {
 		userIDs = []string{}
 	}
@@ -346,7 +348,7 @@ func (s *Store) CreateChat(ctx context.Context, nc chat.NewChat) (c chat.Chat, t
 		}
 		if nc.Thread.ID != "" {
 			var err error
-			th, err = openThread(ctx, tx, nc.Chat.ID, nc.Thread, 1, userIDs, nc.Events, sql.NullInt64{})
+			th, err = s.openThread(ctx, tx, nc.Chat.ID, nc.Thread, 1, userIDs, nc.Events, sql.NullInt64{})
 			if err != nil {
 				return err
 			}
@@ -381,7 +383,7 @@ func (s *Store) ActivateChat(ctx context.Context, chatID string, t chat.Thread, 
 		if err != nil {
 			return err
 		}
-		if th, err = openThread(ctx, tx, chatID, t, st.threadCount+1, userIDs, events, st.lastEventAt); err != nil {
+		if th, err = s.openThread(ctx, tx, chatID, t, st.threadCount+1, userIDs, events, st.lastEventAt); err != nil {
 			return err
 		}
 		c, err = loadChat(ctx, tx, chatID)
@@ -502,7 +504,7 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 	err = s.write(ctx, func(tx *txn) error {
 		ev := a.Event // afresh on each run: the writer may run this twice
 		res = chat.AppendResult{}
-		st, err := getChatState(ctx, tx, ev.ChatID)
+		h, err := s.wr.hotChat(ctx, tx, ev.ChatID)
 		if err != nil {
 			return err
 		}
@@ -520,12 +522,13 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 				return err
 			}
 		}
+		st := h.st
 		if a.Mode == chat.AppendOrOpen && !st.active {
 			userIDs, err := presentUserIDs(ctx, tx, ev.ChatID)
 			if err != nil {
 				return err
 			}
-			th, err := openThread(ctx, tx, ev.ChatID, chat.Thread{ID: a.NewThreadID, CreatedAt: ev.CreatedAt},
+			th, err := s.openThread(ctx, tx, ev.ChatID, chat.Thread{ID: a.NewThreadID, CreatedAt: ev.CreatedAt},
 				st.threadCount+1, userIDs, []chat.Event{ev}, st.lastEventAt)
 			if err != nil {
 				return err
@@ -542,10 +545,7 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 		case st.lastThreadID == "":
 			return chat.ErrNoThread
 		}
-		th, err := getThread(ctx, tx, ev.ChatID, st.lastThreadID)
-		if err != nil {
-			return err
-		}
+		th := h.thread
 		ev.ThreadID = th.ID
 		ev.Order = th.TotalEvents + 1
 		if ev, err = insertEvent(ctx, tx, ev, th.Order); err != nil {
@@ -554,10 +554,18 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 		if _, err := tx.ExecContext(ctx, qThreadTotal, ev.Order, th.ID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, qChatLastEvent, laterNS(st.lastEventAt, ev.CreatedAt), ev.ChatID); err != nil {
+		last := laterNS(st.lastEventAt, ev.CreatedAt)
+		if _, err := tx.ExecContext(ctx, qChatLastEvent, last, ev.ChatID); err != nil {
 			return err
 		}
+		// Stored: the writer's copy follows.
+		h.thread.TotalEvents = ev.Order
+		if v, ok := last.(int64); ok {
+			h.st.lastEventAt = sql.NullInt64{Int64: v, Valid: true}
+		}
 		th.TotalEvents = ev.Order
+		th.UserIDs = slices.Clone(th.UserIDs)
+		th.Properties = cloneProps(th.Properties)
 		res.Thread = th
 		res.Event = ev
 		return nil
@@ -573,6 +581,7 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 func (s *Store) CloseThread(ctx context.Context, chatID string, at time.Time, sys *chat.Event) (th chat.Thread, stored *chat.Event, err error) {
 	defer wrap(&err, "close thread of chat %q", chatID)
 	err = s.write(ctx, func(tx *txn) error {
+		s.wr.forget(chatID)
 		st, err := getChatState(ctx, tx, chatID)
 		if err != nil {
 			return err
@@ -743,4 +752,16 @@ func (s *Store) EventsAfter(ctx context.Context, chatID string, threadOrder, eve
 		return nil, err
 	}
 	return evs, nil
+}
+
+// cloneProps copies the namespace maps of p; values are shared.
+func cloneProps(p chat.Properties) chat.Properties {
+	if p == nil {
+		return nil
+	}
+	out := make(chat.Properties, len(p))
+	for ns, m := range p {
+		out[ns] = maps.Clone(m)
+	}
+	return out
 }

@@ -40,6 +40,7 @@ func (s *Store) AddChatUser(ctx context.Context, chatID string, u chat.User) (er
 		if text, err = jsonText(append(ids, u.ID), "[]"); err != nil {
 			return err
 		}
+		s.wr.forget(chatID)
 		_, err = tx.ExecContext(ctx, `UPDATE threads SET user_ids = ? WHERE id = ?`, text, st.lastThreadID)
 		return err
 	})
@@ -157,6 +158,7 @@ func eventProps(chatID, threadID, eventID string) propsTarget {
 // stores them back.
 func (s *Store) changeProps(ctx context.Context, chatID string, target propsTarget, change func(chat.Properties)) error {
 	return s.write(ctx, func(tx *txn) error {
+		s.wr.forget(chatID)
 		if _, err := getChatState(ctx, tx, chatID); err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"github.com/parleychat/parley/server/chat"
 )
 
 // maxBatch bounds the writes of one transaction, so that one commit's
@@ -35,7 +37,50 @@ type writer struct {
 
 	// Counters for tests and metrics.
 	commits, writes atomic.Int64
+
+	// hot holds, for the chats written lately, what an append needs to
+	// know: the chat's state and its last thread. Only the writer
+	// goroutine uses it (every write runs there), so it needs no lock. A
+	// write that changes a chat's threads forgets the chat; a failed
+	// transaction forgets every chat.
+	hot map[string]*hotChat
 }
+
+// maxHot bounds the chats the writer remembers.
+const maxHot = 10_000
+
+// hotChat is what AppendEvent reads of a chat, kept between writes.
+type hotChat struct {
+	st     chatState
+	thread chat.Thread // the last thread without Events; zero if none
+}
+
+// hotChat returns the chat's state, reading it on a miss. It runs on the
+// writer goroutine, inside tx.
+func (w *writer) hotChat(ctx context.Context, tx *txn, chatID string) (*hotChat, error) {
+	if h, ok := w.hot[chatID]; ok {
+		return h, nil
+	}
+	st, err := getChatState(ctx, tx, chatID)
+	if err != nil {
+		return nil, err
+	}
+	h := &hotChat{st: st}
+	if st.lastThreadID != "" {
+		if h.thread, err = getThread(ctx, tx, chatID, st.lastThreadID); err != nil {
+			return nil, err
+		}
+	}
+	if w.hot == nil || len(w.hot) >= maxHot {
+		w.hot = make(map[string]*hotChat)
+	}
+	w.hot[chatID] = h
+	return h, nil
+}
+
+// forget drops what the writer remembers of a chat. Writes that change a
+// chat's threads call it, on the writer goroutine.
+func (w *writer) forget(chatID string) { delete(w.hot, chatID) }
 
 func (s *Store) startWriter() {
 	s.wr = &writer{s: s, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
@@ -112,6 +157,7 @@ func (w *writer) commit(batch []*writeReq) {
 	tx := &txn{Tx: sqlTx, stmts: w.s.wStmts}
 	failAll := func(err error) {
 		_ = tx.Rollback()
+		w.hot = nil // rolled back: what the writes read may be gone
 		for _, r := range batch {
 			r.done <- err
 		}
@@ -135,6 +181,7 @@ func (w *writer) commit(batch []*writeReq) {
 	}
 	if single && errs[0] != nil {
 		_ = tx.Rollback()
+		w.hot = nil
 		batch[0].done <- mapErr(errs[0])
 		return
 	}
