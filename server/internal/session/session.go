@@ -204,9 +204,23 @@ func (s *session) readLoop(ctx context.Context) {
 			s.handling.Unlock()
 			continue
 		}
-		s.handle(ctx, frame)
+		s.handleOffStack(ctx, frame)
 		s.handling.Unlock()
 	}
+}
+
+// handleOffStack handles one request on a goroutine of its own and waits
+// for it: the deep call paths of a request (SQL, JSON) grow that
+// goroutine's stack and not the reader's, which the runtime can then keep
+// at its minimum while the connection idles (half the stack memory of an
+// idle logged-in connection). Requests stay one at a time, in order.
+func (s *session) handleOffStack(ctx context.Context, frame []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.handle(ctx, frame)
+	}()
+	<-done
 }
 
 func (s *session) startWriter() { go s.writeLoop() }
