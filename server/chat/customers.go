@@ -28,19 +28,26 @@ func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, i
 	if in.Page != nil && in.Page.Timestamp.IsZero() {
 		in.Page.Timestamp = now
 	}
-	err := s.store.CreateCustomer(ctx, Customer{ID: id, LicenseID: licenseID, CreatedAt: now})
-	if err != nil && !errors.Is(err, ErrExists) {
-		return Customer{}, err
-	}
-	c, err := s.store.Customer(ctx, licenseID, id)
+	u := CustomerUpdate{Name: in.Name, Email: in.Email, Avatar: in.Avatar, Fields: in.Fields, Page: in.Page, Referrer: in.Referrer, GroupID: in.GroupID, Visit: true}
+	c, err := s.store.LoginCustomer(ctx, licenseID, id, now, u)
 	if err != nil {
 		return Customer{}, err
 	}
 	if c.BannedAt(now) {
 		return c, ErrBanned
 	}
-	u := CustomerUpdate{Name: in.Name, Email: in.Email, Avatar: in.Avatar, Fields: in.Fields, Page: in.Page, Referrer: in.Referrer, GroupID: in.GroupID, Visit: true}
-	return s.store.UpdateCustomer(ctx, licenseID, id, u)
+	return c, nil
+}
+
+// CustomerChats returns the chats of the actor (a customer), the most
+// recently active first, at most MaxChatsSummary, without the summaries
+// ChatsSummary reads: what a login tells the customer.
+func (s *Service) CustomerChats(ctx context.Context, a Actor) ([]Chat, error) {
+	if a.Type != UserCustomer {
+		return nil, invalid("only customers have chats of their own")
+	}
+	chats, _, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: a.UserID}, 0, MaxChatsSummary)
+	return chats, err
 }
 
 // UpdateCustomer changes the customer's own data and tells its connections

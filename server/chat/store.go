@@ -106,6 +106,12 @@ type Store interface {
 	Customer(ctx context.Context, licenseID int, id string) (Customer, error)
 	// UpdateCustomer applies u and returns the customer as stored after it.
 	UpdateCustomer(ctx context.Context, licenseID int, id string, u CustomerUpdate) (Customer, error)
+	// LoginCustomer records a customer's login in one write: it creates
+	// the customer (CreatedAt at) when it does not exist, then applies u
+	// unless the customer is banned at at (Customer.BannedAt), and returns
+	// the customer as stored after it. A banned customer is returned as it
+	// is, unchanged.
+	LoginCustomer(ctx context.Context, licenseID int, id string, at time.Time, u CustomerUpdate) (Customer, error)
 	// SetCustomerSideStorage replaces the customer's side storage.
 	SetCustomerSideStorage(ctx context.Context, licenseID int, id string, s map[string]string) error
 

@@ -106,11 +106,11 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 	s.setLog(s.log().With("license", cl.LicenseID, "customer", cl.Subject))
 
 	resp := protocol.LoginResponse{CustomerID: cu.ID, Chats: []protocol.LoginChat{}}
-	chats, _, err := s.srv.cfg.Service.ChatsSummary(ctx, s.actorFor(req), 0, chat.MaxChatsSummary, false)
+	chats, err := s.srv.cfg.Service.CustomerChats(ctx, s.actor)
 	if err == nil {
 		for _, c := range chats {
-			resp.Chats = append(resp.Chats, protocol.LoginChat{ChatID: c.Chat.ID})
-			resp.HasActiveThread = resp.HasActiveThread || c.Chat.Active
+			resp.Chats = append(resp.Chats, protocol.LoginChat{ChatID: c.ID})
+			resp.HasActiveThread = resp.HasActiveThread || c.Active
 		}
 	}
 	dc := &protocol.DynamicConfig{

@@ -28,9 +28,19 @@
 //
 // Everything written to a connection goes through one queue drained by a
 // writer goroutine: responses (the reader waits for room) and pushes (the
-// hub never waits: a session whose queue is full is a slow consumer and is
-// closed, and its client reconnects and reloads what it missed). The
-// writer batches what is waiting into one transport write.
+// hub never waits: a session whose queue holds Config.QueueSize frames is
+// a slow consumer and is closed with slow_consumer, and its client
+// reconnects and reloads what it missed). The writer batches what is
+// waiting into one transport write.
+//
+// An idle connection costs little: the queue holds nothing up front and
+// grows with what waits in it; the writer goroutine runs only while frames
+// wait (the queue starts it, and it ends when it finds the queue empty);
+// and no goroutine or timer watches one connection: the hub's sweeper
+// checks every session's deadlines (login, idle, token expiry, the
+// periodic revocation check of agent tokens) once a second. What is left
+// per idle connection is its reader goroutine, the transport's buffers and
+// its subscriptions.
 //
 // # The hub
 //

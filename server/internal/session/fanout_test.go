@@ -54,7 +54,7 @@ func newTestHub(t *testing.T) (*Hub, *countingBroker, *Server) {
 // testSession is a session without a connection: what the hub delivers
 // stays in its queue.
 func testSession(srv *Server, id string, role chat.UserType) *session {
-	s := &session{srv: srv, id: id, role: role, out: make(chan outMsg, srv.cfg.QueueSize), quit: make(chan struct{})}
+	s := &session{srv: srv, id: id, role: role, start: srv.cfg.Now(), q: newOutQueue(srv.cfg.QueueSize, nil)}
 	s.setLog(srv.cfg.Logger)
 	return s
 }
@@ -62,13 +62,13 @@ func testSession(srv *Server, id string, role chat.UserType) *session {
 // queued takes the frames waiting in s's queue.
 func queued(s *session) []outMsg {
 	var out []outMsg
+	var batch [maxBatch]outMsg
 	for {
-		select {
-		case m := <-s.out:
-			out = append(out, m)
-		default:
+		n := s.q.take(batch[:])
+		if n == 0 {
 			return out
 		}
+		out = append(out, batch[:n]...)
 	}
 }
 

@@ -27,6 +27,8 @@ type Hub struct {
 	sessions map[*session]struct{}
 	closed   bool
 	wg       sync.WaitGroup
+	// sweepStop stops the running sweeper (sweep.go); nil when none runs.
+	sweepStop chan struct{}
 
 	topicMu sync.Mutex
 	topics  map[string]*topic
@@ -189,12 +191,16 @@ func (h *Hub) add(s *session) error {
 	}
 	h.sessions[s] = struct{}{}
 	h.wg.Add(1)
+	h.startSweeper()
 	return nil
 }
 
 func (h *Hub) remove(s *session) {
 	h.mu.Lock()
 	delete(h.sessions, s)
+	if len(h.sessions) == 0 {
+		h.stopSweeper()
+	}
 	h.mu.Unlock()
 	h.wg.Done()
 }

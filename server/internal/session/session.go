@@ -101,33 +101,31 @@ func (srv *Server) ServeAgent(ctx context.Context, c transport.Conn, info ConnIn
 	srv.serve(ctx, c, info, chat.UserAgent)
 }
 
-type outMsg struct {
-	frame []byte
-	// closeCode, when not zero, closes the connection after frame.
-	closeCode   int
-	closeReason string
-}
-
 // session is one connection. The reader goroutine handles requests one at
-// a time, in order; the writer goroutine owns writes; the hub's deliveries
-// only enqueue.
+// a time, in order; a writer goroutine, running only while frames wait,
+// owns writes; the hub's deliveries only enqueue; the hub's sweeper
+// enforces the deadlines.
 type session struct {
-	srv      *Server
-	id       string
-	role     chat.UserType
-	conn     transport.Conn
-	info     ConnInfo
-	logger   atomic.Pointer[slog.Logger] // see log
-	out      chan outMsg
-	quit     chan struct{} // closed when the writer must stop
-	quitOnce sync.Once
+	srv    *Server
+	id     string
+	role   chat.UserType
+	conn   transport.Conn
+	info   ConnInfo
+	logger atomic.Pointer[slog.Logger] // see log
+	q      *outQueue
 
 	handling sync.Mutex // held while a request is handled
 	draining bool       // under handling: no more requests
 
+	start    time.Time    // when the connection was served, for the login deadline
 	lastRead atomic.Int64 // unix nanos
 	loggedIn atomic.Bool
 	expires  atomic.Int64 // token expiry, unix nanos
+
+	// The hub's sweeper only (see sweep.go).
+	swept         bool      // a deadline has closed the session
+	lastRevokeChk time.Time // agents: the last revocation check
+	revoking      atomic.Bool
 
 	// Set once by login, before the session subscribes to anything; read
 	// by the reader goroutine and by the hub's deliveries.
@@ -140,8 +138,9 @@ type session struct {
 func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, role chat.UserType) {
 	s := &session{
 		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, info: info,
-		out: make(chan outMsg, srv.cfg.QueueSize), quit: make(chan struct{}),
+		start: srv.cfg.Now(),
 	}
+	s.q = newOutQueue(srv.cfg.QueueSize, s.startWriter)
 	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role), "remote", info.RemoteAddr))
 	if err := srv.cfg.Hub.add(s); err != nil {
 		_ = c.Close(transport.CloseServiceRestart, "server is shutting down")
@@ -152,22 +151,10 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 	defer srv.cfg.Metrics.connected(string(role), -1)
 	s.touch()
 
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		s.writeLoop()
-	}()
-	watchDone := make(chan struct{})
-	go func() {
-		defer close(watchDone)
-		s.watchdog()
-	}()
-
 	s.readLoop(ctx)
 
 	s.stop()
-	<-writerDone
-	<-watchDone
+	s.q.wait()
 	for _, topic := range s.topics {
 		srv.cfg.Hub.unsubscribe(topic, s)
 	}
@@ -201,7 +188,9 @@ func (s *session) setLog(l *slog.Logger) { s.logger.Store(l) }
 
 func (s *session) touch() { s.lastRead.Store(s.srv.cfg.Now().UnixNano()) }
 
-func (s *session) stop() { s.quitOnce.Do(func() { close(s.quit) }) }
+// stop refuses further frames; a running writer still flushes what is
+// queued.
+func (s *session) stop() { s.q.close() }
 
 func (s *session) readLoop(ctx context.Context) {
 	for {
@@ -215,66 +204,62 @@ func (s *session) readLoop(ctx context.Context) {
 			s.handling.Unlock()
 			continue
 		}
-		s.handle(ctx, frame)
+		s.handleOffStack(ctx, frame)
 		s.handling.Unlock()
 	}
 }
 
+// handleOffStack handles one request on a goroutine of its own and waits
+// for it: the deep call paths of a request (SQL, JSON) grow that
+// goroutine's stack and not the reader's, which the runtime can then keep
+// at its minimum while the connection idles (half the stack memory of an
+// idle logged-in connection). Requests stay one at a time, in order.
+func (s *session) handleOffStack(ctx context.Context, frame []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.handle(ctx, frame)
+	}()
+	<-done
+}
+
+func (s *session) startWriter() { go s.writeLoop() }
+
 // writeLoop writes queued frames, batching what is already waiting, until
-// quit; then it writes what is left and returns. A close message ends it.
+// the queue is empty; a close message or a failed write ends it for good.
+// The queue starts it again when a frame arrives.
 func (s *session) writeLoop() {
-	// Once the writer is gone nothing drains s.out: release a reader
-	// waiting in send for room, so that it sees the connection has ended.
-	defer s.stop()
 	ctx := context.Background()
-	batch := make([][]byte, 0, 16)
+	var batch [maxBatch]outMsg
+	frames := make([][]byte, 0, maxBatch)
 	for {
-		var m outMsg
-		select {
-		case m = <-s.out:
-		case <-s.quit:
-			// Flush what is queued, best effort.
-			for {
-				select {
-				case m = <-s.out:
-					if m.frame != nil {
-						if s.conn.Write(ctx, m.frame) != nil {
-							return
-						}
-					}
-					if m.closeCode != 0 {
-						_ = s.conn.Close(m.closeCode, m.closeReason)
-						return
-					}
-				default:
-					return
-				}
-			}
+		n := s.q.take(batch[:])
+		if n == 0 {
+			return
 		}
-		batch = batch[:0]
-		for {
+		frames = frames[:0]
+		for _, m := range batch[:n] {
 			if m.frame != nil {
-				batch = append(batch, m.frame)
+				frames = append(frames, m.frame)
 			}
-			if m.closeCode != 0 || len(batch) == cap(batch) {
-				break
-			}
-			select {
-			case m = <-s.out:
-				continue
-			default:
-			}
-			break
 		}
-		if len(batch) > 0 {
-			if err := s.conn.Write(ctx, batch...); err != nil {
+		last := batch[n-1]
+		clear(batch[:n])
+		if len(frames) > 0 {
+			err := s.conn.Write(ctx, frames...)
+			clear(frames)
+			if err != nil {
 				s.log().Debug("write failed", "err", err)
 				_ = s.conn.Close(transport.CloseInternalError, "write failed")
+				// Nothing drains the queue any more: release a reader
+				// waiting in send for room, so that it sees the end.
+				s.q.finish()
 				return
 			}
 		}
-		if m.closeCode != 0 {
-			_ = s.conn.Close(m.closeCode, m.closeReason)
+		if last.closeCode != 0 {
+			_ = s.conn.Close(last.closeCode, last.closeReason)
+			s.q.finish()
 			return
 		}
 	}
@@ -283,22 +268,18 @@ func (s *session) writeLoop() {
 // send queues a frame the reader produced (a response). It waits for room:
 // the reader slows down rather than dropping a response.
 func (s *session) send(frame []byte) {
-	select {
-	case s.out <- outMsg{frame: frame}:
-	case <-s.quit:
-	}
+	s.q.put(outMsg{frame: frame}, true)
 }
 
 // push queues a frame the hub delivered. It never blocks: a client whose
 // queue is full is disconnected.
 func (s *session) push(frame []byte) {
-	select {
-	case s.out <- outMsg{frame: frame}:
+	switch s.q.put(outMsg{frame: frame}, false) {
+	case putOK:
 		s.srv.cfg.Metrics.pushed(string(s.role))
-	case <-s.quit:
-	default:
+	case putFull:
 		s.srv.cfg.Metrics.slowConsumer(string(s.role))
-		s.log().Warn("push queue full, disconnecting slow client", "size", cap(s.out))
+		s.log().Warn("push queue full, disconnecting slow client", "size", s.srv.cfg.QueueSize)
 		s.stop()
 		// Close waits for the client, which is not reading: do not hold up
 		// the broker (and the chat whose change is being told) meanwhile.
@@ -314,10 +295,7 @@ func (s *session) disconnect(reason string, code int) {
 		action = protocol.PushAgentDisconnected
 	}
 	frame, _ := protocol.Push(action, protocol.CustomerDisconnected{Reason: reason})
-	select {
-	case s.out <- outMsg{frame: frame, closeCode: code, closeReason: reason}:
-	case <-s.quit:
-	default:
+	if s.q.put(outMsg{frame: frame, closeCode: code, closeReason: reason}, false) == putFull {
 		s.stop()
 		// As in push: Close waits for the client; do not hold up the
 		// delivery to the topic's other sessions meanwhile.
@@ -339,42 +317,6 @@ func (s *session) shutdown() {
 func (s *session) kill() {
 	s.stop()
 	_ = s.conn.Close(transport.CloseServiceRestart, "server is shutting down")
-}
-
-// watchdog enforces the login deadline, the idle timeout and token expiry.
-func (s *session) watchdog() {
-	cfg := s.srv.cfg
-	start := cfg.Now()
-	lastRevocationCheck := start
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.quit:
-			return
-		case <-tick.C:
-		}
-		now := cfg.Now()
-		switch {
-		case !s.loggedIn.Load() && now.Sub(start) > cfg.LoginTimeout:
-			s.log().Info("closing: no login in time")
-			s.disconnect(protocol.ReasonConnectionTimeout, transport.ClosePolicy)
-			return
-		case now.Sub(time.Unix(0, s.lastRead.Load())) > cfg.IdleTimeout:
-			s.log().Info("closing: idle")
-			s.disconnect(protocol.ReasonPingTimeout, transport.ClosePolicy)
-			return
-		case s.loggedIn.Load() && now.UnixNano() > s.expires.Load():
-			s.log().Info("closing: access token expired")
-			s.disconnect(protocol.ReasonAccessTokenExpired, transport.ClosePolicy)
-			return
-		case s.role == chat.UserAgent && s.loggedIn.Load() && now.Sub(lastRevocationCheck) >= cfg.RevocationCheck:
-			lastRevocationCheck = now
-			if s.checkRevoked() {
-				return
-			}
-		}
-	}
 }
 
 // deliver takes a message the hub received on one of this session's

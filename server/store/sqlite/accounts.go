@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -196,44 +197,74 @@ func (s *Store) UpdateCustomer(ctx context.Context, licenseID int, id string, u 
 		if err != nil {
 			return err
 		}
-		if u.Name != nil {
-			c.Name = *u.Name
-		}
-		if u.Email != nil {
-			c.Email = *u.Email
-		}
-		if u.Avatar != nil {
-			c.Avatar = *u.Avatar
-		}
-		if len(u.Fields) > 0 {
-			if c.Fields == nil {
-				c.Fields = make(map[string]string, len(u.Fields))
-			}
-			for k, v := range u.Fields {
-				c.Fields[k] = v
-			}
-		}
-		if u.Page != nil {
-			p := *u.Page
-			c.Page = &p
-		}
-		if u.Referrer != nil {
-			c.Referrer = *u.Referrer
-		}
-		if u.GroupID != nil {
-			c.GroupID = *u.GroupID
-		}
-		if u.Banned != nil {
-			c.Banned = *u.Banned
-		}
-		if u.BannedUntil != nil {
-			c.BannedUntil = *u.BannedUntil
-		}
-		if u.Visit {
-			c.Visits++
-			c.LastVisit = time.Now().UTC()
-		}
+		applyCustomerUpdate(&c, u)
 		return putCustomer(ctx, tx, c, false)
+	})
+	if err != nil {
+		return chat.Customer{}, err
+	}
+	return c, nil
+}
+
+// applyCustomerUpdate applies u to c as UpdateCustomer documents.
+func applyCustomerUpdate(c *chat.Customer, u chat.CustomerUpdate) {
+	if u.Name != nil {
+		c.Name = *u.Name
+	}
+	if u.Email != nil {
+		c.Email = *u.Email
+	}
+	if u.Avatar != nil {
+		c.Avatar = *u.Avatar
+	}
+	if len(u.Fields) > 0 {
+		if c.Fields == nil {
+			c.Fields = make(map[string]string, len(u.Fields))
+		}
+		for k, v := range u.Fields {
+			c.Fields[k] = v
+		}
+	}
+	if u.Page != nil {
+		p := *u.Page
+		c.Page = &p
+	}
+	if u.Referrer != nil {
+		c.Referrer = *u.Referrer
+	}
+	if u.GroupID != nil {
+		c.GroupID = *u.GroupID
+	}
+	if u.Banned != nil {
+		c.Banned = *u.Banned
+	}
+	if u.BannedUntil != nil {
+		c.BannedUntil = *u.BannedUntil
+	}
+	if u.Visit {
+		c.Visits++
+		c.LastVisit = time.Now().UTC()
+	}
+}
+
+// LoginCustomer creates the customer if it is new and, unless it is
+// banned, applies u: one write transaction.
+func (s *Store) LoginCustomer(ctx context.Context, licenseID int, id string, at time.Time, u chat.CustomerUpdate) (c chat.Customer, err error) {
+	defer wrap(&err, "log customer %q of license %d in", id, licenseID)
+	err = s.write(ctx, func(tx *txn) error {
+		var err error
+		c, err = getCustomer(ctx, tx, licenseID, id)
+		insert := errors.Is(err, chat.ErrNotFound)
+		switch {
+		case insert:
+			c = chat.Customer{ID: id, LicenseID: licenseID, CreatedAt: at}
+		case err != nil:
+			return err
+		case c.BannedAt(at):
+			return nil
+		}
+		applyCustomerUpdate(&c, u)
+		return putCustomer(ctx, tx, c, insert)
 	})
 	if err != nil {
 		return chat.Customer{}, err

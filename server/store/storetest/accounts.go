@@ -323,6 +323,56 @@ func testCustomers(t *testing.T, mk func(*testing.T) *env) {
 			t.Errorf("second visit: got Visits %d LastVisit %v, want %d and not before %v", got2.Visits, got2.LastVisit, c.Visits+2, got.LastVisit)
 		}
 	})
+	t.Run("Login", func(t *testing.T) {
+		e := mk(t)
+		at := e.now()
+		cid := id("customer")
+		u := chat.CustomerUpdate{Name: str("Dee"), Fields: map[string]string{"a": "b"}, Referrer: str("r"), Visit: true}
+		got, err := e.s.LoginCustomer(e.ctx, license, cid, at, u)
+		e.must(err, "LoginCustomer (new)")
+		if got.Visits != 1 || got.LastVisit.IsZero() {
+			t.Errorf("first login: Visits %d LastVisit %v, want 1 and set", got.Visits, got.LastVisit)
+		}
+		want := chat.Customer{ID: cid, LicenseID: license, Name: "Dee", Fields: map[string]string{"a": "b"}, Referrer: "r",
+			CreatedAt: at, LastVisit: got.LastVisit, Visits: 1}
+		checkCustomer(t, "LoginCustomer (new) result", got, want)
+		read, err := e.s.Customer(e.ctx, license, cid)
+		e.must(err, "Customer")
+		checkCustomer(t, "Customer after first login", read, want)
+
+		// A later login updates, merges fields, counts the visit and keeps
+		// the creation time.
+		got, err = e.s.LoginCustomer(e.ctx, license, cid, e.now(), chat.CustomerUpdate{Fields: map[string]string{"c": "d"}, Visit: true})
+		e.must(err, "LoginCustomer (again)")
+		want.Fields = map[string]string{"a": "b", "c": "d"}
+		want.Visits, want.LastVisit = 2, got.LastVisit
+		checkCustomer(t, "LoginCustomer (again) result", got, want)
+		read, err = e.s.Customer(e.ctx, license, cid)
+		e.must(err, "Customer")
+		checkCustomer(t, "Customer after second login", read, want)
+	})
+	t.Run("LoginBanned", func(t *testing.T) {
+		e := mk(t)
+		c := e.fullCustomer()
+		c.Banned, c.BannedUntil = true, time.Time{}
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer")
+		got, err := e.s.LoginCustomer(e.ctx, license, c.ID, e.now(), chat.CustomerUpdate{Name: str("Other"), Visit: true})
+		e.must(err, "LoginCustomer")
+		checkCustomer(t, "LoginCustomer (banned) result", got, c)
+		read, err := e.s.Customer(e.ctx, license, c.ID)
+		e.must(err, "Customer")
+		checkCustomer(t, "Customer after a banned login", read, c)
+
+		// A ban that has ended does not stop the login.
+		c2 := e.fullCustomer()
+		c2.Banned, c2.BannedUntil = true, e.now()
+		e.must(e.s.CreateCustomer(e.ctx, c2), "CreateCustomer")
+		got, err = e.s.LoginCustomer(e.ctx, license, c2.ID, e.now(), chat.CustomerUpdate{Name: str("Back"), Visit: true})
+		e.must(err, "LoginCustomer after the ban")
+		if got.Name != "Back" || got.Visits != c2.Visits+1 {
+			t.Errorf("login after the ban: Name %q Visits %d, want Back and %d", got.Name, got.Visits, c2.Visits+1)
+		}
+	})
 	t.Run("UpdateMissing", func(t *testing.T) {
 		e := mk(t)
 		_, err := e.s.UpdateCustomer(e.ctx, license, "missing", chat.CustomerUpdate{Visit: true})
