@@ -33,7 +33,7 @@ func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
 func (s *Store) License(ctx context.Context, id int) (l chat.License, err error) {
 	defer wrap(&err, "license %d", id)
 	var created sql.NullInt64
-	err = s.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM licenses WHERE id = ?`, id).
+	err = s.rStmts.QueryRowContext(ctx, `SELECT id, name, created_at FROM licenses WHERE id = ?`, id).
 		Scan(&l.ID, &l.Name, &created)
 	if err != nil {
 		return chat.License{}, notFound(err, "")
@@ -61,7 +61,7 @@ func (s *Store) PutClient(ctx context.Context, c chat.Client) (err error) {
 func (s *Store) Client(ctx context.Context, id string) (c chat.Client, err error) {
 	defer wrap(&err, "client %q", id)
 	var origins string
-	err = s.r.QueryRowContext(ctx, `SELECT id, license_id, redirect_origins FROM clients WHERE id = ?`, id).
+	err = s.rStmts.QueryRowContext(ctx, `SELECT id, license_id, redirect_origins FROM clients WHERE id = ?`, id).
 		Scan(&c.ID, &c.LicenseID, &origins)
 	if err != nil {
 		return chat.Client{}, notFound(err, "")
@@ -85,7 +85,7 @@ func (s *Store) PutGroup(ctx context.Context, g chat.Group) (err error) {
 // Groups returns a license's groups ordered by id.
 func (s *Store) Groups(ctx context.Context, licenseID int) (gs []chat.Group, err error) {
 	defer wrap(&err, "groups of license %d", licenseID)
-	rows, err := s.r.QueryContext(ctx, `SELECT license_id, id, name FROM license_groups WHERE license_id = ? ORDER BY id`, licenseID)
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT license_id, id, name FROM license_groups WHERE license_id = ? ORDER BY id`, licenseID)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +332,7 @@ func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
 // Agent returns an agent.
 func (s *Store) Agent(ctx context.Context, licenseID int, id string) (a chat.Agent, err error) {
 	defer wrap(&err, "agent %q of license %d", id, licenseID)
-	a, err = scanAgent(s.r.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? AND id = ?`, licenseID, id))
+	a, err = scanAgent(s.rStmts.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? AND id = ?`, licenseID, id))
 	if err != nil {
 		return chat.Agent{}, notFound(err, "")
 	}
@@ -342,7 +342,7 @@ func (s *Store) Agent(ctx context.Context, licenseID int, id string) (a chat.Age
 // Agents returns a license's agents ordered by id.
 func (s *Store) Agents(ctx context.Context, licenseID int) (as []chat.Agent, err error) {
 	defer wrap(&err, "agents of license %d", licenseID)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? ORDER BY id`, licenseID)
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? ORDER BY id`, licenseID)
 	if err != nil {
 		return nil, err
 	}

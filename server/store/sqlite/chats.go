@@ -442,13 +442,18 @@ func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int)
 		limit = -1
 	}
 	offset = max(offset, 0)
+	qCount := `SELECT count(*) FROM chats c` + cond
+	qList := `SELECT ` + chatColumns + ` FROM chats c` + cond + `
+			ORDER BY coalesce(c.last_event_at, c.created_at) DESC, c.created_at DESC, c.id DESC
+			LIMIT ? OFFSET ?`
+	// Prepared before the transaction takes a connection of the pool.
+	s.rStmts.prepare(ctx, qCount)
+	s.rStmts.prepare(ctx, qList)
 	err = s.read(ctx, func(tx *txn) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chats c`+cond, args...).Scan(&total); err != nil {
+		if err := tx.QueryRowContext(ctx, qCount, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+chatColumns+` FROM chats c`+cond+`
-			ORDER BY coalesce(c.last_event_at, c.created_at) DESC, c.created_at DESC, c.id DESC
-			LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		rows, err := tx.QueryContext(ctx, qList, append(args, limit, offset)...)
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func (s *Store) SetChatGroups(ctx context.Context, chatID string, groups []int) 
 // present member of.
 func (s *Store) AgentLoads(ctx context.Context, licenseID int) (loads map[string]int, err error) {
 	defer wrap(&err, "agent loads of license %d", licenseID)
-	rows, err := s.r.QueryContext(ctx, `SELECT u.user_id, count(*) FROM chats c JOIN chat_users u ON u.chat_id = c.id
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT u.user_id, count(*) FROM chats c JOIN chat_users u ON u.chat_id = c.id
 		WHERE c.license_id = ? AND c.active = 1 AND u.type = 'agent' AND u.present = 1
 		GROUP BY u.user_id`, licenseID)
 	if err != nil {

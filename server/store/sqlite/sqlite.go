@@ -30,10 +30,10 @@ const busyTimeout = 10 * time.Second
 // Store is a chat.Store kept in one SQLite file. See the package comment.
 type Store struct {
 	path   string
-	w      *sql.DB // the one write connection
-	r      *sql.DB // read-only pool
-	wStmts map[string]*sql.Stmt
-	rStmts map[string]*sql.Stmt
+	w      *sql.DB    // the one write connection
+	r      *sql.DB    // read-only pool
+	wStmts *stmtCache // prepared at Open: the write DB has no spare connection later
+	rStmts *stmtCache // prepared at Open and on first use outside transactions
 	wr     *writer
 }
 
@@ -114,19 +114,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // prepare prepares queries on db.
-func prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
-	stmts := make(map[string]*sql.Stmt, len(queries))
+func prepare(ctx context.Context, db *sql.DB, queries []string) (*stmtCache, error) {
+	c := newStmtCache(db)
 	for _, q := range queries {
 		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
-			for _, st := range stmts {
-				st.Close()
-			}
+			c.close()
 			return nil, fmt.Errorf("prepare %q: %w", q, err)
 		}
-		stmts[q] = st
+		c.m[q] = st
 	}
-	return stmts, nil
+	return c, nil
 }
 
 // Close closes the database. It waits for running methods to finish;
@@ -135,12 +133,8 @@ func (s *Store) Close() error {
 	if s.wr != nil {
 		s.wr.close()
 	}
-	for _, st := range s.wStmts {
-		st.Close()
-	}
-	for _, st := range s.rStmts {
-		st.Close()
-	}
+	s.wStmts.close()
+	s.rStmts.close()
 	errR := s.r.Close()
 	errW := s.w.Close()
 	if err := errors.Join(errR, errW); err != nil {
@@ -236,29 +230,36 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// txn is a transaction that runs the prepared form of the queries that
-// were prepared at Open and the plain form of the others.
+// txn is a transaction that runs the prepared form of the queries its
+// connection's stmtCache holds and the plain form of the others.
 type txn struct {
 	*sql.Tx
-	stmts map[string]*sql.Stmt
+	stmts *stmtCache // nil: nothing prepared
+}
+
+func (t *txn) stmt(query string) *sql.Stmt {
+	if t.stmts == nil {
+		return nil
+	}
+	return t.stmts.lookup(query)
 }
 
 func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := t.stmts[query]; st != nil {
+	if st := t.stmt(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return t.Tx.ExecContext(ctx, query, args...)
 }
 
 func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.stmts[query]; st != nil {
+	if st := t.stmt(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, query, args...)
 }
 
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.stmts[query]; st != nil {
+	if st := t.stmt(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, query, args...)
@@ -280,7 +281,7 @@ func (s *Store) writeNow(ctx context.Context, fn func(tx *txn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &txn{Tx: sqlTx, stmts: s.wStmts}
+	tx := &txn{Tx: sqlTx}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return mapErr(err)
