@@ -252,7 +252,7 @@ func rcStored(t *testing.T, sdk *customer.SDK, chatID string) []customer.Event {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, th := range ts.ThreadsSummary {
+	for _, th := range ts.Threads {
 		ids = append(ids, th.ID)
 	}
 	threads, err := sdk.GetChatThreads(ctx, chatID, ids)
@@ -377,8 +377,8 @@ func TestReconnectRecoversMissedEvents(t *testing.T) {
 		}
 	}
 	var sum *customer.ChatSummary
-	for i := range restored.ChatsSummary.ChatsSummary {
-		if c := &restored.ChatsSummary.ChatsSummary[i]; c.ID == chat.ID {
+	for i := range restored.ChatsSummary.Chats {
+		if c := &restored.ChatsSummary.Chats[i]; c.ID == chat.ID {
 			sum = c
 		}
 	}
