@@ -624,8 +624,10 @@ func TestDisconnectedFinal(t *testing.T) {
 	if d.Reason != protocol.ReasonCustomerBanned || !d.Final {
 		t.Fatalf("got %+v, want a final customer_banned", d)
 	}
-	if got, want := <-inHandler, fmt.Sprintf("%s %v", customer.StateDestroyed, customer.ErrDestroyed); !strings.HasPrefix(got, customer.StateDestroyed.String()) || !strings.HasSuffix(got, customer.ErrDestroyed.Error()) {
-		t.Errorf("in the Disconnected handler: %q, want %q", got, want)
+	// The error is ErrDestroyed and says why.
+	if got, want := <-inHandler, fmt.Sprintf("%s %v: customer: customer_banned", customer.StateDestroyed, customer.ErrDestroyed); !strings.HasPrefix(got, customer.StateDestroyed.String()) ||
+		!strings.Contains(got, customer.ErrDestroyed.Error()+": customer: "+protocol.ReasonCustomerBanned) {
+		t.Errorf("in the Disconnected handler: %q, want %q…", got, want)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for sdk.State() != customer.StateDestroyed || rcCustomerRTM(t, srv) != 0 {
