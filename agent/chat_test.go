@@ -211,7 +211,7 @@ func TestChat(t *testing.T) {
 		if len(got.Event.Elements) != 1 || got.Event.Elements[0].Buttons[1].Postback != "no" || got.Event.Elements[0].Title != "Happy?" {
 			t.Errorf("customer got %+v", got.Event)
 		}
-		if err := cust.SendPostback(ctx, chatID, thread, rich.ID, customer.Postback{ID: "yes", Toggled: true}); err != nil {
+		if err := cust.SendPostback(ctx, chatID, thread, rich.ID, customer.Postback{ID: "yes"}); err != nil {
 			t.Fatal(err)
 		}
 		pb, _ := waitFor(t, rec, from, func(n agent.IncomingRichMessagePostback) bool { return n.Event == rich.ID })
@@ -407,6 +407,36 @@ func TestChat(t *testing.T) {
 		}
 		if _, err := c.SendFile(ctx, "NOSUCHCHAT", agent.File{Name: "a", Reader: strings.NewReader("a"), Size: 1}); !agent.IsType(err, protocol.ErrNotFound) {
 			t.Errorf("unknown chat: %v", err)
+		}
+
+		// A reader of another size than Size is an error, and nothing is
+		// stored; without a Size the reader is streamed whole.
+		stream := func(s string) io.Reader { return io.MultiReader(strings.NewReader(s)) }
+		for _, size := range []int64{5, 20} {
+			if _, err := c.SendFile(ctx, chatID, agent.File{Name: "wrong", Reader: stream("eleven byte"), Size: size}); err == nil {
+				t.Errorf("Size %d for 11 bytes: no error", size)
+			}
+		}
+		up, err = c.SendFile(ctx, chatID, agent.File{Name: "stream.txt", Reader: stream("eleven byte")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fe, _ = waitFor(t, rec, from, func(n agent.IncomingEvent) bool { return n.Event.Type == agent.EventFile && n.Event.URL == up.URL })
+		if fe.Event.Size != 11 {
+			t.Errorf("streamed file of %d bytes, want 11", fe.Event.Size)
+		}
+		ths, err := c.GetChatThreads(ctx, chatID, []string{thread})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := 0
+		for _, e := range ths[0].Events {
+			if e.Type == agent.EventFile {
+				files++
+			}
+		}
+		if files != 2 {
+			t.Errorf("%d file events, want 2 (no file from a reader of the wrong size)", files)
 		}
 	})
 

@@ -161,7 +161,7 @@ func (c *Client) logIn(ctx context.Context, sess *rtm.Session) (protocol.AgentLo
 		tok, err := c.auth.token(ctx)
 		if err != nil {
 			if errors.Is(err, ErrNoCredentials) || IsType(err, protocol.ErrAuthentication) || IsType(err, protocol.ErrValidation) {
-				c.endFor(protocol.ErrAuthentication)
+				c.endFor(protocol.ErrAuthentication, err)
 				return lr, &rtm.FinalError{Err: err}
 			}
 			return lr, err
@@ -176,11 +176,11 @@ func (c *Client) logIn(ctx context.Context, sess *rtm.Session) (protocol.AgentLo
 					continue
 				}
 				if !c.auth.canLogin() {
-					c.endFor(pe.Type)
+					c.endFor(pe.Type, errs.Wrap(err))
 					return lr, &rtm.FinalError{Err: errs.Wrap(err)}
 				}
 			case protocol.ErrLicenseNotFound, protocol.ErrLicenseExpired, protocol.ErrUnsupportedVersion, protocol.ErrWrongProductVersion:
-				c.endFor(pe.Type)
+				c.endFor(pe.Type, errs.Wrap(err))
 				return lr, &rtm.FinalError{Err: errs.Wrap(err)}
 			}
 		}
@@ -210,8 +210,9 @@ func (c *Client) firstPage(ctx context.Context, sess *rtm.Session) (protocol.Lis
 
 // endFor ends the client for a final reason: AgentDisconnected{Final:
 // true} is delivered to the handlers, then the client stops as by Close.
-func (c *Client) endFor(reason string) {
-	c.core.End(AgentDisconnected{Reason: reason, Final: true}, nil)
+// Later calls fail with ErrClosed wrapping cause.
+func (c *Client) endFor(reason string, cause error) {
+	c.core.End(AgentDisconnected{Reason: reason, Final: true}, cause, nil)
 }
 
 // handlePush turns one push into notifications. A push that answered this
@@ -361,7 +362,7 @@ func (c *Client) disconnected(reason string) {
 		}
 	}
 	if protocol.ReasonIsFinal(reason) || (tokenGone && !c.auth.canLogin()) {
-		c.endFor(reason)
+		c.endFor(reason, errs.Server(reason, "disconnected by the server", nil))
 		return
 	}
 	c.core.Emit(AgentDisconnected{Reason: reason})

@@ -7,10 +7,7 @@ import (
 	"github.com/parleychat/parley/internal/client"
 )
 
-// On calls fn with every notification of type T, for example
-//
-//	off := agent.On(c, func(e agent.IncomingEvent) { fmt.Println(e.Event.Text) })
-//
+// On calls fn with every notification of type T (see the examples).
 // Handlers run one at a time, in arrival order, on the client's dispatch
 // goroutine. The returned off removes the handler; calling it more than
 // once is harmless. On(c, func(agent.UnknownPush){…}) receives every push

@@ -7,23 +7,10 @@
 //
 // # Quick start
 //
-//	c, err := agent.New(agent.Config{
-//		Server:   "http://localhost:8080",
-//		License:  123,
-//		Email:    "agent@example.com",
-//		Password: os.Getenv("PARLEY_PASSWORD"),
-//	})
-//	if err != nil {
-//		log.Fatal(err)
-//	}
-//	defer c.Close()
-//
-//	agent.On(c, func(n agent.IncomingEvent) {
-//		fmt.Printf("%s in %s: %s\n", n.Event.Author, n.Chat, n.Event.Text)
-//	})
-//	if err := c.SetRoutingStatus(ctx, agent.AcceptingChats); err != nil {
-//		log.Fatal(err)
-//	}
+// New a Client with the server's URL, the license and the agent's e-mail
+// and password (or a token), subscribe with [On], and call its methods:
+// see the examples of New (connecting) and On (a bot that greets every
+// chat routed to it). They run against a real server started in-process.
 //
 // New returns at once and connects in the background; methods called
 // before the connection is up wait for it, up to their ctx. With

@@ -317,14 +317,18 @@ type Postback struct {
 	Toggled bool
 }
 
-// File is a file to upload with SendFile. Reader is read once; Size must
-// be its length in bytes.
+// File is a file to upload with SendFile. Reader is read once.
 type File struct {
 	Name        string
 	ContentType string
 	Reader      io.Reader
-	Size        int64
-	CustomID    string
+	// Size is Reader's length in bytes: a Reader shorter or longer is an
+	// error, and nothing is stored. Zero means unknown: an io.Seeker (an
+	// *os.File, a bytes.Reader) tells its length from its offset; any
+	// other Reader is streamed to its end, and one over MaxFileSize fails
+	// with ErrFileTooLarge.
+	Size     int64
+	CustomID string
 }
 
 // UploadedFile is the result of SendFile.

@@ -21,11 +21,13 @@ func OnProgress(fn func(fraction float64)) FileOption {
 	return func(o *fileOptions) { o.progress = fn }
 }
 
-// SendFile uploads a file to a chat the agent is in; the server adds a
-// file event to the chat, which arrives as IncomingEvent (also for the
-// sender). A file over MaxFileSize is refused with ErrFileTooLarge before
-// anything is sent. Cancelling ctx aborts the upload. The file is
-// streamed, never held in memory whole.
+// SendFile uploads a file to a chat; the server adds a file event to the
+// chat, which arrives as IncomingEvent (also for the sender). A file over
+// MaxFileSize is refused with ErrFileTooLarge before anything is sent
+// (one of unknown size as soon as it is found larger). A Reader of
+// another length than a File.Size not zero is an error, and nothing is
+// stored. Cancelling ctx aborts the upload. The file is streamed, never
+// held in memory whole.
 func (c *Client) SendFile(ctx context.Context, chatID string, f File, opts ...FileOption) (UploadedFile, error) {
 	var o fileOptions
 	for _, opt := range opts {

@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -9,16 +10,55 @@ import (
 	"github.com/parleychat/parley/internal/client"
 )
 
-// Token is a customer access token.
+// Token is a customer access token. In JSON (as in an identity file) its
+// expires_in is in whole seconds, as the protocol has it.
 type Token struct {
-	AccessToken string `json:"access_token"`
+	AccessToken string
 	// EntityID is the customer's id.
-	EntityID  string        `json:"entity_id"`
-	ExpiresIn time.Duration `json:"expires_in"`
-	TokenType string        `json:"token_type"`
+	EntityID string
+	// ExpiresIn is the token's lifetime from CreationDate.
+	ExpiresIn time.Duration
+	TokenType string
 	// CreationDate is when the token was received (client clock).
+	CreationDate time.Time
+	License      int
+}
+
+// tokenJSON is a Token's JSON form.
+type tokenJSON struct {
+	AccessToken  string    `json:"access_token"`
+	EntityID     string    `json:"entity_id"`
+	ExpiresIn    int64     `json:"expires_in"`
+	TokenType    string    `json:"token_type"`
 	CreationDate time.Time `json:"creation_date"`
 	License      int       `json:"license"`
+}
+
+// legacyExpiresIn is the smallest expires_in read as nanoseconds: files
+// written before expires_in was in seconds hold a time.Duration, and no
+// token lives 1e9 seconds (31 years).
+const legacyExpiresIn = 1e9
+
+// MarshalJSON writes expires_in in seconds.
+func (t Token) MarshalJSON() ([]byte, error) {
+	return json.Marshal(tokenJSON{AccessToken: t.AccessToken, EntityID: t.EntityID, ExpiresIn: int64(t.ExpiresIn / time.Second),
+		TokenType: t.TokenType, CreationDate: t.CreationDate, License: t.License})
+}
+
+// UnmarshalJSON reads expires_in in seconds, or in nanoseconds as older
+// versions of this package wrote it.
+func (t *Token) UnmarshalJSON(b []byte) error {
+	var j tokenJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	exp := time.Duration(j.ExpiresIn) * time.Second
+	if j.ExpiresIn >= legacyExpiresIn {
+		exp = time.Duration(j.ExpiresIn)
+	}
+	*t = Token{AccessToken: j.AccessToken, EntityID: j.EntityID, ExpiresIn: exp, TokenType: j.TokenType,
+		CreationDate: j.CreationDate, License: j.License}
+	return nil
 }
 
 // Expired reports whether the token has expired at t (with a minute of

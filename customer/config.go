@@ -45,8 +45,8 @@ type Config struct {
 	// Identity keeps the customer's identity (the accounts cookie and the
 	// current token) so that a program run twice is the same customer.
 	// Nil: a FileStore under os.UserConfigDir()/parley, one file per
-	// server, license and client id (MemoryStore if there is no config
-	// directory).
+	// server, license and client id (see DefaultIdentityFile; MemoryStore
+	// if there is no config directory).
 	Identity IdentityStore
 	// HTTPClient makes the token, upload and WebSocket requests. Nil:
 	// http.DefaultClient.
@@ -93,13 +93,33 @@ func (c *Config) validate() error {
 }
 
 func defaultIdentity(c *Config) IdentityStore {
-	dir, err := os.UserConfigDir()
+	path, err := DefaultIdentityFile(*c)
 	if err != nil {
 		return MemoryStore()
 	}
-	h := sha256.Sum256([]byte(c.Server + "\x00" + c.ClientID))
-	name := "customer-" + strconv.Itoa(c.License) + "-" + hex.EncodeToString(h[:6]) + ".json"
-	return FileStore(filepath.Join(dir, "parley", name))
+	return &fileStore{path: path, private: true}
+}
+
+// DefaultIdentityFile returns the file that keeps the identity of an SDK
+// configured with cfg and no Identity:
+// os.UserConfigDir()/parley/customer-<License>-<hash of Server and
+// ClientID>.json, such as ~/.config/parley/customer-123-0123456789ab.json
+// on Linux. The file (mode 0600) holds the customer's token and accounts
+// cookie; its directory is made 0700. Delete the file to become a new
+// customer. It fails when there is no user config directory (then the
+// SDK keeps the identity in memory).
+func DefaultIdentityFile(cfg Config) (string, error) {
+	srv, err := client.BaseURL(cfg.Server)
+	if err != nil {
+		return "", fmt.Errorf("customer: Config.Server %w", err)
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("customer: identity file: %w", err)
+	}
+	h := sha256.Sum256([]byte(srv + "\x00" + cfg.ClientID))
+	name := "customer-" + strconv.Itoa(cfg.License) + "-" + hex.EncodeToString(h[:6]) + ".json"
+	return filepath.Join(dir, "parley", name), nil
 }
 
 // rtmURL is the plain WebSocket RTM endpoint.

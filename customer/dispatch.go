@@ -2,15 +2,14 @@ package customer
 
 import (
 	"context"
+	"fmt"
 	"iter"
 
 	"github.com/parleychat/parley/internal/client"
+	"github.com/parleychat/parley/protocol"
 )
 
-// On calls fn with every notification of type T, for example
-//
-//	off := customer.On(sdk, func(e customer.NewEvent) { fmt.Println(e.Event.Text) })
-//
+// On calls fn with every notification of type T (see the examples).
 // Handlers run one at a time, in arrival order, on the SDK's dispatch
 // goroutine. A handler receives what is dispatched after On returns; that
 // may include notifications caused by a call that has already returned
@@ -30,13 +29,41 @@ func Once[T Notification](s *SDK, fn func(T)) (off func()) {
 // On calls fn with every notification of the given JS SDK event name
 // ("new_event", "user_is_typing", …; "*" for all), for parity with the JS
 // SDK's on(). Prefer the typed customer.On in Go code.
+//
+// name is the Name of one of this package's notifications, "*", or a push
+// of the Customer Chat API delivered as UnknownPush (incoming_multicast,
+// access_set, chat_transferred). Any other name is a programming error
+// (a typo would never be called): On panics, as http.HandleFunc does on a
+// bad pattern.
 func (s *SDK) On(name string, fn func(Notification)) (off func()) {
+	mustBeEvent("On", name)
 	return s.core.Notes.Add(name, fn)
 }
 
-// Once is On for the next notification of that name only.
+// Once is On for the next notification of that name only. It panics on an
+// unknown name, as On does.
 func (s *SDK) Once(name string, fn func(Notification)) (off func()) {
+	mustBeEvent("Once", name)
 	return s.core.Notes.AddOnce(name, fn)
+}
+
+// eventNames are the names SDK.On accepts.
+var eventNames = func() map[string]bool {
+	m := map[string]bool{"*": true, protocol.PushIncomingMulticast: true, protocol.PushAccessSet: true, protocol.PushChatTransferred: true}
+	for _, n := range []Notification{Connected{}, ConnectionLost{}, ConnectionRestored{}, CustomerID{}, Disconnected{},
+		ChatPropertiesUpdated{}, ChatThreadPropertiesUpdated{}, EventPropertiesUpdated{}, ChatPropertiesDeleted{},
+		ChatThreadPropertiesDeleted{}, EventPropertiesDeleted{}, EventUpdated{}, LastSeenTimestampUpdated{}, NewEvent{},
+		UserData{}, UserJoinedChat{}, UserLeftChat{}, UserIsTyping{}, UserStoppedTyping{}, ThreadClosed{}, ThreadSummary{},
+		CustomerUpdated{}, CustomerPageUpdated{}, IncomingRichMessagePostback{}} {
+		m[n.Name()] = true
+	}
+	return m
+}()
+
+func mustBeEvent(method, name string) {
+	if !eventNames[name] {
+		panic(fmt.Sprintf("customer: SDK.%s: unknown event name %q", method, name))
+	}
 }
 
 // Notifications returns every notification the SDK emits, in order, from

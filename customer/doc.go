@@ -6,32 +6,31 @@
 //
 // # Quick start
 //
-//	sdk, err := customer.Init(customer.Config{
-//		License:  123,
-//		ClientID: "parley-demo",
-//		Server:   "http://localhost:8080",
-//	})
-//	if err != nil {
-//		log.Fatal(err)
-//	}
-//	defer sdk.Destroy()
-//
-//	customer.On(sdk, func(e customer.NewEvent) {
-//		fmt.Printf("%s: %s\n", e.Event.Author, e.Event.Text)
-//	})
-//	chat, err := sdk.StartChat(ctx, customer.StartChatRequest{
-//		Events: []customer.Event{{Type: customer.EventMessage, Text: "Hello!"}},
-//	})
+// Init an SDK with the license, the client id and the server's URL,
+// subscribe to the notifications you need with [On], and call its
+// methods: the package example (Example) starts a chat and prints the
+// agent's answer; every method has its own example. The examples run
+// against a real server started in-process (see Testing).
 //
 // Init returns at once and connects in the background; methods called
-// before the connection is up wait for it, up to their ctx.
+// before the connection is up wait for it, up to their ctx. Init makes no
+// request, so it cannot tell a wrong License or ClientID: the first login
+// does, and the SDK then ends for good (Disconnected{Final: true}), so
+// that every call, the first one included, fails with an error that is
+// [ErrDestroyed] and carries, as an [*Error], what the server said
+// (invalid_client, license_not_found, …). To check the configuration at
+// start, call sdk.Auth().GetToken(ctx).
 //
 // # Identity
 //
 // The customer is identified by the accounts cookie the server sets with
-// its token. Config.Identity keeps it (by default in a file under the
-// user's config directory), so a program run twice is the same customer.
-// MemoryStore makes a new customer per SDK.
+// its token. Config.Identity keeps it, so a program run twice is the same
+// customer. By default it is a file (mode 0600, in a directory of mode
+// 0700) under the user's config directory, os.UserConfigDir()/parley,
+// such as ~/.config/parley/customer-<license>-<hash>.json on Linux:
+// [DefaultIdentityFile] names it. It holds the customer's token and
+// cookie: treat it like a password. MemoryStore makes a new customer per
+// SDK.
 //
 // # Notifications
 //
@@ -66,8 +65,9 @@
 // Errors answered by the server are [*Error] values carrying the
 // protocol's error type; the client's own states are sentinels
 // ([ErrDestroyed], [ErrNotConnected], [ErrConnectionLost],
-// [ErrFileTooLarge], [ErrLimitTooHigh]). All work with errors.Is and
-// errors.As.
+// [ErrFileTooLarge], [ErrLimitTooHigh], [ErrInvalidRating]). All work
+// with errors.Is and errors.As; after a final end, a call's error is both
+// ErrDestroyed and the *Error that ended the SDK.
 //
 // # Concurrency
 //
@@ -80,4 +80,13 @@
 // server in-process, as net/http/httptest does for HTTP: point
 // Config.Server at its URL to test a program that uses this package. The
 // examples of this package run that way, one server each.
+//
+// # Changes
+//
+// ChatsSummary.Chats was ChatsSummary.ChatsSummary, and
+// ThreadsSummary.Threads was ThreadsSummary.ThreadsSummary.
+// Postback.Toggled is a *bool whose nil means toggled, as in the JS SDK.
+// Token marshals expires_in in seconds (identity files written before
+// still load). SendFile takes a File.Size of 0 as unknown (see File).
+// SDK.On and SDK.Once panic on an unknown event name.
 package customer

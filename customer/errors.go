@@ -26,6 +26,9 @@ var (
 	ErrLimitTooHigh = errors.New("customer: limit too high")
 	// ErrNoThread: the chat has no thread (RateChat, CancelRate).
 	ErrNoThread = errors.New("customer: chat has no thread")
+	// ErrInvalidRating: RateChat was given a score other than RatingBad
+	// (0) and RatingGood (1), refused before sending.
+	ErrInvalidRating = errors.New("customer: rating score must be 0 (bad) or 1 (good)")
 )
 
 // Error is an error answered by the server: the protocol's error type

@@ -153,3 +153,66 @@ func TestSentinelErrors(t *testing.T) {
 		t.Error("IsType matched a non-server error")
 	}
 }
+
+// TestFinalErrorCause: once the SDK has ended for a reason (a token
+// request refused, a final disconnect), every call fails with an error
+// that is ErrDestroyed and carries that reason as a *customer.Error.
+func TestFinalErrorCause(t *testing.T) {
+	t.Parallel()
+	srv := tSharedServer(t)
+	check := func(what string, err error, typ string) {
+		t.Helper()
+		var e *customer.Error
+		if !errors.Is(err, customer.ErrDestroyed) || !errors.As(err, &e) || e.Type != typ {
+			t.Errorf("%s: %v, want ErrDestroyed and an *Error of type %s", what, err, typ)
+		}
+	}
+
+	// Init returns at once; the first call says what is wrong.
+	for what, change := range map[string]func(*customer.Config){
+		"wrong client id": func(c *customer.Config) { c.ClientID = "no-such-client" },
+		"wrong license":   func(c *customer.Config) { c.License = srv.License + 1000 },
+	} {
+		cfg := tConfig(srv)
+		change(&cfg)
+		sdk, err := customer.Init(cfg)
+		if err != nil {
+			t.Fatalf("%s: Init: %v", what, err)
+		}
+		_, err = sdk.GetChatsSummary(tCtx(t), customer.Pagination{})
+		var e *customer.Error
+		if !errors.Is(err, customer.ErrDestroyed) || !errors.As(err, &e) || e.Type == "" {
+			t.Errorf("%s: first call: %v, want ErrDestroyed and the server's *Error", what, err)
+		} else {
+			_, err = sdk.SendEvent(tCtx(t), "x", customer.Event{Type: customer.EventMessage, Text: "x"})
+			check(what+": SendEvent", err, e.Type)
+			check(what+": UpdateCustomer", sdk.UpdateCustomer(tCtx(t), customer.CustomerUpdate{Name: "x"}), e.Type)
+			_, err = sdk.SendFile(tCtx(t), "x", customer.File{Reader: strings.NewReader("x")})
+			check(what+": SendFile", err, e.Type)
+			check(what+": Connect", sdk.Connect(), e.Type)
+		}
+		sdk.Destroy()
+	}
+
+	// A final disconnect by the server.
+	sdk, rec := tInit(t, srv)
+	if err := srv.PushToCustomer(sdk.CustomerID(), protocol.PushCustomerDisconnected, map[string]any{"reason": protocol.ErrCustomerBanned}); err != nil {
+		t.Fatal(err)
+	}
+	tWait(t, rec, func(d customer.Disconnected) bool { return d.Final })
+	tEventually(t, "the SDK destroyed", func() bool { return sdk.State() == customer.StateDestroyed })
+	_, err := sdk.GetChatsSummary(tCtx(t), customer.Pagination{})
+	check("after customer_banned", err, protocol.ErrCustomerBanned)
+
+	// Destroy by the user has no cause.
+	sdk.Destroy()
+	_, err = sdk.GetChatsSummary(tCtx(t), customer.Pagination{})
+	check("after Destroy", err, protocol.ErrCustomerBanned)
+	mine, _ := tInit(t, srv)
+	mine.Destroy()
+	_, err = mine.GetChatsSummary(tCtx(t), customer.Pagination{})
+	var e *customer.Error
+	if !errors.Is(err, customer.ErrDestroyed) || errors.As(err, &e) {
+		t.Errorf("after Destroy: %v, want ErrDestroyed alone", err)
+	}
+}

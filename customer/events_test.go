@@ -30,7 +30,7 @@ func TestConnectNotifications(t *testing.T) {
 		t.Fatalf("first notifications %s, want CustomerID %s first", tNames(all), first.CustomerID())
 	}
 	con, ok := all[len(all)-1].(customer.Connected)
-	if !ok || len(con.ChatsSummary.ChatsSummary) != 0 || con.ChatsSummary.TotalChats != 0 || len(con.DynamicConfig) == 0 {
+	if !ok || len(con.ChatsSummary.Chats) != 0 || con.ChatsSummary.TotalChats != 0 || len(con.DynamicConfig) == 0 {
 		t.Errorf("a new customer's notifications: %s, last %+v", tNames(all), all[len(all)-1])
 	}
 	c := tStartChat(t, first, "hello")
@@ -47,8 +47,8 @@ func TestConnectNotifications(t *testing.T) {
 		t.Errorf("UserData %+v at %d, Connected at %d: want the users before Connected", ud, i, j)
 	}
 	cs := con.ChatsSummary
-	if cs.TotalChats != 1 || len(cs.ChatsSummary) != 1 || cs.ChatsSummary[0].ID != c.ID || !cs.ChatsSummary[0].Active ||
-		cs.ChatsSummary[0].LastEvent == nil || cs.ChatsSummary[0].LastEvent.Text != "hello" {
+	if cs.TotalChats != 1 || len(cs.Chats) != 1 || cs.Chats[0].ID != c.ID || !cs.Chats[0].Active ||
+		cs.Chats[0].LastEvent == nil || cs.Chats[0].LastEvent.Text != "hello" {
 		t.Errorf("Connected.ChatsSummary = %+v", cs)
 	}
 }
@@ -617,7 +617,7 @@ func TestInjectedPushes(t *testing.T) {
 	push(protocol.PushIncomingRichMessagePostback, map[string]any{"user_id": "someone", "chat_id": c.ID, "thread_id": c.Thread,
 		"event_id": c.Events[0].ID, "postback": map[string]any{"id": "yes", "toggled": true}})
 	pb := tWait[customer.IncomingRichMessagePostback](t, rec, nil)
-	if pb.User != "someone" || pb.Chat != c.ID || pb.Thread != c.Thread || pb.Event != c.Events[0].ID || pb.Postback != (customer.Postback{ID: "yes", Toggled: true}) {
+	if pb.User != "someone" || pb.Chat != c.ID || pb.Thread != c.Thread || pb.Event != c.Events[0].ID || pb.Postback.ID != "yes" || !pb.Postback.IsToggled() {
 		t.Errorf("postback = %+v", pb)
 	}
 
@@ -653,5 +653,44 @@ func TestInjectedPushes(t *testing.T) {
 		if n.Action != protocol.PushIncomingMulticast {
 			t.Errorf("unexpected unknown push %+v", n)
 		}
+	}
+}
+
+// TestOnUnknownName: SDK.On and SDK.Once panic on a name no notification
+// has, as http.HandleFunc does on a bad pattern; every real name is
+// accepted.
+func TestOnUnknownName(t *testing.T) {
+	t.Parallel()
+	sdk, err := customer.Init(customer.Config{License: 1, ClientID: "c", Server: "http://localhost:1", Identity: customer.MemoryStore(), ManualConnect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdk.Destroy()
+	mustPanic := func(what string, f func()) {
+		t.Helper()
+		defer func() {
+			r := recover()
+			if r == nil || !strings.Contains(fmt.Sprint(r), `"new_evnet"`) {
+				t.Errorf("%s: recovered %v, want a panic naming the event", what, r)
+			}
+		}()
+		f()
+	}
+	mustPanic("On", func() { sdk.On("new_evnet", func(customer.Notification) {}) })
+	mustPanic("Once", func() { sdk.Once("new_evnet", func(customer.Notification) {}) })
+
+	names := []string{"*", protocol.PushIncomingMulticast}
+	for _, n := range []customer.Notification{customer.Connected{}, customer.ConnectionLost{}, customer.ConnectionRestored{},
+		customer.CustomerID{}, customer.Disconnected{}, customer.ChatPropertiesUpdated{}, customer.ChatThreadPropertiesUpdated{},
+		customer.EventPropertiesUpdated{}, customer.ChatPropertiesDeleted{}, customer.ChatThreadPropertiesDeleted{},
+		customer.EventPropertiesDeleted{}, customer.EventUpdated{}, customer.LastSeenTimestampUpdated{}, customer.NewEvent{},
+		customer.UserData{}, customer.UserJoinedChat{}, customer.UserLeftChat{}, customer.UserIsTyping{}, customer.UserStoppedTyping{},
+		customer.ThreadClosed{}, customer.ThreadSummary{}, customer.CustomerUpdated{}, customer.CustomerPageUpdated{},
+		customer.IncomingRichMessagePostback{}} {
+		names = append(names, n.Name())
+	}
+	for _, name := range names {
+		sdk.On(name, func(customer.Notification) {})()
+		sdk.Once(name, func(customer.Notification) {})()
 	}
 }

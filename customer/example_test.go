@@ -28,6 +28,45 @@ import (
 // has to answer, exAgentLogin logs the server's demo agent in over the
 // Agent Chat API.
 
+// The quick start: a customer starts a chat and hears the agent's answer.
+func Example() {
+	srv := exServer() // a Parley server; in a program, its URL is all you need
+	defer srv.Close()
+	ctx := context.Background()
+
+	sdk, err := customer.Init(customer.Config{
+		License:  srv.License,
+		ClientID: srv.ClientID,
+		Server:   srv.URL,
+		Identity: customer.MemoryStore(), // nil: the same customer every run
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sdk.Destroy()
+
+	answered := make(chan struct{})
+	customer.On(sdk, func(e customer.NewEvent) {
+		if e.Event.Type == customer.EventMessage && e.Event.Author != sdk.CustomerID() {
+			fmt.Println("agent:", e.Event.Text)
+			close(answered)
+		}
+	})
+	chat, err := sdk.StartChat(ctx, customer.StartChatRequest{
+		Events: []customer.Event{{Type: customer.EventMessage, Text: "Hello!"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	agent := exAgentLogin(srv) // the support agent, on the other side
+	defer agent.close()
+	agent.join(chat.ID)
+	agent.say(chat.ID, "Hi! How can I help?")
+	<-answered
+	// Output: agent: Hi! How can I help?
+}
+
 func ExampleInit() {
 	srv := exServer() // a Parley server; in a program, its URL is all you need
 	defer srv.Close()
@@ -100,7 +139,7 @@ func ExampleOn_connected() {
 	connected := make(chan struct{})
 	customer.On(sdk, func(c customer.Connected) {
 		fmt.Println("connected")
-		fmt.Println(len(c.ChatsSummary.ChatsSummary), c.ChatsSummary.TotalChats)
+		fmt.Println(len(c.ChatsSummary.Chats), c.ChatsSummary.TotalChats)
 		close(connected)
 	})
 	if err := sdk.Connect(); err != nil {
@@ -497,7 +536,7 @@ func ExampleSDK_GetChatsSummary() {
 		log.Fatal(err)
 	}
 	fmt.Println("total:", sum.TotalChats)
-	for _, c := range sum.ChatsSummary {
+	for _, c := range sum.Chats {
 		fmt.Println(c.Active, c.LastEvent.Text)
 	}
 	// Output:
@@ -523,7 +562,7 @@ func ExampleSDK_GetChatThreadsSummary() {
 		log.Fatal(err)
 	}
 	fmt.Println("total:", sum.TotalThreads)
-	for _, t := range sum.ThreadsSummary {
+	for _, t := range sum.Threads {
 		fmt.Println(t.Order, t.Active)
 	}
 	// Output:
@@ -705,7 +744,7 @@ func ExampleSDK_SendPostback() {
 	e := <-cards
 	button := e.Event.Elements[0].Buttons[0]
 	fmt.Println(e.Event.Elements[0].Title, button.Text)
-	err := sdk.SendPostback(ctx, e.Chat, e.Event.Thread, e.Event.ID, customer.Postback{ID: button.Postback, Toggled: true})
+	err := sdk.SendPostback(ctx, e.Chat, e.Event.Thread, e.Event.ID, customer.Postback{ID: button.Postback})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -761,7 +800,7 @@ func ExampleSDK_UpdateChatProperties() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(sum.ChatsSummary[0].Properties["property_namespace"]["sample"])
+	fmt.Println(sum.Chats[0].Properties["property_namespace"]["sample"])
 	// Output: property
 }
 
@@ -803,7 +842,7 @@ func ExampleSDK_DeleteChatProperties() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(sum.ChatsSummary[0].Properties["basket"])
+	fmt.Println(sum.Chats[0].Properties["basket"])
 	// Output: map[currency:USD]
 }
 
@@ -938,7 +977,7 @@ func ExampleSDK_CloseThread() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("active:", sum.ChatsSummary[0].Active)
+	fmt.Println("active:", sum.Chats[0].Active)
 	// Output: active: false
 }
 

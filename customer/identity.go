@@ -70,14 +70,18 @@ func cloneIdentity(id Identity) Identity {
 	return out
 }
 
-// FileStore returns an IdentityStore kept in a JSON file (mode 0600; its
-// directory is created when missing). The file holds a token: treat it
-// like a password.
+// FileStore returns an IdentityStore kept in a JSON file. The file holds
+// a token and the accounts cookie: treat it like a password. It is
+// written with mode 0600 (replaced whole, never half written); missing
+// directories are created with mode 0700.
 func FileStore(path string) IdentityStore { return &fileStore{path: path} }
 
 type fileStore struct {
 	mu   sync.Mutex
 	path string
+	// private: the directory is the SDK's own, made 0700 even when it
+	// already existed.
+	private bool
 }
 
 func (f *fileStore) Load(context.Context) (Identity, error) {
@@ -104,15 +108,40 @@ func (f *fileStore) Save(_ context.Context, id Identity) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
-		return fmt.Errorf("customer: save identity: %w", err)
-	}
-	tmp := f.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("customer: save identity: %w", err)
-	}
-	if err := os.Rename(tmp, f.path); err != nil {
+	if err := f.write(b); err != nil {
 		return fmt.Errorf("customer: save identity: %w", err)
 	}
 	return nil
+}
+
+// write replaces the file with b through a new temporary file of mode
+// 0600 in the same directory.
+func (f *fileStore) write(b []byte) error {
+	dir := filepath.Dir(f.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if f.private {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(f.path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), f.path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+	}
+	return err
 }

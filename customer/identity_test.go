@@ -5,8 +5,11 @@ package customer_test
 // across runs).
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,7 +151,7 @@ func TestIdentityFileStore(t *testing.T) {
 		t.Fatalf("second run is customer %s, want %s", second.CustomerID(), id)
 	}
 	con := tWait[customer.Connected](t, rec, nil)
-	if len(con.ChatsSummary.ChatsSummary) != 1 || con.ChatsSummary.ChatsSummary[0].ID != c.ID {
+	if len(con.ChatsSummary.Chats) != 1 || con.ChatsSummary.Chats[0].ID != c.ID {
 		t.Errorf("second run's chats: %+v, want %s", con.ChatsSummary, c.ID)
 	}
 	tSend(t, second, c.ID, "I am back")
@@ -181,5 +184,96 @@ func TestIdentityDefault(t *testing.T) {
 	second, _ := tInit(t, srv, func(c *customer.Config) { c.Identity = nil })
 	if second.CustomerID() != id {
 		t.Errorf("second run is customer %s, want %s", second.CustomerID(), id)
+	}
+}
+
+// TestTokenJSON: a Token marshals expires_in in seconds, as the protocol
+// does, and identity files written with nanoseconds still load.
+func TestTokenJSON(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tok := customer.Token{AccessToken: "a", EntityID: "e", ExpiresIn: 8 * time.Hour, TokenType: "Bearer", CreationDate: created, License: 7}
+	b, err := json.Marshal(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"expires_in":28800,`) {
+		t.Errorf("marshalled %s, want expires_in 28800 (seconds)", b)
+	}
+	var back customer.Token
+	if err := json.Unmarshal(b, &back); err != nil || back != tok {
+		t.Errorf("round trip: %+v, %v; want %+v", back, err, tok)
+	}
+
+	// An identity file of an older version: expires_in in nanoseconds.
+	path := filepath.Join(t.TempDir(), "old.json")
+	old := `{"cookies":{"__lc_cid":"c"},"token":{"access_token":"a","entity_id":"e","expires_in":28800000000000,` +
+		`"token_type":"Bearer","creation_date":"2026-01-02T03:04:05Z","license":7}}`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id, err := customer.FileStore(path).Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.Token == nil || *id.Token != tok || id.Cookies["__lc_cid"] != "c" {
+		t.Errorf("old identity loaded as %+v (token %+v), want token %+v", id, id.Token, tok)
+	}
+}
+
+// TestIdentityFilePermissions: the identity file holds a token: it is
+// 0600 in a 0700 directory, whatever was there before.
+func TestIdentityFilePermissions(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "dir")
+	path := filepath.Join(dir, "identity.json")
+	// A temporary file left by a crash, readable by all.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".tmp", []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := customer.FileStore(path).Save(context.Background(), customer.Identity{Cookies: map[string]string{"k": "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	wantMode(t, path, 0o600)
+	wantMode(t, dir, 0o700)
+
+	// The default file is under os.UserConfigDir()/parley, which is made
+	// private even when it was not.
+	home := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv("HOME", home)
+	if err := os.MkdirAll(filepath.Join(home, "parley"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := customer.Config{License: 1, ClientID: "c", Server: "http://localhost:1"}
+	def, err := customer.DefaultIdentityFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(def) != filepath.Join(home, "parley") {
+		t.Errorf("default identity file %s, want it in %s/parley", def, home)
+	}
+	sdk, err := customer.Init(customer.Config{License: 1, ClientID: "c", Server: "http://localhost:1", ManualConnect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdk.Destroy()
+	if err := sdk.Auth().Invalidate(context.Background()); err != nil { // saves the identity
+		t.Fatal(err)
+	}
+	wantMode(t, def, 0o600)
+	wantMode(t, filepath.Dir(def), 0o700)
+}
+
+func wantMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != want {
+		t.Errorf("%s: mode %v, want %v", path, st.Mode().Perm(), want)
 	}
 }

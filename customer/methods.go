@@ -120,10 +120,11 @@ func (s *SDK) SendEvent(ctx context.Context, chatID string, e Event, opts ...Sen
 	return fromEvent(p.Event, p.ThreadID), nil
 }
 
-// SendPostback sends a click on a rich message button.
+// SendPostback sends a click on a rich message button; the zero
+// Postback.Toggled sends toggled, as the JS SDK does.
 func (s *SDK) SendPostback(ctx context.Context, chatID, threadID, eventID string, p Postback) error {
 	_, err := s.call(ctx, protocol.ActionSendRichMessagePostback, protocol.PostbackRequest{ChatID: chatID, ThreadID: threadID,
-		EventID: eventID, Postback: protocol.PostbackValue{ID: p.ID, Toggled: p.Toggled}})
+		EventID: eventID, Postback: protocol.PostbackValue{ID: p.ID, Toggled: p.IsToggled()}})
 	return err
 }
 
@@ -168,12 +169,12 @@ func (s *SDK) GetChatThreadsSummary(ctx context.Context, chatID string, p Pagina
 	if err := s.callInto(ctx, protocol.ActionGetChatThreadsSummary, map[string]any{"chat_id": chatID, "offset": p.Offset, "limit": p.Limit}, &r); err != nil {
 		return ThreadsSummary{}, err
 	}
-	out := ThreadsSummary{ThreadsSummary: make([]ThreadSummary, len(r.ThreadsSummary)), TotalThreads: r.TotalThreads}
+	out := ThreadsSummary{Threads: make([]ThreadSummary, len(r.ThreadsSummary)), TotalThreads: r.TotalThreads}
 	for i, t := range r.ThreadsSummary {
 		s.track.NoteThread(t.ID, t.Order)
-		out.ThreadsSummary[i] = ThreadSummary{ID: t.ID, Chat: chatID, Active: t.Active, Order: t.Order, TotalEvents: t.TotalEvents, Properties: Properties{}}
+		out.Threads[i] = ThreadSummary{ID: t.ID, Chat: chatID, Active: t.Active, Order: t.Order, TotalEvents: t.TotalEvents, Properties: Properties{}}
 	}
-	slices.SortFunc(out.ThreadsSummary, func(a, b ThreadSummary) int { return a.Order - b.Order })
+	slices.SortFunc(out.Threads, func(a, b ThreadSummary) int { return a.Order - b.Order })
 	return out, nil
 }
 
@@ -213,15 +214,19 @@ func (s *SDK) lastThread(ctx context.Context, chatID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(ts.ThreadsSummary) == 0 {
+	if len(ts.Threads) == 0 {
 		return "", ErrNoThread
 	}
-	return ts.ThreadsSummary[len(ts.ThreadsSummary)-1].ID, nil
+	return ts.Threads[len(ts.Threads)-1].ID, nil
 }
 
 // RateChat rates the chat's last thread: it sets the thread property
-// rating.score (and rating.comment).
+// rating.score (and rating.comment). A score other than RatingBad and
+// RatingGood is ErrInvalidRating, and nothing is sent.
 func (s *SDK) RateChat(ctx context.Context, chatID string, r Rating) error {
+	if r.Score != RatingBad && r.Score != RatingGood {
+		return fmt.Errorf("%w: %d", ErrInvalidRating, r.Score)
+	}
 	thread, err := s.lastThread(ctx, chatID)
 	if err != nil {
 		return err
@@ -292,8 +297,8 @@ func (s *SDK) DeleteEventProperties(ctx context.Context, chatID, threadID, event
 // kept and sent with the next login; then UpdateCustomer returns nil at
 // once.
 func (s *SDK) UpdateCustomer(ctx context.Context, u CustomerUpdate) error {
-	if s.isDestroyed() {
-		return ErrDestroyed
+	if err := s.core.ClosedErr(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	if !s.live {
@@ -334,8 +339,8 @@ func (s *SDK) mergeOfflineFieldsLocked(f map[string]string) {
 // SetCustomerFields sets customer fields (merged into the existing ones).
 // While not connected they are kept and sent with the next login.
 func (s *SDK) SetCustomerFields(ctx context.Context, fields map[string]string) error {
-	if s.isDestroyed() {
-		return ErrDestroyed
+	if err := s.core.ClosedErr(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	if !s.live {
@@ -351,8 +356,8 @@ func (s *SDK) SetCustomerFields(ctx context.Context, fields map[string]string) e
 // UpdateCustomerPage records the page the customer is on. The page is
 // also sent with every later login.
 func (s *SDK) UpdateCustomerPage(ctx context.Context, p Page) error {
-	if s.isDestroyed() {
-		return ErrDestroyed
+	if err := s.core.ClosedErr(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.page = &p

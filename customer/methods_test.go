@@ -84,10 +84,10 @@ func TestStartChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.TotalChats != 1 || len(sum.ChatsSummary) != 1 {
+	if sum.TotalChats != 1 || len(sum.Chats) != 1 {
 		t.Fatalf("summary = %+v", sum)
 	}
-	cs := sum.ChatsSummary[0]
+	cs := sum.Chats[0]
 	if cs.ID != c.ID || !cs.Active || cs.LastThread != c.Thread || cs.LastEvent == nil || cs.LastEvent.Text != "second" ||
 		cs.Properties["source"]["campaign"] != "spring" {
 		t.Errorf("chat summary = %+v", cs)
@@ -125,8 +125,8 @@ func TestActivateChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.TotalThreads != 2 || len(ts.ThreadsSummary) != 2 || ts.ThreadsSummary[1].ID != a.Thread || !ts.ThreadsSummary[1].Active ||
-		ts.ThreadsSummary[0].Active {
+	if ts.TotalThreads != 2 || len(ts.Threads) != 2 || ts.Threads[1].ID != a.Thread || !ts.Threads[1].Active ||
+		ts.Threads[0].Active {
 		t.Errorf("threads = %+v", ts)
 	}
 }
@@ -167,7 +167,7 @@ func TestSendEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ts.TotalThreads != 2 || ts.ThreadsSummary[1].ID != e.Thread || !ts.ThreadsSummary[1].Active {
+		if ts.TotalThreads != 2 || ts.Threads[1].ID != e.Thread || !ts.Threads[1].Active {
 			t.Errorf("threads = %+v", ts)
 		}
 	})
@@ -180,7 +180,7 @@ func TestSendEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		last := before.ThreadsSummary[len(before.ThreadsSummary)-1]
+		last := before.Threads[len(before.Threads)-1]
 		e, err := sdk.SendEvent(ctx, c.ID, customer.Event{Type: customer.EventMessage, Text: "after the end"}, customer.AttachToLastThread())
 		if err != nil {
 			t.Fatal(err)
@@ -192,7 +192,7 @@ func TestSendEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if after.TotalThreads != before.TotalThreads || after.ThreadsSummary[len(after.ThreadsSummary)-1].Active {
+		if after.TotalThreads != before.TotalThreads || after.Threads[len(after.Threads)-1].Active {
 			t.Errorf("threads after = %+v, before = %+v: no new thread, still closed", after, before)
 		}
 	})
@@ -247,7 +247,7 @@ func TestSendPostback(t *testing.T) {
 		t.Errorf("button = %+v", b)
 	}
 
-	if err := sdk.SendPostback(ctx, c.ID, rm.Thread, rm.ID, customer.Postback{ID: b.Postback, Toggled: true}); err != nil {
+	if err := sdk.SendPostback(ctx, c.ID, rm.Thread, rm.ID, customer.Postback{ID: b.Postback}); err != nil {
 		t.Fatal(err)
 	}
 	f := agent.waitPush(protocol.PushIncomingRichMessagePostback, tForChat(c.ID))
@@ -260,7 +260,7 @@ func TestSendPostback(t *testing.T) {
 	}
 
 	// A postback for an event that does not exist is refused.
-	err := sdk.SendPostback(ctx, c.ID, rm.Thread, "NOSUCHEVENT", customer.Postback{ID: "plan_pro", Toggled: true})
+	err := sdk.SendPostback(ctx, c.ID, rm.Thread, "NOSUCHEVENT", customer.Postback{ID: "plan_pro"})
 	if !customer.IsType(err, protocol.ErrNotFound) {
 		t.Errorf("postback for an unknown event: %v, want not_found", err)
 	}
@@ -279,7 +279,7 @@ func TestCloseThread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.ChatsSummary) != 1 || sum.ChatsSummary[0].Active {
+	if len(sum.Chats) != 1 || sum.Chats[0].Active {
 		t.Errorf("summary after CloseThread = %+v, want the chat inactive", sum)
 	}
 	ths, err := sdk.GetChatThreads(ctx, c.ID, []string{c.Thread})
@@ -322,11 +322,11 @@ func TestGetChatsSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if all.TotalChats != 3 || len(all.ChatsSummary) != 3 {
+	if all.TotalChats != 3 || len(all.Chats) != 3 {
 		t.Fatalf("summary = %+v", all)
 	}
 	var got []string
-	for _, c := range all.ChatsSummary {
+	for _, c := range all.Chats {
 		got = append(got, c.ID)
 		if !slices.Equal(c.Users, []string{sdk.CustomerID()}) || c.LastThread == "" || c.LastEvent == nil ||
 			c.LastEventsPerType[customer.EventMessage].Type != customer.EventMessage {
@@ -339,7 +339,7 @@ func TestGetChatsSummary(t *testing.T) {
 	if !tSameSet(got, ids) {
 		t.Errorf("chats %v, want %v", got, ids)
 	}
-	for _, c := range all.ChatsSummary {
+	for _, c := range all.Chats {
 		if want := c.ID == ids[2]; c.Active != want {
 			t.Errorf("chat %s active = %v, want %v", c.ID, c.Active, want)
 		}
@@ -354,7 +354,7 @@ func TestGetChatsSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.TotalChats != 3 || len(page.ChatsSummary) != 2 {
+	if page.TotalChats != 3 || len(page.Chats) != 2 {
 		t.Errorf("offset 1 limit 2 = %+v", page)
 	}
 	if _, err := sdk.GetChatsSummary(ctx, customer.Pagination{Limit: 25}); err != nil {
@@ -367,8 +367,8 @@ func TestGetChatsSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if def, err := sdk.GetChatsSummary(ctx, customer.Pagination{}); err != nil || len(def.ChatsSummary) != 10 || def.TotalChats != 12 {
-		t.Errorf("default page: %d chats of %d, %v; want 10 of 12", len(def.ChatsSummary), def.TotalChats, err)
+	if def, err := sdk.GetChatsSummary(ctx, customer.Pagination{}); err != nil || len(def.Chats) != 10 || def.TotalChats != 12 {
+		t.Errorf("default page: %d chats of %d, %v; want 10 of 12", len(def.Chats), def.TotalChats, err)
 	}
 	if _, err := sdk.GetChatsSummary(ctx, customer.Pagination{Limit: 26}); !errors.Is(err, customer.ErrLimitTooHigh) {
 		t.Errorf("limit 26: %v, want ErrLimitTooHigh", err)
@@ -403,18 +403,18 @@ func TestGetChatThreadsSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.TotalThreads != 3 || len(ts.ThreadsSummary) != 3 {
+	if ts.TotalThreads != 3 || len(ts.Threads) != 3 {
 		t.Fatalf("threads summary = %+v", ts)
 	}
-	for i, s := range ts.ThreadsSummary {
+	for i, s := range ts.Threads {
 		// Oldest first.
 		if s.ID != threads[i] || s.Order != i+1 || s.Chat != c.ID || s.Active != (i == 2) {
 			t.Errorf("threads summary[%d] = %+v, want thread %s, order %d", i, s, threads[i], i+1)
 		}
 	}
 	// closed threads hold the message and the closing system message.
-	if ts.ThreadsSummary[0].TotalEvents != 2 || ts.ThreadsSummary[2].TotalEvents != 1 {
-		t.Errorf("total events = %d, %d", ts.ThreadsSummary[0].TotalEvents, ts.ThreadsSummary[2].TotalEvents)
+	if ts.Threads[0].TotalEvents != 2 || ts.Threads[2].TotalEvents != 1 {
+		t.Errorf("total events = %d, %d", ts.Threads[0].TotalEvents, ts.Threads[2].TotalEvents)
 	}
 
 	// The offset counts from the newest thread; the page is oldest first.
@@ -422,14 +422,14 @@ func TestGetChatThreadsSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.TotalThreads != 3 || len(page.ThreadsSummary) != 2 || page.ThreadsSummary[0].ID != threads[1] || page.ThreadsSummary[1].ID != threads[2] {
+	if page.TotalThreads != 3 || len(page.Threads) != 2 || page.Threads[0].ID != threads[1] || page.Threads[1].ID != threads[2] {
 		t.Errorf("offset 0 limit 2 = %+v, want threads %v", page, threads[1:])
 	}
 	page, err = sdk.GetChatThreadsSummary(ctx, c.ID, customer.Pagination{Offset: 2, Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.ThreadsSummary) != 1 || page.ThreadsSummary[0].ID != threads[0] {
+	if len(page.Threads) != 1 || page.Threads[0].ID != threads[0] {
 		t.Errorf("offset 2 = %+v, want thread %s", page, threads[0])
 	}
 
@@ -587,7 +587,7 @@ func TestProperties(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return sum.ChatsSummary[0].Properties["ns"], ths[0].Properties["ns"], ths[0].Events[0].Properties["ns"]
+		return sum.Chats[0].Properties["ns"], ths[0].Properties["ns"], ths[0].Events[0].Properties["ns"]
 	}
 	for i, p := range tThree(read()) {
 		if p["a"] != "x" || p["b"] != float64(2) || p["c"] != true {
@@ -777,7 +777,7 @@ func TestUpdateLastSeenTimestamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ls := sum.ChatsSummary[0].LastSeenTimestamps[sdk.CustomerID()]; !ls.Equal(now) {
+	if ls := sum.Chats[0].LastSeenTimestamps[sdk.CustomerID()]; !ls.Equal(now) {
 		t.Errorf("summary's last seen = %v, want %v", ls, now)
 	}
 }
@@ -924,7 +924,7 @@ func TestConnectDisconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ := tWaitFrom[customer.ConnectionRestored](t, rec, at, nil)
-	if len(r.ChatsSummary.ChatsSummary) != 1 || r.ChatsSummary.ChatsSummary[0].ID != c.ID {
+	if len(r.ChatsSummary.Chats) != 1 || r.ChatsSummary.Chats[0].ID != c.ID {
 		t.Errorf("restored summary = %+v", r.ChatsSummary)
 	}
 	if n := len(tOf[customer.Connected](rec)); n != 1 {
@@ -1172,5 +1172,69 @@ func TestConfigLogin(t *testing.T) {
 	c, err := grouped.StartChat(ctx, customer.StartChatRequest{Groups: []int{0}})
 	if err != nil || !slices.Equal(c.Access.Groups, []int{0}) {
 		t.Errorf("StartChat for group 0: %+v, %v", c.Access, err)
+	}
+}
+
+// TestRateChatScore: the protocol knows scores 0 (bad) and 1 (good);
+// others are refused before anything is sent.
+func TestRateChatScore(t *testing.T) {
+	t.Parallel()
+	srv := tSharedServer(t)
+	sdk, _ := tInit(t, srv)
+	ctx := tCtx(t)
+	c := tStartChat(t, sdk, "rate me")
+	for _, score := range []int{2, -1, 5} {
+		err := sdk.RateChat(ctx, c.ID, customer.Rating{Score: score})
+		if !errors.Is(err, customer.ErrInvalidRating) {
+			t.Errorf("score %d: %v, want ErrInvalidRating", score, err)
+		}
+	}
+	ths, err := sdk.GetChatThreads(ctx, c.ID, []string{c.Thread})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ths[0].Properties["rating"]; len(r) != 0 {
+		t.Errorf("rating stored: %v", r)
+	}
+	if err := sdk.RateChat(ctx, c.ID, customer.Rating{Score: customer.RatingBad}); err != nil {
+		t.Errorf("score 0: %v", err)
+	}
+}
+
+// TestPostbackDefault: the zero Postback is toggled, as in the JS SDK.
+func TestPostbackDefault(t *testing.T) {
+	t.Parallel()
+	srv := parleytest.NewServer(t)
+	sdk, rec := tInit(t, srv)
+	ctx := tCtx(t)
+	c := tStartChat(t, sdk, "which plan?")
+	agent := tNewAgent(t, srv)
+	agent.join(c.ID)
+	agent.ask(c.ID, "Pick one", "plan_basic", "plan_pro")
+	rm := tWait(t, rec, func(e customer.NewEvent) bool { return e.Event.Type == customer.EventRichMessage }).Event
+
+	off := false
+	for _, p := range []customer.Postback{{ID: "plan_pro"}, {ID: "plan_pro", Toggled: &off}} {
+		if err := sdk.SendPostback(ctx, c.ID, rm.Thread, rm.ID, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The second postback's push comes after the first's.
+	agent.waitPush(protocol.PushIncomingRichMessagePostback, func(raw json.RawMessage) bool {
+		return strings.Contains(string(raw), `"toggled":false`)
+	})
+	var got []bool
+	for _, f := range agent.pushesOf(protocol.PushIncomingRichMessagePostback) {
+		var pb protocol.IncomingRichMessagePostback
+		if err := json.Unmarshal(f.Payload, &pb); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, pb.Postback.Toggled)
+	}
+	if !slices.Equal(got, []bool{true, false}) {
+		t.Errorf("toggled sent: %v, want [true false] (zero value, then Toggled false)", got)
+	}
+	if !(customer.Postback{}).IsToggled() || (customer.Postback{Toggled: &off}).IsToggled() {
+		t.Error("IsToggled disagrees with Toggled")
 	}
 }

@@ -2,6 +2,7 @@ package customer_test
 
 import (
 	"go/ast"
+	"go/doc/comment"
 	"go/parser"
 	"go/token"
 	"os"
@@ -102,4 +103,33 @@ func funcName(d *ast.FuncDecl) string {
 		return id.Name + "." + d.Name.Name
 	}
 	return d.Name.Name
+}
+
+// TestDocHasNoCode: code in doc comments is not compiled, so it rots (a
+// quick start once used an undeclared ctx). Code lives in the Example
+// functions, which go vet compiles and go test runs; doc comments point
+// to them.
+func TestDocHasNoCode(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p comment.Parser
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cg := range f.Comments {
+			for _, b := range p.Parse(cg.Text()).Content {
+				if code, ok := b.(*comment.Code); ok {
+					t.Errorf("%s: code in a doc comment; make it an Example:\n%s", fset.Position(cg.Pos()), code.Text)
+				}
+			}
+		}
+	}
 }

@@ -252,7 +252,7 @@ func rcStored(t *testing.T, sdk *customer.SDK, chatID string) []customer.Event {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, th := range ts.ThreadsSummary {
+	for _, th := range ts.Threads {
 		ids = append(ids, th.ID)
 	}
 	threads, err := sdk.GetChatThreads(ctx, chatID, ids)
@@ -377,8 +377,8 @@ func TestReconnectRecoversMissedEvents(t *testing.T) {
 		}
 	}
 	var sum *customer.ChatSummary
-	for i := range restored.ChatsSummary.ChatsSummary {
-		if c := &restored.ChatsSummary.ChatsSummary[i]; c.ID == chat.ID {
+	for i := range restored.ChatsSummary.Chats {
+		if c := &restored.ChatsSummary.Chats[i]; c.ID == chat.ID {
 			sum = c
 		}
 	}
@@ -624,8 +624,10 @@ func TestDisconnectedFinal(t *testing.T) {
 	if d.Reason != protocol.ReasonCustomerBanned || !d.Final {
 		t.Fatalf("got %+v, want a final customer_banned", d)
 	}
-	if got, want := <-inHandler, fmt.Sprintf("%s %v", customer.StateDestroyed, customer.ErrDestroyed); !strings.HasPrefix(got, customer.StateDestroyed.String()) || !strings.HasSuffix(got, customer.ErrDestroyed.Error()) {
-		t.Errorf("in the Disconnected handler: %q, want %q", got, want)
+	// The error is ErrDestroyed and says why.
+	if got, want := <-inHandler, fmt.Sprintf("%s %v: customer: customer_banned", customer.StateDestroyed, customer.ErrDestroyed); !strings.HasPrefix(got, customer.StateDestroyed.String()) ||
+		!strings.Contains(got, customer.ErrDestroyed.Error()+": customer: "+protocol.ReasonCustomerBanned) {
+		t.Errorf("in the Disconnected handler: %q, want %q…", got, want)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for sdk.State() != customer.StateDestroyed || rcCustomerRTM(t, srv) != 0 {

@@ -164,8 +164,6 @@ func (s *SDK) Disconnect() {
 // idempotent; do not call it from a handler (use a goroutine).
 func (s *SDK) Destroy() { s.core.Close(false, s.sneak.stop) }
 
-func (s *SDK) isDestroyed() bool { return s.core.Closed() }
-
 // call sends a request and waits for its answer.
 func (s *SDK) call(ctx context.Context, action string, payload any, resolveOn ...string) (protocol.Frame, error) {
 	return s.core.Call(ctx, action, payload, resolveOn...)
@@ -192,7 +190,7 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (func([]protocol.Fra
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Type != "server_error" && e.Type != "temporarily_unavailable" {
-			s.endFor(e.Type, nil)
+			s.endFor(e.Type, nil, err)
 			return nil, &rtm.FinalError{Err: err}
 		}
 		return nil, err
@@ -217,7 +215,7 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (func([]protocol.Fra
 			case protocol.ErrAuthentication:
 				_, _ = s.auth.GetFreshToken(ctx)
 			case protocol.ErrUsersLimitReached, protocol.ErrWrongProductVersion, protocol.ErrCustomerBanned, protocol.ErrLicenseNotFound:
-				s.endFor(pe.Type, nil)
+				s.endFor(pe.Type, nil, errs.Wrap(err))
 				return nil, &rtm.FinalError{Err: errs.Wrap(err)}
 			}
 		}
@@ -307,9 +305,10 @@ func isAction(action string) func(string) bool {
 }
 
 // endFor ends the SDK for a final reason: Disconnected{Final: true} is
-// delivered to the handlers, then the SDK destroys itself.
-func (s *SDK) endFor(reason string, data map[string]any) {
-	s.core.End(Disconnected{Reason: reason, Data: data, Final: true}, s.sneak.stop)
+// delivered to the handlers, then the SDK destroys itself. Later calls
+// fail with ErrDestroyed wrapping cause.
+func (s *SDK) endFor(reason string, data map[string]any, cause error) {
+	s.core.End(Disconnected{Reason: reason, Data: data, Final: true}, cause, s.sneak.stop)
 }
 
 func (s *SDK) loginPayloadLocked(ctx context.Context, tok Token) protocol.LoginRequest {
@@ -556,7 +555,7 @@ func (s *SDK) handlePush(f protocol.Frame) {
 				s.auth.forget()
 			}
 			if protocol.ReasonIsFinal(p.Reason) {
-				s.endFor(p.Reason, p.Data)
+				s.endFor(p.Reason, p.Data, &Error{Type: p.Reason, Message: "disconnected by the server", Data: p.Data})
 			} else {
 				s.core.Emit(Disconnected{Reason: p.Reason, Data: p.Data})
 			}
@@ -565,7 +564,7 @@ func (s *SDK) handlePush(f protocol.Frame) {
 		var p protocol.IncomingRichMessagePostback
 		if decode(&p) {
 			emit(IncomingRichMessagePostback{User: p.UserID, Chat: p.ChatID, Thread: p.ThreadID, Event: p.EventID,
-				Postback: Postback{ID: p.Postback.ID, Toggled: p.Postback.Toggled}})
+				Postback: Postback{ID: p.Postback.ID, Toggled: &p.Postback.Toggled}})
 		}
 	default:
 		emit(UnknownPush{Action: f.Action, Payload: f.Payload})

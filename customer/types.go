@@ -170,8 +170,8 @@ type ThreadSummary struct {
 // ThreadsSummary is a page of a chat's threads, oldest first, and the
 // chat's total number of threads.
 type ThreadsSummary struct {
-	ThreadsSummary []ThreadSummary
-	TotalThreads   int
+	Threads      []ThreadSummary
+	TotalThreads int
 }
 
 // Chat is the chat StartChat and ActivateChat return: the chat and its new
@@ -204,8 +204,8 @@ type ChatSummary struct {
 // ChatsSummary is a page of the customer's chats, most recently active
 // first, and the customer's total number of chats.
 type ChatsSummary struct {
-	ChatsSummary []ChatSummary
-	TotalChats   int
+	Chats      []ChatSummary
+	TotalChats int
 }
 
 // Pagination selects a page. Zero Limit means the method's default.
@@ -224,17 +224,30 @@ type Agent struct {
 	Type     string
 }
 
-// Rating rates a chat: Score 1 (good) or 0 (bad), and a comment.
+// Rating rates a chat: Score RatingGood (1) or RatingBad (0), and a
+// comment. Other scores are refused with ErrInvalidRating.
 type Rating struct {
 	Score   int    `json:"score"`
 	Comment string `json:"comment,omitempty"`
 }
 
-// Postback is a click on a rich message button.
+// The scores of a Rating.
+const (
+	RatingBad  = 0
+	RatingGood = 1
+)
+
+// Postback is a click on a rich message button. Its zero Toggled means
+// toggled, as the JS SDK's default; set Toggled to a false to untoggle.
 type Postback struct {
-	ID      string
-	Toggled bool
+	ID string
+	// Toggled: nil is true.
+	Toggled *bool
 }
+
+// IsToggled reports whether the button is toggled: Toggled, or true when
+// Toggled is nil.
+func (p Postback) IsToggled() bool { return p.Toggled == nil || *p.Toggled }
 
 // Page is the page the customer is on.
 type Page struct {
@@ -269,14 +282,18 @@ type StartChatRequest struct {
 	ThreadProperties Properties
 }
 
-// File is a file to upload with SendFile. Reader is read once; Size must
-// be its length in bytes.
+// File is a file to upload with SendFile. Reader is read once.
 type File struct {
 	Name        string
 	ContentType string
 	Reader      io.Reader
-	Size        int64
-	CustomID    string
+	// Size is Reader's length in bytes: a Reader shorter or longer is an
+	// error, and nothing is stored. Zero means unknown: an io.Seeker (an
+	// *os.File, a bytes.Reader) tells its length from its offset; any
+	// other Reader is streamed to its end, and one over MaxFileSize fails
+	// with ErrFileTooLarge (OnProgress then hears only 0 and 1).
+	Size     int64
+	CustomID string
 }
 
 // UploadedFile is the result of SendFile.

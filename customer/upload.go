@@ -24,9 +24,11 @@ func OnProgress(fn func(fraction float64)) FileOption {
 
 // SendFile uploads a file to a chat; the server adds a file event to the
 // chat, which arrives as NewEvent (also for the sender). A file over
-// MaxFileSize is refused with ErrFileTooLarge before anything is sent.
-// Cancelling ctx aborts the upload. The file is streamed, never held in
-// memory whole.
+// MaxFileSize is refused with ErrFileTooLarge before anything is sent
+// (one of unknown size as soon as it is found larger). A Reader of
+// another length than a File.Size not zero is an error, and nothing is
+// stored. Cancelling ctx aborts the upload. The file is streamed, never
+// held in memory whole.
 func (s *SDK) SendFile(ctx context.Context, chatID string, f File, opts ...FileOption) (UploadedFile, error) {
 	var o fileOptions
 	for _, opt := range opts {

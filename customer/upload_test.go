@@ -10,6 +10,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -248,5 +250,111 @@ func TestSendFileErrors(t *testing.T) {
 	}
 	if _, err := owner.SendFile(tCtx(t), c.ID, customer.File{Name: "x"}); err == nil {
 		t.Error("a File without Reader: no error")
+	}
+}
+
+// tFileEvents returns the file events of a chat's thread.
+func tFileEvents(t testing.TB, sdk *customer.SDK, chatID, threadID string) []customer.Event {
+	t.Helper()
+	ths, err := sdk.GetChatThreads(tCtx(t), chatID, []string{threadID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []customer.Event
+	for _, e := range ths[0].Events {
+		if e.Type == customer.EventFile {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// tStream hides every method of r but Read: a pipe or a socket, whose size
+// nobody knows.
+func tStream(r io.Reader) io.Reader { return io.MultiReader(r) }
+
+// TestSendFileSize: a reader longer or shorter than File.Size is an error
+// and nothing is stored; without a Size, a seekable reader (an *os.File)
+// tells its size and any other reader is streamed whole.
+func TestSendFileSize(t *testing.T) {
+	t.Parallel()
+	srv := tSharedServer(t)
+	tr := &tCountingTransport{}
+	sdk, _ := tInit(t, srv, func(c *customer.Config) { c.HTTPClient = &http.Client{Transport: tr} })
+	ctx := tCtx(t)
+	c := tStartChat(t, sdk, "sizes")
+	const text = "eleven byte"
+
+	for _, size := range []int64{5, 20} {
+		_, err := sdk.SendFile(ctx, c.ID, customer.File{Name: "wrong.txt", Reader: tStream(strings.NewReader(text)), Size: size})
+		if err == nil {
+			t.Errorf("Size %d for %d bytes: no error", size, len(text))
+		}
+	}
+	// A seekable reader of the wrong size is refused before any request.
+	before := tr.uploads.Load()
+	if _, err := sdk.SendFile(ctx, c.ID, customer.File{Name: "wrong.txt", Reader: strings.NewReader(text), Size: 5}); err == nil {
+		t.Error("Size 5 for a strings.Reader of 11 bytes: no error")
+	}
+	if n := tr.uploads.Load() - before; n != 0 {
+		t.Errorf("%d upload requests for a seekable reader of the wrong size", n)
+	}
+	if fs := tFileEvents(t, sdk, c.ID, c.Thread); len(fs) != 0 {
+		t.Fatalf("files stored from readers of the wrong size: %+v", fs)
+	}
+
+	// Unknown size: the whole stream is sent.
+	up, err := sdk.SendFile(ctx, c.ID, customer.File{Name: "stream.txt", Reader: tStream(strings.NewReader(text))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tGet(t, up.URL); string(got) != text {
+		t.Errorf("streamed file = %q, want %q", got, text)
+	}
+
+	// An *os.File tells its size, from its current offset.
+	path := filepath.Join(t.TempDir(), "f.txt")
+	if err := os.WriteFile(path, []byte("skip:"+text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(5, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	var fracs []float64
+	up, err = sdk.SendFile(ctx, c.ID, customer.File{Name: "f.txt", Reader: f}, customer.OnProgress(func(x float64) { fracs = append(fracs, x) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tGet(t, up.URL); string(got) != text {
+		t.Errorf("file = %q, want %q", got, text)
+	}
+	if len(fracs) < 3 || fracs[1] <= 0 || fracs[1] >= 1 {
+		t.Errorf("progress of a file of known size: %v, want fractions between 0 and 1", fracs)
+	}
+	fs := tFileEvents(t, sdk, c.ID, c.Thread)
+	if len(fs) != 2 || fs[0].Size != int64(len(text)) || fs[1].Size != int64(len(text)) {
+		t.Errorf("file events = %+v, want two of %d bytes", fs, len(text))
+	}
+}
+
+// TestSendFileStreamTooLarge: a stream of unknown size over MaxFileSize
+// fails with ErrFileTooLarge and nothing is stored.
+func TestSendFileStreamTooLarge(t *testing.T) {
+	t.Parallel()
+	srv := tSharedServer(t)
+	sdk, _ := tInit(t, srv)
+	c := tStartChat(t, sdk, "endless")
+	big := io.LimitReader(tReaderFunc(func(p []byte) (int, error) { return len(p), nil }), customer.MaxFileSize+1)
+	_, err := sdk.SendFile(tCtx(t), c.ID, customer.File{Name: "big.bin", Reader: big})
+	if !errors.Is(err, customer.ErrFileTooLarge) {
+		t.Errorf("a stream of 10 MiB + 1: %v, want ErrFileTooLarge", err)
+	}
+	if fs := tFileEvents(t, sdk, c.ID, c.Thread); len(fs) != 0 {
+		t.Errorf("file stored: %+v", fs)
 	}
 }

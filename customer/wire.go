@@ -162,9 +162,9 @@ func fromChatSummary(s protocol.ChatSummary) ChatSummary {
 // fromChatsSummary converts and sorts as the JS SDK does: most recent last
 // event (or chat order) first.
 func fromChatsSummary(p protocol.ChatsSummaryResponse) ChatsSummary {
-	out := ChatsSummary{ChatsSummary: make([]ChatSummary, len(p.ChatsSummary)), TotalChats: p.TotalChats}
+	out := ChatsSummary{Chats: make([]ChatSummary, len(p.ChatsSummary)), TotalChats: p.TotalChats}
 	for i, s := range p.ChatsSummary {
-		out.ChatsSummary[i] = fromChatSummary(s)
+		out.Chats[i] = fromChatSummary(s)
 	}
 	key := func(c ChatSummary) time.Time {
 		if c.LastEvent != nil {
@@ -172,6 +172,6 @@ func fromChatsSummary(p protocol.ChatsSummaryResponse) ChatsSummary {
 		}
 		return c.Order
 	}
-	sort.SliceStable(out.ChatsSummary, func(i, j int) bool { return key(out.ChatsSummary[i]).After(key(out.ChatsSummary[j])) })
+	sort.SliceStable(out.Chats, func(i, j int) bool { return key(out.Chats[i]).After(key(out.Chats[j])) })
 	return out
 }

@@ -727,6 +727,14 @@ func TestCustomerRTM(t *testing.T) {
 		if p := ch.Chat.Threads[0].Events[0].Properties; len(p) > 0 && !jsonEqual(t, p, `{}`) {
 			t.Errorf("event properties after deleting all = %s", p)
 		}
+		// A rating's score is 0 (bad) or 1 (good).
+		for _, score := range []any{2, -1, 0.5, "1", true} {
+			e := c.fail(protocol.ActionUpdateChatThreadProperties, obj{"chat_id": chatID, "thread_id": threadID, "properties": obj{"rating": obj{"score": score}}})
+			if e.Type != protocol.ErrValidation {
+				t.Errorf("rating score %v: %+v, want validation", score, e)
+			}
+		}
+		c.ok(protocol.ActionUpdateChatThreadProperties, obj{"chat_id": chatID, "thread_id": threadID, "properties": obj{"rating": obj{"score": 0}}})
 		// Unknown targets.
 		if e := c.fail(protocol.ActionUpdateEventProperties, obj{"chat_id": chatID, "thread_id": threadID, "event_id": "NOPE", "properties": obj{"a": obj{"b": 1}}}); e.Type != protocol.ErrNotFound {
 			t.Errorf("unknown event: %+v", e)
@@ -825,8 +833,8 @@ func TestCustomerRTM(t *testing.T) {
 			resp := c.waitResponse(rid)
 			var r lastSeen
 			_ = json.Unmarshal(resp.Payload, &r)
-			if r.Timestamp != ls.Timestamp {
-				t.Errorf("response timestamp %d, push %d", r.Timestamp, ls.Timestamp)
+			if r != ls {
+				t.Errorf("response %+v, push %+v: want the same", r, ls)
 			}
 			if ls.UserID != custID || ls.ChatID != chatID || ls.ThreadID != ct.Chat.Thread.ID {
 				t.Errorf("last_seen_timestamp_updated = %+v", ls)

@@ -255,7 +255,7 @@ func TestConsole(t *testing.T) {
 		t.Errorf("button = %+v, want a postback id and type message", yes)
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), 15*time.Second)
-	if err := ada.sdk.SendPostback(ctx, ada.chat.ID, rich.Thread, rich.ID, customer.Postback{ID: yes.Postback, Toggled: true}); err != nil {
+	if err := ada.sdk.SendPostback(ctx, ada.chat.ID, rich.Thread, rich.ID, customer.Postback{ID: yes.Postback}); err != nil {
 		t.Fatalf("SendPostback: %v", err)
 	}
 	cancel()

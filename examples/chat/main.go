@@ -99,8 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	// The most recent chat is the one to go on with; a message to a chat
 	// whose thread was closed opens a new thread in it.
 	var chatID string
-	if len(sum.ChatsSummary) > 0 {
-		c := sum.ChatsSummary[0]
+	if len(sum.Chats) > 0 {
+		c := sum.Chats[0]
 		chatID = c.ID
 		if c.Active {
 			out.println("* Back in your chat.")

@@ -242,8 +242,8 @@ func (m *Model) applySummary(sum customer.ChatsSummary, offset int) {
 	for _, r := range m.rows {
 		unread[r.sum.ID] = r.unread
 	}
-	rows := make([]row, 0, len(sum.ChatsSummary))
-	for _, s := range sum.ChatsSummary {
+	rows := make([]row, 0, len(sum.Chats))
+	for _, s := range sum.Chats {
 		rows = append(rows, row{sum: s, unread: unread[s.ID]})
 		if c := m.convs[s.ID]; c != nil {
 			c.active = s.Active
@@ -284,7 +284,7 @@ func (m *Model) mergeSummary(sum customer.ChatsSummary) {
 	if m.cursor < len(m.rows) {
 		cur = m.rows[m.cursor].sum.ID
 	}
-	for _, s := range sum.ChatsSummary {
+	for _, s := range sum.Chats {
 		if c := m.convs[s.ID]; c != nil {
 			c.active = s.Active
 		}

@@ -64,6 +64,7 @@ type Core[N notify.Named] struct {
 
 	mu            sync.Mutex
 	closed        bool
+	cause         error         // why End ended the client; nil after Close
 	ended         chan struct{} // closed when a final end has stopped the client
 	everConnected bool
 }
@@ -85,10 +86,36 @@ func New[N notify.Named](cfg Config[N]) *Core[N] {
 
 // Start connects in the background; it is harmless while connected.
 func (c *Core[N]) Start() error {
-	if c.Closed() {
-		return c.cfg.Errors.Closed
+	if err := c.ClosedErr(); err != nil {
+		return err
 	}
-	return c.cfg.Errors.Wrap(c.Engine.Start())
+	return c.wrap(c.Engine.Start())
+}
+
+// ClosedErr is nil while the client is open. Once closed it is
+// Errors.Closed, wrapping too the cause of a final end (errors.Is finds
+// the sentinel, errors.As the server's error that ended the client).
+func (c *Core[N]) ClosedErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case !c.closed:
+		return nil
+	case c.cause != nil:
+		return fmt.Errorf("%w: %w", c.cfg.Errors.Closed, c.cause)
+	}
+	return c.cfg.Errors.Closed
+}
+
+// wrap is Errors.Wrap, with the closed error carrying its cause.
+func (c *Core[N]) wrap(err error) error {
+	err = c.cfg.Errors.Wrap(err)
+	if errors.Is(err, c.cfg.Errors.Closed) {
+		if ce := c.ClosedErr(); ce != nil {
+			return ce
+		}
+	}
+	return err
 }
 
 // Closed reports whether the client was closed or ended for good.
@@ -120,8 +147,8 @@ func (c *Core[N]) Emit(n N) { c.Notes.Emit(n) }
 // first push of one of the actions resolveOn that carries the request's
 // id. Its error is the client's, prefixed with the action.
 func (c *Core[N]) Call(ctx context.Context, action string, payload any, resolveOn ...string) (protocol.Frame, error) {
-	if c.Closed() {
-		return protocol.Frame{}, fmt.Errorf("%s: %w", action, c.cfg.Errors.Closed)
+	if err := c.ClosedErr(); err != nil {
+		return protocol.Frame{}, fmt.Errorf("%s: %w", action, err)
 	}
 	var opts rtm.CallOptions
 	if len(resolveOn) > 0 {
@@ -129,7 +156,7 @@ func (c *Core[N]) Call(ctx context.Context, action string, payload any, resolveO
 	}
 	f, err := c.Engine.Call(ctx, action, payload, opts)
 	if err != nil {
-		return f, fmt.Errorf("%s: %w", action, c.cfg.Errors.Wrap(err))
+		return f, fmt.Errorf("%s: %w", action, c.wrap(err))
 	}
 	return f, nil
 }
@@ -193,16 +220,17 @@ func (c *Core[N]) onPush(f protocol.Frame) {
 
 // End ends the client for a final reason: final (the client's final
 // disconnect notification) is delivered to the handlers, then the client
-// stops as by Close, and also runs. It reports false when the client was
+// stops as by Close, and also runs. Every later call fails with
+// ClosedErr, which wraps cause (the error that ended the client). It reports false when the client was
 // already closed. It may run on the engine's goroutines, which stopping
 // waits for: it stops from apart, and Close waits for that.
-func (c *Core[N]) End(final N, also func()) bool {
+func (c *Core[N]) End(final N, cause error, also func()) bool {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false
 	}
-	c.closed = true
+	c.closed, c.cause = true, cause
 	ended := make(chan struct{})
 	c.ended = ended
 	c.mu.Unlock()

@@ -5,6 +5,7 @@ package upload
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -13,15 +14,24 @@ import (
 	"strings"
 )
 
-// File is what Send uploads: Size bytes read from Reader.
+// File is what Send uploads: Size bytes read from Reader, or with Size
+// Unknown all of Reader, up to Max bytes.
 type File struct {
 	ChatID      string
 	Name        string // "file" when empty
 	ContentType string // "application/octet-stream" when empty
 	Reader      io.Reader
-	Size        int64
+	Size        int64  // Unknown: read Reader to its end
+	Max         int64  // the most bytes sent when Size is Unknown
 	CustomID    string // sent only when not empty
 }
+
+// Unknown is the Size of a File whose length nobody knows.
+const Unknown = -1
+
+// ErrTooLarge is returned when a File of Unknown size has more than Max
+// bytes; the upload was cut short, so nothing is stored.
+var ErrTooLarge = errors.New("file too large")
 
 // ServerError is the error the server answered with: its "error" object.
 type ServerError struct {
@@ -42,17 +52,20 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // Send posts f to url as the form fields payload.chat_id,
 // payload.custom_id and payload.file, with authHeader as its
 // Authorization, and returns the payload's url from the answer. pkg names
-// the caller in the error of a file shorter than its Size.
+// the caller in the error of a file of another length than its Size.
 //
-// The file is streamed, never held in memory whole. progress, when not
-// nil, hears 0 before the file's first byte, fractions below 1 as its
-// bytes are sent and 1 last, once the server has the file; its calls are
-// made one at a time, all before Send returns. Cancelling ctx aborts the
-// upload, even while Reader is blocked in a Read.
+// The file is streamed (chunked), never held in memory whole. A Reader
+// shorter or longer than Size, or of Unknown size and longer than Max,
+// fails the upload before the form's end is sent, so the server stores
+// nothing. progress, when not nil, hears 0 before the file's first byte,
+// fractions below 1 as its bytes are sent (when Size is known) and 1
+// last, once the server has the file; its calls are made one at a time,
+// all before Send returns. Cancelling ctx aborts the upload, even while
+// Reader is blocked in a Read.
 //
 // A server's error answer is returned as a *ServerError; one that cannot
-// be built as a *RequestError; any other error is already prefixed with
-// "send_file: ".
+// be built as a *RequestError; any other error (ErrTooLarge among them)
+// is already prefixed with "send_file: ".
 func Send(ctx context.Context, client *http.Client, url, authHeader, pkg string, f File, progress func(float64)) (string, error) {
 	name := f.Name
 	if name == "" {
@@ -66,6 +79,9 @@ func Send(ctx context.Context, client *http.Client, url, authHeader, pkg string,
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	wrote := make(chan struct{}) // closed when the writer has returned
+	// readErr is the writer's error reading f.Reader (a length other than
+	// Size, too large, the Reader's own); set before wrote is closed.
+	var readErr error
 	go func() {
 		defer close(wrote)
 		err := func() error {
@@ -84,17 +100,15 @@ func Send(ctx context.Context, client *http.Client, url, authHeader, pkg string,
 			if err != nil {
 				return err
 			}
-			src := io.LimitReader(f.Reader, f.Size)
+			src := &sizedReader{r: f.Reader, size: f.Size, max: f.Max, pkg: pkg}
+			var r io.Reader = src
 			if progress != nil {
 				progress(0)
-				src = &progressReader{r: src, total: f.Size, fn: progress}
+				r = &progressReader{r: src, total: max(f.Size, 0), fn: progress}
 			}
-			n, err := io.Copy(part, src)
-			if err != nil {
+			if _, err := io.Copy(part, r); err != nil {
+				readErr = src.err
 				return err
-			}
-			if n != f.Size {
-				return fmt.Errorf("%s: file has %d bytes, Size says %d", pkg, n, f.Size)
 			}
 			return mw.Close()
 		}()
@@ -113,16 +127,32 @@ func Send(ctx context.Context, client *http.Client, url, authHeader, pkg string,
 	// ctx ends so that the request fails at once.
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
 	defer stop()
+	// fileErr is the writer's reading error, once it has returned.
+	fileErr := func() error {
+		select {
+		case <-wrote:
+			return readErr
+		default:
+			return nil
+		}
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		pr.CloseWithError(err)
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("send_file: %w", ctx.Err())
 		}
+		if ferr := fileErr(); ferr != nil {
+			return "", fmt.Errorf("send_file: %w", ferr)
+		}
 		return "", fmt.Errorf("send_file: %w", err)
 	}
 	defer resp.Body.Close()
 	pr.CloseWithError(io.ErrClosedPipe) // the writer stops if the server answered early
+	if ferr := fileErr(); ferr != nil {
+		// The form was cut short: whatever the answer, nothing is stored.
+		return "", fmt.Errorf("send_file: %w", ferr)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
 		return "", fmt.Errorf("send_file: %w", err)
@@ -155,6 +185,55 @@ func Send(ctx context.Context, client *http.Client, url, authHeader, pkg string,
 
 func escapeQuotes(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "", "\n", "").Replace(s)
+}
+
+// sizedReader reads a file of size bytes (or of Unknown size, up to max)
+// and fails, keeping its error in err, when the file is another length
+// or larger.
+type sizedReader struct {
+	r         io.Reader
+	size, max int64
+	pkg       string
+	n         int64
+	err       error
+}
+
+func (s *sizedReader) Read(b []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	limit := s.size
+	if limit == Unknown {
+		limit = s.max
+	}
+	if s.n >= limit {
+		// Every byte expected is read: the file must end here.
+		var one [1]byte
+		n, err := io.ReadFull(s.r, one[:])
+		switch {
+		case n > 0 && s.size == Unknown:
+			s.err = ErrTooLarge
+		case n > 0:
+			s.err = fmt.Errorf("%s: the reader has more bytes than File.Size (%d)", s.pkg, s.size)
+		case err == io.EOF:
+			return 0, io.EOF
+		default:
+			s.err = err
+		}
+		return 0, s.err
+	}
+	n, err := s.r.Read(b[:min(int64(len(b)), limit-s.n)])
+	s.n += int64(n)
+	switch {
+	case err == io.EOF && s.size != Unknown && s.n < s.size:
+		s.err = fmt.Errorf("%s: the reader has %d bytes, File.Size says %d", s.pkg, s.n, s.size)
+		return n, s.err
+	case err == io.EOF:
+		return n, io.EOF
+	case err != nil:
+		s.err = err
+	}
+	return n, err
 }
 
 type progressReader struct {

@@ -187,11 +187,12 @@ func (s *Service) SendTyping(ctx context.Context, a Actor, chatID string, typing
 }
 
 // UpdateLastSeen moves the actor's last seen time in a chat (zero: now)
-// and tells the chat. The time never moves back; the stored one is returned.
-func (s *Service) UpdateLastSeen(ctx context.Context, a Actor, chatID string, at time.Time) (time.Time, error) {
+// and tells the chat. The time never moves back; the change told, with the
+// stored time, is returned.
+func (s *Service) UpdateLastSeen(ctx context.Context, a Actor, chatID string, at time.Time) (LastSeenUpdated, error) {
 	c, err := s.chatFor(ctx, a, chatID)
 	if err != nil {
-		return time.Time{}, err
+		return LastSeenUpdated{}, err
 	}
 	if at.IsZero() {
 		at = s.now()
@@ -200,10 +201,11 @@ func (s *Service) UpdateLastSeen(ctx context.Context, a Actor, chatID string, at
 	defer unlock()
 	stored, err := s.store.SetLastSeen(ctx, c.ID, a.UserID, at)
 	if err != nil {
-		return time.Time{}, err
+		return LastSeenUpdated{}, err
 	}
-	s.notify(ctx, a, c, LastSeenUpdated{ChatID: c.ID, ThreadID: c.LastThreadID, UserID: a.UserID, At: stored})
-	return stored, nil
+	u := LastSeenUpdated{ChatID: c.ID, ThreadID: c.LastThreadID, UserID: a.UserID, At: stored}
+	s.notify(ctx, a, c, u)
+	return u, nil
 }
 
 // checkRichMessage validates a rich message's elements: 1 to 10 elements,

@@ -192,6 +192,37 @@ func TestSendFile(t *testing.T) {
 		}
 	})
 
+	t.Run("chunked, without Content-Length", func(t *testing.T) {
+		for _, tc := range []struct {
+			size   int
+			status int
+		}{{11, http.StatusOK}, {10<<20 + 1, http.StatusRequestEntityTooLarge}} {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			_ = mw.WriteField("payload.chat_id", chatID)
+			fw, _ := mw.CreateFormFile("payload.file", "stream.bin")
+			_, _ = fw.Write(make([]byte, tc.size))
+			_ = mw.Close()
+			// A reader of unknown length (ContentLength 0, Body not nil):
+			// net/http sends it chunked.
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v3.0/customer/action/send_file?license_id="+strconv.Itoa(srv.License),
+				io.MultiReader(&body))
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tc.status {
+				t.Errorf("%d bytes chunked: status %d, want %d", tc.size, resp.StatusCode, tc.status)
+			}
+			if tc.status != http.StatusOK && errorType(t, resp) != "entity_too_large" {
+				t.Errorf("%d bytes chunked: not entity_too_large", tc.size)
+			}
+			resp.Body.Close()
+		}
+	})
+
 	t.Run("exactly 10 MiB is accepted", func(t *testing.T) {
 		resp := upload(t, srv, tok, chatID, "max.bin", make([]byte, 10<<20))
 		if resp.StatusCode != http.StatusOK {

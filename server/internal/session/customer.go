@@ -319,6 +319,9 @@ func (s *session) updateProperties(ctx context.Context, req protocol.Request) (a
 	if err := requireTarget(t, req.Action); err != nil {
 		return nil, err
 	}
+	if err := checkRating(t, props); err != nil {
+		return nil, err
+	}
 	return struct{}{}, s.srv.cfg.Service.UpdateProperties(ctx, s.actorFor(req), t, props)
 }
 
@@ -336,6 +339,22 @@ func (s *session) deleteProperties(ctx context.Context, req protocol.Request) (a
 		return nil, err
 	}
 	return struct{}{}, s.srv.cfg.Service.DeleteProperties(ctx, s.actorFor(req), t, names)
+}
+
+// checkRating refuses a thread's rating.score other than 0 (bad) or 1
+// (good), the only scores the protocol knows (the JS SDK's rateChat).
+func checkRating(t chat.PropertyTarget, props chat.Properties) error {
+	if t.ThreadID == "" || t.EventID != "" {
+		return nil
+	}
+	score, ok := props["rating"]["score"]
+	if !ok {
+		return nil
+	}
+	if n, isNum := score.(float64); !isNum || (n != 0 && n != 1) {
+		return protocol.Errorf(protocol.ErrValidation, "rating.score must be 0 (bad) or 1 (good)")
+	}
+	return nil
 }
 
 func requireTarget(t chat.PropertyTarget, action string) error {
@@ -408,11 +427,11 @@ func (s *session) updateLastSeen(ctx context.Context, req protocol.Request) (any
 			at = now
 		}
 	}
-	stored, err := s.srv.cfg.Service.UpdateLastSeen(ctx, s.actorFor(req), p.ChatID, at)
+	u, err := s.srv.cfg.Service.UpdateLastSeen(ctx, s.actorFor(req), p.ChatID, at)
 	if err != nil {
 		return nil, err
 	}
-	return protocol.LastSeenTimestampUpdated{UserID: s.actor.UserID, ChatID: p.ChatID, Timestamp: unix(stored)}, nil
+	return protocol.LastSeenTimestampUpdated{UserID: u.UserID, ChatID: u.ChatID, ThreadID: u.ThreadID, Timestamp: unix(u.At)}, nil
 }
 
 func (s *session) getPredictedAgent(ctx context.Context, req protocol.Request) (any, error) {
