@@ -34,6 +34,7 @@ type Store struct {
 	r      *sql.DB    // read-only pool
 	wStmts *stmtCache // prepared at Open: the write DB has no spare connection later
 	rStmts *stmtCache // prepared at Open and on first use outside transactions
+	ck     *checkpointer
 	wr     *writer
 }
 
@@ -63,7 +64,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// temp_store(MEMORY) keeps the statement journals of the writer's
 	// savepoints in memory: on disk, every write of a group cost extra
 	// file writes.
-	w, err := sql.Open("sqlite", pragmas("_pragma", "journal_mode(WAL)", "_pragma", "temp_store(MEMORY)", "_txlock", "immediate"))
+	// wal_autocheckpoint: see checkpoint.go.
+	w, err := sql.Open("sqlite", pragmas("_pragma", "journal_mode(WAL)", "_pragma", "temp_store(MEMORY)",
+		"_pragma", "wal_autocheckpoint("+strconv.Itoa(writerAutoCheckpoint)+")", "_txlock", "immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
@@ -109,6 +112,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
+	if s.ck, err = startCheckpointer(pragmas()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
 	s.startWriter()
 	return s, nil
 }
@@ -133,11 +140,12 @@ func (s *Store) Close() error {
 	if s.wr != nil {
 		s.wr.close()
 	}
+	errC := s.ck.close()
 	s.wStmts.close()
 	s.rStmts.close()
 	errR := s.r.Close()
 	errW := s.w.Close()
-	if err := errors.Join(errR, errW); err != nil {
+	if err := errors.Join(errC, errR, errW); err != nil {
 		return fmt.Errorf("sqlite: close %q: %w", s.path, err)
 	}
 	return nil

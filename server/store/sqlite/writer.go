@@ -191,6 +191,9 @@ func (w *writer) commit(batch []*writeReq) {
 	}
 	w.commits.Add(1)
 	w.writes.Add(int64(len(batch)))
+	if w.s.ck != nil {
+		w.s.ck.committed()
+	}
 	for i, r := range batch {
 		if errs[i] != nil {
 			errs[i] = mapErr(errs[i])

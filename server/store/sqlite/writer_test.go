@@ -253,3 +253,32 @@ func BenchmarkAppendEventParallel(b *testing.B) {
 		b.ReportMetric(float64(s.wr.writes.Load()-writes)/float64(c), "writes/commit")
 	}
 }
+
+// The checkpointer copies committed pages into the database file in the
+// background, so that the writer's commits do not.
+func TestBackgroundCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "parley.db"))
+	defer s.Close()
+	if err := s.PutLicense(ctx, chat.License{ID: 1, Name: "L", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	newTestChat(t, s, "a")
+	for i := range 50 {
+		if _, err := s.AppendEvent(ctx, message("a", fmt.Sprint("e", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := s.ck.runs.Load()
+	deadline := time.Now().Add(time.Minute)
+	for s.ck.runs.Load() == runs || s.ck.backfilled.Load() < s.ck.walFrames.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no complete background checkpoint: %d runs, %d of %d frames backfilled",
+				s.ck.runs.Load(), s.ck.backfilled.Load(), s.ck.walFrames.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s.ck.walFrames.Load() == 0 {
+		t.Fatal("the checkpoint saw an empty WAL after 50 commits")
+	}
+}
