@@ -101,7 +101,10 @@ func Serve(w http.ResponseWriter, r *http.Request, cfg *Config, h transport.Hand
 	if c.writeTimeout <= 0 {
 		c.writeTimeout = DefaultWriteTimeout
 	}
-	c.stopParent = context.AfterFunc(r.Context(), c.goingAway)
+	// r's ctx may already be done: goingAway, and so finish, can then run
+	// before AfterFunc returns, which is why stopParent is set atomically.
+	stop := context.AfterFunc(r.Context(), c.goingAway)
+	c.stopParent.Store(&stop)
 	defer c.Close(transport.CloseNormal, "")
 
 	if cfg.Open != nil {
@@ -120,9 +123,9 @@ type conn struct {
 	log          *slog.Logger
 	remote       string
 	writeTimeout time.Duration
-	ctx          context.Context    // the handler's
-	cancel       context.CancelFunc // cancels the handler's ctx
-	stopParent   func() bool        // stops the AfterFunc watching r's ctx
+	ctx          context.Context             // the handler's
+	cancel       context.CancelFunc          // cancels the handler's ctx
+	stopParent   atomic.Pointer[func() bool] // stops the AfterFunc watching r's ctx; nil until set
 
 	wmu          chan struct{} // write lock; a channel so that waits can be bounded
 	closing      chan struct{} // closed when the connection starts to end
@@ -361,7 +364,9 @@ func (c *conn) finish() {
 		c.hb.Stop()
 	}
 	c.hbMu.Unlock()
-	c.stopParent()
+	if stop := c.stopParent.Load(); stop != nil {
+		(*stop)()
+	}
 	c.cancel()
 	close(c.done)
 }
