@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -79,7 +78,7 @@ type Service struct {
 	grace    time.Duration
 	now      func() time.Time
 	log      *slog.Logger
-	locks    [128]sync.Mutex
+	locks    chatLocks
 
 	// The routing loop (StartRouting, StopRouting).
 	stopOnce sync.Once
@@ -124,13 +123,7 @@ func (nopNotifier) Notify(context.Context, Notification) {}
 // SetNotifier sets the notifier; call it before serving.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
 
-func (s *Service) lock(chatID string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(chatID))
-	m := &s.locks[h.Sum32()%uint32(len(s.locks))]
-	m.Lock()
-	return m.Unlock
-}
+func (s *Service) lock(chatID string) func() { return s.locks.lock(chatID) }
 
 // NewID returns a random upper-case hex id of n bytes.
 func NewID(n int) string {
