@@ -180,6 +180,23 @@ func (r *rtm) sendAcked(chatID, text, customID string) string {
 	return m["payload"].(map[string]any)["event"].(map[string]any)["id"].(string)
 }
 
+// storedEventIDs returns the ids of a chat's stored events, in store order.
+func (r *rtm) storedEventIDs(chatID string) []string {
+	sum := r.call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
+	var ids []string
+	for _, ts := range sum["threads_summary"].([]any) {
+		ids = append(ids, ts.(map[string]any)["id"].(string))
+	}
+	threads := r.call("get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": ids})
+	var stored []string
+	for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
+		for _, e := range th.(map[string]any)["events"].([]any) {
+			stored = append(stored, e.(map[string]any)["id"].(string))
+		}
+	}
+	return stored
+}
+
 func customerToken(t *testing.T, dataDir, customerID string) string {
 	t.Helper()
 	key, err := os.ReadFile(filepath.Join(dataDir, "token.key"))
@@ -228,18 +245,7 @@ func TestAcknowledgedEventsSurviveKill(t *testing.T) {
 
 	startParley(t, bin, dataDir, addr)
 	c2 := dialRTM(t, addr, tok)
-	sum := c2.call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
-	var ids []string
-	for _, ts := range sum["threads_summary"].([]any) {
-		ids = append(ids, ts.(map[string]any)["id"].(string))
-	}
-	threads := c2.call("get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": ids})
-	var stored []string
-	for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
-		for _, e := range th.(map[string]any)["events"].([]any) {
-			stored = append(stored, e.(map[string]any)["id"].(string))
-		}
-	}
+	stored := c2.storedEventIDs(chatID)
 	if len(stored) != n {
 		t.Fatalf("after kill -9: %d events stored, %d acknowledged", len(stored), n)
 	}

@@ -123,18 +123,7 @@ func TestAcknowledgedEventsSurviveKillUnderLoad(t *testing.T) {
 	total := 0
 	for i, s := range senders {
 		c := dialRTM(t, addr, customerToken(t, dataDir, fmt.Sprint("load-customer-", i)))
-		sum := c.call("get_chat_threads_summary", map[string]any{"chat_id": s.chatID})
-		var ids []string
-		for _, ts := range sum["threads_summary"].([]any) {
-			ids = append(ids, ts.(map[string]any)["id"].(string))
-		}
-		threads := c.call("get_chat_threads", map[string]any{"chat_id": s.chatID, "thread_ids": ids})
-		var stored []string
-		for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
-			for _, e := range th.(map[string]any)["events"].([]any) {
-				stored = append(stored, e.(map[string]any)["id"].(string))
-			}
-		}
+		stored := c.storedEventIDs(s.chatID)
 		// One at a time per chat: at most the one in flight at the kill
 		// may be stored without its acknowledgement.
 		if len(stored) < len(s.acked) || len(stored) > len(s.acked)+1 {

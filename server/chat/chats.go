@@ -24,14 +24,9 @@ type ChatSummary struct {
 // Customers see their own chats, agents the chats they are members of (or
 // every chat of the license with all set).
 func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, all bool) ([]ChatSummary, int, error) {
-	if offset < 0 || limit < 0 {
-		return nil, 0, invalid("offset and limit must not be negative")
-	}
-	if limit == 0 {
-		limit = DefaultChatsLimit
-	}
-	if limit > MaxChatsSummary {
-		return nil, 0, invalid("limit must be at most %d", MaxChatsSummary)
+	limit, err := pageLimit(offset, limit, DefaultChatsLimit, MaxChatsSummary)
+	if err != nil {
+		return nil, 0, err
 	}
 	if a.Type == UserCustomer && offset > MaxChatsOffset {
 		return nil, 0, invalid("offset must be at most %d", MaxChatsOffset)
@@ -79,16 +74,25 @@ func (s *Service) summary(ctx context.Context, c Chat) (ChatSummary, error) {
 	return sum, nil
 }
 
-// ThreadsSummary lists a chat's threads newest first.
-func (s *Service) ThreadsSummary(ctx context.Context, a Actor, chatID string, offset, limit int) ([]Thread, int, error) {
+// pageLimit checks a page request and returns its limit, def when zero.
+func pageLimit(offset, limit, def, max int) (int, error) {
 	if offset < 0 || limit < 0 {
-		return nil, 0, invalid("offset and limit must not be negative")
+		return 0, invalid("offset and limit must not be negative")
 	}
 	if limit == 0 {
-		limit = DefaultThreadsLimit
+		limit = def
 	}
-	if limit > MaxThreadsSummary {
-		return nil, 0, invalid("limit must be at most %d", MaxThreadsSummary)
+	if limit > max {
+		return 0, invalid("limit must be at most %d", max)
+	}
+	return limit, nil
+}
+
+// ThreadsSummary lists a chat's threads newest first.
+func (s *Service) ThreadsSummary(ctx context.Context, a Actor, chatID string, offset, limit int) ([]Thread, int, error) {
+	limit, err := pageLimit(offset, limit, DefaultThreadsLimit, MaxThreadsSummary)
+	if err != nil {
+		return nil, 0, err
 	}
 	if _, err := s.chatFor(ctx, a, chatID); err != nil {
 		return nil, 0, err

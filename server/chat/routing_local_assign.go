@@ -68,10 +68,7 @@ func (r *LocalRouter) NextQueued(ctx context.Context) (string, bool, error) {
 		if d == nil {
 			d = &licenseData{}
 			var err error
-			if d.agents, err = r.store.Agents(ctx, it.license); err == nil {
-				d.loads, err = r.store.AgentLoads(ctx, it.license)
-			}
-			if err != nil {
+			if d.agents, d.loads, err = r.agentLoads(ctx, it.license); err != nil {
 				return "", false, fmt.Errorf("chat: drain the queue of license %d: %w", it.license, err)
 			}
 			data[it.license] = d
@@ -117,11 +114,7 @@ func (r *LocalRouter) Predict(ctx context.Context, licenseID int, groups []int) 
 
 // Agents implements [Router].
 func (r *LocalRouter) Agents(ctx context.Context, licenseID int) ([]AgentInfo, error) {
-	agents, err := r.store.Agents(ctx, licenseID)
-	if err != nil {
-		return nil, err
-	}
-	loads, err := r.store.AgentLoads(ctx, licenseID)
+	agents, loads, err := r.agentLoads(ctx, licenseID)
 	if err != nil {
 		return nil, err
 	}
@@ -140,11 +133,7 @@ func (r *LocalRouter) Agents(ctx context.Context, licenseID int) ([]AgentInfo, e
 
 // GroupsStatus implements [Router].
 func (r *LocalRouter) GroupsStatus(ctx context.Context, licenseID int, groupIDs []int) (map[int]GroupStatus, error) {
-	agents, err := r.store.Agents(ctx, licenseID)
-	if err != nil {
-		return nil, err
-	}
-	loads, err := r.store.AgentLoads(ctx, licenseID)
+	agents, loads, err := r.agentLoads(ctx, licenseID)
 	if err != nil {
 		return nil, err
 	}
@@ -203,14 +192,23 @@ func (r *LocalRouter) bestLocked(licenseID int, agents []Agent, loads map[string
 
 // pickLocked returns the agent a chat of groups goes to now, if any.
 func (r *LocalRouter) pickLocked(ctx context.Context, licenseID int, groups []int, exclude []string) (Agent, bool, error) {
-	agents, err := r.store.Agents(ctx, licenseID)
-	if err != nil {
-		return Agent{}, false, err
-	}
-	loads, err := r.store.AgentLoads(ctx, licenseID)
+	agents, loads, err := r.agentLoads(ctx, licenseID)
 	if err != nil {
 		return Agent{}, false, err
 	}
 	ag, ok := r.bestLocked(licenseID, agents, loads, groups, exclude)
 	return ag, ok, nil
+}
+
+// agentLoads reads a license's agents and their active chats.
+func (r *LocalRouter) agentLoads(ctx context.Context, licenseID int) ([]Agent, map[string]int, error) {
+	agents, err := r.store.Agents(ctx, licenseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	loads, err := r.store.AgentLoads(ctx, licenseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return agents, loads, nil
 }
