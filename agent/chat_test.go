@@ -446,8 +446,8 @@ func TestChat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ts.TotalThreads != 1 || len(ts.ThreadsSummary) != 1 || ts.ThreadsSummary[0].ID != thread || !ts.ThreadsSummary[0].Active ||
-			ts.ThreadsSummary[0].TotalEvents < 5 || ts.ThreadsSummary[0].Chat != chatID {
+		if ts.TotalThreads != 1 || len(ts.Threads) != 1 || ts.Threads[0].ID != thread || !ts.Threads[0].Active ||
+			ts.Threads[0].TotalEvents < 5 || ts.Threads[0].Chat != chatID {
 			t.Errorf("GetChatThreadsSummary = %+v", ts)
 		}
 		if _, err := c.GetChatThreadsSummary(ctx, chatID, agent.Pagination{Limit: 101}); !errors.Is(err, agent.ErrLimitTooHigh) {
@@ -457,7 +457,7 @@ func TestChat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(threads) != 1 || threads[0].ID != thread || len(threads[0].Events) != ts.ThreadsSummary[0].TotalEvents ||
+		if len(threads) != 1 || threads[0].ID != thread || len(threads[0].Events) != ts.Threads[0].TotalEvents ||
 			threads[0].Events[0].Text != "I need help" || threads[0].Created.IsZero() || !slices.Contains(threads[0].Users, me) {
 			t.Errorf("GetChatThreads = %+v", threads)
 		}

@@ -66,11 +66,11 @@ func (c *Client) GetChatThreadsSummary(ctx context.Context, chatID string, p Pag
 	if err := c.callInto(ctx, protocol.ActionGetChatThreadsSummary, req, &r); err != nil {
 		return ThreadsSummary{}, err
 	}
-	out := ThreadsSummary{ThreadsSummary: make([]ThreadSummary, len(r.ThreadsSummary)), TotalThreads: r.TotalThreads}
+	out := ThreadsSummary{Threads: make([]ThreadSummary, len(r.ThreadsSummary)), TotalThreads: r.TotalThreads}
 	for i, t := range r.ThreadsSummary {
-		out.ThreadsSummary[i] = ThreadSummary{ID: t.ID, Chat: chatID, Active: t.Active, Order: t.Order, TotalEvents: t.TotalEvents}
+		out.Threads[i] = ThreadSummary{ID: t.ID, Chat: chatID, Active: t.Active, Order: t.Order, TotalEvents: t.TotalEvents}
 	}
-	slices.SortFunc(out.ThreadsSummary, func(a, b ThreadSummary) int { return a.Order - b.Order })
+	slices.SortFunc(out.Threads, func(a, b ThreadSummary) int { return a.Order - b.Order })
 	return out, nil
 }
 

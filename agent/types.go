@@ -180,8 +180,8 @@ type ThreadSummary struct {
 // ThreadsSummary is a page of a chat's threads, oldest first, and the
 // chat's total number of threads.
 type ThreadsSummary struct {
-	ThreadsSummary []ThreadSummary
-	TotalThreads   int
+	Threads      []ThreadSummary
+	TotalThreads int
 }
 
 // ChatSummary is one chat of ListChats.
