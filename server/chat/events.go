@@ -13,6 +13,9 @@ import (
 // postbacks, and what is told but not stored (sneak peeks, typing).
 
 func (s *Service) prepareEvents(a Actor, chatID string, in []Event, now time.Time) ([]Event, error) {
+	if len(in) > MaxThreadEvents {
+		return nil, invalid("at most %d events open a thread, got %d", MaxThreadEvents, len(in))
+	}
 	out := make([]Event, len(in))
 	for i, e := range in {
 		if err := s.checkEvent(a, e); err != nil {

@@ -27,15 +27,19 @@ var (
 
 // Limits of the Customer Chat API v3.0.
 const (
-	MaxTextBytes        = 16 << 10
-	MaxRichElements     = 10
-	MaxRichButtons      = 11
-	MaxChatsSummary     = 25
-	MaxChatsOffset      = 100
-	MaxThreadsSummary   = 100
-	MaxThreadIDs        = 100
-	MaxSneakPeekBytes   = 16 << 10
-	MaxPropertiesBytes  = 32 << 10
+	MaxTextBytes       = 16 << 10
+	MaxRichElements    = 10
+	MaxRichButtons     = 11
+	MaxChatsSummary    = 25
+	MaxChatsOffset     = 100
+	MaxThreadsSummary  = 100
+	MaxThreadIDs       = 100
+	MaxSneakPeekBytes  = 16 << 10
+	MaxPropertiesBytes = 32 << 10
+	// MaxThreadEvents is the most events one start_chat or activate_chat
+	// may carry into the thread it opens: one request must not cost the
+	// single writer an unbounded transaction.
+	MaxThreadEvents     = 100
 	DefaultChatsLimit   = 10
 	DefaultThreadsLimit = 25
 )

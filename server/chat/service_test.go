@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -38,6 +39,17 @@ func TestStartChat(t *testing.T) {
 	wantErr(t, err, chat.ErrNotAllowedType, "a customer sends an annotation")
 	_, _, err = e.svc.Chat(e.ctx, e.customer("other"), c.ID)
 	wantErr(t, err, chat.ErrNotFound, "another customer's chat")
+
+	// A thread opens with at most MaxThreadEvents events.
+	many := make([]chat.Event, chat.MaxThreadEvents+1)
+	for i := range many {
+		many[i] = message(fmt.Sprint("m", i))
+	}
+	_, _, err = e.svc.StartChat(e.ctx, e.customer("many"), chat.StartChat{Events: many})
+	wantErr(t, err, chat.ErrInvalid, "start_chat with too many events")
+	if _, th, err := e.svc.StartChat(e.ctx, e.customer("many"), chat.StartChat{Events: many[:chat.MaxThreadEvents]}); err != nil || len(th.Events) != chat.MaxThreadEvents {
+		t.Errorf("start_chat with %d events: %d stored, %v", chat.MaxThreadEvents, len(th.Events), err)
+	}
 }
 
 // TestSendEventOrder: the pushes of a chat's events come in the order the

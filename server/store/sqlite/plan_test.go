@@ -109,3 +109,26 @@ func BenchmarkLastEvents(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendWithCustomID sends with a custom_id, whose duplicate check
+// runs on every such send, into an empty chat and into one of 100,000
+// events: a chat's size must not slow its sends (nor, through the single
+// writer, anyone else's).
+func BenchmarkAppendWithCustomID(b *testing.B) {
+	for _, n := range []int{0, 100_000} {
+		b.Run(fmt.Sprint(n, "-events"), func(b *testing.B) {
+			s := open(b, filepath.Join(b.TempDir(), "parley.db"))
+			defer s.Close()
+			bigChat(b, s, n)
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := range b.N {
+				ev := chat.Event{ID: fmt.Sprint("new", i), ChatID: "big", Type: chat.EventMessage, AuthorID: "c",
+					CreatedAt: time.Now(), Text: "hi", CustomID: fmt.Sprint("cid-", i)}
+				if _, err := s.AppendEvent(ctx, chat.AppendEvent{Mode: chat.AppendActive, Event: ev}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
