@@ -41,16 +41,21 @@ func (c *stmtCache) prepare(ctx context.Context, q string) *sql.Stmt {
 	if st := c.lookup(q); st != nil {
 		return st
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[q]; st != nil {
-		return st
-	}
-	if len(c.m) >= maxStmts {
-		return nil
-	}
+	// Prepared without holding mu: preparing waits for a free connection,
+	// and the transactions holding the connections need mu to look up
+	// their statements.
 	st, err := c.db.PrepareContext(ctx, q)
 	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if have := c.m[q]; have != nil {
+		st.Close() // prepared meanwhile by another caller
+		return have
+	}
+	if c.m == nil || len(c.m) >= maxStmts {
+		st.Close()
 		return nil
 	}
 	c.m[q] = st
