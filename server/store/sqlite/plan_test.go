@@ -92,22 +92,29 @@ func TestQueryPlans(t *testing.T) {
 	}
 }
 
-func BenchmarkLastEvents(b *testing.B) {
-	for _, n := range []int{10, 100_000} {
+// benchBigChat runs bench once per size, on a store whose chat "big" holds
+// that many events.
+func benchBigChat(b *testing.B, sizes []int, bench func(b *testing.B, s *Store)) {
+	for _, n := range sizes {
 		b.Run(fmt.Sprint(n, "-events"), func(b *testing.B) {
 			s := open(b, filepath.Join(b.TempDir(), "parley.db"))
 			defer s.Close()
 			bigChat(b, s, n)
-			ctx := context.Background()
 			b.ResetTimer()
-			for range b.N {
-				last, err := s.LastEvents(ctx, "big")
-				if err != nil || len(last) != 2 {
-					b.Fatal(last, err)
-				}
-			}
+			bench(b, s)
 		})
 	}
+}
+
+func BenchmarkLastEvents(b *testing.B) {
+	benchBigChat(b, []int{10, 100_000}, func(b *testing.B, s *Store) {
+		for range b.N {
+			last, err := s.LastEvents(context.Background(), "big")
+			if err != nil || len(last) != 2 {
+				b.Fatal(last, err)
+			}
+		}
+	})
 }
 
 // BenchmarkAppendWithCustomID sends with a custom_id, whose duplicate check
@@ -115,20 +122,13 @@ func BenchmarkLastEvents(b *testing.B) {
 // events: a chat's size must not slow its sends (nor, through the single
 // writer, anyone else's).
 func BenchmarkAppendWithCustomID(b *testing.B) {
-	for _, n := range []int{0, 100_000} {
-		b.Run(fmt.Sprint(n, "-events"), func(b *testing.B) {
-			s := open(b, filepath.Join(b.TempDir(), "parley.db"))
-			defer s.Close()
-			bigChat(b, s, n)
-			ctx := context.Background()
-			b.ResetTimer()
-			for i := range b.N {
-				ev := chat.Event{ID: fmt.Sprint("new", i), ChatID: "big", Type: chat.EventMessage, AuthorID: "c",
-					CreatedAt: time.Now(), Text: "hi", CustomID: fmt.Sprint("cid-", i)}
-				if _, err := s.AppendEvent(ctx, chat.AppendEvent{Mode: chat.AppendActive, Event: ev}); err != nil {
-					b.Fatal(err)
-				}
+	benchBigChat(b, []int{0, 100_000}, func(b *testing.B, s *Store) {
+		for i := range b.N {
+			ev := chat.Event{ID: fmt.Sprint("new", i), ChatID: "big", Type: chat.EventMessage, AuthorID: "c",
+				CreatedAt: time.Now(), Text: "hi", CustomID: fmt.Sprint("cid-", i)}
+			if _, err := s.AppendEvent(context.Background(), chat.AppendEvent{Mode: chat.AppendActive, Event: ev}); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }
