@@ -106,7 +106,13 @@ func (t *Target) AgentToken(ctx context.Context) (token, agentID string, err err
 type customerConn struct {
 	*conn
 	id     string
+	token  string
 	chatID string
+}
+
+// customerURL is the customer RTM WebSocket of the target's license.
+func (t *Target) customerURL() string {
+	return wsURL(t.base(), fmt.Sprintf("/v3.0/customer/rtm/ws?license_id=%d", t.License))
 }
 
 // dialCustomer gets a token, connects and logs in a new customer.
@@ -115,7 +121,7 @@ func (t *Target) dialCustomer(ctx context.Context, onPush func([]byte)) (*custom
 	if err != nil {
 		return nil, err
 	}
-	c, err := dial(ctx, t.client(), wsURL(t.base(), fmt.Sprintf("/v3.0/customer/rtm/ws?license_id=%d", t.License)), onPush)
+	c, err := dial(ctx, t.client(), t.customerURL(), onPush)
 	if err != nil {
 		return nil, fmt.Errorf("customer connect: %w", err)
 	}
@@ -123,7 +129,7 @@ func (t *Target) dialCustomer(ctx context.Context, onPush func([]byte)) (*custom
 		c.closeNow()
 		return nil, err
 	}
-	return &customerConn{conn: c, id: id}, nil
+	return &customerConn{conn: c, id: id, token: tok}, nil
 }
 
 // dialAgent signs in, connects and logs in an agent.

@@ -58,20 +58,12 @@ func History(ctx context.Context, cfg HistoryConfig) (HistoryResult, error) {
 		cfg.Requests = 200
 	}
 	res := HistoryResult{Events: cfg.Events}
-	tok, _, err := cfg.CustomerToken(ctx)
+	cc, err := cfg.dialCustomer(ctx, nil)
 	if err != nil {
 		return res, err
 	}
-	url := wsURL(cfg.base(), fmt.Sprintf("/v3.0/customer/rtm/ws?license_id=%d", cfg.License))
-	c, err := dial(ctx, cfg.client(), url, nil)
-	if err != nil {
-		return res, err
-	}
-	defer c.close()
-	if _, err := c.login(ctx, tok, nil); err != nil {
-		return res, err
-	}
-	cc := &customerConn{conn: c}
+	defer cc.close()
+	c := cc.conn
 	if err := cc.startChat(ctx); err != nil {
 		return res, err
 	}
@@ -135,12 +127,12 @@ func History(ctx context.Context, cfg HistoryConfig) (HistoryResult, error) {
 	}
 	var logins []time.Duration
 	for range min(cfg.Requests, 50) {
-		l, err := dial(ctx, cfg.client(), url, nil)
+		l, err := dial(ctx, cfg.client(), cfg.customerURL(), nil)
 		if err != nil {
 			return res, err
 		}
 		s := time.Now()
-		_, err = l.login(ctx, tok, nil)
+		_, err = l.login(ctx, cc.token, nil)
 		logins = append(logins, time.Since(s))
 		l.close()
 		if err != nil {

@@ -90,11 +90,10 @@ func Idle(ctx context.Context, cfg IdleConfig) (IdleResult, error) {
 		wg.Wait()
 	}()
 	var lat recorder
-	url := wsURL(cfg.base(), fmt.Sprintf("/v3.0/customer/rtm/ws?license_id=%d", cfg.License))
 	t0 = time.Now()
 	err = parallel(ctx, cfg.Conns, cfg.Connect, func(ctx context.Context, i int) error {
 		s := time.Now()
-		c, err := dial(ctx, cfg.client(), url, nil)
+		c, err := dial(ctx, cfg.client(), cfg.customerURL(), nil)
 		if err != nil {
 			return fmt.Errorf("connect: %w", err)
 		}
