@@ -17,25 +17,24 @@ type scanner interface{ Scan(...any) error }
 
 // Queries run often enough to be prepared once, at Open.
 const (
-	qChatState    = `SELECT active, last_thread_id, thread_count, last_event_at FROM chats WHERE id = ?`
+	qChatState    = `SELECT active, last_thread_id, thread_count FROM chats WHERE id = ?`
 	qChat         = `SELECT ` + chatColumns + ` FROM chats WHERE id = ?`
 	qChatUsers    = `SELECT ` + userColumns + ` FROM chat_users WHERE chat_id = ? ORDER BY seq`
 	qThread       = `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND chat_id = ?`
-	qThreadEvents = `SELECT ` + eventColumns + ` FROM events WHERE thread_id = ? ORDER BY ord`
+	qThreadEvents = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND thread_ord = ? ORDER BY ord`
 	// The custom_id <> '' term lets SQLite use the partial unique index
 	// events_custom_id: without it, the lookup scans the chat's events.
 	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ? AND custom_id <> ''`
 	qInsertEvent     = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qThreadTotal   = `UPDATE threads SET total_events = ? WHERE id = ?`
-	qChatLastEvent = `UPDATE chats SET last_event_at = ? WHERE id = ?`
 )
 
 // readQueries are prepared on the read pool, writeQueries on the write
 // connection.
 var (
 	readQueries  = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qLastEvents}
-	writeQueries = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qEventByCustomID, qInsertEvent, qThreadTotal, qChatLastEvent}
+	writeQueries = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qEventByCustomID, qInsertEvent,
+		qSavepoint, qRollbackTo, qRelease}
 )
 
 // chatState is what the write paths need to know about a chat.
@@ -43,13 +42,12 @@ type chatState struct {
 	active       bool
 	lastThreadID string
 	threadCount  int
-	lastEventAt  sql.NullInt64
 }
 
 func getChatState(ctx context.Context, q querier, chatID string) (chatState, error) {
 	var st chatState
 	err := q.QueryRowContext(ctx, qChatState, chatID).
-		Scan(&st.active, &st.lastThreadID, &st.threadCount, &st.lastEventAt)
+		Scan(&st.active, &st.lastThreadID, &st.threadCount)
 	if err != nil {
 		return chatState{}, notFound(err, "")
 	}
@@ -198,8 +196,9 @@ func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]c
 	return evs, rows.Err()
 }
 
-func threadEvents(ctx context.Context, q querier, threadID string) ([]chat.Event, error) {
-	return queryEvents(ctx, q, qThreadEvents, threadID)
+// threadEvents reads the events of the thread of a chat with that order.
+func threadEvents(ctx context.Context, q querier, chatID string, threadOrder int) ([]chat.Event, error) {
+	return queryEvents(ctx, q, qThreadEvents, chatID, threadOrder)
 }
 
 // insertEvent stores e, whose ChatID, ThreadID and Order are set, and
@@ -259,8 +258,8 @@ func presentUserIDs(ctx context.Context, q querier, chatID string) ([]string, er
 }
 
 // openThread stores a new active thread t of the chat with its events and
-// points the chat at it. lastEventAt is the chat's stored last event time.
-func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.Thread, ord int, userIDs []string, events []chat.Event, lastEventAt sql.NullInt64) (chat.Thread, error) {
+// points the chat at it.
+func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.Thread, ord int, userIDs []string, events []chat.Event) (chat.Thread, error) {
 	if t.ID == "" {
 		return chat.Thread{}, errors.New("thread id is empty")
 	}
@@ -276,8 +275,8 @@ func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.T
 	if err != nil {
 		return chat.Thread{}, fmt.Errorf("thread %q: %w", t.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO threads (id, chat_id, ord, active, user_ids, properties, created_at, closed_at, total_events)
-		VALUES (?, ?, ?, 1, ?, ?, ?, NULL, ?)`, t.ID, chatID, ord, users, props, ns(t.CreatedAt), len(events)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO threads (id, chat_id, ord, active, user_ids, properties, created_at, closed_at)
+		VALUES (?, ?, ?, 1, ?, ?, ?, NULL)`, t.ID, chatID, ord, users, props, ns(t.CreatedAt)); err != nil {
 		return chat.Thread{}, fmt.Errorf("insert thread %q: %w", t.ID, mapErr(err))
 	}
 	stored := chat.Thread{
@@ -287,7 +286,6 @@ func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.T
 	if stored.Properties, err = decodeProps(props); err != nil {
 		return chat.Thread{}, err
 	}
-	last := lastEventAt
 	for i, e := range events {
 		e.ChatID, e.ThreadID, e.Order = chatID, t.ID, i+1
 		e, err := insertEvent(ctx, tx, e, ord)
@@ -295,22 +293,12 @@ func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.T
 			return chat.Thread{}, err
 		}
 		stored.Events = append(stored.Events, e)
-		if v, ok := laterNS(last, e.CreatedAt).(int64); ok {
-			last = sql.NullInt64{Int64: v, Valid: true}
-		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 1, last_thread_id = ?, thread_count = ?, last_event_at = ? WHERE id = ?`,
-		t.ID, ord, nullable(last), chatID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 1, last_thread_id = ?, thread_count = ? WHERE id = ?`,
+		t.ID, ord, chatID); err != nil {
 		return chat.Thread{}, err
 	}
 	return stored, nil
-}
-
-func nullable(v sql.NullInt64) any {
-	if !v.Valid {
-		return nil
-	}
-	return v.Int64
 }
 
 // CreateChat stores a chat with its first, active thread and the thread's
@@ -348,7 +336,7 @@ func (s *Store) CreateChat(ctx context.Context, nc chat.NewChat) (c chat.Chat, t
 		}
 		if nc.Thread.ID != "" {
 			var err error
-			th, err = s.openThread(ctx, tx, nc.Chat.ID, nc.Thread, 1, userIDs, nc.Events, sql.NullInt64{})
+			th, err = s.openThread(ctx, tx, nc.Chat.ID, nc.Thread, 1, userIDs, nc.Events)
 			if err != nil {
 				return err
 			}
@@ -383,7 +371,7 @@ func (s *Store) ActivateChat(ctx context.Context, chatID string, t chat.Thread, 
 		if err != nil {
 			return err
 		}
-		if th, err = s.openThread(ctx, tx, chatID, t, st.threadCount+1, userIDs, events, st.lastEventAt); err != nil {
+		if th, err = s.openThread(ctx, tx, chatID, t, st.threadCount+1, userIDs, events); err != nil {
 			return err
 		}
 		c, err = loadChat(ctx, tx, chatID)
@@ -534,7 +522,7 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 				return err
 			}
 			th, err := s.openThread(ctx, tx, ev.ChatID, chat.Thread{ID: a.NewThreadID, CreatedAt: ev.CreatedAt},
-				st.threadCount+1, userIDs, []chat.Event{ev}, st.lastEventAt)
+				st.threadCount+1, userIDs, []chat.Event{ev})
 			if err != nil {
 				return err
 			}
@@ -553,21 +541,13 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 		th := h.thread
 		ev.ThreadID = th.ID
 		ev.Order = th.TotalEvents + 1
+		// One statement: the trigger on events moves the thread's total
+		// and the chat's last event (see migrations/0003_lean_events.sql).
 		if ev, err = insertEvent(ctx, tx, ev, th.Order); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, qThreadTotal, ev.Order, th.ID); err != nil {
-			return err
-		}
-		last := laterNS(st.lastEventAt, ev.CreatedAt)
-		if _, err := tx.ExecContext(ctx, qChatLastEvent, last, ev.ChatID); err != nil {
 			return err
 		}
 		// Stored: the writer's copy follows.
 		h.thread.TotalEvents = ev.Order
-		if v, ok := last.(int64); ok {
-			h.st.lastEventAt = sql.NullInt64{Int64: v, Valid: true}
-		}
 		th.TotalEvents = ev.Order
 		th.UserIDs = slices.Clone(th.UserIDs)
 		th.Properties = cloneProps(th.Properties)
@@ -597,7 +577,6 @@ func (s *Store) CloseThread(ctx context.Context, chatID string, at time.Time, sy
 		if th, err = getThread(ctx, tx, chatID, st.lastThreadID); err != nil {
 			return err
 		}
-		last := nullable(st.lastEventAt)
 		if sys != nil {
 			e := *sys
 			e.ChatID, e.ThreadID, e.Order = chatID, th.ID, th.TotalEvents+1
@@ -606,13 +585,11 @@ func (s *Store) CloseThread(ctx context.Context, chatID string, at time.Time, sy
 			}
 			stored = &e
 			th.TotalEvents = e.Order
-			last = laterNS(st.lastEventAt, e.CreatedAt)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE threads SET active = 0, closed_at = ?, total_events = ? WHERE id = ?`,
-			ns(at), th.TotalEvents, th.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET active = 0, closed_at = ? WHERE id = ?`, ns(at), th.ID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 0, last_event_at = ? WHERE id = ?`, last, chatID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 0 WHERE id = ?`, chatID); err != nil {
 			return err
 		}
 		th.Active = false
@@ -680,7 +657,7 @@ func (s *Store) ThreadsByID(ctx context.Context, chatID string, ids []string) (t
 			if err != nil {
 				return err
 			}
-			if t.Events, err = threadEvents(ctx, tx, id); err != nil {
+			if t.Events, err = threadEvents(ctx, tx, chatID, t.Order); err != nil {
 				return err
 			}
 			ts = append(ts, t)
@@ -694,20 +671,12 @@ func (s *Store) ThreadsByID(ctx context.Context, chatID string, ids []string) (t
 	return ts, nil
 }
 
-// qLastEvents finds the newest event of each type with a few seeks in
-// events_by_type, however many events the chat holds: the recursive part
-// walks the chat's distinct types (a loose index scan: each step seeks the
-// next type), and each type's newest event is the first index entry of
-// that type.
-var qLastEvents = `WITH RECURSIVE types(type) AS (
-		SELECT min(type) FROM events WHERE chat_id = ?1
-		UNION ALL
-		SELECT (SELECT min(type) FROM events WHERE chat_id = ?1 AND type > types.type) FROM types WHERE types.type IS NOT NULL
-	)
-	SELECT ` + eventColumns + ` FROM events WHERE id IN (
-		SELECT (SELECT n.id FROM events n WHERE n.chat_id = ?1 AND n.type = types.type
-			ORDER BY n.thread_ord DESC, n.ord DESC LIMIT 1)
-		FROM types WHERE types.type IS NOT NULL)`
+// qLastEvents reads the newest event of each type by id: the chat's row
+// keeps their ids (chats.last_events, maintained by a trigger on every
+// insert into events), so no lookup depends on how many events the chat
+// holds.
+var qLastEvents = `SELECT ` + eventColumns + ` FROM events WHERE id IN (
+		SELECT value FROM chats, json_each(chats.last_events) WHERE chats.id = ?1)`
 
 // LastEvents returns the newest event of each type in a chat.
 func (s *Store) LastEvents(ctx context.Context, chatID string) (last map[string]chat.LastEvent, err error) {

@@ -13,9 +13,11 @@
 // SQLite allows one writer at a time. The Store sends every write through a
 // single connection owned by one writer goroutine, which commits writes in
 // groups: the writes that queue up while one transaction commits all go
-// into the next one, each in its own savepoint (a failing write undoes only
-// its own changes), and one COMMIT — one fsync — makes the whole group
-// durable before any of its writes returns. A lone write commits at once;
+// into the next one, and one COMMIT — one fsync — makes the whole group
+// durable before any of its writes returns. A failing write undoes only its
+// own changes: one that fails its checks has changed nothing, and a group
+// in which a write fails after changing something is rolled back and run
+// again with each write in its own savepoint. A lone write commits at once;
 // there is no timer gathering a batch, so batches grow only with load, up
 // to 512 writes. Writes return in queue order of their group, and a write
 // sees every write queued before it. Write transactions start with BEGIN
@@ -28,6 +30,8 @@
 // The schema lives in the embedded migrations/*.sql files, applied in name
 // order by Open inside one transaction each and recorded in the
 // schema_migrations table; re-opening a file applies only the ones it lacks.
+// A trigger on events keeps each thread's total and each chat's last event
+// time and newest event of each type, so storing an event is one INSERT.
 // Times are stored as Unix nanoseconds (NULL for the zero time), so they
 // round-trip exactly (in UTC). Type-specific event fields are one JSON body
 // column; properties, lists and maps are JSON columns.

@@ -63,9 +63,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	// temp_store(MEMORY) keeps the statement journals of the writer's
 	// savepoints in memory: on disk, every write of a group cost extra
-	// file writes.
+	// file writes. cache_size holds a whole group's changed pages: with
+	// the default 2 MiB the cache spills pages to the WAL in the middle of
+	// a group, and writes them again at its commit.
 	// wal_autocheckpoint: see checkpoint.go.
 	w, err := sql.Open("sqlite", pragmas("_pragma", "journal_mode(WAL)", "_pragma", "temp_store(MEMORY)",
+		"_pragma", "cache_size(-"+strconv.Itoa(writerCacheKiB)+")",
 		"_pragma", "wal_autocheckpoint("+strconv.Itoa(writerAutoCheckpoint)+")", "_txlock", "immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
@@ -243,6 +246,15 @@ type querier interface {
 type txn struct {
 	*sql.Tx
 	stmts *stmtCache // nil: nothing prepared
+	// detached makes statements ignore the end of their context. The
+	// writer's transactions run short statements for many callers at
+	// once; a cancellable context would cost the driver a goroutine per
+	// statement to watch it, and a cancelled write must not fail the
+	// group it shares.
+	detached bool
+	// wrote is set by every ExecContext: the writer's test of whether a
+	// failed write changed anything.
+	wrote bool
 }
 
 func (t *txn) stmt(query string) *sql.Stmt {
@@ -252,7 +264,16 @@ func (t *txn) stmt(query string) *sql.Stmt {
 	return t.stmts.lookup(query)
 }
 
+func (t *txn) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.wrote = true
+	ctx = t.ctx(ctx)
 	if st := t.stmt(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -260,6 +281,7 @@ func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 }
 
 func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -267,6 +289,7 @@ func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql
 }
 
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}

@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"modernc.org/sqlite"
 
 	"github.com/parleychat/parley/server/chat"
 )
@@ -12,6 +15,19 @@ import (
 // maxBatch bounds the writes of one transaction, so that one commit's
 // latency stays bounded however long the queue grows.
 const maxBatch = 512
+
+// writerCacheKiB is the write connection's page cache. A full group dirties
+// about two pages per event (the events table's key by chat, the chat's
+// row and its thread's) plus pages shared by the group: 512 events need
+// a few MiB.
+const writerCacheKiB = 32 << 10
+
+// Savepoint statements, prepared with the writer's other statements.
+const (
+	qSavepoint  = "SAVEPOINT w"
+	qRollbackTo = "ROLLBACK TO w"
+	qRelease    = "RELEASE w"
+)
 
 // writeReq is one write waiting for the writer.
 type writeReq struct {
@@ -35,8 +51,9 @@ type writer struct {
 	wake    chan struct{} // 1-buffered: the queue is not empty
 	stopped chan struct{}
 
-	// Counters for tests and metrics.
-	commits, writes atomic.Int64
+	// Counters for tests and metrics: retries counts the groups run again
+	// with savepoints.
+	commits, writes, retries atomic.Int64
 
 	// hot holds, for the chats written lately, what an append needs to
 	// know: the chat's state and its last thread. Only the writer
@@ -89,6 +106,10 @@ func (s *Store) startWriter() {
 
 // submit queues fn and waits until its transaction has committed or failed.
 // fn runs on the writer goroutine; it must not start goroutines that use tx.
+// fn may run more than once (see commit), each time in a transaction where
+// its earlier run left nothing: it must start afresh on each run, reading
+// what it needs through tx, and change the database only through
+// tx.ExecContext.
 func (w *writer) submit(ctx context.Context, fn func(tx *txn) error) error {
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	w.mu.Lock()
@@ -105,7 +126,8 @@ func (w *writer) submit(ctx context.Context, fn func(tx *txn) error) error {
 	w.mu.Unlock()
 	// The write may already be in a transaction: wait for its outcome even
 	// when ctx ends, so that the caller never reports a failure for a write
-	// that is then committed. fn's statements use ctx and stop early.
+	// that is then committed. A write whose ctx ended before its turn is
+	// skipped; once it runs, its statements ignore ctx (see txn.detached).
 	return <-r.done
 }
 
@@ -145,61 +167,88 @@ func (w *writer) loop() {
 }
 
 // commit runs a batch in one transaction and answers each write.
+//
+// The batch runs first without savepoints, which cost two statements per
+// write: a write that fails before changing anything (most failures are
+// checks: no active thread, not found) leaves the transaction as it was.
+// Only a write that fails after changing something, or with an error of
+// SQLite's own, makes the writer roll the batch back and run it again with
+// a savepoint around each write, so that its failure undoes it alone.
 func (w *writer) commit(batch []*writeReq) {
-	errs := make([]error, len(batch))
+	errs, err := w.run(batch, false)
+	if errors.Is(err, errRetryIsolated) {
+		w.retries.Add(1)
+		errs, err = w.run(batch, true)
+	}
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.done <- err
+		case errs[i] != nil:
+			r.done <- mapErr(errs[i])
+		default:
+			r.done <- nil
+		}
+	}
+}
+
+// isDriverErr reports an error from SQLite itself. Some (an I/O error, a
+// full disk) roll the whole transaction back, so the batch cannot go on
+// without the check a savepoint gives.
+func isDriverErr(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se)
+}
+
+// errRetryIsolated reports a batch to run again with savepoints.
+var errRetryIsolated = errors.New("retry the batch with savepoints")
+
+// run runs a batch in one transaction, each write in a savepoint when
+// isolate is set, and commits it. errs holds each write's outcome; err a
+// failure of the whole batch, which was then rolled back.
+func (w *writer) run(batch []*writeReq, isolate bool) (errs []error, err error) {
 	sqlTx, err := w.s.w.BeginTx(context.Background(), nil)
 	if err != nil {
-		for _, r := range batch {
-			r.done <- fmt.Errorf("begin: %w", err)
-		}
-		return
+		return nil, fmt.Errorf("begin: %w", err)
 	}
-	tx := &txn{Tx: sqlTx, stmts: w.s.wStmts}
-	failAll := func(err error) {
+	tx := &txn{Tx: sqlTx, stmts: w.s.wStmts, detached: true}
+	rollback := func(err error) ([]error, error) {
 		_ = tx.Rollback()
 		w.hot = nil // rolled back: what the writes read may be gone
-		for _, r := range batch {
-			r.done <- err
-		}
+		return nil, err
 	}
-	single := len(batch) == 1
+	errs = make([]error, len(batch))
 	for i, r := range batch {
 		if r.ctx.Err() != nil {
 			errs[i] = r.ctx.Err()
 			continue
 		}
-		if single {
-			// Nothing to isolate it from: a failure rolls back the whole.
-			errs[i] = r.fn(tx)
+		if isolate {
+			var txErr error
+			if errs[i], txErr = w.isolated(tx, r); txErr != nil {
+				return rollback(fmt.Errorf("savepoint: %w", txErr))
+			}
 			continue
 		}
-		var txErr error
-		if errs[i], txErr = w.isolated(tx, r); txErr != nil {
-			failAll(fmt.Errorf("savepoint: %w", txErr))
-			return
+		tx.wrote = false
+		if errs[i] = r.fn(tx); errs[i] != nil && (tx.wrote || isDriverErr(errs[i])) {
+			if len(batch) == 1 {
+				// Nothing else to keep: rolling back undoes it alone.
+				_, _ = rollback(nil)
+				return errs, nil
+			}
+			return rollback(errRetryIsolated)
 		}
 	}
-	if single && errs[0] != nil {
-		_ = tx.Rollback()
-		w.hot = nil
-		batch[0].done <- mapErr(errs[0])
-		return
-	}
 	if err := tx.Commit(); err != nil {
-		failAll(fmt.Errorf("commit: %w", err))
-		return
+		return rollback(fmt.Errorf("commit: %w", err))
 	}
 	w.commits.Add(1)
 	w.writes.Add(int64(len(batch)))
 	if w.s.ck != nil {
 		w.s.ck.committed()
 	}
-	for i, r := range batch {
-		if errs[i] != nil {
-			errs[i] = mapErr(errs[i])
-		}
-		r.done <- errs[i]
-	}
+	return errs, nil
 }
 
 // isolated runs one write of a batch inside a savepoint, so that its
@@ -208,14 +257,14 @@ func (w *writer) commit(batch []*writeReq) {
 // must fail.
 func (w *writer) isolated(tx *txn, r *writeReq) (fnErr, txErr error) {
 	ctx := context.Background()
-	if _, err := tx.Tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+	if _, err := tx.ExecContext(ctx, qSavepoint); err != nil {
 		return nil, err
 	}
 	if fnErr = r.fn(tx); fnErr != nil {
-		if _, err := tx.Tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+		if _, err := tx.ExecContext(ctx, qRollbackTo); err != nil {
 			return fnErr, err
 		}
 	}
-	_, txErr = tx.Tx.ExecContext(ctx, "RELEASE w")
+	_, txErr = tx.ExecContext(ctx, qRelease)
 	return fnErr, txErr
 }
