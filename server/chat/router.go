@@ -136,7 +136,9 @@ type Router interface {
 	// status and load.
 	Agents(ctx context.Context, licenseID int) ([]AgentInfo, error)
 	// GroupsStatus tells for each of the given groups of a license whether
-	// it can take a chat now.
+	// it can take a chat now. Customers are told it at every login, so it
+	// may answer from agent loads read up to a second earlier; Assign and
+	// Predict never do.
 	GroupsStatus(ctx context.Context, licenseID int, groupIDs []int) (map[int]GroupStatus, error)
 }
 

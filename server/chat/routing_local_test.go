@@ -164,6 +164,46 @@ func TestLocalRouterQueue(t *testing.T) {
 	}
 }
 
+// GroupsStatus reuses the loads it read for a second: an agent filled
+// up by a join shows within that time, one filled up by the router's own
+// assignment at once.
+func TestLocalRouterGroupsStatusKept(t *testing.T) {
+	e := newRouterEnv(t, time.Minute)
+	e.agent("a@x", 1)
+	status := func() chat.GroupStatus {
+		t.Helper()
+		st, err := e.r.GroupsStatus(e.ctx, license, []int{0})
+		e.must(err, "GroupsStatus")
+		return st[0]
+	}
+	if got := status(); got != chat.GroupOnline {
+		t.Fatalf("free agent: %s, want online", got)
+	}
+	// The agent joins a chat outside the router: its load is 1 of 1.
+	c := e.chat()
+	e.must(e.store.AddChatUser(e.ctx, c.ID, chat.User{ID: "a@x", Type: chat.UserAgent, Present: true}), "AddChatUser")
+	if got := status(); got != chat.GroupOnline {
+		t.Errorf("within a second of the last read: %s, want the kept online", got)
+	}
+	e.clock.Add(time.Second)
+	if got := status(); got != chat.GroupOnlineForQueue {
+		t.Errorf("a second later: %s, want online_for_queue", got)
+	}
+
+	// A second agent, free; the router's assignment fills it.
+	e.agent("b@x", 1)
+	e.clock.Add(time.Second)
+	if got := status(); got != chat.GroupOnline {
+		t.Fatalf("with b free: %s, want online", got)
+	}
+	if ag, ok, err := e.r.Assign(e.ctx, e.chat(), nil); err != nil || !ok || ag.ID != "b@x" {
+		t.Fatalf("Assign: %v %v %v", ag.ID, ok, err)
+	}
+	if got := status(); got != chat.GroupOnlineForQueue {
+		t.Errorf("right after the assignment: %s, want online_for_queue", got)
+	}
+}
+
 // TestLocalRouterConcurrentAssign: concurrent assignments never take an
 // agent over its limit.
 func TestLocalRouterConcurrentAssign(t *testing.T) {
