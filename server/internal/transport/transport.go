@@ -53,11 +53,12 @@ type Conn interface {
 // [CloseNormal] when it returns (unless already closed). r is the upgrade
 // request (query, headers, remote address); do not use its body.
 //
-// ctx carries r's context values and is canceled when the connection has
-// ended: after Close, or when a Read or Write found the connection broken.
-// If r's context is canceled (for example through [http.Server.BaseContext]
-// on shutdown), the connection is closed with [CloseGoingAway], and then ctx
-// is canceled.
+// The handler runs on a goroutine of its own: the HTTP handler returns once
+// the connection is upgraded, so net/http keeps nothing of the request, and
+// r's context is done by then. ctx carries r's context values and is
+// canceled when the connection has ended: after Close, or when a Read or
+// Write found the connection broken. [http.Server.Shutdown] does not see
+// upgraded connections: close them (with [CloseGoingAway]) on shutdown.
 type Handler func(ctx context.Context, c Conn, r *http.Request)
 
 // Options are shared by both transports. The zero value is ready to use.

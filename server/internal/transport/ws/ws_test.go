@@ -30,11 +30,17 @@ func serve(t *testing.T, opts transport.Options, h transport.Handler) string {
 func start(t *testing.T, srv *httptest.Server, opts transport.Options, h transport.Handler) string {
 	t.Helper()
 	var wg sync.WaitGroup
-	inner := ws.Handler(h, opts)
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		wg.Add(1)
+	inner := ws.Handler(func(ctx context.Context, c transport.Conn, r *http.Request) {
 		defer wg.Done()
-		inner.ServeHTTP(w, r)
+		h(ctx, c, r)
+	}, opts)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wg.Add(1) // done by h, which runs after an upgrade
+		sw := &statusWriter{ResponseWriter: w}
+		inner.ServeHTTP(sw, r)
+		if sw.code != http.StatusSwitchingProtocols {
+			wg.Done()
+		}
 	})
 	srv.Start()
 	t.Cleanup(func() {
@@ -49,6 +55,19 @@ func start(t *testing.T, srv *httptest.Server, opts transport.Options, h transpo
 	})
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
+
+// statusWriter notes the status written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func dial(t *testing.T, url string, hdr http.Header) *websocket.Conn {
 	t.Helper()
@@ -269,21 +288,76 @@ func TestWriteContextDoesNotKillConnection(t *testing.T) {
 	}
 }
 
-func TestBaseContextCancelGoesAway(t *testing.T) {
-	base, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Config.BaseContext = func(net.Listener) context.Context { return base }
-	started := make(chan struct{})
-	url := start(t, srv, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
-		close(started)
-		<-ctx.Done()
+// The HTTP handler returns once the connection is upgraded; the
+// connection lives on, and the request's context no longer governs it.
+func TestServeReturnsAfterUpgrade(t *testing.T) {
+	served := make(chan struct{})
+	got := make(chan []byte, 1)
+	h := ws.Handler(func(ctx context.Context, c transport.Conn, r *http.Request) {
+		<-served
+		if r.Context().Err() == nil {
+			t.Error("the request's context is still live after its HTTP handler returned")
+		}
+		msg, err := c.Read(ctx)
+		if err != nil {
+			t.Errorf("Read: %v", err)
+			return
+		}
+		got <- msg
+		if err := c.Write(ctx, msg); err != nil {
+			t.Errorf("Write: %v", err)
+		}
+	}, transport.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		close(served)
+	}))
+	t.Cleanup(srv.Close)
+	c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	ctx := testCtx(t)
+	if err := c.Write(ctx, websocket.MessageText, []byte(`"ping"`)); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-got; string(m) != `"ping"` {
+		t.Fatalf("handler read %q", m)
+	}
+	if got := read(t, c); got != `"ping"` {
+		t.Errorf("echo %q, want %q", got, `"ping"`)
+	}
+}
+
+// A frame the client sends right behind its upgrade request, before the
+// 101 response, reaches the handler: net/http read it with the request.
+func TestFrameWithTheUpgrade(t *testing.T) {
+	got := make(chan string, 1)
+	url := serve(t, transport.Options{}, func(ctx context.Context, c transport.Conn, r *http.Request) {
+		msg, err := c.Read(ctx)
+		if err != nil {
+			t.Errorf("Read: %v", err)
+		}
+		got <- string(msg)
 	})
-	c := dial(t, url, nil)
-	<-started
-	cancel()
-	if ce := closeOf(t, c); ce.Code != websocket.StatusGoingAway {
-		t.Errorf("close code = %d, want 1001", ce.Code)
+	addr := strings.TrimPrefix(url, "ws://")
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	msg := `"early"`
+	// FIN + text, masked with a zero key so the payload goes as is.
+	frame := append([]byte{0x81, 0x80 | byte(len(msg)), 0, 0, 0, 0}, msg...)
+	req := "GET / HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := nc.Write(append([]byte(req), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		if m != msg {
+			t.Errorf("handler read %q, want %q", m, msg)
+		}
+	case <-testCtx(t).Done():
+		t.Fatal("the frame sent with the upgrade never reached the handler")
 	}
 }
 

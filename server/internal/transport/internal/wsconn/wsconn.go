@@ -1,9 +1,12 @@
 package wsconn
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -60,14 +63,28 @@ type Config struct {
 	Framing
 }
 
-// Serve upgrades the request to a WebSocket, runs h and closes the connection
-// when h returns. On a failed upgrade the response has already been written.
+// Buffers of a connection, in place of net/http's 4 KiB each: an idle
+// connection keeps them all its life. A message larger than the write
+// buffer takes two writes to the socket instead of one; reads larger than
+// the read buffer go straight into the message.
+const (
+	readBufferSize  = 1 << 10
+	writeBufferSize = 2 << 10
+)
+
+// Serve upgrades the request to a WebSocket and returns; h runs on a
+// goroutine of its own, and the connection is closed when h returns. On a
+// failed upgrade the response has already been written.
+//
+// Returning lets net/http drop what it holds for the request and its
+// connection (buffers, headers, the response), which a connection that
+// lasts for hours would otherwise keep.
 func Serve(w http.ResponseWriter, r *http.Request, cfg *Config, h transport.Handler) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(leanHijack{w}, r, &websocket.AcceptOptions{
 		// See transport.Options.OriginPatterns for why any origin is fine
 		// by default.
 		InsecureSkipVerify: len(cfg.OriginPatterns) == 0,
@@ -83,8 +100,8 @@ func Serve(w http.ResponseWriter, r *http.Request, cfg *Config, h transport.Hand
 	}
 	ws.SetReadLimit(limit)
 
-	// The handler's ctx keeps r's values but ends only with the connection,
-	// so that a canceled r closes it with 1001 before the handler notices.
+	// The handler's ctx keeps r's values but ends only with the connection:
+	// r's ends when Serve returns.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &conn{
 		ws:           ws,
@@ -101,19 +118,44 @@ func Serve(w http.ResponseWriter, r *http.Request, cfg *Config, h transport.Hand
 	if c.writeTimeout <= 0 {
 		c.writeTimeout = DefaultWriteTimeout
 	}
-	// r's ctx may already be done: goingAway, and so finish, can then run
-	// before AfterFunc returns, which is why stopParent is set atomically.
-	stop := context.AfterFunc(r.Context(), c.goingAway)
-	c.stopParent.Store(&stop)
-	defer c.Close(transport.CloseNormal, "")
+	go c.serve(h, r)
+}
 
-	if cfg.Open != nil {
-		if err := c.writeControl(cfg.Open); err != nil {
+// serve runs h on the connection and closes it when h returns.
+func (c *conn) serve(h transport.Handler, r *http.Request) {
+	defer c.Close(transport.CloseNormal, "")
+	if c.cfg.Open != nil {
+		if err := c.writeControl(c.cfg.Open); err != nil {
 			return
 		}
 	}
 	c.startHeartbeat()
-	h(ctx, c, r)
+	h(c.ctx, c, r)
+}
+
+// leanHijack hands coder/websocket the hijacked connection with buffers of
+// its own size (see readBufferSize), so that net/http's may go once Serve
+// returns.
+type leanHijack struct{ http.ResponseWriter }
+
+func (l leanHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(l.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// The 101 response has been flushed. Bytes the client sent after it may
+	// already wait in net/http's reader: they move into the new reader's
+	// buffer, which is where coder/websocket looks for them.
+	n := brw.Reader.Buffered()
+	early, _ := brw.Reader.Peek(n)
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), nc), max(readBufferSize, n))
+	if n > 0 {
+		if _, err := br.Peek(n); err != nil {
+			nc.Close()
+			return nil, nil, err
+		}
+	}
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, writeBufferSize)), nil
 }
 
 // conn implements transport.Conn.
@@ -123,9 +165,8 @@ type conn struct {
 	log          *slog.Logger
 	remote       string
 	writeTimeout time.Duration
-	ctx          context.Context             // the handler's
-	cancel       context.CancelFunc          // cancels the handler's ctx
-	stopParent   atomic.Pointer[func() bool] // stops the AfterFunc watching r's ctx; nil until set
+	ctx          context.Context    // the handler's
+	cancel       context.CancelFunc // cancels the handler's ctx
 
 	wmu          chan struct{} // write lock; a channel so that waits can be bounded
 	closing      chan struct{} // closed when the connection starts to end
@@ -364,9 +405,6 @@ func (c *conn) finish() {
 		c.hb.Stop()
 	}
 	c.hbMu.Unlock()
-	if stop := c.stopParent.Load(); stop != nil {
-		(*stop)()
-	}
 	c.cancel()
 	close(c.done)
 }
