@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -112,13 +113,29 @@ func (s *Service) SetCustomerSideStorage(ctx context.Context, a Actor, st map[st
 	return s.store.SetCustomerSideStorage(ctx, a.LicenseID, a.UserID, st)
 }
 
-// Customer returns a customer of the actor's license.
+// Customer returns a customer of the actor's license: for a normal agent,
+// one who has a chat the agent may see.
 func (s *Service) Customer(ctx context.Context, a Actor, customerID string) (Customer, error) {
 	if a.Type != UserAgent {
 		return Customer{}, invalid("only agents look customers up")
 	}
 	if customerID == "" {
 		return Customer{}, invalid("customer_id is required")
+	}
+	// A normal agent looks up the customers of the chats it may see;
+	// any other is not found, as a missing one.
+	access, err := s.chatAccess(ctx, a)
+	if err != nil {
+		return Customer{}, err
+	}
+	if access != nil {
+		_, n, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: customerID, Access: access}, 0, 1)
+		if err != nil {
+			return Customer{}, err
+		}
+		if n == 0 {
+			return Customer{}, fmt.Errorf("customer %s: %w", customerID, ErrNotFound)
+		}
 	}
 	return s.store.Customer(ctx, a.LicenseID, customerID)
 }
@@ -127,11 +144,14 @@ func (s *Service) Customer(ctx context.Context, a Actor, customerID string) (Cus
 const MaxBanDays = 36500
 
 // BanCustomer bans a customer of the actor's license for days (0: for
-// good): its connections are closed with customer_banned, its later logins
+// good); it needs a manager (Agent.Manager): its connections are closed with customer_banned, its later logins
 // are refused, and its active chats are closed.
 func (s *Service) BanCustomer(ctx context.Context, a Actor, customerID string, days int) error {
 	if a.Type != UserAgent {
 		return invalid("only agents ban customers")
+	}
+	if err := s.requireManager(ctx, a, "banning a customer"); err != nil {
+		return err
 	}
 	if days < 0 || days > MaxBanDays {
 		return invalid("ban days must be 0 (for good) to %d", MaxBanDays)
