@@ -20,7 +20,9 @@ type LoginInfo struct {
 }
 
 // LoginCustomer records a customer's visit, creating the customer on its
-// first login. A banned customer gets ErrBanned.
+// first login. What the login says about the customer is checked as
+// UpdateCustomer and UpdateCustomerPage check it. A banned customer gets
+// ErrBanned.
 func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, in LoginInfo) (Customer, error) {
 	if _, err := s.store.License(ctx, licenseID); err != nil {
 		return Customer{}, err
@@ -30,6 +32,12 @@ func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, i
 		in.Page.Timestamp = now
 	}
 	u := CustomerUpdate{Name: in.Name, Email: in.Email, Avatar: in.Avatar, Fields: in.Fields, Page: in.Page, Referrer: in.Referrer, GroupID: in.GroupID, Visit: true}
+	if err := checkCustomerUpdate(u); err != nil {
+		return Customer{}, err
+	}
+	if err := s.checkFieldsRoom(ctx, licenseID, id, u.Fields); err != nil {
+		return Customer{}, err
+	}
 	c, err := s.store.LoginCustomer(ctx, licenseID, id, now, u)
 	if err != nil {
 		return Customer{}, err
@@ -54,11 +62,11 @@ func (s *Service) CustomerChats(ctx context.Context, a Actor) ([]Chat, error) {
 // UpdateCustomer changes the customer's own data and tells its connections
 // and the agents of its chats.
 func (s *Service) UpdateCustomer(ctx context.Context, a Actor, u CustomerUpdate) (Customer, error) {
-	if u.Name != nil && len(*u.Name) > 512 || u.Email != nil && len(*u.Email) > 512 {
-		return Customer{}, invalid("name and email must be at most 512 bytes")
+	if err := checkCustomerUpdate(u); err != nil {
+		return Customer{}, err
 	}
-	if len(u.Fields) > 100 {
-		return Customer{}, invalid("at most 100 fields")
+	if err := s.checkFieldsRoom(ctx, a.LicenseID, a.UserID, u.Fields); err != nil {
+		return Customer{}, err
 	}
 	cu, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, u)
 	if err != nil {
@@ -74,8 +82,8 @@ func (s *Service) UpdateCustomer(ctx context.Context, a Actor, u CustomerUpdate)
 
 // UpdateCustomerPage records the page the customer is on.
 func (s *Service) UpdateCustomerPage(ctx context.Context, a Actor, p Page) (Page, error) {
-	if len(p.URL) > 4096 || len(p.Title) > 1024 {
-		return Page{}, invalid("url or title too long")
+	if err := checkCustomerUpdate(CustomerUpdate{Page: &p}); err != nil {
+		return Page{}, err
 	}
 	p.Timestamp = s.now()
 	if _, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, CustomerUpdate{Page: &p}); err != nil {
