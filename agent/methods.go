@@ -21,8 +21,9 @@ const (
 	MaxFileSize = 10 << 20
 )
 
-// ListChats returns a page of the license's chats, most recently active
-// first (list_chats). Queued chats carry their place in the queue.
+// ListChats returns a page of the license's chats the agent may see (a
+// normal agent: those of its groups and those it is in), most recently
+// active first (list_chats). Queued chats carry their place in the queue.
 func (c *Client) ListChats(ctx context.Context, o ListChatsOptions) (ChatsSummary, error) {
 	if o.Limit > MaxListChatsLimit {
 		return ChatsSummary{}, fmt.Errorf("%w: %d (max %d)", ErrLimitTooHigh, o.Limit, MaxListChatsLimit)

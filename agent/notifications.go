@@ -18,8 +18,8 @@ type Connected struct {
 	// MyProfile is the logged-in agent.
 	MyProfile Agent
 	License   int
-	// ChatsSummary is the first page (up to 25) of the license's chats,
-	// most recently active first.
+	// ChatsSummary is the first page (up to 25) of the license's chats the
+	// agent may see, most recently active first.
 	ChatsSummary ChatsSummary
 }
 

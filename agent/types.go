@@ -223,7 +223,7 @@ type Pagination struct {
 }
 
 // ListChatsOptions selects the chats ListChats returns. The zero value
-// lists every chat of the license, 10 at a time.
+// lists every chat of the license the agent may see, 10 at a time.
 type ListChatsOptions struct {
 	Offset int
 	// Limit is the page size, at most 100. Zero: 10.

@@ -19,10 +19,16 @@ const (
 	agentB = "a2@parley.test"
 )
 
-// putAgent stores an agent of the demo license.
+// putAgent stores a normal agent of the demo license.
 func putAgent(t testing.TB, srv *parleytest.Server, id, name string, groups []int, maxChats int) {
 	t.Helper()
-	err := srv.Store().PutAgent(context.Background(), chat.Agent{ID: id, LicenseID: srv.License, Name: name,
+	putAgentAs(t, srv, chat.RoleNormal, id, name, groups, maxChats)
+}
+
+// putAgentAs stores an agent of the demo license with a role.
+func putAgentAs(t testing.TB, srv *parleytest.Server, role, id, name string, groups []int, maxChats int) {
+	t.Helper()
+	err := srv.Store().PutAgent(context.Background(), chat.Agent{ID: id, LicenseID: srv.License, Name: name, Role: role,
 		Groups: groups, MaxChats: maxChats, CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -562,7 +568,7 @@ func TestRoutingQueueAfterRestart(t *testing.T) {
 	srv := parleytest.NewServer(t, parleytest.WithDataDir(dir), func(c *server.Config) { c.AgentGracePeriod = 3 * time.Second })
 	putGroup(t, srv, 1, "Billing")
 	putAgent(t, srv, agentA, "Ann", []int{0}, 1)
-	putAgent(t, srv, agentB, "Bob", []int{1}, 1)
+	putAgentAs(t, srv, chat.RoleAdministrator, agentB, "Bob", []int{1}, 1)
 	a1 := connectAgent(t, srv, agentA)
 	c1, _ := newCustomer(t, srv)
 	c2, _ := newCustomer(t, srv)
@@ -577,7 +583,8 @@ func TestRoutingQueueAfterRestart(t *testing.T) {
 
 	srv.Restart(t)
 
-	// a2 is in group 1: it sees group 0's queue without taking from it.
+	// a2, an administrator of group 1, sees group 0's queue without
+	// taking from it.
 	a2 := connectAgent(t, srv, agentB)
 	if q := a2.queue(); len(q) != 2 || q[ch1] != 1 || q[ch2] != 2 {
 		t.Errorf("queue after the restart = %v, want %s then %s", q, ch1, ch2)

@@ -257,7 +257,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a := chat.Agent{ID: d.AgentEmail, LicenseID: d.License, Name: "Demo Agent", JobTitle: "Support", Role: "owner",
+	a := chat.Agent{ID: d.AgentEmail, LicenseID: d.License, Name: "Demo Agent", JobTitle: "Support", Role: chat.RoleOwner,
 		Groups: []int{0}, PasswordHash: hash, CreatedAt: time.Now()}
 	if old, err := st.Agent(ctx, d.License, d.AgentEmail); err == nil {
 		// Keep what an operator changed (parley agent add).

@@ -71,12 +71,12 @@ type agentAddCmd struct {
 	Groups     []int  `sep:"," help:"Groups the agent takes chats of, comma-separated (a new agent: 0)."`
 	MaxChats   int    `default:"-1" help:"How many chats routing gives the agent at once (a new agent: 6)."`
 	JobTitle   string `help:"Job title shown to customers."`
-	Role       string `help:"Role: owner, viceowner, administrator or normal (a new agent: normal)."`
+	Role       string `help:"Role: owner, viceowner, administrator or normal (a new agent: normal). Normal agents see the chats of their groups; the others every chat, and they may ban customers and remove agents from chats."`
 }
 
 func (c *agentAddCmd) Run() error {
 	ctx, out := context.Background(), stdout
-	if c.Role != "" && !slices.Contains([]string{"owner", "viceowner", "administrator", "normal"}, c.Role) {
+	if c.Role != "" && !slices.Contains(chat.Roles, c.Role) {
 		return fmt.Errorf("--role %q: want owner, viceowner, administrator or normal", c.Role)
 	}
 	if !strings.Contains(c.Email, "@") {
@@ -100,7 +100,7 @@ func (c *agentAddCmd) Run() error {
 		if c.Name == "" || c.Password == "" {
 			return errors.New("a new agent needs --name and --password")
 		}
-		a = chat.Agent{ID: c.Email, LicenseID: c.License, Groups: []int{0}, Role: "normal", MaxChats: chat.DefaultMaxChats, CreatedAt: time.Now()}
+		a = chat.Agent{ID: c.Email, LicenseID: c.License, Groups: []int{0}, Role: chat.RoleNormal, MaxChats: chat.DefaultMaxChats, CreatedAt: time.Now()}
 	case err != nil:
 		return err
 	}

@@ -22,7 +22,7 @@ type ChatSummary struct {
 
 // ChatsSummary lists the actor's chats, the most recently active first.
 // Customers see their own chats, agents the chats they are members of (or
-// every chat of the license with all set).
+// with all set every chat of the license they may see).
 func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, all bool) ([]ChatSummary, int, error) {
 	limit, err := pageLimit(offset, limit, DefaultChatsLimit, MaxChatsSummary)
 	if err != nil {
@@ -37,6 +37,10 @@ func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, 
 		f.CustomerID = a.UserID
 	case !all:
 		f.MemberID = a.UserID
+	default:
+		if f.Access, err = s.chatAccess(ctx, a); err != nil {
+			return nil, 0, err
+		}
 	}
 	chats, total, err := s.store.Chats(ctx, f, offset, limit)
 	if err != nil {
@@ -132,8 +136,9 @@ type ListChats struct {
 	Mine bool
 }
 
-// ListChats lists the license's chats, the most recently active first. A
-// queued chat's summary carries its place in the queue.
+// ListChats lists the license's chats the agent may see, the most
+// recently active first. A queued chat's summary carries its place in the
+// queue.
 func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatSummary, int, error) {
 	if a.Type != UserAgent {
 		return nil, 0, invalid("only agents list the license's chats")
@@ -147,7 +152,11 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if in.Limit > MaxAgentChatsLimit {
 		return nil, 0, invalid("limit must be at most %d", MaxAgentChatsLimit)
 	}
-	f := ChatFilter{LicenseID: a.LicenseID, Queued: in.Queued}
+	access, err := s.chatAccess(ctx, a)
+	if err != nil {
+		return nil, 0, err
+	}
+	f := ChatFilter{LicenseID: a.LicenseID, Queued: in.Queued, Access: access}
 	if in.Mine {
 		f.MemberID = a.UserID
 	}

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -19,7 +20,9 @@ type LoginInfo struct {
 }
 
 // LoginCustomer records a customer's visit, creating the customer on its
-// first login. A banned customer gets ErrBanned.
+// first login. What the login says about the customer is checked as
+// UpdateCustomer and UpdateCustomerPage check it. A banned customer gets
+// ErrBanned.
 func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, in LoginInfo) (Customer, error) {
 	if _, err := s.store.License(ctx, licenseID); err != nil {
 		return Customer{}, err
@@ -29,6 +32,12 @@ func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, i
 		in.Page.Timestamp = now
 	}
 	u := CustomerUpdate{Name: in.Name, Email: in.Email, Avatar: in.Avatar, Fields: in.Fields, Page: in.Page, Referrer: in.Referrer, GroupID: in.GroupID, Visit: true}
+	if err := checkCustomerUpdate(u); err != nil {
+		return Customer{}, err
+	}
+	if err := s.checkFieldsRoom(ctx, licenseID, id, u.Fields); err != nil {
+		return Customer{}, err
+	}
 	c, err := s.store.LoginCustomer(ctx, licenseID, id, now, u)
 	if err != nil {
 		return Customer{}, err
@@ -53,11 +62,11 @@ func (s *Service) CustomerChats(ctx context.Context, a Actor) ([]Chat, error) {
 // UpdateCustomer changes the customer's own data and tells its connections
 // and the agents of its chats.
 func (s *Service) UpdateCustomer(ctx context.Context, a Actor, u CustomerUpdate) (Customer, error) {
-	if u.Name != nil && len(*u.Name) > 512 || u.Email != nil && len(*u.Email) > 512 {
-		return Customer{}, invalid("name and email must be at most 512 bytes")
+	if err := checkCustomerUpdate(u); err != nil {
+		return Customer{}, err
 	}
-	if len(u.Fields) > 100 {
-		return Customer{}, invalid("at most 100 fields")
+	if err := s.checkFieldsRoom(ctx, a.LicenseID, a.UserID, u.Fields); err != nil {
+		return Customer{}, err
 	}
 	cu, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, u)
 	if err != nil {
@@ -73,8 +82,8 @@ func (s *Service) UpdateCustomer(ctx context.Context, a Actor, u CustomerUpdate)
 
 // UpdateCustomerPage records the page the customer is on.
 func (s *Service) UpdateCustomerPage(ctx context.Context, a Actor, p Page) (Page, error) {
-	if len(p.URL) > 4096 || len(p.Title) > 1024 {
-		return Page{}, invalid("url or title too long")
+	if err := checkCustomerUpdate(CustomerUpdate{Page: &p}); err != nil {
+		return Page{}, err
 	}
 	p.Timestamp = s.now()
 	if _, err := s.store.UpdateCustomer(ctx, a.LicenseID, a.UserID, CustomerUpdate{Page: &p}); err != nil {
@@ -112,13 +121,29 @@ func (s *Service) SetCustomerSideStorage(ctx context.Context, a Actor, st map[st
 	return s.store.SetCustomerSideStorage(ctx, a.LicenseID, a.UserID, st)
 }
 
-// Customer returns a customer of the actor's license.
+// Customer returns a customer of the actor's license: for a normal agent,
+// one who has a chat the agent may see.
 func (s *Service) Customer(ctx context.Context, a Actor, customerID string) (Customer, error) {
 	if a.Type != UserAgent {
 		return Customer{}, invalid("only agents look customers up")
 	}
 	if customerID == "" {
 		return Customer{}, invalid("customer_id is required")
+	}
+	// A normal agent looks up the customers of the chats it may see;
+	// any other is not found, as a missing one.
+	access, err := s.chatAccess(ctx, a)
+	if err != nil {
+		return Customer{}, err
+	}
+	if access != nil {
+		_, n, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: customerID, Access: access}, 0, 1)
+		if err != nil {
+			return Customer{}, err
+		}
+		if n == 0 {
+			return Customer{}, fmt.Errorf("customer %s: %w", customerID, ErrNotFound)
+		}
 	}
 	return s.store.Customer(ctx, a.LicenseID, customerID)
 }
@@ -127,11 +152,14 @@ func (s *Service) Customer(ctx context.Context, a Actor, customerID string) (Cus
 const MaxBanDays = 36500
 
 // BanCustomer bans a customer of the actor's license for days (0: for
-// good): its connections are closed with customer_banned, its later logins
+// good); it needs a manager (Agent.Manager): its connections are closed with customer_banned, its later logins
 // are refused, and its active chats are closed.
 func (s *Service) BanCustomer(ctx context.Context, a Actor, customerID string, days int) error {
 	if a.Type != UserAgent {
 		return invalid("only agents ban customers")
+	}
+	if err := s.requireManager(ctx, a, "banning a customer"); err != nil {
+		return err
 	}
 	if days < 0 || days > MaxBanDays {
 		return invalid("ban days must be 0 (for good) to %d", MaxBanDays)

@@ -13,7 +13,7 @@ import (
 func TestBan(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, 0)
-		ag := e.agent("a@x", 5)
+		ag := e.agentAs(chat.RoleAdministrator, "a@x", 5)
 		id := e.startChat("cu")
 		e.rec.reset()
 
@@ -47,7 +47,7 @@ func TestBan(t *testing.T) {
 func TestBanForGood(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, 0)
-		ag := e.agent("a@x", 5)
+		ag := e.agentAs(chat.RoleOwner, "a@x", 5)
 		cu := e.customer("cu")
 		e.must(e.svc.BanCustomer(e.ctx, ag, "cu", 0), "BanCustomer")
 		time.Sleep(1000 * 24 * time.Hour)

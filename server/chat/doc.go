@@ -10,9 +10,10 @@
 // [Service] holds the use cases (start a chat, send an event, join a chat,
 // ban a customer, …); each takes the [Actor] making the request and
 // returns a domain error ([ErrNotFound], [ErrInvalid], …) that callers map
-// to their own. Its files are split by concern: chats.go (chats and
-// threads), events.go, properties.go, customers.go, membership.go,
-// transfer.go and routing*.go.
+// to their own. Its files are split by concern: authorize.go (who may do
+// what: agents' roles and groups), chats.go (chats and threads),
+// events.go, properties.go, customers.go, membership.go, transfer.go and
+// routing*.go.
 //
 // [Store] is what the Service needs stored; its drivers (store/sqlite,
 // store/postgres) import this package, never the reverse, and pass the

@@ -118,7 +118,8 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 	return r, nil
 }
 
-// SendPostback records a rich message postback and tells the chat's agents.
+// SendPostback records a rich message postback and tells the chat's
+// agents. The postback must name a button of a rich message of the chat.
 func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 	c, err := s.chatFor(ctx, a, p.ChatID)
 	if err != nil {
@@ -131,8 +132,12 @@ func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(ts[0].Events, func(e Event) bool { return e.ID == p.EventID }) {
+	i := slices.IndexFunc(ts[0].Events, func(e Event) bool { return e.ID == p.EventID })
+	if i < 0 {
 		return fmt.Errorf("event %s: %w", p.EventID, ErrNotFound)
+	}
+	if err := checkPostback(ts[0].Events[i], p.ID); err != nil {
+		return err
 	}
 	p.UserID, p.CreatedAt = a.UserID, s.now()
 	unlock := s.lock(c.ID)

@@ -115,10 +115,17 @@ func (e *env) must(err error, what string) {
 	}
 }
 
-// agent stores an agent with a limit of maxChats and returns its actor.
+// agent stores a normal agent with a limit of maxChats and returns its
+// actor.
 func (e *env) agent(id string, maxChats int, groups ...int) chat.Actor {
 	e.t.Helper()
-	e.must(e.store.PutAgent(e.ctx, chat.Agent{ID: id, LicenseID: license, Name: id, MaxChats: maxChats, Groups: groups, CreatedAt: time.Now()}), "PutAgent")
+	return e.agentAs(chat.RoleNormal, id, maxChats, groups...)
+}
+
+// agentAs stores an agent with a role and returns its actor.
+func (e *env) agentAs(role, id string, maxChats int, groups ...int) chat.Actor {
+	e.t.Helper()
+	e.must(e.store.PutAgent(e.ctx, chat.Agent{ID: id, LicenseID: license, Name: id, Role: role, MaxChats: maxChats, Groups: groups, CreatedAt: time.Now()}), "PutAgent")
 	return chat.Actor{LicenseID: license, UserID: id, Type: chat.UserAgent}
 }
 

@@ -93,6 +93,7 @@ func (s *Service) addAgentLocked(ctx context.Context, o Origin, c Chat, agentID 
 }
 
 // LeaveChat removes an agent from a chat; the chat's members are told.
+// An agent leaves by itself; removing another agent needs a manager.
 func (s *Service) LeaveChat(ctx context.Context, a Actor, chatID, userID string) error {
 	c, err := s.chatFor(ctx, a, chatID)
 	if err != nil {
@@ -105,6 +106,11 @@ func (s *Service) LeaveChat(ctx context.Context, a Actor, chatID, userID string)
 	// get the pushes that answer its requests.
 	if userID == c.CustomerID {
 		return invalid("the chat's customer cannot be removed")
+	}
+	if userID != a.UserID {
+		if err := s.requireManager(ctx, a, "removing another agent"); err != nil {
+			return err
+		}
 	}
 	err = func() error {
 		unlock := s.lock(c.ID)

@@ -169,8 +169,9 @@ type Actor struct {
 
 func (a Actor) recipient() Recipient { return Recipient{ID: a.UserID, Type: a.Type} }
 
-// chatFor loads a chat the actor may see. Another customer's chat and a
-// chat of another license are ErrNotFound, exactly like a missing chat.
+// chatFor loads a chat the actor may see (mayAccess). Another customer's
+// chat, a chat of another license and, for a normal agent, a chat outside
+// its groups are ErrNotFound, exactly like a missing chat.
 func (s *Service) chatFor(ctx context.Context, a Actor, chatID string) (Chat, error) {
 	if chatID == "" {
 		return Chat{}, invalid("chat_id is required")
@@ -179,8 +180,8 @@ func (s *Service) chatFor(ctx context.Context, a Actor, chatID string) (Chat, er
 	if err != nil {
 		return Chat{}, err
 	}
-	if c.LicenseID != a.LicenseID || (a.Type == UserCustomer && c.CustomerID != a.UserID) {
-		return Chat{}, fmt.Errorf("chat %s: %w", chatID, ErrNotFound)
+	if err := s.mayAccess(ctx, a, c); err != nil {
+		return Chat{}, err
 	}
 	return c, nil
 }

@@ -75,6 +75,17 @@ type ChatFilter struct {
 	// Queued keeps active chats no agent is a present member of: the chats
 	// waiting for routing.
 	Queued bool
+	// Access keeps the chats a normal agent may see (Agent.MaySee). Nil
+	// does not filter.
+	Access *ChatAccess
+}
+
+// ChatAccess selects the chats whose groups (group 0 when a chat has
+// none) share one with GroupIDs, and the chats MemberID is a present
+// member of.
+type ChatAccess struct {
+	GroupIDs []int
+	MemberID string
 }
 
 // LastEvent is the newest event of one type in a chat.

@@ -19,8 +19,9 @@ type TransferTarget struct {
 	GroupID int
 }
 
-// TransferChat moves an active chat. To an agent: the agent joins and the
-// requester, if in the chat, leaves. To a group: the chat's groups become
+// TransferChat moves an active chat. To an agent (who must be allowed to
+// see the chat, Agent.MaySee): the agent joins and the requester, if in
+// the chat, leaves. To a group: the chat's groups become
 // that group, its agents leave, and it is routed in the group. The chat's
 // agents, before and after, get chat_transferred.
 func (s *Service) TransferChat(ctx context.Context, a Actor, chatID string, to TransferTarget) error {
@@ -42,6 +43,9 @@ func (s *Service) TransferChat(ctx context.Context, a Actor, chatID string, to T
 			return invalid("agent %q not found", to.AgentID)
 		} else if err != nil {
 			return err
+		}
+		if !target.MaySee(c) {
+			return invalid("agent %q may not see the chat: it is in none of the chat's groups", target.ID)
 		}
 		if !s.agentOnline(a.LicenseID, target.ID) {
 			return invalid("agent %q is offline", target.ID)

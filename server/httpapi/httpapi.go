@@ -376,7 +376,7 @@ func cleanName(n string) string {
 			return -1
 		}
 		return r
-	}, n)
+	}, chat.StripBidi(n))
 	if n == "" || n == "." || n == ".." {
 		return "file"
 	}

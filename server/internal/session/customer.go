@@ -400,11 +400,6 @@ func (s *session) updateCustomerPage(ctx context.Context, req protocol.Request) 
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	if p.URL != "" {
-		if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, protocol.Errorf(protocol.ErrValidation, "url must be an http or https URL")
-		}
-	}
 	pg, err := s.srv.cfg.Service.UpdateCustomerPage(ctx, s.actorFor(req), chat.Page{URL: p.URL, Title: p.Title})
 	if err != nil {
 		return nil, err

@@ -451,7 +451,7 @@ func (s *session) protocolError(req protocol.Request, err error) *protocol.Error
 		return protocol.Errorf(protocol.ErrGroupsOffline, "No agent is available")
 	case errors.Is(err, chat.ErrGroupNotFound):
 		return protocol.Errorf(protocol.ErrGroupNotFound, "Group not found")
-	case errors.Is(err, chat.ErrNotChatMember):
+	case errors.Is(err, chat.ErrNotChatMember), errors.Is(err, chat.ErrForbidden):
 		return protocol.Errorf(protocol.ErrAuthorization, userMessage(err))
 	case errors.Is(err, context.DeadlineExceeded):
 		return protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")

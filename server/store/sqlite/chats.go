@@ -422,6 +422,10 @@ func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int)
 	if f.Queued {
 		where = append(where, "NOT EXISTS (SELECT 1 FROM chat_users u WHERE u.chat_id = c.id AND u.type = 'agent' AND u.present = 1)")
 	}
+	if f.Access != nil {
+		cond, a := accessCond(f.Access)
+		where, args = append(where, cond), append(args, a...)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

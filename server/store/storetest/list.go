@@ -75,6 +75,31 @@ func testChats(t *testing.T, mk func(*testing.T) *env) {
 		e.must(e.s.AddChatUser(e.ctx, f.b.ID, chat.User{ID: agent, Type: chat.UserAgent}), "AddChatUser")
 		check(t, e, chat.ChatFilter{MemberID: agent}, 0, 10, []chat.Chat{f.d, f.b}, 2)
 	})
+	t.Run("Access", func(t *testing.T) {
+		e := mk(t)
+		f := setup(e)
+		// a is in group 0, b in groups 1 and 2, c in none (group 0).
+		e.must(e.s.SetChatGroups(e.ctx, f.b.ID, []int{1, 2}), "SetChatGroups")
+		e.must(e.s.SetChatGroups(e.ctx, f.c.ID, nil), "SetChatGroups")
+		f.b, f.c = e.chat(f.b.ID), e.chat(f.c.ID)
+		access := func(member string, groups ...int) chat.ChatFilter {
+			return chat.ChatFilter{LicenseID: 1, Access: &chat.ChatAccess{GroupIDs: groups, MemberID: member}}
+		}
+		check(t, e, access("", 0), 0, 10, []chat.Chat{f.a, f.c}, 2)
+		check(t, e, access("", 2), 0, 10, []chat.Chat{f.b}, 1)
+		check(t, e, access("", 3, 1), 0, 10, []chat.Chat{f.b}, 1)
+		check(t, e, access("", 3), 0, 10, nil, 0)
+		check(t, e, access(""), 0, 10, nil, 0)
+		check(t, e, access(agent, 3), 0, 10, []chat.Chat{f.a}, 1)
+		check(t, e, access(agent2, 0), 0, 10, []chat.Chat{f.a, f.c, f.b}, 3)
+		check(t, e, access(agent2, 0), 1, 1, []chat.Chat{f.c}, 3)
+		f2 := access("", 2)
+		f2.CustomerID = "c1"
+		check(t, e, f2, 0, 10, nil, 0)
+		// Only a present member sees a chat outside its groups.
+		e.must(e.s.RemoveChatUser(e.ctx, f.b.ID, agent2), "RemoveChatUser")
+		check(t, e, access(agent2, 3), 0, 10, nil, 0)
+	})
 	t.Run("OffsetAndLimit", func(t *testing.T) {
 		e := mk(t)
 		f := setup(e)

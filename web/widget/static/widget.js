@@ -220,10 +220,12 @@
   const ready = () => online ? Promise.resolve() : new Promise(r => waiters.push(r));
 
   async function login(s, tok) {
-    const page = safeURL(location.href) && {url: location.href, title: document.title};
+    // Within the server's limits (4 KiB URLs, 1 KiB titles), or the login is refused.
+    const fits = u => u && u.length <= 4096 ? u : null;
+    const page = fits(safeURL(location.href)) && {url: location.href, title: document.title.slice(0, 256)};
     try {
       const r = await req('login', {token: 'Bearer ' + tok.t, customer: {}, customer_page: page || undefined,
-        referrer: safeURL(document.referrer) || undefined, group_id: cfg.group ?? undefined});
+        referrer: fits(safeURL(document.referrer)) || undefined, group_id: cfg.group ?? undefined});
       me = r.customer_id || tok.id;
       await sync();
     } catch (e) {
