@@ -304,7 +304,8 @@ type storedFile struct {
 	keep                        bool
 }
 
-// store writes one uploaded file under FilesDir/<license>/<id>/file.
+// store writes one uploaded file under FilesDir/<license>/<id>/file and
+// syncs it and its directories to disk.
 func (a *API) store(license int, p io.Reader) (*storedFile, error) {
 	part, _ := p.(interface{ FileName() string })
 	name := "file"
@@ -337,10 +338,16 @@ func (a *API) store(license int, p io.Reader) (*storedFile, error) {
 		err = &http.MaxBytesError{Limit: MaxFileBytes}
 	}
 	if err == nil {
-		err = out.Sync()
+		err = syncFile(out)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// The file event is acknowledged only after the file and every
+		// directory entry leading to it are on disk, as events are.
+		licenseDir := filepath.Dir(dir)
+		err = syncDirs(dir, licenseDir, filepath.Dir(licenseDir))
 	}
 	if err != nil {
 		_ = os.RemoveAll(dir)
