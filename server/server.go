@@ -1,17 +1,3 @@
-// Package server assembles a Parley chat server: the Customer Chat API
-// v3.0 (SockJS for the JS SDK, plain WebSocket for Go and other clients),
-// the customer accounts endpoints, the agent RTM API, uploads and /healthz,
-// over a chat.Store and a broker.Broker. Operations endpoints (Prometheus
-// /metrics and net/http/pprof) are on a separate handler, AdminHandler,
-// meant for a listener that only operators reach.
-//
-// The shortest use:
-//
-//	srv, err := server.New(ctx, server.Config{DataDir: "data"})
-//	if err != nil { … }
-//	go srv.ListenAndServe()
-//	…
-//	srv.Shutdown(ctx)
 package server
 
 import (
@@ -24,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,9 +48,17 @@ type Config struct {
 	DataDir string
 	// FilesDir is where uploads are stored. Default DataDir/files.
 	FilesDir string
-	// PublicURL is the server's public base URL, used in file links.
-	// Default: the scheme and Host of each upload request.
+	// PublicURL is the server's public base URL ("https://chat.example.com").
+	// File links are built on it; without it they are relative
+	// ("/files/…"), never built from a request's Host. Its origin, like
+	// the origin each request is sent to, may get customer tokens (see
+	// Demo.Origins). Default: none.
 	PublicURL string
+	// TrustedProxies are the reverse proxies in front of the server. Only
+	// a request from one of them has its X-Forwarded-For (the client
+	// address), X-Forwarded-Host and X-Forwarded-Proto believed; every
+	// other request loses those headers. Default: none, no proxy trusted.
+	TrustedProxies []netip.Prefix
 	// Store keeps chats and accounts. Default: SQLite at DataDir/parley.db,
 	// with the chats it reads most kept in memory (store/cached), closed by
 	// Shutdown. A Store given here is used as it is (it may be shared with
@@ -102,8 +98,11 @@ type Demo struct {
 	License int
 	// ClientID for customer tokens. Default "parley-demo".
 	ClientID string
-	// Origins allowed to get customer tokens ("https://shop.example").
-	// Empty: any origin.
+	// Origins allowed to get customer tokens ("https://shop.example")
+	// besides the server's own (the origin of PublicURL and the one each
+	// request is sent to): the sites that embed the chat. They are the
+	// demo client's chat.Client.RedirectOrigins. Empty: the server's own
+	// only.
 	Origins []string
 	// AgentEmail of the demo agent. Default "agent@parley.local".
 	AgentEmail string
@@ -148,6 +147,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, errors.New("server: Config.DataDir or FilesDir is required")
 		}
 		cfg.FilesDir = filepath.Join(cfg.DataDir, "files")
+	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("server: Config.PublicURL %q is not an absolute http(s) URL", cfg.PublicURL)
+		}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, broker: cfg.Broker}
 	var err error
@@ -293,7 +298,7 @@ func (s *Server) routes() error {
 	if err != nil {
 		return err
 	}
-	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, Logger: s.log}
+	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, PublicURL: s.cfg.PublicURL, Logger: s.log}
 	agentLogin := &auth.AgentLogin{Store: s.store, Signer: s.signer, Logger: s.log}
 
 	topts := transport.Options{MaxMessageBytes: 1 << 20, Logger: s.log}
@@ -314,7 +319,7 @@ func (s *Server) routes() error {
 	mux.Handle("GET /widget.js", wh)
 	mux.Handle("GET /widget/", wh)
 	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
-	s.handler = s.logRequests(mux)
+	s.handler = forwarded(s.logRequests(mux), s.cfg.TrustedProxies)
 	s.admin = adminHandler(reg)
 	return nil
 }

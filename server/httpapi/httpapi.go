@@ -1,6 +1,3 @@
-// Package httpapi serves the Web API calls that the SDKs make over HTTP
-// (the customer's send_file and check_goals, the agent's send_file), the
-// uploaded files, and the server's /healthz.
 package httpapi
 
 import (
@@ -40,7 +37,8 @@ type Config struct {
 	// FilesDir is where uploads are stored. Required.
 	FilesDir string
 	// PublicURL is the base of file URLs ("https://chat.example.com"). Empty:
-	// taken from each upload request's scheme and Host.
+	// file URLs are relative ("/files/…"). A request's Host never makes a
+	// link: a client could make it point anywhere.
 	PublicURL string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -241,15 +239,7 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "payload.chat_id and payload.file are required")
 		return
 	}
-	base := a.cfg.PublicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
-	fileURL := strings.TrimRight(base, "/") + "/files/" + strconv.Itoa(actor.LicenseID) + "/" + stored.id + "/" + url.PathEscape(stored.name)
+	fileURL := strings.TrimRight(a.cfg.PublicURL, "/") + "/files/" + strconv.Itoa(actor.LicenseID) + "/" + stored.id + "/" + url.PathEscape(stored.name)
 	e := chat.Event{Type: chat.EventFile, CustomID: customID, File: &chat.File{
 		Name: stored.name, URL: fileURL, ContentType: stored.contentType, Size: stored.size,
 	}}
