@@ -59,6 +59,22 @@ type Config struct {
 	// address), X-Forwarded-Host and X-Forwarded-Proto believed; every
 	// other request loses those headers. Default: none, no proxy trusted.
 	TrustedProxies []netip.Prefix
+	// HTTPReadHeaderTimeout bounds the reading of a request's headers.
+	// Default 10 s (DefaultHTTPReadHeaderTimeout).
+	HTTPReadHeaderTimeout time.Duration
+	// HTTPIdleTimeout is how long a keep-alive connection may wait for its
+	// next request before it is closed. Default 60 s
+	// (DefaultHTTPIdleTimeout).
+	HTTPIdleTimeout time.Duration
+	// HTTPBodyTimeout bounds the reading of a request body; a client too
+	// slow gets an error and its connection is closed. Shutdown cuts the
+	// bodies still being read. Default 30 s (DefaultHTTPBodyTimeout).
+	HTTPBodyTimeout time.Duration
+	// UploadMinRate, in bytes a second, gives an upload more time: its
+	// body may take HTTPBodyTimeout plus its size (Content-Length, at most
+	// httpapi.MaxUploadBytes) at this rate. Default 32 KiB/s
+	// (DefaultUploadMinRate): 30 s + 322 s for a 10 MiB upload.
+	UploadMinRate int
 	// Store keeps chats and accounts. Default: SQLite at DataDir/parley.db,
 	// with the chats it reads most kept in memory (store/cached), closed by
 	// Shutdown. A Store given here is used as it is (it may be shared with
@@ -123,6 +139,7 @@ type Server struct {
 	signer   *auth.Signer
 	handler  http.Handler
 	admin    http.Handler
+	bodies   *bodyDeadlines
 	http     *http.Server
 
 	shutdownOnce sync.Once
@@ -319,7 +336,8 @@ func (s *Server) routes() error {
 	mux.Handle("GET /widget.js", wh)
 	mux.Handle("GET /widget/", wh)
 	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
-	s.handler = forwarded(s.logRequests(mux), s.cfg.TrustedProxies)
+	s.bodies = newBodyDeadlines(s.cfg.HTTPBodyTimeout, s.cfg.UploadMinRate)
+	s.handler = forwarded(s.bodies.handler(s.logRequests(mux)), s.cfg.TrustedProxies)
 	s.admin = adminHandler(reg)
 	return nil
 }
@@ -418,16 +436,30 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(l)
 }
 
-// Serve serves on l until Shutdown. It returns http.ErrServerClosed after
-// Shutdown.
+// Serve serves on l until Shutdown, with the HTTP timeouts of Config. It
+// returns http.ErrServerClosed after Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: orDefault(s.cfg.HTTPReadHeaderTimeout, DefaultHTTPReadHeaderTimeout),
+		IdleTimeout:       orDefault(s.cfg.HTTPIdleTimeout, DefaultHTTPIdleTimeout),
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 	return s.http.Serve(l)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // Shutdown stops the server gracefully: it stops accepting connections,
 // tells every RTM client to reconnect later (after its request in flight
-// is answered), waits for them to go, and closes the store. Anything a
+// is answered), waits for them to go, cuts the request bodies still being
+// received (the client gets an error), closes idle connections, waits
+// for the HTTP requests in flight, and closes the store. Anything a
 // client had acknowledged is already durable in the store. It returns
 // ctx.Err() if ctx ends first. It is idempotent.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -437,6 +469,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.http.SetKeepAlivesEnabled(false)
 		}
 		errs = append(errs, s.hub.Shutdown(ctx))
+		s.bodies.cut()
 		if s.http != nil {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}

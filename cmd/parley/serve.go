@@ -34,6 +34,12 @@ type serveCmd struct {
 	ShutdownTimeout   time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
 	SockJSHeartbeat   time.Duration `default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
 	AgentGracePeriod  time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
+
+	// HTTP timeouts (see docs/security.md).
+	HTTPReadHeaderTimeout time.Duration `default:"10s" env:"PARLEY_HTTP_READ_HEADER_TIMEOUT" help:"How long a client may take to send a request's headers."`
+	HTTPIdleTimeout       time.Duration `default:"60s" env:"PARLEY_HTTP_IDLE_TIMEOUT" help:"How long a keep-alive connection may wait for its next request."`
+	HTTPBodyTimeout       time.Duration `default:"30s" env:"PARLEY_HTTP_BODY_TIMEOUT" help:"How long a client may take to send a request body (uploads get more, see --upload-min-rate)."`
+	UploadMinRate         int           `default:"32768" env:"PARLEY_UPLOAD_MIN_RATE" help:"Slowest upload accepted, in bytes a second: an upload may take --http-body-timeout plus its size at this rate."`
 }
 
 func (c *serveCmd) logger() *slog.Logger {
@@ -61,6 +67,8 @@ func (c *serveCmd) Run() error {
 		AgentGracePeriod: c.AgentGracePeriod,
 		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
+		HTTPReadHeaderTimeout: c.HTTPReadHeaderTimeout, HTTPIdleTimeout: c.HTTPIdleTimeout,
+		HTTPBodyTimeout: c.HTTPBodyTimeout, UploadMinRate: c.UploadMinRate,
 	})
 	if err != nil {
 		return err

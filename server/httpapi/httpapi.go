@@ -66,13 +66,29 @@ func New(cfg Config) (*API, error) {
 	return &API{cfg: cfg}, nil
 }
 
+// Paths of the uploads.
+const (
+	customerSendFile = "/v3.0/customer/action/send_file"
+	agentSendFile    = "/v3.0/agent/action/send_file"
+)
+
+// MaxUploadBytes is the largest request body of an upload: MaxFileBytes
+// and a little room for the multipart envelope around the file.
+const MaxUploadBytes = MaxFileBytes + 64<<10
+
+// IsUpload reports whether r is an upload, whose body may be up to
+// MaxUploadBytes long.
+func IsUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && (r.URL.Path == customerSendFile || r.URL.Path == agentSendFile)
+}
+
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v3.0/customer/action/send_file", a.sendFile)
+	mux.HandleFunc("POST "+customerSendFile, a.sendFile)
 	mux.HandleFunc("POST /v3.0/customer/action/check_goals", a.checkGoals)
 	mux.HandleFunc("OPTIONS /v3.0/customer/action/{action}", preflight)
 	mux.HandleFunc("POST /v3.0/customer/action/{action}", a.unknownAction)
-	mux.HandleFunc("POST /v3.0/agent/action/send_file", a.agentSendFile)
+	mux.HandleFunc("POST "+agentSendFile, a.agentSendFile)
 	mux.HandleFunc("OPTIONS /v3.0/agent/action/{action}", preflight)
 	mux.HandleFunc("POST /v3.0/agent/action/{action}", a.unknownAction)
 	mux.HandleFunc("GET /files/{license}/{id}/{name}", a.serveFile)
@@ -194,8 +210,7 @@ func (a *API) agentSendFile(w http.ResponseWriter, r *http.Request) {
 // pushed to the chat's members like any event. The answer is
 // {"payload":{"url":…}} (the JS SDK resolves with body.payload).
 func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
-	// The multipart envelope around the file needs a little room.
-	r.Body = http.MaxBytesReader(w, r.Body, MaxFileBytes+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "body must be multipart/form-data")
@@ -272,6 +287,12 @@ func (a *API) uploadError(w http.ResponseWriter, err error) {
 	if errors.As(err, &mbe) {
 		writeError(w, http.StatusRequestEntityTooLarge, protocol.ErrEntityTooLarge,
 			fmt.Sprintf("The file is too big (max size is %d bytes).", MaxFileBytes))
+		return
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The server's read deadline for the body passed (too slow, or
+		// the server is shutting down).
+		writeError(w, http.StatusRequestTimeout, protocol.ErrRequestTimeout, "The upload was too slow.")
 		return
 	}
 	writeError(w, http.StatusBadRequest, protocol.ErrValidation, "malformed upload: "+err.Error())
