@@ -7,6 +7,11 @@
 //	// srv.URL is "http://127.0.0.1:<port>"; the Customer Chat API is at
 //	// srv.URL + "/v3.0/customer".
 //
+// srv.URL is also the server's public URL (server.Config.PublicURL, unless
+// an Option sets another): file links are built on it, and its origin may
+// get customer tokens. Pages of other origins must be listed in
+// Demo.Origins, as in production.
+//
 // The server is shut down when the test ends. Outside a test (in an
 // Example, or a program), Start returns a server the caller closes:
 //

@@ -120,9 +120,15 @@ func start(dataDir string, opts []Option) (*Server, error) {
 		s.ownBroker = memory.New()
 		cfg.Broker = s.ownBroker
 	}
+	// The listener comes first: its address is the server's public URL.
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ts.Listener.Addr().String()
+	}
 	s.cfg = cfg
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
+		ts.Close()
 		if s.ownBroker != nil {
 			_ = s.ownBroker.Close()
 		}
@@ -131,7 +137,6 @@ func start(dataDir string, opts []Option) (*Server, error) {
 	s.Server = srv
 	s.setHandlers()
 
-	ts := httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	ts.Listener = &trackingListener{Listener: ts.Listener, s: s}
 	ts.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		return context.WithValue(ctx, connKey{}, c)

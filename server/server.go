@@ -1,17 +1,3 @@
-// Package server assembles a Parley chat server: the Customer Chat API
-// v3.0 (SockJS for the JS SDK, plain WebSocket for Go and other clients),
-// the customer accounts endpoints, the agent RTM API, uploads and /healthz,
-// over a chat.Store and a broker.Broker. Operations endpoints (Prometheus
-// /metrics and net/http/pprof) are on a separate handler, AdminHandler,
-// meant for a listener that only operators reach.
-//
-// The shortest use:
-//
-//	srv, err := server.New(ctx, server.Config{DataDir: "data"})
-//	if err != nil { … }
-//	go srv.ListenAndServe()
-//	…
-//	srv.Shutdown(ctx)
 package server
 
 import (
@@ -24,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,9 +48,33 @@ type Config struct {
 	DataDir string
 	// FilesDir is where uploads are stored. Default DataDir/files.
 	FilesDir string
-	// PublicURL is the server's public base URL, used in file links.
-	// Default: the scheme and Host of each upload request.
+	// PublicURL is the server's public base URL ("https://chat.example.com").
+	// File links are built on it; without it they are relative
+	// ("/files/…"), never built from a request's Host. Its origin, like
+	// the origin each request is sent to, may get customer tokens (see
+	// Demo.Origins). Default: none.
 	PublicURL string
+	// TrustedProxies are the reverse proxies in front of the server. Only
+	// a request from one of them has its X-Forwarded-For (the client
+	// address), X-Forwarded-Host and X-Forwarded-Proto believed; every
+	// other request loses those headers. Default: none, no proxy trusted.
+	TrustedProxies []netip.Prefix
+	// HTTPReadHeaderTimeout bounds the reading of a request's headers.
+	// Default 10 s (DefaultHTTPReadHeaderTimeout).
+	HTTPReadHeaderTimeout time.Duration
+	// HTTPIdleTimeout is how long a keep-alive connection may wait for its
+	// next request before it is closed. Default 60 s
+	// (DefaultHTTPIdleTimeout).
+	HTTPIdleTimeout time.Duration
+	// HTTPBodyTimeout bounds the reading of a request body; a client too
+	// slow gets an error and its connection is closed. Shutdown cuts the
+	// bodies still being read. Default 30 s (DefaultHTTPBodyTimeout).
+	HTTPBodyTimeout time.Duration
+	// UploadMinRate, in bytes a second, gives an upload more time: its
+	// body may take HTTPBodyTimeout plus its size (Content-Length, at most
+	// httpapi.MaxUploadBytes) at this rate. Default 32 KiB/s
+	// (DefaultUploadMinRate): 30 s + 322 s for a 10 MiB upload.
+	UploadMinRate int
 	// Store keeps chats and accounts. Default: SQLite at DataDir/parley.db,
 	// with the chats it reads most kept in memory (store/cached), closed by
 	// Shutdown. A Store given here is used as it is (it may be shared with
@@ -102,8 +114,11 @@ type Demo struct {
 	License int
 	// ClientID for customer tokens. Default "parley-demo".
 	ClientID string
-	// Origins allowed to get customer tokens ("https://shop.example").
-	// Empty: any origin.
+	// Origins allowed to get customer tokens ("https://shop.example")
+	// besides the server's own (the origin of PublicURL and the one each
+	// request is sent to): the sites that embed the chat. They are the
+	// demo client's chat.Client.RedirectOrigins. Empty: the server's own
+	// only.
 	Origins []string
 	// AgentEmail of the demo agent. Default "agent@parley.local".
 	AgentEmail string
@@ -124,6 +139,7 @@ type Server struct {
 	signer   *auth.Signer
 	handler  http.Handler
 	admin    http.Handler
+	bodies   *bodyDeadlines
 	http     *http.Server
 
 	shutdownOnce sync.Once
@@ -148,6 +164,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, errors.New("server: Config.DataDir or FilesDir is required")
 		}
 		cfg.FilesDir = filepath.Join(cfg.DataDir, "files")
+	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("server: Config.PublicURL %q is not an absolute http(s) URL", cfg.PublicURL)
+		}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, broker: cfg.Broker}
 	var err error
@@ -293,7 +315,7 @@ func (s *Server) routes() error {
 	if err != nil {
 		return err
 	}
-	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, Logger: s.log}
+	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, PublicURL: s.cfg.PublicURL, Logger: s.log}
 	agentLogin := &auth.AgentLogin{Store: s.store, Signer: s.signer, Logger: s.log}
 
 	topts := transport.Options{MaxMessageBytes: 1 << 20, Logger: s.log}
@@ -314,7 +336,8 @@ func (s *Server) routes() error {
 	mux.Handle("GET /widget.js", wh)
 	mux.Handle("GET /widget/", wh)
 	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
-	s.handler = s.logRequests(mux)
+	s.bodies = newBodyDeadlines(s.cfg.HTTPBodyTimeout, s.cfg.UploadMinRate)
+	s.handler = forwarded(s.bodies.handler(s.logRequests(mux)), s.cfg.TrustedProxies)
 	s.admin = adminHandler(reg)
 	return nil
 }
@@ -413,16 +436,30 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(l)
 }
 
-// Serve serves on l until Shutdown. It returns http.ErrServerClosed after
-// Shutdown.
+// Serve serves on l until Shutdown, with the HTTP timeouts of Config. It
+// returns http.ErrServerClosed after Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: orDefault(s.cfg.HTTPReadHeaderTimeout, DefaultHTTPReadHeaderTimeout),
+		IdleTimeout:       orDefault(s.cfg.HTTPIdleTimeout, DefaultHTTPIdleTimeout),
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 	return s.http.Serve(l)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // Shutdown stops the server gracefully: it stops accepting connections,
 // tells every RTM client to reconnect later (after its request in flight
-// is answered), waits for them to go, and closes the store. Anything a
+// is answered), waits for them to go, cuts the request bodies still being
+// received (the client gets an error), closes idle connections, waits
+// for the HTTP requests in flight, and closes the store. Anything a
 // client had acknowledged is already durable in the store. It returns
 // ctx.Err() if ctx ends first. It is idempotent.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -432,6 +469,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.http.SetKeepAlivesEnabled(false)
 		}
 		errs = append(errs, s.hub.Shutdown(ctx))
+		s.bodies.cut()
 		if s.http != nil {
 			errs = append(errs, s.http.Shutdown(ctx))
 		}

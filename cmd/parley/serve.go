@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,10 +21,11 @@ type serveCmd struct {
 	Addr              string        `default:":8080" env:"PARLEY_ADDR" help:"Listen address."`
 	AdminAddr         string        `default:"127.0.0.1:9090" env:"PARLEY_ADMIN_ADDR" help:"Listen address of the operations endpoints: /metrics and /debug/pprof/. Keep it private; empty: off."`
 	DataDir           string        `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Directory for the SQLite database, the token key and uploads."`
-	PublicURL         string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server, used in file links (default: from each request)."`
+	PublicURL         string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server (https://chat.example.com): file links are built on it (default: relative links) and its origin may get customer tokens."`
+	TrustedProxies    []string      `env:"PARLEY_TRUSTED_PROXIES" sep:"," help:"Reverse proxies (CIDR or IP, comma-separated) whose X-Forwarded-For, -Host and -Proto are believed (default: none)."`
 	DemoLicense       int           `default:"123" env:"PARLEY_DEMO_LICENSE" help:"License number of the demo license."`
 	DemoClientID      string        `default:"parley-demo" env:"PARLEY_DEMO_CLIENT_ID" help:"Client id customers use to get tokens for the demo license."`
-	DemoOrigins       []string      `env:"PARLEY_DEMO_ORIGINS" sep:"," help:"Origins allowed to get customer tokens (comma-separated; empty: any)."`
+	DemoOrigins       []string      `env:"PARLEY_DEMO_ORIGINS" sep:"," help:"Origins of the sites that embed the chat, allowed to get the demo license's customer tokens besides the server's own (comma-separated; default: none)."`
 	DemoAgentEmail    string        `default:"agent@parley.local" env:"PARLEY_DEMO_AGENT_EMAIL" help:"E-mail (login) of the demo agent."`
 	DemoAgentPassword string        `env:"PARLEY_DEMO_AGENT_PASSWORD" help:"Password of the demo agent (default: random, kept in the data directory)."`
 	NoDemo            bool          `env:"PARLEY_NO_DEMO" help:"Do not seed the demo license."`
@@ -31,6 +34,12 @@ type serveCmd struct {
 	ShutdownTimeout   time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
 	SockJSHeartbeat   time.Duration `default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
 	AgentGracePeriod  time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
+
+	// HTTP timeouts (see docs/security.md).
+	HTTPReadHeaderTimeout time.Duration `default:"10s" env:"PARLEY_HTTP_READ_HEADER_TIMEOUT" help:"How long a client may take to send a request's headers."`
+	HTTPIdleTimeout       time.Duration `default:"60s" env:"PARLEY_HTTP_IDLE_TIMEOUT" help:"How long a keep-alive connection may wait for its next request."`
+	HTTPBodyTimeout       time.Duration `default:"30s" env:"PARLEY_HTTP_BODY_TIMEOUT" help:"How long a client may take to send a request body (uploads get more, see --upload-min-rate)."`
+	UploadMinRate         int           `default:"32768" env:"PARLEY_UPLOAD_MIN_RATE" help:"Slowest upload accepted, in bytes a second: an upload may take --http-body-timeout plus its size at this rate."`
 }
 
 func (c *serveCmd) logger() *slog.Logger {
@@ -49,11 +58,17 @@ func (c *serveCmd) Run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	proxies, err := parsePrefixes(c.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	srv, err := server.New(ctx, server.Config{
-		Addr: c.Addr, DataDir: c.DataDir, PublicURL: c.PublicURL, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
+		Addr: c.Addr, DataDir: c.DataDir, PublicURL: c.PublicURL, TrustedProxies: proxies, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
 		AgentGracePeriod: c.AgentGracePeriod,
 		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
+		HTTPReadHeaderTimeout: c.HTTPReadHeaderTimeout, HTTPIdleTimeout: c.HTTPIdleTimeout,
+		HTTPBodyTimeout: c.HTTPBodyTimeout, UploadMinRate: c.UploadMinRate,
 	})
 	if err != nil {
 		return err
@@ -124,4 +139,29 @@ func hostPort(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// parsePrefixes reads CIDR prefixes and single addresses ("10.0.0.0/8",
+// "192.0.2.7", "::1").
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+		case strings.Contains(s, "/"):
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p.Masked())
+		default:
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out, nil
 }

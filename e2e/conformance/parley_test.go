@@ -23,8 +23,9 @@ func startParley(t *testing.T, ctx context.Context, log *transcript) backend {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(transcriptWriter{log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(ctx, server.Config{
-		DataDir: t.TempDir(),
-		Logger:  logger,
+		DataDir:   t.TempDir(),
+		Logger:    logger,
+		PublicURL: "https://" + apiHost, // file links are on the API host, where the scenario fetches them
 		Demo: server.Demo{
 			License:       demoLicense,
 			ClientID:      demoClientID,

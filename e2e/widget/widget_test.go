@@ -28,6 +28,7 @@ import (
 
 	"github.com/parleychat/parley/e2e/internal/browsertest"
 	"github.com/parleychat/parley/parleytest"
+	"github.com/parleychat/parley/server"
 	"github.com/parleychat/parley/web/widget"
 )
 
@@ -535,9 +536,7 @@ func (b *browser) screenshot(t *testing.T) {
 // is hostile, with the one script tag, and with a tag that names only the
 // server (the widget then reads /widget/config.json).
 func TestWidgetEmbedded(t *testing.T) {
-	srv := parleytest.NewServer(t)
-	agent := dialAgent(t, srv)
-	b := newBrowser(t)
+	var srv *parleytest.Server
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tag := fmt.Sprintf(`<script src="%s/widget.js" data-license="%d" data-client-id="%s" data-color="#0f766e" async></script>`,
 			srv.URL, srv.License, srv.ClientID)
@@ -552,6 +551,11 @@ parley-chat { display: none; opacity: 0; }
 </style></head><body><h1>A shop</h1>%s</body></html>`, tag)
 	}))
 	t.Cleanup(site.Close)
+	// The shop is a site that embeds the chat: it must be listed to get
+	// its visitors' tokens.
+	srv = parleytest.NewServer(t, func(c *server.Config) { c.Demo.Origins = []string{site.URL} })
+	agent := dialAgent(t, srv)
+	b := newBrowser(t)
 
 	b.do(chromedp.Navigate(site.URL + "/bare"))
 	b.waitFor("the bare tag connects with the server's config", `__conn() === 'online'`)

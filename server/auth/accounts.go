@@ -44,6 +44,10 @@ type Lookup interface {
 type Accounts struct {
 	Store  Lookup
 	Signer *Signer
+	// PublicURL is the server's public base URL ("https://chat.example.com").
+	// Its origin may get tokens of every client, as may the origin the
+	// request itself was sent to. Empty: only the latter.
+	PublicURL string
 	// TokenTTL is the lifetime of issued tokens; zero means
 	// DefaultCustomerTokenTTL.
 	TokenTTL time.Duration
@@ -254,6 +258,11 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 		a.logger().ErrorContext(ctx, "auth: client lookup failed", "client_id", req.clientID, "err", err)
 		return grant{}, errServer
 	}
+	allowed := a.allowedOrigins(r, client)
+	if o, ok := originOf(req.origin); ok && allowed[o] {
+		// The answer, whatever it is, is for this page to read.
+		setCORS(w, req.origin)
+	}
 	if client.LicenseID != licenseID {
 		return grant{}, errLicenseNotFound
 	}
@@ -264,20 +273,18 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 		return grant{}, errServer
 	}
 
-	if allowed := allowedOrigins(client.RedirectOrigins); len(allowed) > 0 {
-		if len(origins) == 0 && req.origin == "" {
+	if len(origins) == 0 && req.origin == "" {
+		return grant{}, errRedirectURIMismatch
+	}
+	for _, o := range origins {
+		if !allowed[o] {
 			return grant{}, errRedirectURIMismatch
 		}
-		for _, o := range origins {
-			if !allowed[o] {
-				return grant{}, errRedirectURIMismatch
-			}
-		}
-		if req.origin != "" {
-			o, ok := originOf(req.origin)
-			if !ok || !allowed[o] {
-				return grant{}, errUnauthorizedClient
-			}
+	}
+	if req.origin != "" {
+		o, ok := originOf(req.origin)
+		if !ok || !allowed[o] {
+			return grant{}, errUnauthorizedClient
 		}
 	}
 
@@ -388,7 +395,7 @@ type tokenBodyIn struct {
 // serveToken answers the XHR flow. The body is JSON whatever its
 // Content-Type (the client sends text/plain to avoid a preflight).
 func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request) {
-	setCORS(w, r)
+	w.Header().Add("Vary", "Origin")
 	var in tokenBodyIn
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil || json.Unmarshal(data, &in) != nil {
@@ -420,10 +427,19 @@ func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// servePreflight answers CORS preflight requests of the token paths.
+// servePreflight answers CORS preflight requests of the token paths. A
+// preflight names no client, so it cannot tell an allowed origin from
+// another: it lets any http(s) origin send the request, and the request's
+// own answer is readable only by the client's allowed origins (see grant).
+// The token request of customer-auth (text/plain) needs no preflight.
 func (a *Accounts) servePreflight(w http.ResponseWriter, r *http.Request) {
-	setCORS(w, r)
 	h := w.Header()
+	h.Add("Vary", "Origin")
+	if o := r.Header.Get("Origin"); o != "" {
+		if _, ok := originOf(o); ok {
+			setCORS(w, o)
+		}
+	}
 	h.Add("Vary", "Access-Control-Request-Method")
 	h.Add("Vary", "Access-Control-Request-Headers")
 	h.Set("Access-Control-Allow-Methods", "POST")
@@ -432,16 +448,11 @@ func (a *Accounts) servePreflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// setCORS lets the requesting page read the answer with credentials. Only a
-// well-formed http(s) origin is echoed; "null" and garbage are not.
-func setCORS(w http.ResponseWriter, r *http.Request) {
+// setCORS lets the page of origin read the answer with credentials. The
+// caller has checked origin.
+func setCORS(w http.ResponseWriter, origin string) {
 	h := w.Header()
-	h.Add("Vary", "Origin")
-	o := r.Header.Get("Origin")
-	if _, ok := originOf(o); !ok {
-		return
-	}
-	h.Set("Access-Control-Allow-Origin", o)
+	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Allow-Credentials", "true")
 }
 
@@ -567,21 +578,25 @@ func originOf(raw string) (string, bool) {
 	return o, true
 }
 
-// allowedOrigins normalizes a client's RedirectOrigins; unusable entries are
-// dropped. An empty list allows any origin.
-func allowedOrigins(list []string) map[string]bool {
-	if len(list) == 0 {
-		return nil
+// allowedOrigins returns the origins that may get tokens of client: the
+// origin the request was sent to (its scheme and Host: a browser sends the
+// Host of the server it talks to, whatever page asks), the origin of
+// PublicURL and the client's RedirectOrigins. Unusable entries are
+// dropped.
+func (a *Accounts) allowedOrigins(r *http.Request, client chat.Client) map[string]bool {
+	m := make(map[string]bool, len(client.RedirectOrigins)+2)
+	scheme := "http"
+	if overTLS(r) {
+		scheme = "https"
 	}
-	m := make(map[string]bool, len(list))
-	for _, s := range list {
+	own := []string{a.PublicURL}
+	if !strings.ContainsAny(r.Host, "/\\?#@") {
+		own = append(own, scheme+"://"+r.Host)
+	}
+	for _, s := range append(own, client.RedirectOrigins...) {
 		if o, ok := originOf(s); ok {
 			m[o] = true
 		}
-	}
-	if len(m) == 0 {
-		// A list of nothing but unusable entries must not mean "any".
-		m[""] = false
 	}
 	return m
 }
@@ -627,7 +642,9 @@ func (a *Accounts) setCookie(w http.ResponseWriter, r *http.Request, licenseID i
 }
 
 // overTLS tells whether the client reached the server over TLS, directly or
-// through a proxy that says so in X-Forwarded-Proto.
+// through a proxy that says so in X-Forwarded-Proto. The header is believed
+// as it is: the server removes it from requests that do not come from a
+// trusted proxy.
 func overTLS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true

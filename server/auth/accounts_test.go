@@ -59,11 +59,12 @@ const (
 func newFakeLookup() *fakeLookup {
 	return &fakeLookup{
 		clients: map[string]chat.Client{
-			"abc":        {ID: "abc", LicenseID: 123},
+			"abc": {ID: "abc", LicenseID: 123, RedirectOrigins: []string{widgetOrigin, "https://shop.example", "http://localhost:8080",
+				"http://h", "https://only-redirect.test", "https://pm.test", "https://[::1]:8443", "https://x"}},
 			"restricted": {ID: "restricted", LicenseID: 123, RedirectOrigins: []string{"https://shop.example", "http://LOCALHOST:8080"}},
 			"broken":     {ID: "broken", LicenseID: 123, RedirectOrigins: []string{"not a url"}},
 			"orphan":     {ID: "orphan", LicenseID: 999},
-			"other":      {ID: "other", LicenseID: 456},
+			"other":      {ID: "other", LicenseID: 456, RedirectOrigins: []string{widgetOrigin}},
 		},
 		licenses: map[int]chat.License{
 			123: {ID: 123, Name: "one"},
@@ -572,8 +573,8 @@ func TestTokenPost(t *testing.T) {
 		}
 	})
 
-	t.Run("without redirect_uri or Origin", func(t *testing.T) {
-		w := postToken(t, h, "/customer/token", tokenBody(map[string]any{"redirect_uri": nil}), "")
+	t.Run("without Origin", func(t *testing.T) {
+		w := postToken(t, h, "/customer/token", tokenBody(nil), "")
 		if w.Code != 200 {
 			t.Errorf("status %d: %s", w.Code, w.Body)
 		}
@@ -593,11 +594,15 @@ func TestTokenPost(t *testing.T) {
 func TestTokenPostErrors(t *testing.T) {
 	a, _ := newTestAccounts(t)
 	h := a.Handler()
-	run := func(t *testing.T, body, path, origin, kind, code string, status int) {
+	// Errors are readable by the page only once the client is known and
+	// lists the page's origin.
+	run := func(t *testing.T, body, path, origin, kind, code string, status int, cors bool) {
 		t.Helper()
 		w := postToken(t, h, path, body, origin)
-		if origin != "" {
+		if cors {
 			checkCORS(t, w, origin)
+		} else if v := w.Header().Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("Access-Control-Allow-Origin = %q on an error for an origin not known to be allowed", v)
 		}
 		m := decodeJSON(t, w)
 		if w.Code != status || m[kind] != code || len(m) != 1 {
@@ -619,7 +624,7 @@ func TestTokenPostErrors(t *testing.T) {
 					edit[k] = v
 				}
 			}
-			run(t, tokenBody(edit), tc.path+"/customer/token", widgetOrigin, tc.kind, tc.code, tc.status)
+			run(t, tokenBody(edit), tc.path+"/customer/token", widgetOrigin, tc.kind, tc.code, tc.status, tc.name == "client of another license")
 		})
 	}
 	for name, tc := range map[string]struct {
@@ -634,11 +639,17 @@ func TestTokenPostErrors(t *testing.T) {
 		"grant_type password": {tokenBody(map[string]any{"grant_type": "password"}), widgetOrigin, "oauth_exception", CodeUnsupportedGrantType, 400},
 		"origin not allowed": {tokenBody(map[string]any{"client_id": "restricted", "redirect_uri": "https://shop.example/"}),
 			"https://evil.example", "oauth_exception", CodeUnauthorizedClient, 403},
+		"origin not allowed, without redirect_uri": {tokenBody(map[string]any{"redirect_uri": nil}),
+			"https://evil.example", "oauth_exception", CodeUnauthorizedClient, 403},
+		"origin the client does not list": {tokenBody(map[string]any{"client_id": "other", "license_id": 456, "redirect_uri": nil}),
+			"https://shop.example", "oauth_exception", CodeUnauthorizedClient, 403},
+		"no origin at all": {tokenBody(map[string]any{"redirect_uri": nil}),
+			"", "oauth_exception", CodeRedirectURIMismatch, 400},
 		"no origin at all for a restricted client": {tokenBody(map[string]any{"client_id": "restricted", "redirect_uri": nil}),
 			"", "oauth_exception", CodeRedirectURIMismatch, 400},
 		"too large": {tokenBody(map[string]any{"pad": strings.Repeat("x", maxBodyBytes)}), widgetOrigin, "oauth_exception", CodeInvalidRequest, 400},
 	} {
-		t.Run(name, func(t *testing.T) { run(t, tc.body, "/customer/token", tc.origin, tc.kind, tc.code, tc.status) })
+		t.Run(name, func(t *testing.T) { run(t, tc.body, "/customer/token", tc.origin, tc.kind, tc.code, tc.status, false) })
 	}
 	t.Run("allowed origin", func(t *testing.T) {
 		for _, body := range []string{
@@ -649,6 +660,30 @@ func TestTokenPostErrors(t *testing.T) {
 			if w.Code != 200 {
 				t.Errorf("status %d: %s", w.Code, w.Body)
 			}
+			checkCORS(t, w, "https://shop.example")
+		}
+	})
+	t.Run("the server's own origins", func(t *testing.T) {
+		a, _ := newTestAccounts(t)
+		a.PublicURL = "https://chat.example/base"
+		h := a.Handler()
+		// postToken sends to https://accounts.livechatinc.com.
+		for _, origin := range []string{"https://accounts.livechatinc.com", "https://chat.example"} {
+			body := tokenBody(map[string]any{"client_id": "other", "license_id": 456, "redirect_uri": origin + "/page"})
+			w := postToken(t, h, "/customer/token", body, origin)
+			if w.Code != 200 {
+				t.Errorf("%s: status %d: %s", origin, w.Code, w.Body)
+			}
+			checkCORS(t, w, origin)
+		}
+		// Over plain HTTP the own origin is http://…, not https://….
+		r := httptest.NewRequest("POST", "http://accounts.test/customer/token",
+			strings.NewReader(tokenBody(map[string]any{"client_id": "other", "license_id": 456, "redirect_uri": nil})))
+		r.Header.Set("Origin", "https://accounts.test")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden {
+			t.Errorf("https origin on an http server: status %d: %s", w.Code, w.Body)
 		}
 	})
 }

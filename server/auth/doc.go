@@ -40,9 +40,13 @@
 //     text/plain) {"response_type":"token","grant_type":"cookie",
 //     "client_id","license_id","redirect_uri"}. The answer is JSON with the
 //     same fields (plus client_id on success, without state), status 200 on
-//     success and the status of the table below otherwise. The request
-//     Origin is echoed in Access-Control-Allow-Origin with
-//     Access-Control-Allow-Credentials: true; OPTIONS answers preflights.
+//     success and the status of the table below otherwise. Once the client
+//     is known, an allowed request Origin (see below) is echoed in
+//     Access-Control-Allow-Origin with Access-Control-Allow-Credentials:
+//     true, on success and on the errors that follow; no other origin can
+//     read any answer. OPTIONS answers preflights for any http(s) origin:
+//     a preflight names no client, and the request it clears is checked
+//     in full.
 //
 // The customer id is kept in the cookie __lc_cid, which holds license and
 // customer id signed with a key derived from the Signer key. It is HttpOnly,
@@ -56,11 +60,23 @@
 // calls keep it). The group of the /licence/ paths is checked for form only;
 // the identity is per license.
 //
-// A client's RedirectOrigins restrict where its tokens may go: when the list
-// is not empty, redirect_uri and post_message_uri must have one of its
-// origins, and so must the Origin header of the XHR flow when present. An
-// empty list allows any origin, so any site can then obtain the token of a
-// visitor whose browser holds the cookie.
+// Tokens go only to allowed origins, so that no other site can obtain the
+// token of a visitor whose browser holds the cookie: redirect_uri and
+// post_message_uri must have an allowed origin, and so must the Origin
+// header of the XHR flow when present; one of them must be given. The
+// allowed origins of a client are
+//
+//   - the origin the request was sent to: its scheme (https over TLS or
+//     with X-Forwarded-Proto: https) and Host. A browser always sends the
+//     Host of the server it talks to, whichever page asks, so this admits
+//     the server's own pages (the widget, the demo page) and no one else;
+//   - the origin of Accounts.PublicURL;
+//   - the client's RedirectOrigins (chat.Client), stored with the client:
+//     the customer's sites that embed the chat.
+//
+// X-Forwarded-Proto is believed as it comes; the server (package server)
+// removes it, and X-Forwarded-Host, from requests that do not come from a
+// trusted proxy.
 //
 // Checks run in this order; the first failure answers:
 //

@@ -34,7 +34,8 @@ type Client struct {
 	ID        string
 	LicenseID int
 	// RedirectOrigins lists the origins ("https://shop.example") a token may be
-	// issued for. Empty means any origin.
+	// issued for besides the server's own (see package auth). Empty means
+	// the server's own only.
 	RedirectOrigins []string
 }
 

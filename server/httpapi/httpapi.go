@@ -1,6 +1,3 @@
-// Package httpapi serves the Web API calls that the SDKs make over HTTP
-// (the customer's send_file and check_goals, the agent's send_file), the
-// uploaded files, and the server's /healthz.
 package httpapi
 
 import (
@@ -40,7 +37,8 @@ type Config struct {
 	// FilesDir is where uploads are stored. Required.
 	FilesDir string
 	// PublicURL is the base of file URLs ("https://chat.example.com"). Empty:
-	// taken from each upload request's scheme and Host.
+	// file URLs are relative ("/files/…"). A request's Host never makes a
+	// link: a client could make it point anywhere.
 	PublicURL string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -68,13 +66,29 @@ func New(cfg Config) (*API, error) {
 	return &API{cfg: cfg}, nil
 }
 
+// Paths of the uploads.
+const (
+	customerSendFile = "/v3.0/customer/action/send_file"
+	agentSendFile    = "/v3.0/agent/action/send_file"
+)
+
+// MaxUploadBytes is the largest request body of an upload: MaxFileBytes
+// and a little room for the multipart envelope around the file.
+const MaxUploadBytes = MaxFileBytes + 64<<10
+
+// IsUpload reports whether r is an upload, whose body may be up to
+// MaxUploadBytes long.
+func IsUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && (r.URL.Path == customerSendFile || r.URL.Path == agentSendFile)
+}
+
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v3.0/customer/action/send_file", a.sendFile)
+	mux.HandleFunc("POST "+customerSendFile, a.sendFile)
 	mux.HandleFunc("POST /v3.0/customer/action/check_goals", a.checkGoals)
 	mux.HandleFunc("OPTIONS /v3.0/customer/action/{action}", preflight)
 	mux.HandleFunc("POST /v3.0/customer/action/{action}", a.unknownAction)
-	mux.HandleFunc("POST /v3.0/agent/action/send_file", a.agentSendFile)
+	mux.HandleFunc("POST "+agentSendFile, a.agentSendFile)
 	mux.HandleFunc("OPTIONS /v3.0/agent/action/{action}", preflight)
 	mux.HandleFunc("POST /v3.0/agent/action/{action}", a.unknownAction)
 	mux.HandleFunc("GET /files/{license}/{id}/{name}", a.serveFile)
@@ -196,8 +210,7 @@ func (a *API) agentSendFile(w http.ResponseWriter, r *http.Request) {
 // pushed to the chat's members like any event. The answer is
 // {"payload":{"url":…}} (the JS SDK resolves with body.payload).
 func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
-	// The multipart envelope around the file needs a little room.
-	r.Body = http.MaxBytesReader(w, r.Body, MaxFileBytes+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "body must be multipart/form-data")
@@ -241,15 +254,7 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "payload.chat_id and payload.file are required")
 		return
 	}
-	base := a.cfg.PublicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
-	fileURL := strings.TrimRight(base, "/") + "/files/" + strconv.Itoa(actor.LicenseID) + "/" + stored.id + "/" + url.PathEscape(stored.name)
+	fileURL := strings.TrimRight(a.cfg.PublicURL, "/") + "/files/" + strconv.Itoa(actor.LicenseID) + "/" + stored.id + "/" + url.PathEscape(stored.name)
 	e := chat.Event{Type: chat.EventFile, CustomID: customID, File: &chat.File{
 		Name: stored.name, URL: fileURL, ContentType: stored.contentType, Size: stored.size,
 	}}
@@ -284,6 +289,12 @@ func (a *API) uploadError(w http.ResponseWriter, err error) {
 			fmt.Sprintf("The file is too big (max size is %d bytes).", MaxFileBytes))
 		return
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The server's read deadline for the body passed (too slow, or
+		// the server is shutting down).
+		writeError(w, http.StatusRequestTimeout, protocol.ErrRequestTimeout, "The upload was too slow.")
+		return
+	}
 	writeError(w, http.StatusBadRequest, protocol.ErrValidation, "malformed upload: "+err.Error())
 }
 
@@ -304,7 +315,8 @@ type storedFile struct {
 	keep                        bool
 }
 
-// store writes one uploaded file under FilesDir/<license>/<id>/file.
+// store writes one uploaded file under FilesDir/<license>/<id>/file and
+// syncs it and its directories to disk.
 func (a *API) store(license int, p io.Reader) (*storedFile, error) {
 	part, _ := p.(interface{ FileName() string })
 	name := "file"
@@ -337,10 +349,16 @@ func (a *API) store(license int, p io.Reader) (*storedFile, error) {
 		err = &http.MaxBytesError{Limit: MaxFileBytes}
 	}
 	if err == nil {
-		err = out.Sync()
+		err = syncFile(out)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// The file event is acknowledged only after the file and every
+		// directory entry leading to it are on disk, as events are.
+		licenseDir := filepath.Dir(dir)
+		err = syncDirs(dir, licenseDir, filepath.Dir(licenseDir))
 	}
 	if err != nil {
 		_ = os.RemoveAll(dir)

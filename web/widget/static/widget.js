@@ -47,9 +47,10 @@
     s.append(p);
     return s;
   };
+  // A relative URL (a file link of a server without a public URL) is the server's.
   const safeURL = u => {
     try {
-      const x = new URL(u);
+      const x = new URL(u, base);
       return x.protocol === 'http:' || x.protocol === 'https:' ? x.href : null;
     } catch { return null; }
   };
