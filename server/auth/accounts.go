@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/internal/limit"
 )
 
 // DefaultCustomerTokenTTL is the lifetime of a customer token when
@@ -213,7 +214,7 @@ func (e *authError) body(state string) errorBody {
 func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenRequest, lim *tokenLimiter) (grant, *authError) {
 	ctx := r.Context()
 	if wait, ok := lim.allow(r, a.now()); !ok {
-		setRetryAfter(w, wait)
+		limit.SetRetryAfter(w.Header(), wait)
 		return grant{}, errTooManyRequests
 	}
 	switch req.responseType {

@@ -223,7 +223,7 @@ func (l *AgentLogin) serveLogin(w http.ResponseWriter, r *http.Request, lim *log
 		for _, t := range tries {
 			t.Succeeded(now) // no password was checked
 		}
-		setRetryAfter(w, wait)
+		limit.SetRetryAfter(w.Header(), wait)
 		log.DebugContext(r.Context(), "auth: agent login refused, locked out", "retry_after", wait)
 		writeAPIError(w, http.StatusTooManyRequests, protocol.ErrTooManyRequests, "Too many failed logins; try again later.")
 	}

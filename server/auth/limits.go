@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,12 +129,4 @@ func (t *tokenLimiter) allow(r *http.Request, now time.Time) (time.Duration, boo
 // compared without case.
 func accountKey(licenseID int, email string) string {
 	return strconv.Itoa(licenseID) + "/" + strings.ToLower(email)
-}
-
-// setRetryAfter tells the client to come back after d, in whole seconds
-// (rounded up, at least 1).
-func setRetryAfter(w http.ResponseWriter, d time.Duration) int {
-	s := max(1, int(math.Ceil(d.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(s))
-	return s
 }

@@ -1,6 +1,11 @@
 // Package httpapi serves the Web API calls that the SDKs make over HTTP
 // (the customer's send_file and check_goals, the agent's send_file), the
 // uploaded files, and the server's /healthz.
+//
+// A customer's uploads are limited in count and bytes per hour
+// (Config.UploadsPerHour, UploadBytesPerHour): past them send_file answers
+// 429 {"error":{"type":"too_many_requests"}} with Retry-After, before
+// reading the file.
 package httpapi
 
 import (
@@ -30,6 +35,10 @@ import (
 // limit of the Customer Chat API and of the JS SDK.
 const MaxFileBytes = 10 << 20
 
+// maxUploadBytes bounds an upload request: the file and the multipart
+// envelope around it, which needs a little room.
+const maxUploadBytes = MaxFileBytes + 64<<10
+
 // Config configures the Web API.
 type Config struct {
 	Service *chat.Service
@@ -44,11 +53,23 @@ type Config struct {
 	PublicURL string
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// UploadsPerHour is how many files one customer may upload in an
+	// hour (a sliding hour: the allowance comes back evenly). Default 60;
+	// negative: no limit. Agents are not limited.
+	UploadsPerHour int
+	// UploadBytesPerHour is how many bytes one customer may upload in an
+	// hour, counted by request length. Default 100 MiB; negative: no
+	// limit.
+	UploadBytesPerHour int64
+	// MaxKeys is how many customers' quotas are tracked at most (about 300
+	// bytes each, twice). Zero: 16,384.
+	MaxKeys int
 }
 
 // API is the Web API handler set.
 type API struct {
-	cfg Config
+	cfg    Config
+	quotas uploadQuota
 }
 
 // New returns the API, creating FilesDir if needed.
@@ -65,7 +86,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &API{cfg: cfg}, nil
+	return &API{cfg: cfg, quotas: newUploadQuota(cfg)}, nil
 }
 
 // Register adds the API's routes to mux.
@@ -177,6 +198,9 @@ func (a *API) sendFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, protocol.ErrAuthentication, "invalid or missing access token")
 		return
 	}
+	if !a.quotas.allow(w, actor, r.ContentLength, a.cfg.Now()) {
+		return
+	}
 	a.upload(w, r, actor)
 }
 
@@ -196,8 +220,7 @@ func (a *API) agentSendFile(w http.ResponseWriter, r *http.Request) {
 // pushed to the chat's members like any event. The answer is
 // {"payload":{"url":…}} (the JS SDK resolves with body.payload).
 func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
-	// The multipart envelope around the file needs a little room.
-	r.Body = http.MaxBytesReader(w, r.Body, MaxFileBytes+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "body must be multipart/form-data")

@@ -1,8 +1,11 @@
 package limit
 
 import (
+	"math"
 	"net/http"
 	"net/netip"
+	"strconv"
+	"time"
 )
 
 // ClientIP returns the address a request comes from: the remote address of
@@ -41,4 +44,10 @@ func (p Addrs) Key(a netip.Addr) (string, bool) {
 		return pfx.String(), true
 	}
 	return a.String(), true
+}
+
+// SetRetryAfter tells an HTTP client over a limit to come back after d: the
+// Retry-After header, in whole seconds, rounded up, at least 1.
+func SetRetryAfter(h http.Header, d time.Duration) {
+	h.Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))))
 }
