@@ -8,7 +8,8 @@ import (
 
 // maxWaitingBytes bounds the payload bytes of the requests that wait in one
 // connection's inbox, whatever their number: two frames of the largest
-// size. A request that would pass it is refused like one over the count.
+// size. A request that would pass it waits (the reader stops reading)
+// until the handler has taken enough.
 const maxWaitingBytes = 2 * protocol.MaxFrameBytes
 
 // inbox holds the requests a connection has sent and not yet had answered:
@@ -22,9 +23,9 @@ const maxWaitingBytes = 2 * protocol.MaxFrameBytes
 // has its answer may send the next request at once.
 type inbox struct {
 	mu      sync.Mutex
-	idle    sync.Cond // signaled when the handler goroutine stops
+	cond    sync.Cond // signaled when requests leave, the handler stops or the inbox closes
 	max     int       // requests waiting and in hand, at most
-	reqs    []protocol.Request
+	reqs    []inboxItem
 	bytes   int  // payload bytes of reqs
 	inHand  bool // the handler holds a request not yet answered
 	running bool // a handler goroutine runs
@@ -34,7 +35,14 @@ type inbox struct {
 
 func (in *inbox) init(max int, start func()) {
 	in.max, in.start = max, start
-	in.idle.L = &in.mu
+	in.cond.L = &in.mu
+}
+
+// inboxItem is a frame read: a request, or what its decoding failed with
+// (req then holds what could be read of its ids).
+type inboxItem struct {
+	req protocol.Request
+	err error
 }
 
 // putResult says what became of a request given to put.
@@ -42,25 +50,27 @@ type inboxResult int
 
 const (
 	inboxOK      inboxResult = iota
-	inboxFull                // over the count or the bytes: refuse it
+	inboxFull                // over the count: refuse it
 	inboxClosed              // the connection is going: drop it
 )
 
-// put queues req behind the requests before it, starting a handler when
-// none runs.
-func (in *inbox) put(req protocol.Request) inboxResult {
+// put queues it behind the requests before it, starting a handler when
+// none runs. It waits while the requests waiting hold too many bytes.
+func (in *inbox) put(it inboxItem) inboxResult {
 	in.mu.Lock()
-	switch {
-	case in.closed:
-		in.mu.Unlock()
-		return inboxClosed
-	case len(in.reqs)+btoi(in.inHand) >= in.max,
-		len(in.reqs) > 0 && in.bytes+len(req.Payload) > maxWaitingBytes:
+	if !in.closed && len(in.reqs)+btoi(in.inHand) >= in.max {
 		in.mu.Unlock()
 		return inboxFull
 	}
-	in.reqs = append(in.reqs, req)
-	in.bytes += len(req.Payload)
+	for !in.closed && len(in.reqs) > 0 && in.bytes+len(it.req.Payload) > maxWaitingBytes {
+		in.cond.Wait()
+	}
+	if in.closed {
+		in.mu.Unlock()
+		return inboxClosed
+	}
+	in.reqs = append(in.reqs, it)
+	in.bytes += len(it.req.Payload)
 	start := !in.running
 	in.running = true
 	in.mu.Unlock()
@@ -72,25 +82,26 @@ func (in *inbox) put(req protocol.Request) inboxResult {
 
 // take hands the handler the oldest waiting request, now in hand; false
 // when none waits, and the handler must stop.
-func (in *inbox) take() (protocol.Request, bool) {
+func (in *inbox) take() (inboxItem, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.inHand = false
 	if len(in.reqs) == 0 || in.closed {
 		in.running = false
 		in.reqs, in.bytes = nil, 0
-		in.idle.Broadcast()
-		return protocol.Request{}, false
+		in.cond.Broadcast()
+		return inboxItem{}, false
 	}
-	req := in.reqs[0]
-	in.reqs[0] = protocol.Request{}
+	it := in.reqs[0]
+	in.reqs[0] = inboxItem{}
 	in.reqs = in.reqs[1:]
 	if len(in.reqs) == 0 {
 		in.reqs = nil // give back the backing array of a burst
 	}
-	in.bytes -= len(req.Payload)
+	in.bytes -= len(it.req.Payload)
 	in.inHand = true
-	return req, true
+	in.cond.Broadcast()
+	return it, true
 }
 
 // answered frees the place of the request in hand: its answer is about to
@@ -107,6 +118,7 @@ func (in *inbox) close() {
 	in.mu.Lock()
 	in.closed = true
 	in.reqs, in.bytes = nil, 0
+	in.cond.Broadcast()
 	in.mu.Unlock()
 }
 
@@ -114,7 +126,7 @@ func (in *inbox) close() {
 func (in *inbox) wait() {
 	in.mu.Lock()
 	for in.running {
-		in.idle.Wait()
+		in.cond.Wait()
 	}
 	in.mu.Unlock()
 }

@@ -218,9 +218,10 @@ func (s *session) touch() { s.lastRead.Store(s.srv.cfg.Now().UnixNano()) }
 // queued.
 func (s *session) stop() { s.q.close() }
 
-// readLoop reads requests and puts them in the inbox, where the handler
-// takes them in order. Pings, frames that do not decode and requests over
-// the limit are answered here, at once.
+// readLoop reads frames and puts them in the inbox, where the handler takes
+// them in order. A ping without a request_id (the JS SDK's; it wants no
+// answer) only keeps the connection alive and takes no place; a frame over
+// the limit is answered here, at once.
 func (s *session) readLoop(ctx context.Context) {
 	for {
 		frame, err := s.conn.Read(ctx)
@@ -229,23 +230,15 @@ func (s *session) readLoop(ctx context.Context) {
 		}
 		s.touch()
 		req, err := protocol.DecodeRequest(frame)
-		switch {
-		case err != nil:
+		if err == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
+			continue
+		}
+		if s.in.put(inboxItem{req: req, err: err}) == inboxFull {
+			if err == nil {
+				err = protocol.Errorf(protocol.ErrTooManyRequests,
+					"too many requests in flight (at most "+strconv.Itoa(s.srv.cfg.Limits.MaxInFlight)+"); wait for answers")
+			}
 			s.send(protocol.ErrorResponse(req.RequestID, req.Action, s.protocolError(req, err)))
-		case req.Action == protocol.ActionPing:
-			// The JS SDK's ping has no request_id and wants no answer. A
-			// ping that carries one gets its response (the SDK drops
-			// every frame whose action is ping), so that a client
-			// waiting for it is not left hanging.
-			if req.RequestID != "" {
-				b, _ := protocol.Response(req.RequestID, req.Action, nil)
-				s.send(b)
-			}
-		default:
-			if s.in.put(req) == inboxFull {
-				s.send(protocol.ErrorResponse(req.RequestID, req.Action, protocol.Errorf(protocol.ErrTooManyRequests,
-					"too many requests in flight (at most "+strconv.Itoa(s.srv.cfg.Limits.MaxInFlight)+"); wait for answers")))
-			}
 		}
 	}
 }
@@ -257,11 +250,11 @@ func (s *session) readLoop(ctx context.Context) {
 // connection idles.
 func (s *session) handleLoop(ctx context.Context) {
 	for {
-		req, ok := s.in.take()
+		it, ok := s.in.take()
 		if !ok {
 			return
 		}
-		s.handle(ctx, req)
+		s.handle(ctx, it)
 	}
 }
 
@@ -391,7 +384,24 @@ func (s *session) subscribe(ctx context.Context, topic string) error {
 
 type handlerFunc func(s *session, ctx context.Context, req protocol.Request) (any, error)
 
-func (s *session) handle(ctx context.Context, req protocol.Request) {
+func (s *session) handle(ctx context.Context, it inboxItem) {
+	req := it.req
+	if it.err != nil {
+		s.respondError(req, it.err)
+		return
+	}
+	if req.Action == protocol.ActionPing {
+		// A ping that carries a request_id gets its response (the JS SDK
+		// drops every frame whose action is ping), so that a client
+		// waiting for it is not left hanging.
+		b, err := protocol.Response(req.RequestID, req.Action, nil)
+		if err != nil {
+			s.respondError(req, err)
+			return
+		}
+		s.answer(b)
+		return
+	}
 	table := customerHandlers
 	if s.role == chat.UserAgent {
 		table = agentHandlers
