@@ -3,9 +3,26 @@ package server
 import (
 	"time"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/auth"
 	"github.com/parleychat/parley/server/httpapi"
+	"github.com/parleychat/parley/server/internal/limit"
 	"github.com/parleychat/parley/server/internal/session"
+)
+
+// Defaults of Limits.
+const (
+	DefaultLoginFailuresPerIP      = auth.DefaultLoginFailuresPerIP
+	DefaultLoginFailuresPerAccount = auth.DefaultLoginFailuresPerAccount
+	DefaultLoginLockout            = auth.DefaultLoginLockout
+	DefaultLoginLockoutMax         = auth.DefaultLoginLockoutMax
+	DefaultTokensPerIPPerMinute    = auth.DefaultTokensPerIPPerMinute
+	DefaultRequestsInFlight        = protocol.MaxRequestsInFlight
+	DefaultConnsPerCustomer        = session.DefaultConnsPerCustomer
+	DefaultConnsPerIP              = session.DefaultConnsPerIP
+	DefaultUploadsPerHour          = httpapi.DefaultUploadsPerHour
+	DefaultUploadBytesPerHour      = httpapi.DefaultUploadBytesPerHour
+	DefaultLimitMaxKeys            = limit.DefaultMaxKeys
 )
 
 // Limits bound what one client may cost the server: rate limits and quotas,
