@@ -152,15 +152,15 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 	s.q = newOutQueue(srv.cfg.QueueSize, s.startWriter)
 	s.in.init(srv.cfg.Limits.MaxInFlight, func() { go s.handleLoop(ctx) })
 	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role), "remote", info.RemoteAddr))
-	if release, ok := srv.limits.acquireIP(info.IP); !ok {
+	release, ok := srv.limits.acquireIP(info.IP)
+	if !ok {
 		s.log().Info("too many connections from this address", "max", srv.cfg.Limits.ConnsPerIP)
 		s.tooManyConns()
 		s.stop()
 		s.q.wait()
 		return
-	} else {
-		defer release()
 	}
+	defer release()
 	if err := srv.cfg.Hub.add(s); err != nil {
 		_ = c.Close(transport.CloseServiceRestart, "server is shutting down")
 		return
