@@ -94,13 +94,13 @@ type rtmClient struct {
 	slots chan struct{}
 
 	mu        sync.Mutex
-	changed   chan struct{} // closed and replaced when a frame arrives
-	all       []frame       // every frame, in arrival order
-	responses []frame       // responses not yet taken
+	changed   chan struct{}   // closed and replaced when a frame arrives
+	all       []frame         // every frame, in arrival order
+	responses []frame         // responses not yet taken
 	held      map[string]bool // request ids holding a slot
-	pending   []frame       // pushes not yet taken
-	pushes    []frame       // every push, in arrival order
-	readErr   error         // why the reader stopped
+	pending   []frame         // pushes not yet taken
+	pushes    []frame         // every push, in arrival order
+	readErr   error           // why the reader stopped
 }
 
 // wsURL turns the server's http URL into a WebSocket URL for path.

@@ -49,9 +49,9 @@ type inboxItem struct {
 type inboxResult int
 
 const (
-	inboxOK      inboxResult = iota
-	inboxFull                // over the count: refuse it
-	inboxClosed              // the connection is going: drop it
+	inboxOK     inboxResult = iota
+	inboxFull               // over the count: refuse it
+	inboxClosed             // the connection is going: drop it
 )
 
 // put queues it behind the requests before it, starting a handler when
