@@ -45,7 +45,7 @@ type inboxItem struct {
 	err error
 }
 
-// putResult says what became of a request given to put.
+// inboxResult says what became of a request given to put.
 type inboxResult int
 
 const (
