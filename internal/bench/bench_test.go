@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/internal/bench"
-	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/parleytest"
+	"github.com/parleychat/parley/protocol"
 )
 
 func target(srv *parleytest.Server) bench.Target {

@@ -409,9 +409,9 @@ type result struct {
 
 // Session is one logged-in (or logging-in) connection.
 type Session struct {
-	e       *Engine
-	conn    *websocket.Conn
-	wsem    chan struct{} // holds a token while a frame is written
+	e    *Engine
+	conn *websocket.Conn
+	wsem chan struct{} // holds a token while a frame is written
 	// slots holds a token per request sent and not yet answered, so that
 	// no more than the server's protocol.MaxRequestsInFlight are: a
 	// request past them waits for an answer rather than being refused.
@@ -423,9 +423,9 @@ type Session struct {
 	// them.
 	unanswered map[string]struct{}
 	err        error         // set when the session ended
-	closed  chan struct{} // closed when the session ended
-	gone    chan struct{} // closed when the engine no longer uses it
-	inPush  atomic.Bool   // the reader is in OnPush
+	closed     chan struct{} // closed when the session ended
+	gone       chan struct{} // closed when the engine no longer uses it
+	inPush     atomic.Bool   // the reader is in OnPush
 }
 
 // errNotSent fails a request whose connection ended before it was

@@ -108,8 +108,10 @@ func TestLockoutGrows(t *testing.T) {
 
 func TestCounter(t *testing.T) {
 	c := NewCounter(2)
-	if !c.Acquire("a") || !c.Acquire("a") {
-		t.Fatal("refused under the maximum")
+	for i := range 2 {
+		if !c.Acquire("a") {
+			t.Fatalf("acquire %d refused under the maximum", i+1)
+		}
 	}
 	if c.Acquire("a") {
 		t.Fatal("a third accepted")
