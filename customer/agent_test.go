@@ -170,22 +170,17 @@ func (a *tAgent) say(chatID, text string) string {
 
 // sayAll sends the messages one after the other without waiting for the
 // answers in between (the server handles a connection's requests in
-// order), then waits for every answer.
+// order), keeping protocol.MaxRequestsInFlight unanswered at most as the
+// server demands, then waits for every answer.
 func (a *tAgent) sayAll(chatID string, texts []string) {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), tTimeout)
 	defer cancel()
 	var rids []string
-	for _, text := range texts {
-		rid := "ag" + strconv.FormatInt(a.seq.Add(1), 10)
-		msg, _ := json.Marshal(map[string]any{"request_id": rid, "action": protocol.ActionSendEvent,
-			"payload": map[string]any{"chat_id": chatID, "event": map[string]any{"type": "message", "text": text}}})
-		if err := a.ws.Write(ctx, websocket.MessageText, msg); err != nil {
-			a.t.Fatalf("agent: send_event: %v", err)
-		}
-		rids = append(rids, rid)
-	}
-	for _, rid := range rids {
+	answered := 0
+	wait := func() {
+		rid := rids[answered]
+		answered++
 		for {
 			a.mu.Lock()
 			f, ok := a.responses[rid]
@@ -196,7 +191,7 @@ func (a *tAgent) sayAll(chatID string, texts []string) {
 				if !f.Success {
 					a.t.Fatalf("agent: send_event failed: %s", f.Payload)
 				}
-				break
+				return
 			}
 			if rerr != nil {
 				a.t.Fatalf("agent: connection ended: %v", rerr)
@@ -207,6 +202,21 @@ func (a *tAgent) sayAll(chatID string, texts []string) {
 				a.t.Fatal("agent: send_event: no answer")
 			}
 		}
+	}
+	for _, text := range texts {
+		if len(rids)-answered == protocol.MaxRequestsInFlight {
+			wait()
+		}
+		rid := "ag" + strconv.FormatInt(a.seq.Add(1), 10)
+		msg, _ := json.Marshal(map[string]any{"request_id": rid, "action": protocol.ActionSendEvent,
+			"payload": map[string]any{"chat_id": chatID, "event": map[string]any{"type": "message", "text": text}}})
+		if err := a.ws.Write(ctx, websocket.MessageText, msg); err != nil {
+			a.t.Fatalf("agent: send_event: %v", err)
+		}
+		rids = append(rids, rid)
+	}
+	for answered < len(rids) {
+		wait()
 	}
 }
 

@@ -23,7 +23,19 @@ const (
 	// not exist or that the requester may not see: the two are never told
 	// apart. (The JS SDK reports it as REQUEST_FAILED with the message.)
 	ErrNotFound = "not_found"
+	// ErrTooManyRequests refuses a request over a rate limit or quota:
+	// more than MaxRequestsInFlight on one connection, too many uploads,
+	// and, in HTTP answers (status 429, with Retry-After), too many logins
+	// or token requests. The connection stays up. (The JS SDK reports it
+	// as REQUEST_FAILED with the message.)
+	ErrTooManyRequests = "too_many_requests"
 )
+
+// MaxRequestsInFlight is how many requests a client may have sent on one
+// connection and not yet had answered: LiveChat's limit, and the default of
+// Parley's server. The server answers more with ErrTooManyRequests; the Go
+// clients wait for an answer instead of sending more.
+const MaxRequestsInFlight = 10
 
 // Error is the error payload of a failed response:
 // {"error":{"type":…,"message":…,"data":…}}.

@@ -22,4 +22,8 @@
 // Config.PublicURL, or relative, never on a request's Host. Customer tokens
 // go to the server's own origins and the client's listed ones (package
 // auth; Demo.Origins for the demo client).
+//
+// Config.Limits bounds what one client may cost: failed agent logins,
+// customer token requests, requests in flight and connections, uploads
+// (see Limits and docs/security.md).
 package server

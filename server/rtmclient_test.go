@@ -87,14 +87,20 @@ type rtmClient struct {
 
 	seq  atomic.Int64
 	done chan struct{} // closed when the reader has stopped
+	// slots holds a token per request of sendRequest not yet answered:
+	// like the SDKs, the client keeps at most protocol.MaxRequestsInFlight
+	// (the server refuses more) and makes the next wait. Raw frames do not
+	// count.
+	slots chan struct{}
 
 	mu        sync.Mutex
-	changed   chan struct{} // closed and replaced when a frame arrives
-	all       []frame       // every frame, in arrival order
-	responses []frame       // responses not yet taken
-	pending   []frame       // pushes not yet taken
-	pushes    []frame       // every push, in arrival order
-	readErr   error         // why the reader stopped
+	changed   chan struct{}   // closed and replaced when a frame arrives
+	all       []frame         // every frame, in arrival order
+	responses []frame         // responses not yet taken
+	held      map[string]bool // request ids holding a slot
+	pending   []frame         // pushes not yet taken
+	pushes    []frame         // every push, in arrival order
+	readErr   error           // why the reader stopped
 }
 
 // wsURL turns the server's http URL into a WebSocket URL for path.
@@ -133,7 +139,8 @@ func dialConn(t testing.TB, name, rawURL, role string) *rtmClient {
 	}
 	// Responses may be larger than the library's default limit.
 	ws.SetReadLimit(16 << 20)
-	c := &rtmClient{t: t, name: name, ws: ws, role: role, done: make(chan struct{}), changed: make(chan struct{})}
+	c := &rtmClient{t: t, name: name, ws: ws, role: role, done: make(chan struct{}), changed: make(chan struct{}),
+		slots: make(chan struct{}, protocol.MaxRequestsInFlight), held: make(map[string]bool)}
 	go c.readLoop()
 	return c
 }
@@ -157,6 +164,10 @@ func (c *rtmClient) readLoop() {
 		c.all = append(c.all, f)
 		if f.Type == protocol.TypeResponse {
 			c.responses = append(c.responses, f)
+			if rid := f.rid(); c.held[rid] {
+				delete(c.held, rid)
+				<-c.slots
+			}
 		} else {
 			c.pending = append(c.pending, f)
 			c.pushes = append(c.pushes, f)
@@ -261,6 +272,16 @@ func encodeRequest(rid, action string, payload any) []byte {
 // call from any goroutine.
 func (c *rtmClient) sendRequest(action string, payload any) (string, error) {
 	rid := c.newRID()
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.done:
+		return rid, fmt.Errorf("%s: connection closed", c.name)
+	case <-time.After(waitTimeout):
+		return rid, fmt.Errorf("%s: %d requests unanswered for %v", c.name, protocol.MaxRequestsInFlight, waitTimeout)
+	}
+	c.mu.Lock()
+	c.held[rid] = true
+	c.mu.Unlock()
 	return rid, c.sendRaw(encodeRequest(rid, action, payload))
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/parleychat/parley/server/broker/memory"
 	"github.com/parleychat/parley/server/chat"
 	"github.com/parleychat/parley/server/httpapi"
+	"github.com/parleychat/parley/server/internal/limit"
 	"github.com/parleychat/parley/server/internal/session"
 	"github.com/parleychat/parley/server/internal/transport"
 	"github.com/parleychat/parley/server/internal/transport/sockjs"
@@ -103,6 +104,9 @@ type Config struct {
 	// revoke). Revocations made through this server close connections at
 	// once. Default 10 s.
 	TokenRevocationCheck time.Duration
+	// Limits are the rate limits and quotas per client. The zero value
+	// means the defaults (see Limits).
+	Limits Limits
 }
 
 // Demo describes the demo license seeded at start: a license, a client id
@@ -309,14 +313,17 @@ func (s *Server) routes() error {
 		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
 		RevocationCheck: s.cfg.TokenRevocationCheck,
 		Metrics:         session.NewMetrics(reg),
+		Limits:          s.cfg.Limits.sessions(),
 	})
-	api, err := httpapi.New(httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
-		PublicURL: s.cfg.PublicURL, Logger: s.log})
+	apiCfg := httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
+		PublicURL: s.cfg.PublicURL, Logger: s.log}
+	s.cfg.Limits.uploads(&apiCfg)
+	api, err := httpapi.New(apiCfg)
 	if err != nil {
 		return err
 	}
-	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, PublicURL: s.cfg.PublicURL, Logger: s.log}
-	agentLogin := &auth.AgentLogin{Store: s.store, Signer: s.signer, Logger: s.log}
+	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, PublicURL: s.cfg.PublicURL, Logger: s.log, Limits: s.cfg.Limits.tokens()}
+	agentLogin := &auth.AgentLogin{Store: s.store, Signer: s.signer, Logger: s.log, Limits: s.cfg.Limits.login()}
 
 	topts := transport.Options{MaxMessageBytes: 1 << 20, Logger: s.log}
 	mux := http.NewServeMux()
@@ -360,7 +367,7 @@ func adminHandler(reg *prometheus.Registry) http.Handler {
 // see HTTP.
 func rtmHandler(serve func(context.Context, transport.Conn, session.ConnInfo)) transport.Handler {
 	return func(ctx context.Context, c transport.Conn, r *http.Request) {
-		serve(ctx, c, session.ConnInfo{RemoteAddr: r.RemoteAddr, LicenseID: r.URL.Query().Get("license_id")})
+		serve(ctx, c, session.ConnInfo{RemoteAddr: r.RemoteAddr, IP: limit.ClientIP(r), LicenseID: r.URL.Query().Get("license_id")})
 	}
 }
 

@@ -31,7 +31,7 @@ type benchCmd struct {
 	Chats    int           `default:"100" help:"Customers, each in its own chat."`
 	Agents   int           `default:"1" help:"Agent connections; each one joins and hears every chat."`
 	Rate     float64       `default:"0" help:"Offered events per second over all chats, on a fixed schedule (open loop). 0: as fast as the server acknowledges, --window sends in flight per chat."`
-	Window   int           `default:"1" help:"Sends in flight per chat when --rate is 0."`
+	Window   int           `default:"1" help:"Sends in flight per chat when --rate is 0 (at most 10 reach the server at once: its limit per connection)."`
 	Duration time.Duration `default:"10s" help:"Length of the measured part of the run."`
 	Warmup   time.Duration `default:"2s" help:"Load before measuring."`
 

@@ -40,6 +40,47 @@ type serveCmd struct {
 	HTTPIdleTimeout       time.Duration `default:"60s" env:"PARLEY_HTTP_IDLE_TIMEOUT" help:"How long a keep-alive connection may wait for its next request."`
 	HTTPBodyTimeout       time.Duration `default:"30s" env:"PARLEY_HTTP_BODY_TIMEOUT" help:"How long a client may take to send a request body (uploads get more, see --upload-min-rate)."`
 	UploadMinRate         int           `default:"32768" env:"PARLEY_UPLOAD_MIN_RATE" help:"Slowest upload accepted, in bytes a second: an upload may take --http-body-timeout plus its size at this rate."`
+
+	limitFlags        `group:"Limits (per client; see docs/security.md)"`
+}
+
+// limitFlags are the flags of server.Limits. For counts, 0 turns a limit
+// off.
+type limitFlags struct {
+	LoginFailuresPerIP      int           `default:"20" env:"PARLEY_LOGIN_FAILURES_PER_IP" help:"Wrong agent passwords in a row from one address before it is locked out (0: no limit)."`
+	LoginFailuresPerAccount int           `default:"5" env:"PARLEY_LOGIN_FAILURES_PER_ACCOUNT" help:"Wrong passwords in a row for one agent account, from anywhere, before it is locked out (0: no limit)."`
+	LoginLockout            time.Duration `default:"1m" env:"PARLEY_LOGIN_LOCKOUT" help:"First lockout after failed logins; each further one doubles it."`
+	LoginLockoutMax         time.Duration `default:"1h" env:"PARLEY_LOGIN_LOCKOUT_MAX" help:"Longest lockout after failed logins."`
+	TokensPerIPPerMinute    int           `default:"60" env:"PARLEY_TOKENS_PER_IP_PER_MINUTE" help:"Customer token requests per minute from one address (0: no limit)."`
+	RequestsInFlight        int           `default:"10" env:"PARLEY_REQUESTS_IN_FLIGHT" help:"Requests one RTM connection may have unanswered; more get too_many_requests. Clients count on the protocol's 10."`
+	ConnsPerCustomer        int           `default:"20" env:"PARLEY_CONNS_PER_CUSTOMER" help:"RTM connections per customer (0: no limit)."`
+	ConnsPerIP              int           `default:"500" env:"PARLEY_CONNS_PER_IP" help:"RTM connections per address (0: no limit)."`
+	UploadsPerHour          int           `default:"60" env:"PARLEY_UPLOADS_PER_HOUR" help:"Files one customer may upload an hour (0: no limit)."`
+	UploadBytesPerHour      int64         `default:"104857600" env:"PARLEY_UPLOAD_BYTES_PER_HOUR" help:"Bytes one customer may upload an hour (0: no limit)."`
+	LimitLoopback           bool          `env:"PARLEY_LIMIT_LOOPBACK" help:"Apply the per-address limits to loopback addresses too (default: loopback, such as a reverse proxy or load generator on this host, is exempt)."`
+	LimitMaxKeys            int           `default:"16384" env:"PARLEY_LIMIT_MAX_KEYS" help:"Addresses, accounts or customers each rate limit tracks at most (about 300 bytes each)."`
+}
+
+// limits returns the server.Limits of the flags.
+func (f limitFlags) limits() server.Limits {
+	off := func(n int) int {
+		if n <= 0 {
+			return -1
+		}
+		return n
+	}
+	bytes := f.UploadBytesPerHour
+	if bytes <= 0 {
+		bytes = -1
+	}
+	return server.Limits{
+		LoginFailuresPerIP: off(f.LoginFailuresPerIP), LoginFailuresPerAccount: off(f.LoginFailuresPerAccount),
+		LoginLockout: f.LoginLockout, LoginLockoutMax: f.LoginLockoutMax,
+		TokensPerIPPerMinute: off(f.TokensPerIPPerMinute), RequestsInFlight: f.RequestsInFlight,
+		ConnsPerCustomer: off(f.ConnsPerCustomer), ConnsPerIP: off(f.ConnsPerIP),
+		UploadsPerHour: off(f.UploadsPerHour), UploadBytesPerHour: bytes,
+		LimitLoopback: f.LimitLoopback, MaxKeys: f.LimitMaxKeys,
+	}
 }
 
 func (c *serveCmd) logger() *slog.Logger {
@@ -64,7 +105,7 @@ func (c *serveCmd) Run() error {
 	}
 	srv, err := server.New(ctx, server.Config{
 		Addr: c.Addr, DataDir: c.DataDir, PublicURL: c.PublicURL, TrustedProxies: proxies, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
-		AgentGracePeriod: c.AgentGracePeriod,
+		AgentGracePeriod: c.AgentGracePeriod, Limits: c.limits(),
 		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
 		HTTPReadHeaderTimeout: c.HTTPReadHeaderTimeout, HTTPIdleTimeout: c.HTTPIdleTimeout,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleychat/parley/internal/bench"
 	"github.com/parleychat/parley/parleytest"
+	"github.com/parleychat/parley/protocol"
 )
 
 func target(srv *parleytest.Server) bench.Target {
@@ -51,6 +52,20 @@ func TestEventsClosedLoop(t *testing.T) {
 	if res.Server != nil {
 		t.Errorf("server usage reported without a pid: %+v", res.Server)
 	}
+}
+
+// TestEventsPastInFlightLimit: a window wider than the server's limit of
+// requests in flight per connection, and more chats set up at once than
+// that (each joined through one agent connection), run without a refusal:
+// the generator waits for answers instead.
+func TestEventsPastInFlightLimit(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	res, err := bench.Events(ctx(t), bench.EventsConfig{Target: target(srv), Customers: 3 * protocol.MaxRequestsInFlight, Agents: 1,
+		Window: 2 * protocol.MaxRequestsInFlight, Duration: 300 * time.Millisecond, Warmup: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEvents(t, res, 1)
 }
 
 func TestEventsOpenLoop(t *testing.T) {

@@ -46,14 +46,19 @@ type reply struct {
 
 // conn is one RTM connection. Requests may be sent from any goroutine; a
 // single reader goroutine resolves them and hands untagged pushes to onPush.
+// As the server demands, at most protocol.MaxRequestsInFlight requests are
+// unanswered at a time: a send past them waits for a response (a request
+// resolved by its push still counts until its response comes).
 type conn struct {
 	ws     *websocket.Conn
 	onPush func(raw []byte)
+	slots  chan struct{} // a token per request without its response yet
 
-	mu      sync.Mutex
-	next    uint64
-	pending map[string]func(reply)
-	err     error
+	mu         sync.Mutex
+	next       uint64
+	pending    map[string]func(reply)
+	unanswered map[string]struct{} // the requests holding a slot
+	err        error
 
 	done chan struct{}
 }
@@ -71,7 +76,8 @@ func dial(ctx context.Context, hc *http.Client, url string, onPush func(raw []by
 	}
 	// History pages can be large; the generator is a trusted client.
 	ws.SetReadLimit(64 << 20)
-	c := &conn{ws: ws, onPush: onPush, pending: make(map[string]func(reply)), done: make(chan struct{})}
+	c := &conn{ws: ws, onPush: onPush, slots: make(chan struct{}, protocol.MaxRequestsInFlight),
+		pending: make(map[string]func(reply)), unanswered: make(map[string]struct{}), done: make(chan struct{})}
 	go c.read()
 	return c, nil
 }
@@ -98,7 +104,14 @@ func (c *conn) read() {
 		c.mu.Lock()
 		cb, ok := c.pending[f.RequestID]
 		delete(c.pending, f.RequestID)
+		_, held := c.unanswered[f.RequestID]
+		if held && f.Type == protocol.TypeResponse {
+			delete(c.unanswered, f.RequestID)
+		}
 		c.mu.Unlock()
+		if held && f.Type == protocol.TypeResponse {
+			<-c.slots
+		}
 		if ok {
 			cb(reply{f: f})
 		} else if c.onPush != nil && f.Type == protocol.TypePush {
@@ -130,6 +143,10 @@ func (c *conn) send(action string, payload any, cb func(reply)) {
 		cb(reply{err: err})
 		return
 	}
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.done:
+	}
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
@@ -140,6 +157,7 @@ func (c *conn) send(action string, payload any, cb func(reply)) {
 	c.next++
 	id := strconv.FormatUint(c.next, 36)
 	c.pending[id] = cb
+	c.unanswered[id] = struct{}{}
 	c.mu.Unlock()
 	msg, _ := json.Marshal(protocol.Request{RequestID: id, Action: action, Payload: p})
 	if err := c.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {

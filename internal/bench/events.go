@@ -26,7 +26,9 @@ type EventsConfig struct {
 	// customer.
 	Rate float64
 	// Window is the number of sends in flight per customer when Rate is
-	// zero. Zero: 1.
+	// zero. Zero: 1. A connection never has more than
+	// protocol.MaxRequestsInFlight requests unanswered (the server refuses
+	// more): past that, sends wait on the generator's side.
 	Window int
 	// Duration is how long the measured part of the run lasts. Zero: 10 s.
 	Duration time.Duration

@@ -6,7 +6,10 @@
 // One engine owns one connection at a time. Its goroutines: a supervisor
 // (dial, login, backoff), a reader and a pinger per connection. Requests are
 // written by the caller's goroutine under a mutex; a caller waits on its own
-// reply channel and its ctx, never on a goroutine of its own.
+// reply channel and its ctx, never on a goroutine of its own. At most
+// protocol.MaxRequestsInFlight requests are unanswered on a connection at a
+// time, as the server demands: a request past them waits for an answer
+// before it is written.
 package rtm
 
 import (
@@ -279,6 +282,7 @@ func (e *Engine) runOnce(ctx context.Context, loggedIn func()) error {
 	}
 	conn.SetReadLimit(e.cfg.MaxMessageBytes)
 	s := &Session{e: e, conn: conn, wsem: make(chan struct{}, 1), pending: make(map[string]*pending),
+		slots: make(chan struct{}, protocol.MaxRequestsInFlight), unanswered: make(map[string]struct{}),
 		closed: make(chan struct{}), gone: make(chan struct{})}
 	defer close(s.gone)
 	cctx, ccancel := context.WithCancel(ctx)
@@ -405,15 +409,23 @@ type result struct {
 
 // Session is one logged-in (or logging-in) connection.
 type Session struct {
-	e       *Engine
-	conn    *websocket.Conn
-	wsem    chan struct{} // holds a token while a frame is written
+	e    *Engine
+	conn *websocket.Conn
+	wsem chan struct{} // holds a token while a frame is written
+	// slots holds a token per request sent and not yet answered, so that
+	// no more than the server's protocol.MaxRequestsInFlight are: a
+	// request past them waits for an answer rather than being refused.
+	slots   chan struct{}
 	mu      sync.Mutex
 	pending map[string]*pending
-	err     error         // set when the session ended
-	closed  chan struct{} // closed when the session ended
-	gone    chan struct{} // closed when the engine no longer uses it
-	inPush  atomic.Bool   // the reader is in OnPush
+	// unanswered are the requests holding a slot: until their response
+	// frame, even when their caller stopped waiting or a push resolved
+	// them.
+	unanswered map[string]struct{}
+	err        error         // set when the session ended
+	closed     chan struct{} // closed when the session ended
+	gone       chan struct{} // closed when the engine no longer uses it
+	inPush     atomic.Bool   // the reader is in OnPush
 }
 
 // errNotSent fails a request whose connection ended before it was
@@ -426,7 +438,41 @@ func (s *Session) write(ctx context.Context, action string, payload any) (string
 	if err != nil {
 		return "", err
 	}
-	return id, s.writeRaw(ctx, b)
+	if err := s.takeSlot(ctx, id); err != nil {
+		return "", err
+	}
+	if err := s.writeRaw(ctx, b); err != nil {
+		s.answered(id)
+		return "", err
+	}
+	return id, nil
+}
+
+// takeSlot waits for a place among the requests in flight and gives it to
+// request id.
+func (s *Session) takeSlot(ctx context.Context, id string) error {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return errNotSent
+	}
+	s.mu.Lock()
+	s.unanswered[id] = struct{}{}
+	s.mu.Unlock()
+	return nil
+}
+
+// answered gives back the slot of request id, if it holds one.
+func (s *Session) answered(id string) {
+	s.mu.Lock()
+	_, ok := s.unanswered[id]
+	delete(s.unanswered, id)
+	s.mu.Unlock()
+	if ok {
+		<-s.slots
+	}
 }
 
 // writeRaw writes one frame. The caller's ctx only bounds the wait for the
@@ -464,9 +510,13 @@ func (s *Session) writeRaw(ctx context.Context, b []byte) error {
 func (s *Session) Call(ctx context.Context, action string, payload any, opts CallOptions) (protocol.Frame, error) {
 	p := &pending{opts: opts, reply: make(chan result, 1)}
 	id := strconv.FormatUint(s.e.nextID.Add(1), 36)
+	if err := s.takeSlot(ctx, id); err != nil {
+		return protocol.Frame{}, err
+	}
 	s.mu.Lock()
 	if s.err != nil {
 		s.mu.Unlock()
+		s.answered(id)
 		return protocol.Frame{}, errNotSent
 	}
 	s.pending[id] = p
@@ -477,6 +527,7 @@ func (s *Session) Call(ctx context.Context, action string, payload any, opts Cal
 	}
 	if err != nil {
 		s.forget(id)
+		s.answered(id)
 		return protocol.Frame{}, err
 	}
 	select {
@@ -523,6 +574,9 @@ func (s *Session) readLoop(ctx context.Context) error {
 		}
 		if f.Action == protocol.ActionPing {
 			continue
+		}
+		if f.RequestID != "" && f.Type == protocol.TypeResponse {
+			s.answered(f.RequestID)
 		}
 		if f.RequestID != "" && s.resolve(&f) && f.Type == protocol.TypeResponse {
 			continue

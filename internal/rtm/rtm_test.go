@@ -254,7 +254,7 @@ func TestCallMatchesResponses(t *testing.T) {
 	e, st := start(t, f, rtm.Config{})
 	st.wait(t, rtm.Connected)
 
-	const n = 20
+	const n = protocol.MaxRequestsInFlight // all in flight at once
 	type res struct {
 		i   int
 		got string
@@ -769,10 +769,13 @@ func TestCancelledCallerKeepsConnection(t *testing.T) {
 		go func() { time.Sleep(time.Millisecond); cancel() }()
 		_, _ = e.Call(ctx, "x", nil, rtm.CallOptions{})
 	}
+	// The server answers them, late: each holds its place among the
+	// requests in flight until then.
 	drain := time.After(100 * time.Millisecond)
 	for done := false; !done; {
 		select {
-		case <-f.reqs:
+		case r := <-f.reqs:
+			r.conn.respond(r, nil)
 		case <-drain:
 			done = true
 		}
@@ -790,6 +793,46 @@ func TestCancelledCallerKeepsConnection(t *testing.T) {
 	for _, s := range st.list() {
 		if s == rtm.Reconnecting {
 			t.Fatalf("a cancelled caller broke the connection: %v", st.list())
+		}
+	}
+}
+
+// TestRequestsInFlight: the engine keeps at most
+// protocol.MaxRequestsInFlight requests unanswered on a connection; more
+// wait for an answer instead of being sent and refused.
+func TestRequestsInFlight(t *testing.T) {
+	f := newFake(t)
+	e, st := start(t, f, rtm.Config{})
+	st.wait(t, rtm.Connected)
+	const calls = 3 * protocol.MaxRequestsInFlight
+	errs := make(chan error, calls)
+	for range calls {
+		go func() {
+			_, err := e.Call(ctxT(t, 10*time.Second), "x", nil, rtm.CallOptions{})
+			errs <- err
+		}()
+	}
+	var held []fakeReq
+	for range protocol.MaxRequestsInFlight {
+		held = append(held, f.next(t))
+	}
+	select {
+	case r := <-f.reqs:
+		t.Fatalf("request %q sent with %d unanswered", r.RequestID, len(held))
+	case <-time.After(100 * time.Millisecond):
+	}
+	// Each answer lets one more through.
+	for answered := 0; answered < calls; answered++ {
+		r := held[0]
+		held = held[1:]
+		r.conn.respond(r, nil)
+		if answered+len(held)+1 < calls {
+			held = append(held, f.next(t))
+		}
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }

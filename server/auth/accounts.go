@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/internal/limit"
 )
 
 // DefaultCustomerTokenTTL is the lifetime of a customer token when
@@ -58,6 +59,9 @@ type Accounts struct {
 	NewCustomerID func() string
 	// Logger receives server-side failures; nil means slog.Default().
 	Logger *slog.Logger
+	// Limits bound token requests per address (see TokenLimits); the zero
+	// value means the defaults.
+	Limits TokenLimits
 }
 
 func (a *Accounts) now() time.Time {
@@ -101,11 +105,14 @@ func (a *Accounts) Handler() http.Handler {
 	if a.Store == nil || a.Signer == nil {
 		panic("auth: Accounts needs a Store and a Signer")
 	}
+	lim := newTokenLimiter(a.Limits)
+	page := func(w http.ResponseWriter, r *http.Request) { a.servePage(w, r, lim) }
+	token := func(w http.ResponseWriter, r *http.Request) { a.serveToken(w, r, lim) }
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /customer", a.servePage)
-	mux.HandleFunc("GET /licence/{lg}/customer", a.servePage)
-	mux.HandleFunc("POST /customer/token", a.serveToken)
-	mux.HandleFunc("POST /licence/{lg}/customer/token", a.serveToken)
+	mux.HandleFunc("GET /customer", page)
+	mux.HandleFunc("GET /licence/{lg}/customer", page)
+	mux.HandleFunc("POST /customer/token", token)
+	mux.HandleFunc("POST /licence/{lg}/customer/token", token)
 	mux.HandleFunc("OPTIONS /customer/token", a.servePreflight)
 	mux.HandleFunc("OPTIONS /licence/{lg}/customer/token", a.servePreflight)
 	return mux
@@ -128,6 +135,7 @@ const (
 	CodeUnauthorizedClient      = "unauthorized_client"
 	CodeServerError             = "server_error"
 	CodeLicenseNotFound         = "license_not_found"
+	CodeTooManyRequests         = "too_many_requests"
 )
 
 type authError struct {
@@ -148,6 +156,7 @@ var (
 	errRedirectURIMismatch     = oauthErr(CodeRedirectURIMismatch, http.StatusBadRequest)
 	errUnauthorizedClient      = oauthErr(CodeUnauthorizedClient, http.StatusForbidden)
 	errServer                  = oauthErr(CodeServerError, http.StatusInternalServerError)
+	errTooManyRequests         = oauthErr(CodeTooManyRequests, http.StatusTooManyRequests)
 	errLicenseNotFound         = &authError{kind: identityException, code: CodeLicenseNotFound, status: http.StatusBadRequest}
 )
 
@@ -206,8 +215,12 @@ func (e *authError) body(state string) errorBody {
 
 // grant validates req and issues a customer token, reading and renewing the
 // identity cookie.
-func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenRequest) (grant, *authError) {
+func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenRequest, lim *tokenLimiter) (grant, *authError) {
 	ctx := r.Context()
+	if wait, ok := lim.allow(r, a.now()); !ok {
+		limit.SetRetryAfter(w.Header(), wait)
+		return grant{}, errTooManyRequests
+	}
 	switch req.responseType {
 	case "token":
 	case "":
@@ -315,7 +328,7 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 
 // servePage answers the iframe flow with a page that posts the outcome to
 // its parent window.
-func (a *Accounts) servePage(w http.ResponseWriter, r *http.Request) {
+func (a *Accounts) servePage(w http.ResponseWriter, r *http.Request, lim *tokenLimiter) {
 	q := r.URL.Query()
 	req := tokenRequest{
 		page:         true,
@@ -336,7 +349,7 @@ func (a *Accounts) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	state := q.Get("state")
 
-	g, aerr := a.grant(w, r, req)
+	g, aerr := a.grant(w, r, req, lim)
 	if aerr != nil {
 		// An error carries nothing secret, so it may go to any window when
 		// the target is unusable: the client then fails fast instead of
@@ -394,7 +407,7 @@ type tokenBodyIn struct {
 
 // serveToken answers the XHR flow. The body is JSON whatever its
 // Content-Type (the client sends text/plain to avoid a preflight).
-func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request) {
+func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *tokenLimiter) {
 	w.Header().Add("Vary", "Origin")
 	var in tokenBodyIn
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -413,7 +426,7 @@ func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request) {
 	if in.RedirectURI != "" {
 		req.uris = []string{in.RedirectURI}
 	}
-	g, aerr := a.grant(w, r, req)
+	g, aerr := a.grant(w, r, req, lim)
 	if aerr != nil {
 		writeJSON(w, aerr.status, aerr.body(""))
 		return

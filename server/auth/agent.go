@@ -13,8 +13,16 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/internal/limit"
 )
+
+// limitedTry is a login attempt counted by one of the login limits.
+type limitedTry struct {
+	limit.Try
+	by string // "address" or "account", for the logs
+}
 
 // DefaultAgentTokenTTL is the lifetime of an agent token when
 // AgentLogin.TokenTTL is zero.
@@ -47,8 +55,13 @@ type AgentLogin struct {
 	TokenTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Logger receives server-side failures; nil means slog.Default().
+	// Logger receives server-side failures, failed logins and lockouts;
+	// nil means slog.Default().
 	Logger *slog.Logger
+	// Limits bound failed logins per address and per account (see
+	// LoginLimits); the zero value means the defaults. Handler applies
+	// them; Login does not.
+	Limits LoginLimits
 }
 
 // bcryptCost is the cost of new password hashes (tests lower it).
@@ -101,10 +114,7 @@ func (l *AgentLogin) Login(ctx context.Context, licenseID int, email, password s
 		return Token{}, ErrBadCredentials
 	}
 
-	now := time.Now()
-	if l.Now != nil {
-		now = l.Now()
-	}
+	now := l.now()
 	ttl := l.TokenTTL
 	if ttl <= 0 {
 		ttl = DefaultAgentTokenTTL
@@ -167,12 +177,27 @@ func (l *AgentLogin) Handler() http.Handler {
 	if l.Store == nil || l.Signer == nil {
 		panic("auth: AgentLogin needs a Store and a Signer")
 	}
+	lim := newLoginLimiter(l.Limits)
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v3.0/agent/login", l.serveLogin)
+	mux.HandleFunc("POST /v3.0/agent/login", func(w http.ResponseWriter, r *http.Request) { l.serveLogin(w, r, lim) })
 	return mux
 }
 
-func (l *AgentLogin) serveLogin(w http.ResponseWriter, r *http.Request) {
+func (l *AgentLogin) logger() *slog.Logger {
+	if l.Logger == nil {
+		return slog.Default()
+	}
+	return l.Logger
+}
+
+func (l *AgentLogin) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func (l *AgentLogin) serveLogin(w http.ResponseWriter, r *http.Request, lim *loginLimiter) {
 	var in agentLoginIn
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil || json.Unmarshal(data, &in) != nil {
@@ -191,19 +216,55 @@ func (l *AgentLogin) serveLogin(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "validation", "password is required.")
 		return
 	}
+	now, remote := l.now(), limit.ClientIP(r)
+	log := l.logger().With("remote", remote.String(), "license_id", licenseID, "email", in.Email)
+	var tries []limitedTry
+	refuse := func(wait time.Duration) {
+		for _, t := range tries {
+			t.Succeeded(now) // no password was checked
+		}
+		limit.SetRetryAfter(w.Header(), wait)
+		log.DebugContext(r.Context(), "auth: agent login refused, locked out", "retry_after", wait)
+		writeAPIError(w, http.StatusTooManyRequests, protocol.ErrTooManyRequests, "Too many failed logins; try again later.")
+	}
+	if key, limited := lim.addrs.Key(remote); limited && lim.byIP != nil {
+		t, wait, ok := lim.byIP.Attempt(key, now)
+		if !ok {
+			refuse(wait)
+			return
+		}
+		tries = append(tries, limitedTry{t, "address"})
+	}
+	account := accountKey(licenseID, in.Email)
+	if lim.byAccount != nil {
+		t, wait, ok := lim.byAccount.Attempt(account, now)
+		if !ok {
+			refuse(wait)
+			return
+		}
+		tries = append(tries, limitedTry{t, "account"})
+	}
 	tok, err := l.Login(r.Context(), licenseID, in.Email, in.Password)
 	if errors.Is(err, ErrBadCredentials) {
+		log.WarnContext(r.Context(), "auth: agent login failed: bad credentials")
+		for _, t := range tries {
+			if d := t.Failed(now); d > 0 {
+				log.WarnContext(r.Context(), "auth: agent login locked out", "by", t.by, "for", d)
+			}
+		}
 		writeAPIError(w, http.StatusUnauthorized, "authentication", "Invalid email or password.")
 		return
 	}
+	for _, t := range tries {
+		t.Succeeded(now)
+	}
 	if err != nil {
-		logger := l.Logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		logger.ErrorContext(r.Context(), "auth: agent login failed", "license_id", licenseID, "err", err)
+		log.ErrorContext(r.Context(), "auth: agent login failed", "err", err)
 		writeAPIError(w, http.StatusInternalServerError, "internal", "Internal error.")
 		return
+	}
+	if lim.byAccount != nil {
+		lim.byAccount.Reset(account)
 	}
 	writeJSON(w, http.StatusOK, agentLoginOut{
 		AccessToken: tok.AccessToken,

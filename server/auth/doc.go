@@ -81,6 +81,7 @@
 // Checks run in this order; the first failure answers:
 //
 //	condition                                          field               code                       status
+//	over the per-address rate (TokenLimits)            oauth_exception     too_many_requests          429
 //	response_type missing                              oauth_exception     invalid_request            400
 //	response_type not "token"                          oauth_exception     unsupported_response_type  400
 //	grant_type missing (XHR flow)                      oauth_exception     invalid_request            400
@@ -100,7 +101,7 @@
 //	store or signing failure                           oauth_exception     server_error               500
 //
 // The iframe page is served with the same status codes; browsers run its
-// script whatever the status.
+// script whatever the status. A 429 carries Retry-After (seconds).
 //
 // # Agent login (AgentLogin)
 //
@@ -109,4 +110,11 @@
 // "expires_in","entity_id","license_id"}, or 401
 // {"error":{"type":"authentication","message"}}. An unknown agent and a
 // wrong password are indistinguishable, in answer and in cost.
+//
+// Wrong passwords are limited per address and per account (LoginLimits):
+// past the allowance the address or account is locked out, for longer at
+// each new lockout, and every attempt meanwhile is answered 429
+// {"error":{"type":"too_many_requests"}} with Retry-After, before any
+// password is checked. Each failed login and each lockout is logged (warn)
+// with the client's address.
 package auth

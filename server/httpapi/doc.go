@@ -7,4 +7,9 @@
 // stored, so an upload whose event was acknowledged survives a power loss
 // as events do. Its URL is Config.PublicURL + "/files/…", or relative
 // without a PublicURL.
+//
+// A customer's uploads are limited in count and bytes per hour
+// (Config.UploadsPerHour, UploadBytesPerHour): past them send_file answers
+// 429 {"error":{"type":"too_many_requests"}} with Retry-After, before
+// reading the file.
 package httpapi

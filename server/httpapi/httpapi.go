@@ -42,11 +42,23 @@ type Config struct {
 	PublicURL string
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// UploadsPerHour is how many files one customer may upload in an
+	// hour (a sliding hour: the allowance comes back evenly). Default 60;
+	// negative: no limit. Agents are not limited.
+	UploadsPerHour int
+	// UploadBytesPerHour is how many bytes one customer may upload in an
+	// hour, counted by request length. Default 100 MiB; negative: no
+	// limit.
+	UploadBytesPerHour int64
+	// MaxKeys is how many customers' quotas are tracked at most (about 300
+	// bytes each, twice). Zero: 16,384.
+	MaxKeys int
 }
 
 // API is the Web API handler set.
 type API struct {
-	cfg Config
+	cfg    Config
+	quotas uploadQuota
 }
 
 // New returns the API, creating FilesDir if needed.
@@ -63,7 +75,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &API{cfg: cfg}, nil
+	return &API{cfg: cfg, quotas: newUploadQuota(cfg)}, nil
 }
 
 // Paths of the uploads.
@@ -189,6 +201,9 @@ func (a *API) sendFile(w http.ResponseWriter, r *http.Request) {
 	actor, ok := a.customer(r)
 	if !ok {
 		writeError(w, http.StatusUnauthorized, protocol.ErrAuthentication, "invalid or missing access token")
+		return
+	}
+	if !a.quotas.allow(w, actor, r.ContentLength, a.cfg.Now()) {
 		return
 	}
 	a.upload(w, r, actor)

@@ -82,7 +82,7 @@ func (s *session) agentLogin(ctx context.Context, req protocol.Request) (any, er
 	}
 	// The login is answered before the agent hears of its status and of
 	// the chats routing gives it now.
-	s.send(b)
+	s.answer(b)
 	after(ctx)
 	return noResponse, nil
 }
@@ -272,7 +272,7 @@ func (s *session) revokeToken(ctx context.Context, req protocol.Request) (any, e
 	if err != nil {
 		return nil, err
 	}
-	s.send(b)
+	s.answer(b)
 	s.srv.cfg.Hub.revokeToken(ctx, s.actor.LicenseID, s.actor.UserID, s.token.ID)
 	return noResponse, nil
 }

@@ -80,6 +80,12 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 	if q := s.info.LicenseID; q != "" && q != strconv.Itoa(cl.LicenseID) {
 		return nil, protocol.Errorf(protocol.ErrAuthentication, "token is not valid for license "+q)
 	}
+	if !s.acquireCustomer(strconv.Itoa(cl.LicenseID) + "/" + cl.Subject) {
+		s.log().Info("too many connections of this customer", "license", cl.LicenseID, "customer", cl.Subject,
+			"max", s.srv.cfg.Limits.ConnsPerCustomer)
+		s.tooManyConns()
+		return noResponse, nil
+	}
 	in := chat.LoginInfo{GroupID: p.GroupID}
 	if c := p.Customer; c != nil {
 		in.Name, in.Email, in.Avatar, in.Fields = c.Name, c.Email, c.Avatar, c.Fields

@@ -16,13 +16,31 @@
 //
 // # Requests
 //
-// A reader goroutine reads frames and handles them one at a time, in
-// order: decode the request, look the action up in the customer's or the
-// agent's handler table, turn the payload into a chat call, and answer with
-// the result or an error. Domain errors are mapped to protocol errors in
-// one place (protocolError); anything unknown is logged and answered as an
-// internal error. A request that takes longer than Config.RequestTimeout is
-// answered with request_timeout.
+// A reader goroutine reads frames and puts them in the session's inbox; a
+// handler goroutine, running only while requests wait, handles them one at
+// a time, in order: decode the request, look the action up in the
+// customer's or the agent's handler table, turn the payload into a chat
+// call, and answer with the result or an error. Domain errors are mapped
+// to protocol errors in one place (protocolError); anything unknown is
+// logged and answered as an internal error. A request that takes longer
+// than Config.RequestTimeout is answered with request_timeout.
+//
+// A request is in flight from the moment it is read until its answer is
+// queued. A connection may have Limits.MaxInFlight of them (default 10,
+// the protocol's limit): the reader answers a request past them at once
+// with too_many_requests and goes on reading; the connection stays up.
+// Those waiting may hold two frames' worth of payload bytes
+// (maxWaitingBytes): past that the reader waits for the handler before it
+// reads on. A ping without a request_id (the JS SDK's) only
+// keeps the connection alive and never counts.
+//
+// # Limits on connections
+//
+// One address (an IPv6 /64; loopback is exempt unless
+// Limits.LimitLoopback) may hold Limits.ConnsPerIP connections, and one
+// customer Limits.ConnsPerCustomer logged-in ones. The connection past
+// either gets a *_disconnected push with reason too_many_connections (at
+// once, or in answer to its login) and is closed.
 //
 // # The push queue
 //
@@ -73,6 +91,8 @@
 //   - a revoked agent token, seen at once through the hub or by the
 //     periodic check of Config.RevocationCheck, or a ban (1008);
 //   - a full push queue (1008, slow_consumer) or a failed write (1011);
+//   - too many connections of its address or customer (1008,
+//     too_many_connections);
 //   - the server's shutdown: Hub.Shutdown lets each session finish the
 //     request in hand, sends a *_disconnected push asking the client to
 //     come back later, and closes with 1012 (service restart).

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
+	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,8 @@ type Config struct {
 	// token has not been revoked by another process (a revocation by this
 	// server's nodes closes connections at once). Zero: 10 s.
 	RevocationCheck time.Duration
+	// Limits bound what one client may open and ask (see Limits).
+	Limits Limits
 }
 
 // Server serves customer and agent RTM connections.
@@ -52,6 +55,7 @@ type Server struct {
 	cfg    Config
 	nextID atomic.Uint64
 	prefix string
+	limits limits
 }
 
 // New returns a Server.
@@ -77,7 +81,8 @@ func New(cfg Config) *Server {
 	if cfg.RevocationCheck == 0 {
 		cfg.RevocationCheck = 10 * time.Second
 	}
-	return &Server{cfg: cfg, prefix: chat.NewID(4) + "-"}
+	lim := newLimits(&cfg.Limits)
+	return &Server{cfg: cfg, prefix: chat.NewID(4) + "-", limits: lim}
 }
 
 // ConnInfo is what a session needs to know of the request that opened its
@@ -85,6 +90,8 @@ func New(cfg Config) *Server {
 type ConnInfo struct {
 	// RemoteAddr is the client's network address, for the logs.
 	RemoteAddr string
+	// IP is the client's address, for the per-address limits.
+	IP netip.Addr
 	// LicenseID is the license_id query parameter of the connection URL,
 	// "" when absent. A customer whose token is of another license is
 	// refused at login.
@@ -114,8 +121,7 @@ type session struct {
 	logger atomic.Pointer[slog.Logger] // see log
 	q      *outQueue
 
-	handling sync.Mutex // held while a request is handled
-	draining bool       // under handling: no more requests
+	in inbox // requests read and not yet answered
 
 	start    time.Time    // when the connection was served, for the login deadline
 	lastRead atomic.Int64 // unix nanos
@@ -131,7 +137,10 @@ type session struct {
 	// by the reader goroutine and by the hub's deliveries.
 	actor  chat.Actor
 	token  auth.Claims // agents only
-	topics []string    // subscribed through the hub; reader goroutine only
+	topics []string    // subscribed through the hub; handler goroutine only
+	// customerKey is the key under which a customer's connection is
+	// counted (limits.perCustomer); handler goroutine only.
+	customerKey string
 	// pending customer data given while logged in is not kept; see login.
 }
 
@@ -141,7 +150,17 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 		start: srv.cfg.Now(),
 	}
 	s.q = newOutQueue(srv.cfg.QueueSize, s.startWriter)
+	s.in.init(srv.cfg.Limits.MaxInFlight, func() { go s.handleLoop(ctx) })
 	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role), "remote", info.RemoteAddr))
+	release, ok := srv.limits.acquireIP(info.IP)
+	if !ok {
+		s.log().Info("too many connections from this address", "max", srv.cfg.Limits.ConnsPerIP)
+		s.tooManyConns()
+		s.stop()
+		s.q.wait()
+		return
+	}
+	defer release()
 	if err := srv.cfg.Hub.add(s); err != nil {
 		_ = c.Close(transport.CloseServiceRestart, "server is shutting down")
 		return
@@ -153,10 +172,17 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 
 	s.readLoop(ctx)
 
+	// The request in hand, if any, ends (its answer is dropped once the
+	// queue is closed); then what the handler set up is torn down.
+	s.in.close()
 	s.stop()
+	s.in.wait()
 	s.q.wait()
 	for _, topic := range s.topics {
 		srv.cfg.Hub.unsubscribe(topic, s)
+	}
+	if s.customerKey != "" {
+		srv.limits.perCustomer.Release(s.customerKey)
 	}
 	if s.role == chat.UserAgent && s.loggedIn.Load() {
 		srv.cfg.Service.AgentDisconnected(s.actor.LicenseID, s.actor.UserID)
@@ -192,6 +218,10 @@ func (s *session) touch() { s.lastRead.Store(s.srv.cfg.Now().UnixNano()) }
 // queued.
 func (s *session) stop() { s.q.close() }
 
+// readLoop reads frames and puts them in the inbox, where the handler takes
+// them in order. A ping without a request_id (the JS SDK's; it wants no
+// answer) only keeps the connection alive and takes no place; a frame over
+// the limit is answered here, at once.
 func (s *session) readLoop(ctx context.Context) {
 	for {
 		frame, err := s.conn.Read(ctx)
@@ -199,28 +229,33 @@ func (s *session) readLoop(ctx context.Context) {
 			return
 		}
 		s.touch()
-		s.handling.Lock()
-		if s.draining {
-			s.handling.Unlock()
+		req, err := protocol.DecodeRequest(frame)
+		if err == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
 			continue
 		}
-		s.handleOffStack(ctx, frame)
-		s.handling.Unlock()
+		if s.in.put(inboxItem{req: req, err: err}) == inboxFull {
+			if err == nil {
+				err = protocol.Errorf(protocol.ErrTooManyRequests,
+					"too many requests in flight (at most "+strconv.Itoa(s.srv.cfg.Limits.MaxInFlight)+"); wait for answers")
+			}
+			s.send(protocol.ErrorResponse(req.RequestID, req.Action, s.protocolError(req, err)))
+		}
 	}
 }
 
-// handleOffStack handles one request on a goroutine of its own and waits
-// for it: the deep call paths of a request (SQL, JSON) grow that
-// goroutine's stack and not the reader's, which the runtime can then keep
-// at its minimum while the connection idles (half the stack memory of an
-// idle logged-in connection). Requests stay one at a time, in order.
-func (s *session) handleOffStack(ctx context.Context, frame []byte) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.handle(ctx, frame)
-	}()
-	<-done
+// handleLoop is the handler goroutine: it handles the inbox's requests,
+// one at a time, in order, until the inbox is empty. The deep call paths
+// of a request (SQL, JSON) grow this goroutine's stack and not the
+// reader's, which the runtime can then keep at its minimum while the
+// connection idles.
+func (s *session) handleLoop(ctx context.Context) {
+	for {
+		it, ok := s.in.take()
+		if !ok {
+			return
+		}
+		s.handle(ctx, it)
+	}
 }
 
 func (s *session) startWriter() { go s.writeLoop() }
@@ -307,9 +342,8 @@ func (s *session) disconnect(reason string, code int) {
 // asks the client to come back later.
 func (s *session) shutdown() {
 	go func() {
-		s.handling.Lock()
-		s.draining = true
-		s.handling.Unlock()
+		s.in.close()
+		s.in.wait()
 		s.disconnect(protocol.ReasonServiceShutdown, transport.CloseServiceRestart)
 	}()
 }
@@ -350,25 +384,22 @@ func (s *session) subscribe(ctx context.Context, topic string) error {
 
 type handlerFunc func(s *session, ctx context.Context, req protocol.Request) (any, error)
 
-func (s *session) handle(ctx context.Context, frame []byte) {
-	req, err := protocol.DecodeRequest(frame)
-	if err != nil {
-		s.respondError(req, err)
+func (s *session) handle(ctx context.Context, it inboxItem) {
+	req := it.req
+	if it.err != nil {
+		s.respondError(req, it.err)
 		return
 	}
 	if req.Action == protocol.ActionPing {
-		// The JS SDK's ping has no request_id and wants no answer. A ping
-		// that carries one is a request like any other and gets its
-		// response (the SDK drops every frame whose action is ping), so
-		// that a client waiting for it is not left hanging.
-		if req.RequestID != "" {
-			b, err := protocol.Response(req.RequestID, req.Action, nil)
-			if err != nil {
-				s.respondError(req, err)
-				return
-			}
-			s.send(b)
+		// A ping that carries a request_id gets its response (the JS SDK
+		// drops every frame whose action is ping), so that a client
+		// waiting for it is not left hanging.
+		b, err := protocol.Response(req.RequestID, req.Action, nil)
+		if err != nil {
+			s.respondError(req, err)
+			return
 		}
+		s.answer(b)
 		return
 	}
 	table := customerHandlers
@@ -394,7 +425,7 @@ func (s *session) handle(ctx context.Context, frame []byte) {
 		}
 		pe := s.protocolError(req, err)
 		s.srv.cfg.Metrics.request(string(s.role), req.Action, pe.Type, time.Since(start))
-		s.send(protocol.ErrorResponse(req.RequestID, req.Action, pe))
+		s.answer(protocol.ErrorResponse(req.RequestID, req.Action, pe))
 		return
 	}
 	s.srv.cfg.Metrics.request(string(s.role), req.Action, "ok", time.Since(start))
@@ -406,7 +437,7 @@ func (s *session) handle(ctx context.Context, frame []byte) {
 		s.respondError(req, err)
 		return
 	}
-	s.send(b)
+	s.answer(b)
 }
 
 // noResponse tells handle that the handler answered by itself.
@@ -419,9 +450,16 @@ func quote(s string) string {
 	return "\"" + strings.ToValidUTF8(s, "?") + "\""
 }
 
+// answer queues the answer to the request in hand (handler goroutine
+// only), first freeing its place among the requests in flight.
+func (s *session) answer(frame []byte) {
+	s.in.answered()
+	s.send(frame)
+}
+
+// respondError answers the request in hand with err.
 func (s *session) respondError(req protocol.Request, err error) {
-	pe := s.protocolError(req, err)
-	s.send(protocol.ErrorResponse(req.RequestID, req.Action, pe))
+	s.answer(protocol.ErrorResponse(req.RequestID, req.Action, s.protocolError(req, err)))
 }
 
 // protocolError maps an error to the protocol's error type. Domain errors

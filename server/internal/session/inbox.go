@@ -1,0 +1,139 @@
+package session
+
+import (
+	"sync"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+// maxWaitingBytes bounds the payload bytes of the requests that wait in one
+// connection's inbox, whatever their number: two frames of the largest
+// size. A request that would pass it waits (the reader stops reading)
+// until the handler has taken enough.
+const maxWaitingBytes = 2 * protocol.MaxFrameBytes
+
+// inbox holds the requests a connection has sent and not yet had answered:
+// those waiting, oldest first, and the one in hand. The reader puts them;
+// a handler goroutine, running only while requests wait (the inbox starts
+// it, and it ends when it finds the inbox empty), takes them one at a time,
+// in order.
+//
+// A request counts from the moment it is read until its answer is queued
+// (answered) or its handling ends, whichever comes first: a client that
+// has its answer may send the next request at once.
+type inbox struct {
+	mu      sync.Mutex
+	cond    sync.Cond // signaled when requests leave, the handler stops or the inbox closes
+	max     int       // requests waiting and in hand, at most
+	reqs    []inboxItem
+	bytes   int  // payload bytes of reqs
+	inHand  bool // the handler holds a request not yet answered
+	running bool // a handler goroutine runs
+	closed  bool // shutdown or the connection's end: no more requests
+	start   func()
+}
+
+func (in *inbox) init(max int, start func()) {
+	in.max, in.start = max, start
+	in.cond.L = &in.mu
+}
+
+// inboxItem is a frame read: a request, or what its decoding failed with
+// (req then holds what could be read of its ids).
+type inboxItem struct {
+	req protocol.Request
+	err error
+}
+
+// inboxResult says what became of a request given to put.
+type inboxResult int
+
+const (
+	inboxOK     inboxResult = iota
+	inboxFull               // over the count: refuse it
+	inboxClosed             // the connection is going: drop it
+)
+
+// put queues it behind the requests before it, starting a handler when
+// none runs. It waits while the requests waiting hold too many bytes.
+func (in *inbox) put(it inboxItem) inboxResult {
+	in.mu.Lock()
+	if !in.closed && len(in.reqs)+btoi(in.inHand) >= in.max {
+		in.mu.Unlock()
+		return inboxFull
+	}
+	for !in.closed && len(in.reqs) > 0 && in.bytes+len(it.req.Payload) > maxWaitingBytes {
+		in.cond.Wait()
+	}
+	if in.closed {
+		in.mu.Unlock()
+		return inboxClosed
+	}
+	in.reqs = append(in.reqs, it)
+	in.bytes += len(it.req.Payload)
+	start := !in.running
+	in.running = true
+	in.mu.Unlock()
+	if start {
+		in.start()
+	}
+	return inboxOK
+}
+
+// take hands the handler the oldest waiting request, now in hand; false
+// when none waits, and the handler must stop.
+func (in *inbox) take() (inboxItem, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.inHand = false
+	if len(in.reqs) == 0 || in.closed {
+		in.running = false
+		in.reqs, in.bytes = nil, 0
+		in.cond.Broadcast()
+		return inboxItem{}, false
+	}
+	it := in.reqs[0]
+	in.reqs[0] = inboxItem{}
+	in.reqs = in.reqs[1:]
+	if len(in.reqs) == 0 {
+		in.reqs = nil // give back the backing array of a burst
+	}
+	in.bytes -= len(it.req.Payload)
+	in.inHand = true
+	in.cond.Broadcast()
+	return it, true
+}
+
+// answered frees the place of the request in hand: its answer is about to
+// be queued.
+func (in *inbox) answered() {
+	in.mu.Lock()
+	in.inHand = false
+	in.mu.Unlock()
+}
+
+// close drops the waiting requests and refuses further ones; the request
+// in hand, if any, is still handled.
+func (in *inbox) close() {
+	in.mu.Lock()
+	in.closed = true
+	in.reqs, in.bytes = nil, 0
+	in.cond.Broadcast()
+	in.mu.Unlock()
+}
+
+// wait returns once no handler runs. Call it after close.
+func (in *inbox) wait() {
+	in.mu.Lock()
+	for in.running {
+		in.cond.Wait()
+	}
+	in.mu.Unlock()
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
