@@ -41,7 +41,7 @@ type serveCmd struct {
 	HTTPBodyTimeout       time.Duration `default:"30s" env:"PARLEY_HTTP_BODY_TIMEOUT" help:"How long a client may take to send a request body (uploads get more, see --upload-min-rate)."`
 	UploadMinRate         int           `default:"32768" env:"PARLEY_UPLOAD_MIN_RATE" help:"Slowest upload accepted, in bytes a second: an upload may take --http-body-timeout plus its size at this rate."`
 
-	limitFlags        `group:"Limits (per client; see docs/security.md)"`
+	limitFlags `group:"Limits (per client; see docs/security.md)"`
 }
 
 // limitFlags are the flags of server.Limits. For counts, 0 turns a limit
