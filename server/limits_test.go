@@ -132,7 +132,7 @@ func TestAgentLoginLockoutPerAddress(t *testing.T) {
 func postCustomerToken(t *testing.T, srv *parleytest.Server) (status int, retryAfter, exception string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"response_type": "token", "grant_type": "cookie", "client_id": srv.ClientID,
-		"license_id": srv.License, "redirect_uri": "https://shop.example/"})
+		"license_id": srv.License, "redirect_uri": srv.URL + "/"})
 	resp, err := http.Post(srv.URL+"/customer/token", "text/plain", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
