@@ -68,6 +68,9 @@ var (
 	ErrNotConnected = errors.New("not connected")
 	// ErrClosed fails a request made after Close.
 	ErrClosed = errors.New("closed")
+	// ErrUndecodable fails a request whose answer cannot be decoded. The
+	// connection stays up.
+	ErrUndecodable = errors.New("undecodable answer")
 )
 
 // FinalError stops reconnecting when Login returns it (wrapped).
@@ -518,7 +521,7 @@ func (s *Session) readLoop(ctx context.Context) error {
 		}
 		var f protocol.Frame
 		if err := json.Unmarshal(b, &f); err != nil {
-			s.e.log.Warn("rtm: undecodable frame", "err", err)
+			s.undecodable(b, err)
 			continue
 		}
 		if f.Action == protocol.ActionPing {
@@ -532,6 +535,24 @@ func (s *Session) readLoop(ctx context.Context) error {
 			s.e.cfg.OnPush(f)
 			s.inPush.Store(false)
 		}
+	}
+}
+
+// undecodable handles a frame that is not a frame this engine can read
+// (broken, or nested too deeply for encoding/json): the request it
+// answers, if its request_id can be read, fails with ErrUndecodable; the
+// connection stays up.
+func (s *Session) undecodable(b []byte, err error) {
+	id, action := protocol.PeekIDs(b)
+	s.e.log.Warn("rtm: undecodable frame", "request_id", id, "action", action, "bytes", len(b), "err", err)
+	if id == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.pending[id]; ok {
+		delete(s.pending, id)
+		p.reply <- result{err: fmt.Errorf("%w: %v", ErrUndecodable, err)}
 	}
 }
 

@@ -433,7 +433,7 @@ func (s *session) protocolError(req protocol.Request, err error) *protocol.Error
 		return pe
 	case errors.Is(err, protocol.ErrFrameTooLarge):
 		return protocol.Errorf(protocol.ErrValidation, err.Error())
-	case errors.Is(err, protocol.ErrMalformedFrame), errors.Is(err, protocol.ErrMissingAction):
+	case errors.Is(err, protocol.ErrMalformedFrame), errors.Is(err, protocol.ErrMissingAction), errors.Is(err, protocol.ErrTooDeep):
 		return protocol.Errorf(protocol.ErrValidation, strings.TrimPrefix(err.Error(), "protocol: "))
 	case errors.Is(err, chat.ErrNotFound):
 		return protocol.Errorf(protocol.ErrNotFound, "The requested chat, thread or event does not exist")
