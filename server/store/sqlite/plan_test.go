@@ -76,6 +76,7 @@ func TestQueryPlans(t *testing.T) {
 		want    []string // steps the plan must hold
 	}{
 		{"LastEvents", qLastEvents, []string{"SEARCH n USING INDEX events_by_type (chat_id=? AND type=?)"}},
+		{"thread events before", qThreadEventsBefore, []string{"SEARCH events USING INDEX events_by_thread (thread_id=? AND ord<?)"}},
 		{"event by custom id", qEventByCustomID, []string{"SEARCH events USING INDEX events_custom_id (chat_id=? AND author_id=? AND custom_id=?)"}},
 	} {
 		plan := explain(t, s, c.q, "big", "c", "x")
