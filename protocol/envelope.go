@@ -19,6 +19,16 @@ const (
 // request_id when one can be read, and the connection stays open.
 const MaxFrameBytes = 64 << 10
 
+// Sizes of what a server sends. A client must read frames of
+// MaxServerFrameBytes; a server pages every answer that lists events
+// (ChatThreadsResponse) so that it stays well within that: about
+// DefaultPageBytes of events, and never more than MaxPageBytes.
+const (
+	MaxServerFrameBytes = 4 << 20
+	DefaultPageBytes    = 1 << 20
+	MaxPageBytes        = MaxServerFrameBytes / 2
+)
+
 // Request is a frame sent by a client.
 //
 // Payload is kept raw: the action decides its shape. It is nil when the

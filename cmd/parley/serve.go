@@ -31,6 +31,8 @@ type serveCmd struct {
 	ShutdownTimeout   time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
 	SockJSHeartbeat   time.Duration `default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
 	AgentGracePeriod  time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
+	QueueBytes        int           `default:"4194304" env:"PARLEY_QUEUE_BYTES" help:"Bytes of responses and pushes that may wait for one connection; past it the client is disconnected (slow_consumer)."`
+	PageBytes         int           `default:"1048576" env:"PARLEY_PAGE_BYTES" help:"Bytes of events in one history answer (get_chat_threads, get_chat); the rest is paged. At most 2097152."`
 }
 
 func (c *serveCmd) logger() *slog.Logger {
@@ -51,7 +53,7 @@ func (c *serveCmd) Run() error {
 
 	srv, err := server.New(ctx, server.Config{
 		Addr: c.Addr, DataDir: c.DataDir, PublicURL: c.PublicURL, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
-		AgentGracePeriod: c.AgentGracePeriod,
+		AgentGracePeriod: c.AgentGracePeriod, QueueBytes: c.QueueBytes, PageBytes: c.PageBytes,
 		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
 	})

@@ -108,7 +108,9 @@ type Config struct {
 	// and the engine reconnects. The wait is not counted while OnPush
 	// holds up the reader. Zero: 30 s.
 	PongTimeout time.Duration
-	// MaxMessageBytes caps incoming messages. Zero: 4 MiB.
+	// MaxMessageBytes caps incoming messages; a larger one ends the
+	// connection. Zero: protocol.MaxServerFrameBytes (4 MiB), which a
+	// server's answers stay within.
 	MaxMessageBytes int64
 	Logger          *slog.Logger
 }
@@ -155,7 +157,7 @@ func New(cfg Config) *Engine {
 		cfg.PongTimeout = 30 * time.Second
 	}
 	if cfg.MaxMessageBytes == 0 {
-		cfg.MaxMessageBytes = 4 << 20
+		cfg.MaxMessageBytes = protocol.MaxServerFrameBytes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

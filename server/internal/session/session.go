@@ -32,11 +32,16 @@ type Config struct {
 	// RequestTimeout bounds the handling of one request; past it the client
 	// gets a request_timeout error. Zero: 15 s.
 	RequestTimeout time.Duration
-	// QueueSize is how many frames may wait to be written to one
-	// connection. A client that lets more pile up is disconnected with
-	// reason slow_consumer (it reconnects and reloads what it missed).
-	// Zero: 1024.
-	QueueSize int
+	// QueueBytes is how many bytes of frames (responses and pushes) may
+	// wait to be written to one connection. A client that lets more pile
+	// up is disconnected with reason slow_consumer (it reconnects and
+	// reloads what it missed). Zero: DefaultQueueBytes.
+	QueueBytes int
+	// PageBytes is about how many bytes of events one answer of
+	// get_chat_threads or get_chat carries; the rest is paged
+	// (next_page_id). Zero: protocol.DefaultPageBytes. At most
+	// protocol.MaxPageBytes, so that Go clients can read every answer.
+	PageBytes int
 	// Now returns the current time. Nil: time.Now.
 	Now func() time.Time
 	// Metrics records Prometheus metrics. Nil: none.
@@ -46,6 +51,9 @@ type Config struct {
 	// server's nodes closes connections at once). Zero: 10 s.
 	RevocationCheck time.Duration
 }
+
+// DefaultQueueBytes is the default of Config.QueueBytes: 4 MiB.
+const DefaultQueueBytes = 4 << 20
 
 // Server serves customer and agent RTM connections.
 type Server struct {
@@ -68,9 +76,13 @@ func New(cfg Config) *Server {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second
 	}
-	if cfg.QueueSize == 0 {
-		cfg.QueueSize = 1024
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = DefaultQueueBytes
 	}
+	if cfg.PageBytes <= 0 {
+		cfg.PageBytes = protocol.DefaultPageBytes
+	}
+	cfg.PageBytes = min(cfg.PageBytes, protocol.MaxPageBytes)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -140,7 +152,7 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, info: info,
 		start: srv.cfg.Now(),
 	}
-	s.q = newOutQueue(srv.cfg.QueueSize, s.startWriter)
+	s.q = newOutQueue(srv.cfg.QueueBytes, s.startWriter)
 	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role), "remote", info.RemoteAddr))
 	if err := srv.cfg.Hub.add(s); err != nil {
 		_ = c.Close(transport.CloseServiceRestart, "server is shutting down")
@@ -244,18 +256,19 @@ func (s *session) writeLoop() {
 			}
 		}
 		last := batch[n-1]
-		clear(batch[:n])
+		var err error
 		if len(frames) > 0 {
-			err := s.conn.Write(ctx, frames...)
+			err = s.conn.Write(ctx, frames...)
 			clear(frames)
-			if err != nil {
-				s.log().Debug("write failed", "err", err)
-				_ = s.conn.Close(transport.CloseInternalError, "write failed")
-				// Nothing drains the queue any more: release a reader
-				// waiting in send for room, so that it sees the end.
-				s.q.finish()
-				return
-			}
+		}
+		s.q.sent(batch[:n])
+		clear(batch[:n])
+		if err != nil {
+			s.log().Debug("write failed", "err", err)
+			_ = s.conn.Close(transport.CloseInternalError, "write failed")
+			// Nothing drains the queue any more: drop what waits in it.
+			s.q.finish()
+			return
 		}
 		if last.closeCode != 0 {
 			_ = s.conn.Close(last.closeCode, last.closeReason)
@@ -265,26 +278,34 @@ func (s *session) writeLoop() {
 	}
 }
 
-// send queues a frame the reader produced (a response). It waits for room:
-// the reader slows down rather than dropping a response.
+// send queues a frame the reader produced (a response). Like push, it
+// never waits: a client that leaves its answers unread until they pass
+// the queue's budget is disconnected.
 func (s *session) send(frame []byte) {
-	s.q.put(outMsg{frame: frame}, true)
+	if s.q.put(outMsg{frame: frame}) == putFull {
+		s.slowConsumer()
+	}
 }
 
 // push queues a frame the hub delivered. It never blocks: a client whose
 // queue is full is disconnected.
 func (s *session) push(frame []byte) {
-	switch s.q.put(outMsg{frame: frame}, false) {
+	switch s.q.put(outMsg{frame: frame}) {
 	case putOK:
 		s.srv.cfg.Metrics.pushed(string(s.role))
 	case putFull:
-		s.srv.cfg.Metrics.slowConsumer(string(s.role))
-		s.log().Warn("push queue full, disconnecting slow client", "size", s.srv.cfg.QueueSize)
-		s.stop()
-		// Close waits for the client, which is not reading: do not hold up
-		// the broker (and the chat whose change is being told) meanwhile.
-		go func() { _ = s.conn.Close(transport.ClosePolicy, protocol.ReasonSlowConsumer) }()
+		s.slowConsumer()
 	}
+}
+
+// slowConsumer disconnects a client whose queue is over its budget.
+func (s *session) slowConsumer() {
+	s.srv.cfg.Metrics.slowConsumer(string(s.role))
+	s.log().Warn("outbound queue full, disconnecting slow client", "bytes", s.q.bytes(), "budget", s.srv.cfg.QueueBytes)
+	s.stop()
+	// Close waits for the client, which is not reading: do not hold up
+	// the broker (and the chat whose change is being told) meanwhile.
+	go func() { _ = s.conn.Close(transport.ClosePolicy, protocol.ReasonSlowConsumer) }()
 }
 
 // disconnect sends a *_disconnected push with reason and closes the
@@ -295,7 +316,7 @@ func (s *session) disconnect(reason string, code int) {
 		action = protocol.PushAgentDisconnected
 	}
 	frame, _ := protocol.Push(action, protocol.CustomerDisconnected{Reason: reason})
-	if s.q.put(outMsg{frame: frame, closeCode: code, closeReason: reason}, false) == putFull {
+	if s.q.put(outMsg{frame: frame, closeCode: code, closeReason: reason}) == putFull {
 		s.stop()
 		// As in push: Close waits for the client; do not hold up the
 		// delivery to the topic's other sessions meanwhile.
