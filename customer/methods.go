@@ -179,11 +179,40 @@ func (s *SDK) GetChatThreadsSummary(ctx context.Context, chatID string, p Pagina
 }
 
 // GetChatThreads returns the named threads of a chat with their events,
-// oldest thread first. The chat's users are emitted as UserData.
+// oldest thread first. The chat's users are emitted as UserData. Threads
+// longer than a server's page (about 1 MiB of events) are read in as many
+// requests as they take; read long histories page by page with
+// GetChatHistory instead.
 func (s *SDK) GetChatThreads(ctx context.Context, chatID string, threadIDs []string) ([]Thread, error) {
+	var out []Thread // newest events first, page by page
+	page := ""
+	for {
+		threads, next, err := s.chatThreadsPage(ctx, chatID, threadIDs, page)
+		if err != nil {
+			return nil, err
+		}
+		// A page ends with the newest events; the thread cut by the
+		// previous page (the oldest in it) goes on in this page's newest
+		// thread.
+		if len(out) > 0 && len(threads) > 0 && out[0].ID == threads[len(threads)-1].ID {
+			cut := &threads[len(threads)-1]
+			cut.Events = append(cut.Events, out[0].Events...)
+			out = out[1:]
+		}
+		out = append(threads, out...)
+		if next == "" {
+			return out, nil
+		}
+		page = next
+	}
+}
+
+// chatThreadsPage reads one page of get_chat_threads: threads oldest
+// first, and the page id of the (older) rest, "" when there is none.
+func (s *SDK) chatThreadsPage(ctx context.Context, chatID string, threadIDs []string, pageID string) ([]Thread, string, error) {
 	var r protocol.ChatThreadsResponse
-	if err := s.callInto(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: threadIDs}, &r); err != nil {
-		return nil, err
+	if err := s.callInto(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: threadIDs, PageID: pageID}, &r); err != nil {
+		return nil, "", err
 	}
 	for _, u := range r.Chat.Users {
 		s.core.Emit(UserData{User: fromUser(u)})
@@ -194,7 +223,7 @@ func (s *SDK) GetChatThreads(ctx context.Context, chatID string, threadIDs []str
 		out[i] = fromThread(t, chatID, r.Chat.Users)
 	}
 	slices.SortFunc(out, func(a, b Thread) int { return a.Order - b.Order })
-	return out, nil
+	return out, r.NextPageID, nil
 }
 
 // GetPredictedAgent returns the agent who would get a new chat now. With
