@@ -173,6 +173,20 @@ func (q *outQueue) close() {
 	q.mu.Unlock()
 }
 
+// drop closes the queue and drops the frames waiting in it, releasing
+// their budget; a batch a writer holds stays with it until it is written
+// or fails.
+func (q *outQueue) drop() {
+	q.mu.Lock()
+	q.closed = true
+	for _, m := range q.items[q.head:] {
+		q.size -= cost(m)
+	}
+	clear(q.items)
+	q.items, q.head = nil, 0
+	q.mu.Unlock()
+}
+
 // finish closes the queue and drops what waits in it: the writer calls it
 // instead of take once the connection is gone, and stops.
 func (q *outQueue) finish() {

@@ -302,7 +302,8 @@ func (s *session) push(frame []byte) {
 func (s *session) slowConsumer() {
 	s.srv.cfg.Metrics.slowConsumer(string(s.role))
 	s.log().Warn("outbound queue full, disconnecting slow client", "bytes", s.q.bytes(), "budget", s.srv.cfg.QueueBytes)
-	s.stop()
+	// The client does not read: what waits for it would never go out.
+	s.q.drop()
 	// Close waits for the client, which is not reading: do not hold up
 	// the broker (and the chat whose change is being told) meanwhile.
 	go func() { _ = s.conn.Close(transport.ClosePolicy, protocol.ReasonSlowConsumer) }()
