@@ -97,10 +97,11 @@ func (h *History) Next(ctx context.Context) (events []Event, done bool, err erro
 // read fetches the next page of the current batch; taken is how many
 // threads of pending the batch takes when this is its first page.
 func (h *History) read(ctx context.Context, taken int) ([]Event, bool, error) {
-	threads, next, err := h.s.chatThreadsPage(ctx, h.chat, h.batch, h.page)
+	r, err := h.s.chatThreadsPage(ctx, h.chat, h.batch, h.page)
 	if err != nil {
 		return nil, false, err
 	}
+	threads, next := h.s.fromChatThreads(h.chat, r), r.NextPageID
 	var events []Event
 	for _, t := range threads {
 		if sum, ok := h.summary[t.ID]; ok {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -184,46 +185,37 @@ func (s *SDK) GetChatThreadsSummary(ctx context.Context, chatID string, p Pagina
 // requests as they take; read long histories page by page with
 // GetChatHistory instead.
 func (s *SDK) GetChatThreads(ctx context.Context, chatID string, threadIDs []string) ([]Thread, error) {
-	var out []Thread // newest events first, page by page
-	page := ""
-	for {
-		threads, next, err := s.chatThreadsPage(ctx, chatID, threadIDs, page)
-		if err != nil {
-			return nil, err
-		}
-		// A page ends with the newest events; the thread cut by the
-		// previous page (the oldest in it) goes on in this page's newest
-		// thread.
-		if len(out) > 0 && len(threads) > 0 && out[0].ID == threads[len(threads)-1].ID {
-			cut := &threads[len(threads)-1]
-			cut.Events = append(cut.Events, out[0].Events...)
-			out = out[1:]
-		}
-		out = append(threads, out...)
-		if next == "" {
-			return out, nil
-		}
-		page = next
+	r, err := client.AllPages(func(pageID string) (protocol.ChatThreadsResponse, error) {
+		return s.chatThreadsPage(ctx, chatID, threadIDs, pageID)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return s.fromChatThreads(chatID, r), nil
 }
 
-// chatThreadsPage reads one page of get_chat_threads: threads oldest
-// first, and the page id of the (older) rest, "" when there is none.
-func (s *SDK) chatThreadsPage(ctx context.Context, chatID string, threadIDs []string, pageID string) ([]Thread, string, error) {
+// chatThreadsPage reads one page of get_chat_threads and emits the chat's
+// users as UserData.
+func (s *SDK) chatThreadsPage(ctx context.Context, chatID string, threadIDs []string, pageID string) (protocol.ChatThreadsResponse, error) {
 	var r protocol.ChatThreadsResponse
 	if err := s.callInto(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: threadIDs, PageID: pageID}, &r); err != nil {
-		return nil, "", err
+		return r, err
 	}
 	for _, u := range r.Chat.Users {
 		s.core.Emit(UserData{User: fromUser(u)})
 	}
+	return r, nil
+}
+
+// fromChatThreads returns the threads of an answer, oldest first.
+func (s *SDK) fromChatThreads(chatID string, r protocol.ChatThreadsResponse) []Thread {
 	out := make([]Thread, len(r.Chat.Threads))
 	for i, t := range r.Chat.Threads {
 		s.track.NoteThread(t.ID, t.Order)
 		out[i] = fromThread(t, chatID, r.Chat.Users)
 	}
 	slices.SortFunc(out, func(a, b Thread) int { return a.Order - b.Order })
-	return out, r.NextPageID, nil
+	return out
 }
 
 // GetPredictedAgent returns the agent who would get a new chat now. With
