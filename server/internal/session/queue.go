@@ -109,13 +109,6 @@ func (q *outQueue) append(m outMsg) {
 	q.items = append(q.items, m)
 }
 
-// len returns how many frames wait.
-func (q *outQueue) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.items) - q.head
-}
-
 // bytes returns what counts against the budget now.
 func (q *outQueue) bytes() int {
 	q.mu.Lock()
