@@ -31,6 +31,9 @@ func TestSlowHistoryReaders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stores a 10 MB thread and holds 50 connections that do not read")
 	}
+	if raceDetector {
+		t.Skip("measures the heap under an attack that takes minutes with -race; run it without")
+	}
 	added, open := slowHistoryReaders(t, 50, 10)
 	t.Logf("50 sockets: the heap grew by %d MB at most; %d still open", added>>20, open)
 	if added > 300<<20 {
