@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -43,10 +44,16 @@ func (c *Client) ListChats(ctx context.Context, o ListChatsOptions) (ChatsSummar
 }
 
 // GetChat returns a chat with one of its threads: threadID, or the last
-// thread when threadID is empty (get_chat).
+// thread when threadID is empty (get_chat). A thread longer than a
+// server's page (about 1 MiB of events) is read in as many requests as it
+// takes.
 func (c *Client) GetChat(ctx context.Context, chatID, threadID string) (Chat, error) {
-	var r protocol.ChatThreadsResponse
-	if err := c.callInto(ctx, protocol.ActionGetChat, protocol.ChatRequest{ChatID: chatID, ThreadID: threadID}, &r); err != nil {
+	r, err := client.AllPages(func(pageID string) (protocol.ChatThreadsResponse, error) {
+		var r protocol.ChatThreadsResponse
+		err := c.callInto(ctx, protocol.ActionGetChat, protocol.ChatRequest{ChatID: chatID, ThreadID: threadID, PageID: pageID}, &r)
+		return r, err
+	})
+	if err != nil {
 		return Chat{}, err
 	}
 	return fromChatThreads(r.Chat), nil
@@ -76,17 +83,21 @@ func (c *Client) GetChatThreadsSummary(ctx context.Context, chatID string, p Pag
 }
 
 // GetChatThreads returns the named threads of a chat with their events,
-// oldest thread first.
+// oldest thread first. Threads longer than a server's page (about 1 MiB
+// of events) are read in as many requests as they take.
 func (c *Client) GetChatThreads(ctx context.Context, chatID string, threadIDs []string) ([]Thread, error) {
-	var r protocol.ChatThreadsResponse
-	if err := c.callInto(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: threadIDs}, &r); err != nil {
+	r, err := client.AllPages(func(pageID string) (protocol.ChatThreadsResponse, error) {
+		var r protocol.ChatThreadsResponse
+		err := c.callInto(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: threadIDs, PageID: pageID}, &r)
+		return r, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make([]Thread, len(r.Chat.Threads))
 	for i, t := range r.Chat.Threads {
 		out[i] = fromThread(t, chatID)
 	}
-	slices.SortFunc(out, func(a, b Thread) int { return a.Order - b.Order })
 	return out, nil
 }
 

@@ -13,7 +13,9 @@ import (
 const historyBatch = 50
 
 // History walks a chat's events across its threads, newest first, one
-// page (whole threads, at least 50 events when there are) per Next.
+// page per Next: whole threads, at least 50 events when there are, as in
+// the JS SDK, and never more than the server puts in one answer (about
+// 1 MiB of events): a longer thread comes in as many pages as it takes.
 // Concurrent Next calls are queued and never interleaved. Get one with
 // SDK.GetChatHistory.
 type History struct {
@@ -25,6 +27,13 @@ type History struct {
 	pending     []protocol.ThreadSummary // older threads not fetched yet, newest first
 	leftToFetch int
 	done        bool
+
+	// The batch of threads being read, while the server has more pages
+	// of it: its ids (oldest first), the next page and the threads
+	// already told as ThreadSummary.
+	batch   []string
+	page    string
+	summary map[string]protocol.ThreadSummary
 }
 
 // GetChatHistory returns an iterator over the chat's history. Nothing is
@@ -47,19 +56,22 @@ func (h *History) Next(ctx context.Context) (events []Event, done bool, err erro
 	if h.done {
 		return nil, true, nil
 	}
+	if h.page != "" {
+		return h.read(ctx, 0)
+	}
 	if !h.started {
-		sum, err := h.summary(ctx, 0)
+		sum, err := h.threadsSummary(ctx, 0)
 		if err != nil {
 			return nil, false, err
 		}
 		h.pending, h.leftToFetch, h.started = sum.ThreadsSummary, sum.TotalThreads, true
 	}
 	if len(h.pending) == 0 && h.leftToFetch > 0 {
-		sum, err := h.summary(ctx, 0)
+		sum, err := h.threadsSummary(ctx, 0)
 		if err != nil {
 			return nil, false, err
 		}
-		if sum, err = h.summary(ctx, max(0, sum.TotalThreads-h.leftToFetch)); err != nil {
+		if sum, err = h.threadsSummary(ctx, max(0, sum.TotalThreads-h.leftToFetch)); err != nil {
 			return nil, false, err
 		}
 		h.pending = sum.ThreadsSummary
@@ -73,26 +85,43 @@ func (h *History) Next(ctx context.Context) (events []Event, done bool, err erro
 		h.done = true
 		return nil, true, nil
 	}
-	batch := h.pending[:n]
-	ids := make([]string, n)
-	for i, t := range batch {
-		ids[n-1-i] = t.ID // oldest first
+	h.batch = make([]string, n)
+	h.summary = make(map[string]protocol.ThreadSummary, n)
+	for i, t := range h.pending[:n] {
+		h.batch[n-1-i] = t.ID // oldest first
+		h.summary[t.ID] = t
 	}
-	threads, err := h.s.GetChatThreads(ctx, h.chat, ids)
+	return h.read(ctx, n)
+}
+
+// read fetches the next page of the current batch; taken is how many
+// threads of pending the batch takes when this is its first page.
+func (h *History) read(ctx context.Context, taken int) ([]Event, bool, error) {
+	r, err := h.s.chatThreadsPage(ctx, h.chat, h.batch, h.page)
 	if err != nil {
 		return nil, false, err
 	}
+	threads, next := h.s.fromChatThreads(h.chat, r), r.NextPageID
+	var events []Event
 	for _, t := range threads {
-		h.s.core.Emit(ThreadSummary{ID: t.ID, Chat: h.chat, Active: t.Active, Order: t.Order, Properties: t.Properties, TotalEvents: len(t.Events)})
+		if sum, ok := h.summary[t.ID]; ok {
+			// Told once, when its newest events come.
+			delete(h.summary, t.ID)
+			h.s.core.Emit(ThreadSummary{ID: t.ID, Chat: h.chat, Active: t.Active, Order: t.Order, Properties: t.Properties, TotalEvents: sum.TotalEvents})
+		}
 		events = append(events, t.Events...)
 	}
-	h.pending = h.pending[n:]
-	h.leftToFetch -= n
-	h.done = h.leftToFetch <= 0
+	h.pending = h.pending[taken:]
+	h.leftToFetch -= taken
+	h.page = next
+	if next == "" {
+		h.batch, h.summary = nil, nil
+	}
+	h.done = h.leftToFetch <= 0 && next == ""
 	return events, h.done, nil
 }
 
-func (h *History) summary(ctx context.Context, offset int) (protocol.ThreadsSummaryResponse, error) {
+func (h *History) threadsSummary(ctx context.Context, offset int) (protocol.ThreadsSummaryResponse, error) {
 	var r protocol.ThreadsSummaryResponse
 	err := h.s.callInto(ctx, protocol.ActionGetChatThreadsSummary, map[string]any{"chat_id": h.chat, "offset": offset, "limit": 25}, &r)
 	slices.SortFunc(r.ThreadsSummary, func(a, b protocol.ThreadSummary) int { return b.Order - a.Order })

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -179,22 +180,42 @@ func (s *SDK) GetChatThreadsSummary(ctx context.Context, chatID string, p Pagina
 }
 
 // GetChatThreads returns the named threads of a chat with their events,
-// oldest thread first. The chat's users are emitted as UserData.
+// oldest thread first. The chat's users are emitted as UserData. Threads
+// longer than a server's page (about 1 MiB of events) are read in as many
+// requests as they take; read long histories page by page with
+// GetChatHistory instead.
 func (s *SDK) GetChatThreads(ctx context.Context, chatID string, threadIDs []string) ([]Thread, error) {
-	var r protocol.ChatThreadsResponse
-	if err := s.callInto(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: threadIDs}, &r); err != nil {
+	r, err := client.AllPages(func(pageID string) (protocol.ChatThreadsResponse, error) {
+		return s.chatThreadsPage(ctx, chatID, threadIDs, pageID)
+	})
+	if err != nil {
 		return nil, err
+	}
+	return s.fromChatThreads(chatID, r), nil
+}
+
+// chatThreadsPage reads one page of get_chat_threads and emits the chat's
+// users as UserData.
+func (s *SDK) chatThreadsPage(ctx context.Context, chatID string, threadIDs []string, pageID string) (protocol.ChatThreadsResponse, error) {
+	var r protocol.ChatThreadsResponse
+	if err := s.callInto(ctx, protocol.ActionGetChatThreads, protocol.ChatThreadsRequest{ChatID: chatID, ThreadIDs: threadIDs, PageID: pageID}, &r); err != nil {
+		return r, err
 	}
 	for _, u := range r.Chat.Users {
 		s.core.Emit(UserData{User: fromUser(u)})
 	}
+	return r, nil
+}
+
+// fromChatThreads returns the threads of an answer, oldest first.
+func (s *SDK) fromChatThreads(chatID string, r protocol.ChatThreadsResponse) []Thread {
 	out := make([]Thread, len(r.Chat.Threads))
 	for i, t := range r.Chat.Threads {
 		s.track.NoteThread(t.ID, t.Order)
 		out[i] = fromThread(t, chatID, r.Chat.Users)
 	}
 	slices.SortFunc(out, func(a, b Thread) int { return a.Order - b.Order })
-	return out, nil
+	return out
 }
 
 // GetPredictedAgent returns the agent who would get a new chat now. With

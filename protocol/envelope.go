@@ -19,6 +19,16 @@ const (
 // request_id when one can be read, and the connection stays open.
 const MaxFrameBytes = 64 << 10
 
+// Sizes of what a server sends. A client must read frames of
+// MaxServerFrameBytes; a server pages every answer that lists events
+// (ChatThreadsResponse) so that it stays well within that: about
+// DefaultPageBytes of events, and never more than MaxPageBytes.
+const (
+	MaxServerFrameBytes = 4 << 20
+	DefaultPageBytes    = 1 << 20
+	MaxPageBytes        = MaxServerFrameBytes / 2
+)
+
 // Request is a frame sent by a client.
 //
 // Payload is kept raw: the action decides its shape. It is nil when the
@@ -80,12 +90,16 @@ var (
 	ErrFrameTooLarge  = fmt.Errorf("protocol: frame is larger than %d bytes", MaxFrameBytes)
 )
 
-// DecodeRequest parses one client frame. On error the returned Request still
+// DecodeRequest parses one client frame: at most MaxFrameBytes, nested at
+// most MaxDepth levels (ErrFrameTooLarge, ErrTooDeep). On error the returned Request still
 // carries the request_id and action when they could be read, so that the
 // error response can name them.
 func DecodeRequest(data []byte) (Request, error) {
 	if len(data) > MaxFrameBytes {
 		return peekIDs(data), ErrFrameTooLarge
+	}
+	if err := CheckDepth(data); err != nil {
+		return peekIDs(data), err
 	}
 	var raw struct {
 		RequestID json.RawMessage `json:"request_id"`
@@ -130,44 +144,98 @@ func DecodeRequest(data []byte) (Request, error) {
 // peekIDs reads request_id and action from a frame too large or too broken
 // to decode whole, so the error can still be addressed to its request.
 func peekIDs(data []byte) Request {
-	var r Request
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return r
+	id, action := PeekIDs(data)
+	return Request{RequestID: id, Action: action}
+}
+
+// PeekIDs reads the string values of the top-level request_id and action
+// keys of a JSON object, in a frame that may be too large, too deep or too
+// broken to decode: a reader can still tell which request a frame it
+// cannot read answers. It reads data once, keeping no stack, and returns
+// "" for a key it cannot find before the frame breaks off.
+func PeekIDs(data []byte) (requestID, action string) {
+	const (
+		wantKey = iota
+		wantColon
+		wantValue
+		afterValue
+	)
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if len(data) == 0 || data[0] != '{' {
+		return "", ""
 	}
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return r
-		}
-		key, _ := k.(string)
-		switch key {
-		case "request_id", "action":
-			v, err := dec.Token()
-			if err != nil {
-				return r
+	depth, state := 0, wantKey
+	var key string
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch c {
+		case '"':
+			end := stringEnd(data, i)
+			if end < 0 {
+				return requestID, action
 			}
-			s, ok := v.(string)
-			if !ok {
-				continue
+			if depth == 1 {
+				var str string
+				if json.Unmarshal(data[i:end], &str) != nil {
+					return requestID, action
+				}
+				switch state {
+				case wantKey:
+					key, state = str, wantColon
+				case wantValue:
+					switch key {
+					case "request_id":
+						requestID = str
+					case "action":
+						action = str
+					}
+					state = afterValue
+				}
+				if requestID != "" && action != "" {
+					return requestID, action
+				}
 			}
-			if key == "request_id" {
-				r.RequestID = s
-			} else {
-				r.Action = s
+			i = end - 1
+		case '{', '[':
+			if depth == 1 && state == wantValue {
+				state = afterValue
 			}
+			depth++
+		case '}', ']':
+			depth--
+			if depth <= 0 {
+				return requestID, action
+			}
+		case ':':
+			if depth == 1 && state == wantColon {
+				state = wantValue
+			}
+		case ',':
+			if depth == 1 {
+				state = wantKey
+			}
+		case ' ', '\t', '\r', '\n':
 		default:
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return r
+			if depth == 1 && state == wantValue {
+				state = afterValue // a number, true, false or null
 			}
 		}
-		if r.RequestID != "" && r.Action != "" {
-			return r
+	}
+	return requestID, action
+}
+
+// stringEnd returns the index just past the JSON string starting at
+// data[start] (a quote), or -1 when it does not end.
+func stringEnd(data []byte, start int) int {
+	for i := start + 1; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
 		}
 	}
-	return r
+	return -1
 }
 
 // DecodePayload unmarshals a request payload into v. A nil payload leaves v

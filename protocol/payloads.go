@@ -87,11 +87,22 @@ type ThreadsSummaryResponse struct {
 type ChatThreadsRequest struct {
 	ChatID    string   `json:"chat_id"`
 	ThreadIDs []string `json:"thread_ids"`
+	// PageID asks for the page a previous answer named in next_page_id
+	// (with the same chat_id and thread_ids). A Parley extension.
+	PageID string `json:"page_id,omitempty"`
 }
 
 // ChatThreadsResponse answers get_chat_threads and get_chat.
+//
+// A server keeps the events of one answer to about its page size (see
+// DefaultPageBytes), newest first: when the threads asked for hold more,
+// the answer holds the newest events (the oldest thread in it may be cut,
+// keeping its newest events; older threads are left out) and NextPageID
+// names the rest, asked for with page_id. A Parley extension: a v3.0
+// client that ignores it sees the newest events.
 type ChatThreadsResponse struct {
-	Chat ChatThreads `json:"chat"`
+	Chat       ChatThreads `json:"chat"`
+	NextPageID string      `json:"next_page_id,omitempty"`
 }
 
 // StartChatRequest is start_chat's (and activate_chat's) payload.
@@ -168,6 +179,9 @@ type SneakPeekRequest struct {
 type ChatRequest struct {
 	ChatID   string `json:"chat_id"`
 	ThreadID string `json:"thread_id,omitempty"`
+	// PageID (get_chat) asks for the page a previous answer named in
+	// next_page_id, as in ChatThreadsRequest.
+	PageID string `json:"page_id,omitempty"`
 }
 
 // PropertiesRequest is the payload of update_*_properties and, with Names,

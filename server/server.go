@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/auth"
 	"github.com/parleychat/parley/server/broker"
 	"github.com/parleychat/parley/server/broker/memory"
@@ -107,6 +108,16 @@ type Config struct {
 	// Limits are the rate limits and quotas per client. The zero value
 	// means the defaults (see Limits).
 	Limits Limits
+	// QueueBytes is how many bytes of responses and pushes may wait to be
+	// written to one connection; a client that lets more pile up is
+	// disconnected with slow_consumer. It bounds what a client that stops
+	// reading costs the server. Default is 4 MiB.
+	QueueBytes int
+	// PageBytes is about how many bytes of events one answer of
+	// get_chat_threads or get_chat carries; longer histories are paged
+	// (next_page_id). Default is protocol.DefaultPageBytes (1 MiB); at
+	// most protocol.MaxPageBytes (2 MiB), which the Go clients can read.
+	PageBytes int
 }
 
 // Demo describes the demo license seeded at start: a license, a client id
@@ -157,6 +168,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = ":8080"
+	}
+	if cfg.PageBytes > protocol.MaxPageBytes {
+		return nil, fmt.Errorf("server: Config.PageBytes %d is over %d, more than the Go clients read in one answer", cfg.PageBytes, protocol.MaxPageBytes)
 	}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -312,6 +326,8 @@ func (s *Server) routes() error {
 		Service: s.service, Hub: s.hub, Signer: s.signer, AgentTokens: agentTokens, Logger: s.log,
 		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
 		RevocationCheck: s.cfg.TokenRevocationCheck,
+		QueueBytes:      s.cfg.QueueBytes,
+		PageBytes:       s.cfg.PageBytes,
 		Metrics:         session.NewMetrics(reg),
 		Limits:          s.cfg.Limits.sessions(),
 	})

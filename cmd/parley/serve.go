@@ -41,6 +41,10 @@ type serveCmd struct {
 	HTTPBodyTimeout       time.Duration `default:"30s" env:"PARLEY_HTTP_BODY_TIMEOUT" help:"How long a client may take to send a request body (uploads get more, see --upload-min-rate)."`
 	UploadMinRate         int           `default:"32768" env:"PARLEY_UPLOAD_MIN_RATE" help:"Slowest upload accepted, in bytes a second: an upload may take --http-body-timeout plus its size at this rate."`
 
+	// Memory per connection (see docs/security.md).
+	QueueBytes int `default:"4194304" env:"PARLEY_QUEUE_BYTES" help:"Bytes of responses and pushes that may wait for one connection; past it the client is disconnected (slow_consumer)."`
+	PageBytes  int `default:"1048576" env:"PARLEY_PAGE_BYTES" help:"Bytes of events in one history answer (get_chat_threads, get_chat); the rest is paged. At most 2097152."`
+
 	limitFlags `group:"Limits (per client; see docs/security.md)"`
 }
 
@@ -106,6 +110,7 @@ func (c *serveCmd) Run() error {
 	srv, err := server.New(ctx, server.Config{
 		Addr: c.Addr, DataDir: c.DataDir, PublicURL: c.PublicURL, TrustedProxies: proxies, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
 		AgentGracePeriod: c.AgentGracePeriod, Limits: c.limits(),
+		QueueBytes: c.QueueBytes, PageBytes: c.PageBytes,
 		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
 		HTTPReadHeaderTimeout: c.HTTPReadHeaderTimeout, HTTPIdleTimeout: c.HTTPIdleTimeout,

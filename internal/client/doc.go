@@ -4,7 +4,8 @@
 // sends requests, holds pushes back while a login is under way and ends a
 // client for good, typed subscription to notifications, the resume
 // tracker that keeps a reconnected client from delivering an event twice,
-// config defaults, and the push decoding helpers.
+// config defaults, the push decoding helpers, and the joining of a history
+// answer's pages (AllPages).
 //
 // The public packages keep their own exported names; this package has no
 // exported API of its own beyond what they build on.

@@ -71,6 +71,9 @@ var (
 	ErrNotConnected = errors.New("not connected")
 	// ErrClosed fails a request made after Close.
 	ErrClosed = errors.New("closed")
+	// ErrUndecodable fails a request whose answer cannot be decoded. The
+	// connection stays up.
+	ErrUndecodable = errors.New("undecodable answer")
 )
 
 // FinalError stops reconnecting when Login returns it (wrapped).
@@ -108,7 +111,9 @@ type Config struct {
 	// and the engine reconnects. The wait is not counted while OnPush
 	// holds up the reader. Zero: 30 s.
 	PongTimeout time.Duration
-	// MaxMessageBytes caps incoming messages. Zero: 4 MiB.
+	// MaxMessageBytes caps incoming messages; a larger one ends the
+	// connection. Zero: protocol.MaxServerFrameBytes (4 MiB), which a
+	// server's answers stay within.
 	MaxMessageBytes int64
 	Logger          *slog.Logger
 }
@@ -155,7 +160,7 @@ func New(cfg Config) *Engine {
 		cfg.PongTimeout = 30 * time.Second
 	}
 	if cfg.MaxMessageBytes == 0 {
-		cfg.MaxMessageBytes = 4 << 20
+		cfg.MaxMessageBytes = protocol.MaxServerFrameBytes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -569,7 +574,7 @@ func (s *Session) readLoop(ctx context.Context) error {
 		}
 		var f protocol.Frame
 		if err := json.Unmarshal(b, &f); err != nil {
-			s.e.log.Warn("rtm: undecodable frame", "err", err)
+			s.undecodable(b, err)
 			continue
 		}
 		if f.Action == protocol.ActionPing {
@@ -586,6 +591,24 @@ func (s *Session) readLoop(ctx context.Context) error {
 			s.e.cfg.OnPush(f)
 			s.inPush.Store(false)
 		}
+	}
+}
+
+// undecodable handles a frame that is not a frame this engine can read
+// (broken, or nested too deeply for encoding/json): the request it
+// answers, if its request_id can be read, fails with ErrUndecodable; the
+// connection stays up.
+func (s *Session) undecodable(b []byte, err error) {
+	id, action := protocol.PeekIDs(b)
+	s.e.log.Warn("rtm: undecodable frame", "request_id", id, "action", action, "bytes", len(b), "err", err)
+	if id == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.pending[id]; ok {
+		delete(s.pending, id)
+		p.reply <- result{err: fmt.Errorf("%w: %v", ErrUndecodable, err)}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -843,5 +844,45 @@ func TestStateString(t *testing.T) {
 		if s.String() != want {
 			t.Errorf("%d: %q, want %q", s, s.String(), want)
 		}
+	}
+}
+
+// TestUndecodableAnswer: a server frame the engine cannot decode (nested
+// past what encoding/json reads, and with its request_id last) fails the
+// request it answers at once, and the connection stays up for the next
+// request.
+func TestUndecodableAnswer(t *testing.T) {
+	f := newFake(t)
+	e, st := start(t, f, rtm.Config{})
+	st.wait(t, rtm.Connected)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Call(ctxT(t, 5*time.Second), "get_chat_threads", nil, rtm.CallOptions{})
+		done <- err
+	}()
+	r := f.next(t)
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	frame := `{"action":"get_chat_threads","type":"response","success":true,"payload":{"content":` + deep + `},"request_id":"` + r.RequestID + `"}`
+	r.conn.wmu.Lock()
+	_ = r.conn.c.Write(context.Background(), websocket.MessageText, []byte(frame))
+	r.conn.wmu.Unlock()
+	if err := <-done; !errors.Is(err, rtm.ErrUndecodable) {
+		t.Fatalf("call answered by an undecodable frame: %v, want ErrUndecodable", err)
+	}
+
+	go func() {
+		_, err := e.Call(ctxT(t, 5*time.Second), "next", nil, rtm.CallOptions{})
+		done <- err
+	}()
+	r2 := f.next(t)
+	if r2.conn != r.conn {
+		t.Fatal("the next request came on a new connection")
+	}
+	r2.conn.respond(r2, nil)
+	if err := <-done; err != nil {
+		t.Fatalf("next request: %v", err)
+	}
+	if e.State() != rtm.Connected || slices.Contains(st.list(), rtm.Reconnecting) {
+		t.Fatalf("states %v: the undecodable frame cost the connection", st.list())
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/chat"
 	"github.com/parleychat/parley/server/internal/limit"
 )
@@ -31,8 +32,22 @@ const CookieName = "__lc_cid"
 // cookieMaxAge is two years, in seconds.
 const cookieMaxAge = 2 * 365 * 24 * 60 * 60
 
-// maxBodyBytes bounds the body of POST …/customer/token.
+// maxBodyBytes bounds the JSON body of POST …/customer/token and of the
+// agent login.
 const maxBodyBytes = 16 << 10
+
+// readJSON decodes the request's JSON body into v: at most maxBodyBytes,
+// nested at most protocol.MaxDepth levels.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if err := protocol.CheckDepth(data); err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
 
 // Lookup is what Accounts reads from the store. chat.Store satisfies it.
 type Lookup interface {
@@ -410,8 +425,7 @@ type tokenBodyIn struct {
 func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *tokenLimiter) {
 	w.Header().Add("Vary", "Origin")
 	var in tokenBodyIn
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil || json.Unmarshal(data, &in) != nil {
+	if readJSON(w, r, &in) != nil {
 		writeJSON(w, errInvalidRequest.status, errInvalidRequest.body(""))
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/chat"
 )
 
@@ -752,5 +753,19 @@ func TestDefaultCustomerIDIsUUID(t *testing.T) {
 	id, _ := obj["entity_id"].(string)
 	if len(id) != 36 || id[14] != '4' {
 		t.Errorf("entity_id %q is not a v4 UUID", id)
+	}
+}
+
+// TestTokenPostTooDeep: a token request nested past protocol.MaxDepth is
+// refused, even when every field it needs is right.
+func TestTokenPostTooDeep(t *testing.T) {
+	a, _ := newTestAccounts(t)
+	h := a.Handler()
+	for depth, want := range map[int]int{protocol.MaxDepth - 1: http.StatusOK, protocol.MaxDepth: http.StatusBadRequest} {
+		deep := json.RawMessage(strings.Repeat("[", depth) + strings.Repeat("]", depth))
+		w := postToken(t, h, "/customer/token", tokenBody(map[string]any{"x": deep}), widgetOrigin)
+		if w.Code != want {
+			t.Errorf("body nested %d levels: status %d, want %d: %s", depth+1, w.Code, want, w.Body)
+		}
 	}
 }

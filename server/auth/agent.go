@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -199,8 +198,7 @@ func (l *AgentLogin) now() time.Time {
 
 func (l *AgentLogin) serveLogin(w http.ResponseWriter, r *http.Request, lim *loginLimiter) {
 	var in agentLoginIn
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil || json.Unmarshal(data, &in) != nil {
+	if readJSON(w, r, &in) != nil {
 		writeAPIError(w, http.StatusBadRequest, "validation", "Request body is not valid JSON.")
 		return
 	}

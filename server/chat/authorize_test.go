@@ -87,7 +87,7 @@ var permCases = []permCase{
 		return listed(sums, err, id)
 	}},
 	{action: "get_chat", want: seeOrNotFound, do: func(e *env, a chat.Actor, id, _ string) error {
-		_, _, _, err := e.svc.ChatThreads(e.ctx, a, id, nil)
+		_, err := e.svc.ChatThreads(e.ctx, a, id, nil, nil, func(chat.Event) bool { return true })
 		return err
 	}},
 	{action: "get_chat_threads_summary", want: seeOrNotFound, do: func(e *env, a chat.Actor, id, _ string) error {
@@ -261,7 +261,7 @@ func TestPermissionsOfMembers(t *testing.T) {
 	e.wantAgents(chatID)
 
 	// An agent deleted since its login is refused.
-	_, _, _, err = e.svc.ChatThreads(e.ctx, e.actor("gone@x"), chatID, nil)
+	_, err = e.svc.ChatThreads(e.ctx, e.actor("gone@x"), chatID, nil, nil, func(chat.Event) bool { return true })
 	wantErr(t, err, chat.ErrNotFound, "get_chat of an unknown agent")
 }
 

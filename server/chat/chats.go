@@ -104,24 +104,109 @@ func (s *Service) ThreadsSummary(ctx context.Context, a Actor, chatID string, of
 	return s.store.Threads(ctx, chatID, offset, limit)
 }
 
-// ChatThreads returns a chat with the named threads and their events.
-func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threadIDs []string) (Chat, []Member, []Thread, error) {
+// ThreadsPage is one page of a chat's threads and their events: the
+// answer of ChatThreads.
+type ThreadsPage struct {
+	Chat    Chat
+	Members []Member
+	// Threads are in Order, each with this page's part of its Events (in
+	// Order). The page holds the newest events of the range it covers: the
+	// first thread may be cut, keeping its newest events.
+	Threads []Thread
+	// Next is where the next (older) page starts; nil when this page
+	// reaches the first event of the first thread asked for.
+	Next *PageCursor
+}
+
+// PageCursor is a place in a chat's threads: the events of thread ThreadID
+// below order Before (0: all of them) and the whole of the threads asked
+// for before it.
+type PageCursor struct {
+	ThreadID string
+	Before   int
+}
+
+// pageChunk is how many events ChatThreads reads from the store at a time.
+const pageChunk = 100
+
+// ChatThreads returns a chat with the named threads (none: its last
+// thread) and their events, one page at a time, newest events first:
+// starting from the newest event of the newest thread, or from from when
+// not nil, it hands events to take, newest first, and stops at the first
+// one take refuses; the page then names where the next one starts. take
+// decides a page's size (the session counts bytes); it should accept the
+// first event of a page, or the page holds no event and makes no
+// progress. However long a thread, the page costs the store one read of
+// pageChunk events beyond what it holds.
+func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threadIDs []string, from *PageCursor, take func(Event) bool) (ThreadsPage, error) {
 	if len(threadIDs) > MaxThreadIDs {
-		return Chat{}, nil, nil, invalid("at most %d thread_ids", MaxThreadIDs)
+		return ThreadsPage{}, invalid("at most %d thread_ids", MaxThreadIDs)
 	}
 	c, err := s.chatFor(ctx, a, chatID)
 	if err != nil {
-		return Chat{}, nil, nil, err
+		return ThreadsPage{}, err
 	}
 	if len(threadIDs) == 0 && c.LastThreadID != "" {
 		threadIDs = []string{c.LastThreadID}
 	}
-	threads, err := s.store.ThreadsByID(ctx, chatID, threadIDs)
-	if err != nil {
-		return Chat{}, nil, nil, err
+	threads := make([]Thread, 0, len(threadIDs))
+	for _, id := range threadIDs {
+		if slices.ContainsFunc(threads, func(t Thread) bool { return t.ID == id }) {
+			continue
+		}
+		t, err := s.store.Thread(ctx, chatID, id)
+		if err != nil {
+			return ThreadsPage{}, err
+		}
+		threads = append(threads, t)
 	}
-	members, err := s.Members(ctx, c)
-	return c, members, threads, err
+	slices.SortFunc(threads, func(a, b Thread) int { return a.Order - b.Order })
+
+	last, before := len(threads)-1, 0
+	if from != nil {
+		last = slices.IndexFunc(threads, func(t Thread) bool { return t.ID == from.ThreadID })
+		if last < 0 {
+			return ThreadsPage{}, invalid("the page does not belong to these thread_ids")
+		}
+		before = from.Before
+	}
+	page := ThreadsPage{Chat: c}
+	first := last + 1 // threads[first:last+1] are in the page
+	for i := last; i >= 0 && page.Next == nil; i-- {
+		t := &threads[i]
+		b := 0
+		if i == last {
+			b = before
+		}
+		var evs []Event // newest first
+		for done := false; !done; {
+			chunk, err := s.store.ThreadEvents(ctx, chatID, t.ID, b, pageChunk)
+			if err != nil {
+				return ThreadsPage{}, err
+			}
+			for _, e := range chunk {
+				if !take(e) {
+					page.Next = &PageCursor{ThreadID: t.ID, Before: b}
+					break
+				}
+				evs = append(evs, e)
+				b = e.Order
+			}
+			done = page.Next != nil || len(chunk) < pageChunk
+		}
+		if page.Next != nil && len(evs) == 0 {
+			break // nothing of this thread fits: it starts the next page
+		}
+		slices.Reverse(evs)
+		t.Events = evs
+		if t.Events == nil {
+			t.Events = []Event{}
+		}
+		first = i
+	}
+	page.Threads = threads[first : last+1]
+	page.Members, err = s.Members(ctx, c)
+	return page, err
 }
 
 // MaxAgentChatsLimit is the largest page of list_chats.

@@ -157,6 +157,14 @@ type Store interface {
 	// ThreadsByID returns the named threads of a chat with their Events
 	// (ascending order), ordered by Order. ErrNotFound if one is missing.
 	ThreadsByID(ctx context.Context, chatID string, ids []string) ([]Thread, error)
+	// Thread returns a thread of a chat without Events; ErrNotFound when
+	// the chat has no such thread.
+	Thread(ctx context.Context, chatID, id string) (Thread, error)
+	// ThreadEvents returns up to limit events of a chat's thread whose
+	// Order is below before (before <= 0: from the newest), newest first;
+	// ErrNotFound when the chat has no such thread. Read page by page, a
+	// thread of any length costs the reader no more than a page.
+	ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int) ([]Event, error)
 	// LastEvents returns the newest event of each type in a chat.
 	LastEvents(ctx context.Context, chatID string) (map[string]LastEvent, error)
 	// EventsAfter returns up to limit events of a chat stored after the

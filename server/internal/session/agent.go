@@ -120,11 +120,7 @@ func (s *session) getChat(ctx context.Context, req protocol.Request) (any, error
 	if p.ThreadID != "" {
 		ids = []string{p.ThreadID}
 	}
-	c, ms, ts, err := s.srv.cfg.Service.ChatThreads(ctx, s.actorFor(req), p.ChatID, ids)
-	if err != nil {
-		return nil, err
-	}
-	return protocol.ChatThreadsResponse{Chat: wireChatThreads(c, ms, ts)}, nil
+	return s.chatThreadsPage(ctx, req, p.ChatID, ids, p.PageID)
 }
 
 func (s *session) getCustomer(ctx context.Context, req protocol.Request) (any, error) {

@@ -201,11 +201,7 @@ func (s *session) getChatThreads(ctx context.Context, req protocol.Request) (any
 	if p.ChatID != "" && len(p.ThreadIDs) == 0 && req.Action == protocol.ActionGetChatThreads {
 		return nil, protocol.Errorf(protocol.ErrValidation, "thread_ids are required")
 	}
-	c, ms, ts, err := s.srv.cfg.Service.ChatThreads(ctx, s.actorFor(req), p.ChatID, p.ThreadIDs)
-	if err != nil {
-		return nil, err
-	}
-	return protocol.ChatThreadsResponse{Chat: wireChatThreads(c, ms, ts)}, nil
+	return s.chatThreadsPage(ctx, req, p.ChatID, p.ThreadIDs, p.PageID)
 }
 
 func startChatInput(p protocol.StartChatRequest) chat.StartChat {

@@ -45,11 +45,22 @@
 // # The push queue
 //
 // Everything written to a connection goes through one queue drained by a
-// writer goroutine: responses (the reader waits for room) and pushes (the
-// hub never waits: a session whose queue holds Config.QueueSize frames is
-// a slow consumer and is closed with slow_consumer, and its client
-// reconnects and reloads what it missed). The writer batches what is
-// waiting into one transport write.
+// writer goroutine: responses and pushes. The queue has a byte budget,
+// Config.QueueBytes: a frame counts from the moment it is queued until it
+// is written. Nobody waits for room: a session whose frame would take the
+// queue past its budget is a slow consumer and is closed with
+// slow_consumer, and its client reconnects and reloads what it missed. So
+// a connection that stops reading holds at most its budget (or one frame,
+// if larger), whatever it asks for. The writer batches what is waiting
+// into one transport write.
+//
+// # Pages
+//
+// The answers that list events (get_chat_threads, get_chat) are cut into
+// pages of about Config.PageBytes of events, newest first, with
+// next_page_id naming the rest (pages.go): one answer stays within what
+// the Go clients read (protocol.MaxServerFrameBytes), and a thread of any
+// length is read from the store one page at a time.
 //
 // An idle connection costs little: the queue holds nothing up front and
 // grows with what waits in it; the writer goroutine runs only while frames
@@ -90,7 +101,7 @@
 //     Config.IdleTimeout, or an expired token (close code 1008, policy);
 //   - a revoked agent token, seen at once through the hub or by the
 //     periodic check of Config.RevocationCheck, or a ban (1008);
-//   - a full push queue (1008, slow_consumer) or a failed write (1011);
+//   - a full outbound queue (1008, slow_consumer) or a failed write (1011);
 //   - too many connections of its address or customer (1008,
 //     too_many_connections);
 //   - the server's shutdown: Hub.Shutdown lets each session finish the

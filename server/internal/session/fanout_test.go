@@ -48,13 +48,13 @@ func newTestHub(t *testing.T) (*Hub, *countingBroker, *Server) {
 	cb := &countingBroker{Broker: mb}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := NewHub(cb, log)
-	return h, cb, New(Config{Hub: h, Logger: log, QueueSize: 64})
+	return h, cb, New(Config{Hub: h, Logger: log, QueueBytes: 64 << 10})
 }
 
 // testSession is a session without a connection: what the hub delivers
 // stays in its queue.
 func testSession(srv *Server, id string, role chat.UserType) *session {
-	s := &session{srv: srv, id: id, role: role, start: srv.cfg.Now(), q: newOutQueue(srv.cfg.QueueSize, nil)}
+	s := &session{srv: srv, id: id, role: role, start: srv.cfg.Now(), q: newOutQueue(srv.cfg.QueueBytes, nil)}
 	s.setLog(srv.cfg.Logger)
 	return s
 }
@@ -68,6 +68,7 @@ func queued(s *session) []outMsg {
 		if n == 0 {
 			return out
 		}
+		s.q.sent(batch[:n])
 		out = append(out, batch[:n]...)
 	}
 }

@@ -18,6 +18,13 @@ const maxBatch = 16
 // grew past it for a burst gives the memory back once drained.
 const keepCap = 8
 
+// frameOverhead is what a queued frame costs beyond its bytes: its entry
+// in the queue. It keeps a flood of tiny frames within the budget too.
+const frameOverhead = 64
+
+// cost is what m counts against the queue's byte budget.
+func cost(m outMsg) int { return len(m.frame) + frameOverhead }
+
 // outQueue is a session's outbound queue: frames in the order they were
 // put, drained by at most one writer at a time. It holds nothing up front
 // and grows with what waits in it; an idle session's queue is empty and
@@ -25,18 +32,24 @@ const keepCap = 8
 // first frame arrives at an empty, writerless queue, and it stops when it
 // finds the queue empty again, so a frame is never left without a writer.
 //
+// The queue has a byte budget: the frames waiting and those the writer
+// has taken but not yet written (released with sent) may cost at most
+// limit bytes. A frame that does not fit is refused (putFull), except
+// into an empty queue, so that one frame larger than the budget still
+// goes out alone.
+//
 // Once closed the queue refuses new frames; a running writer still drains
 // what was put before (best effort), unless it gives up with finish.
 type outQueue struct {
 	mu    sync.Mutex
-	cond  sync.Cond // signaled when frames leave, the writer stops or the queue closes
+	cond  sync.Cond // signaled when the writer stops
 	items []outMsg  // items[head:] wait, oldest first
 	head  int
-	limit int // see admit
+	size  int // bytes counted against limit: see cost and sent
+	limit int
 
 	closed  bool
 	running bool // a writer owns the head of the queue
-	waiters int  // put calls waiting for room
 
 	// start runs a writer (normally in a goroutine of its own) that calls
 	// take until it returns nothing. Nil: nothing drains the queue (tests
@@ -55,31 +68,23 @@ type putResult int
 
 const (
 	putOK     putResult = iota
-	putFull             // no room (and the caller would not wait)
+	putFull             // over the byte budget: the frame is dropped
 	putClosed           // the queue is closed: the frame is dropped
 )
 
-// put queues m behind everything put before it. With wait, it waits for
-// room (only the session's reader waits, for its responses); without, a
-// full queue returns putFull at once.
-func (q *outQueue) put(m outMsg, wait bool) putResult {
+// put queues m behind everything put before it. It never waits: a frame
+// over the budget returns putFull.
+func (q *outQueue) put(m outMsg) putResult {
 	q.mu.Lock()
-	for {
-		if q.closed {
-			q.mu.Unlock()
-			return putClosed
-		}
-		if q.admit(m) {
-			break
-		}
-		if !wait {
-			q.mu.Unlock()
-			return putFull
-		}
-		q.waiters++
-		q.cond.Wait()
-		q.waiters--
+	switch {
+	case q.closed:
+		q.mu.Unlock()
+		return putClosed
+	case q.size > 0 && q.size+cost(m) > q.limit:
+		q.mu.Unlock()
+		return putFull
 	}
+	q.size += cost(m)
 	q.append(m)
 	start := !q.running && q.start != nil
 	if start {
@@ -90,13 +95,6 @@ func (q *outQueue) put(m outMsg, wait bool) putResult {
 		q.start()
 	}
 	return putOK
-}
-
-// admit reports whether m fits in the queue. It is the one place where
-// the queue's size is accounted: the limit counts frames waiting (a frame
-// taken by the writer no longer counts). The caller holds q.mu.
-func (q *outQueue) admit(outMsg) bool {
-	return len(q.items)-q.head < q.limit
 }
 
 // append adds m at the tail, reusing the room freed at the head before
@@ -111,17 +109,18 @@ func (q *outQueue) append(m outMsg) {
 	q.items = append(q.items, m)
 }
 
-// len returns how many frames wait.
-func (q *outQueue) len() int {
+// bytes returns what counts against the budget now.
+func (q *outQueue) bytes() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.items) - q.head
+	return q.size
 }
 
 // take moves the oldest waiting frames into batch, up to len(batch) and up
 // to the first one that closes the connection, and returns how many. It is
 // for the writer: 0 means the queue is empty and the writer must stop (the
-// next put starts a new one).
+// next put starts a new one). The frames taken count against the budget
+// until the writer calls sent.
 func (q *outQueue) take(batch []outMsg) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -145,17 +144,39 @@ func (q *outQueue) take(batch []outMsg) int {
 	if n == 0 {
 		q.running = false
 		q.cond.Broadcast()
-	} else if q.waiters > 0 {
-		q.cond.Broadcast()
 	}
 	return n
+}
+
+// sent releases the budget of frames the writer has written (or dropped).
+func (q *outQueue) sent(batch []outMsg) {
+	n := 0
+	for _, m := range batch {
+		n += cost(m)
+	}
+	q.mu.Lock()
+	q.size -= n
+	q.mu.Unlock()
 }
 
 // close refuses further frames. A running writer drains what is queued.
 func (q *outQueue) close() {
 	q.mu.Lock()
 	q.closed = true
-	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+// drop closes the queue and drops the frames waiting in it, releasing
+// their budget; a batch a writer holds stays with it until it is written
+// or fails.
+func (q *outQueue) drop() {
+	q.mu.Lock()
+	q.closed = true
+	for _, m := range q.items[q.head:] {
+		q.size -= cost(m)
+	}
+	clear(q.items)
+	q.items, q.head = nil, 0
 	q.mu.Unlock()
 }
 
@@ -166,7 +187,7 @@ func (q *outQueue) finish() {
 	q.closed = true
 	q.running = false
 	clear(q.items)
-	q.items, q.head = nil, 0
+	q.items, q.head, q.size = nil, 0, 0
 	q.cond.Broadcast()
 	q.mu.Unlock()
 }

@@ -28,29 +28,31 @@ func drain(q *outQueue) []outMsg {
 		if n == 0 {
 			return out
 		}
+		q.sent(batch[:n])
 		out = append(out, batch[:n]...)
 	}
 }
 
 func TestQueueStartsEmpty(t *testing.T) {
-	q := newOutQueue(1024, nil)
+	q := newOutQueue(DefaultQueueBytes, nil)
 	if cap(q.items) != 0 {
 		t.Fatalf("a new queue holds room for %d frames, want none", cap(q.items))
 	}
 }
 
 func TestQueueGrowsAndKeepsOrder(t *testing.T) {
-	q := newOutQueue(1000, nil)
+	q := newOutQueue(DefaultQueueBytes, nil)
 	want := frames(1000, "f")
 	// Take some while putting, so that freed room at the head is reused.
 	var got []outMsg
 	var batch [3]outMsg
 	for i, m := range want {
-		if r := q.put(m, false); r != putOK {
+		if r := q.put(m); r != putOK {
 			t.Fatalf("put %d: %v", i, r)
 		}
 		if i%5 == 0 {
 			n := q.take(batch[:])
+			q.sent(batch[:n])
 			got = append(got, batch[:n]...)
 		}
 	}
@@ -66,35 +68,61 @@ func TestQueueGrowsAndKeepsOrder(t *testing.T) {
 	if cap(q.items) > keepCap {
 		t.Errorf("a drained queue keeps room for %d frames, want at most %d", cap(q.items), keepCap)
 	}
+	if n := q.bytes(); n != 0 {
+		t.Errorf("a drained queue counts %d bytes, want 0", n)
+	}
 }
 
-func TestQueueFullRefusesWithoutWaiting(t *testing.T) {
-	q := newOutQueue(4, nil)
-	for i, m := range frames(4, "f") {
-		if r := q.put(m, false); r != putOK {
+// The budget counts bytes, each frame with its overhead, from put until
+// the writer has sent it: frames taken but not yet written still count.
+func TestQueueByteBudget(t *testing.T) {
+	frame := func(n int) outMsg { return outMsg{frame: make([]byte, n)} }
+	q := newOutQueue(10*(1000+frameOverhead), nil)
+	for i := range 10 {
+		if r := q.put(frame(1000)); r != putOK {
 			t.Fatalf("put %d: %v", i, r)
 		}
 	}
-	if r := q.put(outMsg{frame: []byte("x")}, false); r != putFull {
-		t.Fatalf("put on a full queue = %v, want putFull", r)
+	if r := q.put(frame(1)); r != putFull {
+		t.Fatalf("put over the budget = %v, want putFull", r)
 	}
-	if n := q.len(); n != 4 {
-		t.Fatalf("len = %d, want 4", n)
+	var batch [4]outMsg
+	n := q.take(batch[:])
+	if r := q.put(frame(1000)); r != putFull {
+		t.Fatalf("put while the taken frames are not written = %v, want putFull", r)
+	}
+	q.sent(batch[:n])
+	for i := range n {
+		if r := q.put(frame(1000)); r != putOK {
+			t.Fatalf("put %d after the writer sent %d frames: %v", i, n, r)
+		}
+	}
+	if r := q.put(frame(0)); r != putFull {
+		t.Fatalf("an empty frame still costs its overhead: put = %v, want putFull", r)
+	}
+	drain(q)
+
+	// One frame larger than the whole budget goes out alone.
+	if r := q.put(frame(100_000)); r != putOK {
+		t.Fatalf("a large frame into an empty queue: %v", r)
+	}
+	if r := q.put(frame(1)); r != putFull {
+		t.Fatalf("put behind a frame over the budget = %v, want putFull", r)
 	}
 	q.close()
-	if r := q.put(outMsg{frame: []byte("y")}, false); r != putClosed {
+	if r := q.put(frame(1)); r != putClosed {
 		t.Fatalf("put on a closed queue = %v, want putClosed", r)
 	}
-	if got := drain(q); len(got) != 4 {
-		t.Fatalf("a closed queue still gives what was queued: got %d, want 4", len(got))
+	if got := drain(q); len(got) != 1 {
+		t.Fatalf("a closed queue still gives what was queued: got %d, want 1", len(got))
 	}
 }
 
 func TestQueueTakeStopsAtClose(t *testing.T) {
-	q := newOutQueue(10, nil)
-	q.put(outMsg{frame: []byte("a")}, false)
-	q.put(outMsg{frame: []byte("bye"), closeCode: 1008, closeReason: "r"}, false)
-	q.put(outMsg{frame: []byte("after")}, false)
+	q := newOutQueue(DefaultQueueBytes, nil)
+	q.put(outMsg{frame: []byte("a")})
+	q.put(outMsg{frame: []byte("bye"), closeCode: 1008, closeReason: "r"})
+	q.put(outMsg{frame: []byte("after")})
 	var batch [maxBatch]outMsg
 	if n := q.take(batch[:]); n != 2 || batch[1].closeCode != 1008 {
 		t.Fatalf("take = %d frames, last %+v; want 2 ending with the close", n, batch[1])
@@ -102,8 +130,7 @@ func TestQueueTakeStopsAtClose(t *testing.T) {
 }
 
 // The writer starts when the first frame arrives, drains, stops when the
-// queue is empty and starts again for the next frame; a reader waiting
-// for room is let through as frames leave.
+// queue is empty and starts again for the next frame.
 func TestQueueWriterOnDemand(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var (
@@ -113,7 +140,7 @@ func TestQueueWriterOnDemand(t *testing.T) {
 			release = make(chan struct{})
 		)
 		var q *outQueue
-		q = newOutQueue(2, func() {
+		q = newOutQueue(DefaultQueueBytes, func() {
 			starts++ // under put's start, never concurrent: one writer at a time
 			go func() {
 				var batch [1]outMsg
@@ -122,32 +149,22 @@ func TestQueueWriterOnDemand(t *testing.T) {
 					if q.take(batch[:]) == 0 {
 						return
 					}
+					q.sent(batch[:1])
 					mu.Lock()
 					written = append(written, string(batch[0].frame))
 					mu.Unlock()
 				}
 			}()
 		})
-		q.put(outMsg{frame: []byte("a")}, true)
-		q.put(outMsg{frame: []byte("b")}, true)
-		done := make(chan struct{})
-		go func() {
-			q.put(outMsg{frame: []byte("c")}, true) // waits: the queue is full
-			close(done)
-		}()
-		synctest.Wait()
-		select {
-		case <-done:
-			t.Fatal("put did not wait for room")
-		default:
-		}
-		release <- struct{}{} // writes a
-		<-done
+		q.put(outMsg{frame: []byte("a")})
+		q.put(outMsg{frame: []byte("b")})
+		q.put(outMsg{frame: []byte("c")})
+		release <- struct{}{} // a
 		release <- struct{}{} // b
 		release <- struct{}{} // c
 		release <- struct{}{} // empty: the writer stops
 		synctest.Wait()
-		q.put(outMsg{frame: []byte("d")}, true)
+		q.put(outMsg{frame: []byte("d")})
 		release <- struct{}{}
 		release <- struct{}{}
 		q.close()
@@ -160,25 +177,34 @@ func TestQueueWriterOnDemand(t *testing.T) {
 	})
 }
 
-// A full push queue disconnects the client with slow_consumer.
-func TestPushOverflowIsSlowConsumer(t *testing.T) {
-	_, _, srv := newTestHub(t)
-	c := &fakeConn{closed: make(chan struct{})}
-	s := testSession(srv, "c1", chat.UserCustomer)
-	s.conn = c
-	for range srv.cfg.QueueSize {
-		s.push([]byte(`{}`))
-	}
-	if c.isClosed() {
-		t.Fatal("closed before the queue was full")
-	}
-	s.push([]byte(`{}`))
-	<-c.closed
-	if c.code != 1008 || c.reason != "slow_consumer" {
-		t.Fatalf("closed with %d %q, want 1008 slow_consumer", c.code, c.reason)
-	}
-	if r := s.q.put(outMsg{frame: []byte("x")}, false); r != putClosed {
-		t.Fatalf("queue after overflow: put = %v, want putClosed", r)
+// Pushes past the queue's byte budget disconnect the client with
+// slow_consumer; so do responses it leaves unread.
+func TestOverflowIsSlowConsumer(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		put  func(s *session, frame []byte)
+	}{{"push", (*session).push}, {"response", (*session).send}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, srv := newTestHub(t)
+			c := &fakeConn{closed: make(chan struct{})}
+			s := testSession(srv, "c1", chat.UserCustomer)
+			s.conn = c
+			frame := make([]byte, 1000)
+			for range srv.cfg.QueueBytes / (len(frame) + frameOverhead) {
+				tc.put(s, frame)
+			}
+			if c.isClosed() {
+				t.Fatal("closed before the queue was full")
+			}
+			tc.put(s, frame)
+			<-c.closed
+			if c.code != 1008 || c.reason != "slow_consumer" {
+				t.Fatalf("closed with %d %q, want 1008 slow_consumer", c.code, c.reason)
+			}
+			if r := s.q.put(outMsg{frame: []byte("x")}); r != putClosed {
+				t.Fatalf("queue after overflow: put = %v, want putClosed", r)
+			}
+		})
 	}
 }
 

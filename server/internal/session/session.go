@@ -33,11 +33,16 @@ type Config struct {
 	// RequestTimeout bounds the handling of one request; past it the client
 	// gets a request_timeout error. Zero: 15 s.
 	RequestTimeout time.Duration
-	// QueueSize is how many frames may wait to be written to one
-	// connection. A client that lets more pile up is disconnected with
-	// reason slow_consumer (it reconnects and reloads what it missed).
-	// Zero: 1024.
-	QueueSize int
+	// QueueBytes is how many bytes of frames (responses and pushes) may
+	// wait to be written to one connection. A client that lets more pile
+	// up is disconnected with reason slow_consumer (it reconnects and
+	// reloads what it missed). Zero: DefaultQueueBytes.
+	QueueBytes int
+	// PageBytes is about how many bytes of events one answer of
+	// get_chat_threads or get_chat carries; the rest is paged
+	// (next_page_id). Zero: protocol.DefaultPageBytes. At most
+	// protocol.MaxPageBytes, so that Go clients can read every answer.
+	PageBytes int
 	// Now returns the current time. Nil: time.Now.
 	Now func() time.Time
 	// Metrics records Prometheus metrics. Nil: none.
@@ -49,6 +54,9 @@ type Config struct {
 	// Limits bound what one client may open and ask (see Limits).
 	Limits Limits
 }
+
+// DefaultQueueBytes is the default of Config.QueueBytes: 4 MiB.
+const DefaultQueueBytes = 4 << 20
 
 // Server serves customer and agent RTM connections.
 type Server struct {
@@ -72,9 +80,13 @@ func New(cfg Config) *Server {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second
 	}
-	if cfg.QueueSize == 0 {
-		cfg.QueueSize = 1024
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = DefaultQueueBytes
 	}
+	if cfg.PageBytes <= 0 {
+		cfg.PageBytes = protocol.DefaultPageBytes
+	}
+	cfg.PageBytes = min(cfg.PageBytes, protocol.MaxPageBytes)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -149,7 +161,7 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, info: info,
 		start: srv.cfg.Now(),
 	}
-	s.q = newOutQueue(srv.cfg.QueueSize, s.startWriter)
+	s.q = newOutQueue(srv.cfg.QueueBytes, s.startWriter)
 	s.in.init(srv.cfg.Limits.MaxInFlight, func() { go s.handleLoop(ctx) })
 	s.setLog(srv.cfg.Logger.With("conn", s.id, "role", string(role), "remote", info.RemoteAddr))
 	release, ok := srv.limits.acquireIP(info.IP)
@@ -279,18 +291,19 @@ func (s *session) writeLoop() {
 			}
 		}
 		last := batch[n-1]
-		clear(batch[:n])
+		var err error
 		if len(frames) > 0 {
-			err := s.conn.Write(ctx, frames...)
+			err = s.conn.Write(ctx, frames...)
 			clear(frames)
-			if err != nil {
-				s.log().Debug("write failed", "err", err)
-				_ = s.conn.Close(transport.CloseInternalError, "write failed")
-				// Nothing drains the queue any more: release a reader
-				// waiting in send for room, so that it sees the end.
-				s.q.finish()
-				return
-			}
+		}
+		s.q.sent(batch[:n])
+		clear(batch[:n])
+		if err != nil {
+			s.log().Debug("write failed", "err", err)
+			_ = s.conn.Close(transport.CloseInternalError, "write failed")
+			// Nothing drains the queue any more: drop what waits in it.
+			s.q.finish()
+			return
 		}
 		if last.closeCode != 0 {
 			_ = s.conn.Close(last.closeCode, last.closeReason)
@@ -300,26 +313,35 @@ func (s *session) writeLoop() {
 	}
 }
 
-// send queues a frame the reader produced (a response). It waits for room:
-// the reader slows down rather than dropping a response.
+// send queues a frame the reader produced (a response). Like push, it
+// never waits: a client that leaves its answers unread until they pass
+// the queue's budget is disconnected.
 func (s *session) send(frame []byte) {
-	s.q.put(outMsg{frame: frame}, true)
+	if s.q.put(outMsg{frame: frame}) == putFull {
+		s.slowConsumer()
+	}
 }
 
 // push queues a frame the hub delivered. It never blocks: a client whose
 // queue is full is disconnected.
 func (s *session) push(frame []byte) {
-	switch s.q.put(outMsg{frame: frame}, false) {
+	switch s.q.put(outMsg{frame: frame}) {
 	case putOK:
 		s.srv.cfg.Metrics.pushed(string(s.role))
 	case putFull:
-		s.srv.cfg.Metrics.slowConsumer(string(s.role))
-		s.log().Warn("push queue full, disconnecting slow client", "size", s.srv.cfg.QueueSize)
-		s.stop()
-		// Close waits for the client, which is not reading: do not hold up
-		// the broker (and the chat whose change is being told) meanwhile.
-		go func() { _ = s.conn.Close(transport.ClosePolicy, protocol.ReasonSlowConsumer) }()
+		s.slowConsumer()
 	}
+}
+
+// slowConsumer disconnects a client whose queue is over its budget.
+func (s *session) slowConsumer() {
+	s.srv.cfg.Metrics.slowConsumer(string(s.role))
+	s.log().Warn("outbound queue full, disconnecting slow client", "bytes", s.q.bytes(), "budget", s.srv.cfg.QueueBytes)
+	// The client does not read: what waits for it would never go out.
+	s.q.drop()
+	// Close waits for the client, which is not reading: do not hold up
+	// the broker (and the chat whose change is being told) meanwhile.
+	go func() { _ = s.conn.Close(transport.ClosePolicy, protocol.ReasonSlowConsumer) }()
 }
 
 // disconnect sends a *_disconnected push with reason and closes the
@@ -330,7 +352,7 @@ func (s *session) disconnect(reason string, code int) {
 		action = protocol.PushAgentDisconnected
 	}
 	frame, _ := protocol.Push(action, protocol.CustomerDisconnected{Reason: reason})
-	if s.q.put(outMsg{frame: frame, closeCode: code, closeReason: reason}, false) == putFull {
+	if s.q.put(outMsg{frame: frame, closeCode: code, closeReason: reason}) == putFull {
 		s.stop()
 		// As in push: Close waits for the client; do not hold up the
 		// delivery to the topic's other sessions meanwhile.
@@ -471,7 +493,7 @@ func (s *session) protocolError(req protocol.Request, err error) *protocol.Error
 		return pe
 	case errors.Is(err, protocol.ErrFrameTooLarge):
 		return protocol.Errorf(protocol.ErrValidation, err.Error())
-	case errors.Is(err, protocol.ErrMalformedFrame), errors.Is(err, protocol.ErrMissingAction):
+	case errors.Is(err, protocol.ErrMalformedFrame), errors.Is(err, protocol.ErrMissingAction), errors.Is(err, protocol.ErrTooDeep):
 		return protocol.Errorf(protocol.ErrValidation, strings.TrimPrefix(err.Error(), "protocol: "))
 	case errors.Is(err, chat.ErrNotFound):
 		return protocol.Errorf(protocol.ErrNotFound, "The requested chat, thread or event does not exist")

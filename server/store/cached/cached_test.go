@@ -54,7 +54,7 @@ var readOnly = map[string]bool{
 	"PutLicense": true, "License": true, "PutClient": true, "Client": true, "PutGroup": true, "Groups": true,
 	"CreateCustomer": true, "Customer": true, "UpdateCustomer": true, "LoginCustomer": true, "SetCustomerSideStorage": true,
 	"PutAgent": true, "Agent": true, "Agents": true, "Chats": true,
-	"Threads": true, "ThreadsByID": true, "LastEvents": true, "EventsAfter": true,
+	"Threads": true, "ThreadsByID": true, "Thread": true, "ThreadEvents": true, "LastEvents": true, "EventsAfter": true,
 	"UpdateThreadProperties": true, "DeleteThreadProperties": true, "UpdateEventProperties": true, "DeleteEventProperties": true,
 	"AddPostback": true, "AgentLoads": true, "RevokeToken": true, "RevokeAgentTokens": true, "TokenRevoked": true, "Close": true,
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ const (
 	qChatUsers    = `SELECT ` + userColumns + ` FROM chat_users WHERE chat_id = ? ORDER BY seq`
 	qThread       = `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND chat_id = ?`
 	qThreadEvents = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND thread_ord = ? ORDER BY ord`
+	// qThreadEventsBefore walks a thread backwards from before, on the
+	// table's (chat_id, thread_ord, ord) key.
+	qThreadEventsBefore = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND thread_ord = ? AND ord < ? ORDER BY ord DESC LIMIT ?`
 	// The custom_id <> '' term lets SQLite use the partial unique index
 	// events_custom_id: without it, the lookup scans the chat's events.
 	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ? AND custom_id <> ''`
@@ -673,6 +677,46 @@ func (s *Store) ThreadsByID(ctx context.Context, chatID string, ids []string) (t
 		return nil, err
 	}
 	return ts, nil
+}
+
+// Thread returns a thread of a chat without its events.
+func (s *Store) Thread(ctx context.Context, chatID, id string) (t chat.Thread, err error) {
+	defer wrap(&err, "thread %q of chat %q", id, chatID)
+	err = s.read(ctx, func(tx *txn) error {
+		if _, err := getChatState(ctx, tx, chatID); err != nil {
+			return err
+		}
+		t, err = getThread(ctx, tx, chatID, id)
+		return err
+	})
+	return t, err
+}
+
+// ThreadEvents returns up to limit events of a chat's thread below order
+// before (before <= 0: from the newest), newest first.
+func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int) (evs []chat.Event, err error) {
+	defer wrap(&err, "events of thread %q of chat %q before %d", threadID, chatID, before)
+	if limit <= 0 {
+		limit = -1
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	err = s.read(ctx, func(tx *txn) error {
+		if _, err := getChatState(ctx, tx, chatID); err != nil {
+			return err
+		}
+		t, err := getThread(ctx, tx, chatID, threadID)
+		if err != nil {
+			return err
+		}
+		evs, err = queryEvents(ctx, tx, qThreadEventsBefore, chatID, t.Order, before, limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return evs, nil
 }
 
 // qLastEvents reads the newest event of each type by id: the chat's row

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/parleychat/parley/server/chat"
@@ -398,6 +400,59 @@ func testThreadsByID(t *testing.T, mk func(*testing.T) *env) {
 		_, err := e.s.ThreadsByID(e.ctx, c.ID, []string{other.ID})
 		wantErr(t, err, chat.ErrNotFound, "ThreadsByID with another chat's thread")
 	})
+}
+
+func testThreadEvents(t *testing.T, mk func(*testing.T) *env) {
+	e := mk(t)
+	c, first := e.newChat()
+	for i := range 9 {
+		e.append(chat.AppendActive, e.message(c.ID, agent, fmt.Sprint("m", i+2)))
+	}
+	e.close(c.ID)
+	_, second := e.activate(c.ID, nil, e.message(c.ID, customer, "other thread"))
+
+	th, err := e.s.Thread(e.ctx, c.ID, first.ID)
+	e.must(err, "Thread")
+	if th.ID != first.ID || th.Order != first.Order || th.TotalEvents != 10 || th.Events != nil {
+		t.Errorf("Thread: got id %q order %d, %d total events, %d events; want %q, %d, 10, none",
+			th.ID, th.Order, th.TotalEvents, len(th.Events), first.ID, first.Order)
+	}
+	orders := func(evs []chat.Event) []int {
+		out := []int{}
+		for _, ev := range evs {
+			if ev.ThreadID != first.ID {
+				t.Errorf("event %s of thread %s, want %s", ev.ID, ev.ThreadID, first.ID)
+			}
+			out = append(out, ev.Order)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		before, limit int
+		want          []int
+	}{
+		{0, 3, []int{10, 9, 8}},
+		{9, 3, []int{8, 7, 6}},
+		{3, 5, []int{2, 1}},
+		{1, 5, []int{}},
+		{0, 0, []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+	} {
+		evs, err := e.s.ThreadEvents(e.ctx, c.ID, first.ID, tc.before, tc.limit)
+		e.must(err, "ThreadEvents")
+		if got := orders(evs); !slices.Equal(got, tc.want) {
+			t.Errorf("ThreadEvents(before %d, limit %d): orders %v, want %v", tc.before, tc.limit, got, tc.want)
+		}
+	}
+	if evs, err := e.s.ThreadEvents(e.ctx, c.ID, second.ID, 0, 10); err != nil || len(evs) != 1 || evs[0].Text != "other thread" {
+		t.Errorf("ThreadEvents of the second thread: %d events, %v", len(evs), err)
+	}
+	_, other := e.newChat()
+	_, err = e.s.Thread(e.ctx, c.ID, other.ID)
+	wantErr(t, err, chat.ErrNotFound, "Thread of another chat")
+	_, err = e.s.ThreadEvents(e.ctx, c.ID, other.ID, 0, 10)
+	wantErr(t, err, chat.ErrNotFound, "ThreadEvents of another chat's thread")
+	_, err = e.s.ThreadEvents(e.ctx, c.ID, "missing", 0, 10)
+	wantErr(t, err, chat.ErrNotFound, "ThreadEvents of a missing thread")
 }
 
 func testTotalEvents(t *testing.T, mk func(*testing.T) *env) {

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"CloseThread", testCloseThread},
 		{"Threads", testThreads},
 		{"ThreadsByID", testThreadsByID},
+		{"ThreadEvents", testThreadEvents},
 		{"TotalEvents", testTotalEvents},
 		{"LastEvents", testLastEvents},
 		{"EventsAfter", testEventsAfter},
