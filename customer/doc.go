@@ -14,11 +14,13 @@
 //
 // Init returns at once and connects in the background; methods called
 // before the connection is up wait for it, up to their ctx. Init makes no
-// request, so it cannot tell a wrong License or ClientID: the first login
-// does, and the SDK then ends for good (Disconnected{Final: true}), so
-// that every call, the first one included, fails with an error that is
-// [ErrDestroyed] and carries, as an [*Error], what the server said
-// (invalid_client, license_not_found, …). To check the configuration at
+// request, so it cannot tell a wrong License or ClientID, or customer data
+// the server refuses (an avatar that is not https, a page URL that is not
+// http(s), a name over its limit): the first login does, and the SDK then
+// ends for good (Disconnected{Final: true}), so that every call, the first
+// one included, fails with an error that is [ErrDestroyed] and carries, as
+// an [*Error], what the server said (invalid_client, license_not_found,
+// validation, …). To check the configuration at
 // start, call sdk.Auth().GetToken(ctx).
 //
 // # Identity

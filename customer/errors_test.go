@@ -172,6 +172,7 @@ func TestFinalErrorCause(t *testing.T) {
 	for what, change := range map[string]func(*customer.Config){
 		"wrong client id": func(c *customer.Config) { c.ClientID = "no-such-client" },
 		"wrong license":   func(c *customer.Config) { c.License = srv.License + 1000 },
+		"refused page":    func(c *customer.Config) { c.Page = &customer.Page{URL: "javascript:alert(1)"} },
 	} {
 		cfg := tConfig(srv)
 		change(&cfg)

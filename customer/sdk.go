@@ -214,7 +214,11 @@ func (s *SDK) login(ctx context.Context, sess *rtm.Session) (func([]protocol.Fra
 			switch pe.Type {
 			case protocol.ErrAuthentication:
 				_, _ = s.auth.GetFreshToken(ctx)
-			case protocol.ErrUsersLimitReached, protocol.ErrWrongProductVersion, protocol.ErrCustomerBanned, protocol.ErrLicenseNotFound:
+			case protocol.ErrUsersLimitReached, protocol.ErrWrongProductVersion, protocol.ErrCustomerBanned, protocol.ErrLicenseNotFound,
+				// The customer data sent at login (Config.Customer, Page,
+				// Referrer and what was set while offline) is refused: the
+				// same login would be refused again.
+				protocol.ErrValidation:
 				s.endFor(pe.Type, nil, errs.Wrap(err))
 				return nil, &rtm.FinalError{Err: errs.Wrap(err)}
 			}
