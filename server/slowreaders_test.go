@@ -22,8 +22,8 @@ import (
 // history again and again and never read the answers: 50 sockets, each
 // asking 10 times for a thread of some 10 MB. Each connection may hold
 // the server's outbound queue budget (4 MiB) and one answer being built
-// (a page of about 1 MiB), so the server's heap must grow by well under
-// 300 MB, garbage included (before the queue had a byte budget and
+// (a page of about 1 MiB), so the server's live heap must grow by well
+// under 300 MB (before the queue had a byte budget and
 // answers were paged, 3 such sockets took it past 2 GB). A connection
 // whose queue passes the budget is closed with slow_consumer; the others
 // (the kernel's socket buffers took the rest) hold at most the budget

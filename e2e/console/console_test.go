@@ -161,6 +161,25 @@ func TestConsole(t *testing.T) {
 		t.Fatal("no token in sessionStorage after signing in")
 	}
 
+	// The console's connection keeps at most 10 requests in flight (the
+	// server refuses more): 30 at once are all answered.
+	answered := eval[float64](p, `(async () => {
+		const { RTM } = await import("/agent/rtm.js");
+		const token = JSON.parse(sessionStorage.getItem("parley.agent.session")).token;
+		const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+		let r;
+		await new Promise((resolve) => {
+			r = new RTM(scheme + "//" + location.host + "/v3.0/agent/rtm/ws", token, { onLogin: resolve });
+			r.start();
+		});
+		const all = await Promise.allSettled(Array.from({ length: 30 }, () => r.request("list_chats", {})));
+		r.stop();
+		return all.filter((x) => x.status === "fulfilled").length;
+	})()`)
+	if answered != 30 {
+		t.Fatalf("%v of 30 requests sent at once answered, want all", answered)
+	}
+
 	// A customer starts a chat: it appears live, unread.
 	ada := newShopper(t, srv, customer.CustomerData{Name: "Ada Lovelace", Email: "ada@example.com",
 		Fields: map[string]string{"plan": "Pro", "order": "#10243"}},

@@ -66,6 +66,27 @@ func message(chatID, id string) chat.AppendEvent {
 		AuthorID: "c-" + chatID, CreatedAt: time.Now(), Text: id}}
 }
 
+// appendInOneGroup queues the appends, in this order, while the writer is
+// held, so that they share one transaction, and returns their errors.
+func appendInOneGroup(t *testing.T, s *Store, appends ...chat.AppendEvent) []error {
+	t.Helper()
+	release, held := holdWriter(t, s)
+	errs := make([]error, len(appends))
+	var wg sync.WaitGroup
+	for i, a := range appends {
+		wg.Go(func() {
+			_, errs[i] = s.AppendEvent(context.Background(), a)
+		})
+		waitQueued(t, s, i+1) // queue them in this order
+	}
+	release()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	return errs
+}
+
 // Writes queued while a transaction commits share the next transaction:
 // one commit for all of them, and each gets its own result.
 func TestGroupCommit(t *testing.T) {
@@ -141,21 +162,8 @@ func TestGroupCommitIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	release, held := holdWriter(t, s)
 	commits, retries := s.wr.commits.Load(), s.wr.retries.Load()
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i, id := range []string{"first", "taken", "third"} {
-		wg.Go(func() {
-			_, errs[i] = s.AppendEvent(ctx, message("a", id))
-		})
-		waitQueued(t, s, i+1) // queue them in this order
-	}
-	release()
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	errs := appendInOneGroup(t, s, message("a", "first"), message("a", "taken"), message("a", "third"))
 	if errs[0] != nil || errs[2] != nil {
 		t.Fatalf("the good writes failed: %v, %v", errs[0], errs[2])
 	}
@@ -194,21 +202,8 @@ func TestGroupCommitFailedCheck(t *testing.T) {
 	}
 	newTestChat(t, s, "a")
 
-	release, held := holdWriter(t, s)
 	commits, retries := s.wr.commits.Load(), s.wr.retries.Load()
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i, chatID := range []string{"a", "missing", "a"} {
-		wg.Go(func() {
-			_, errs[i] = s.AppendEvent(ctx, message(chatID, fmt.Sprint("e", i)))
-		})
-		waitQueued(t, s, i+1)
-	}
-	release()
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	errs := appendInOneGroup(t, s, message("a", "e0"), message("missing", "e1"), message("a", "e2"))
 	if errs[0] != nil || errs[2] != nil {
 		t.Fatalf("the good writes failed: %v, %v", errs[0], errs[2])
 	}

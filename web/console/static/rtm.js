@@ -8,6 +8,9 @@
 const pingEvery = 25000;
 const pingTimeout = 10000;
 const requestTimeout = 15000;
+// The server answers at most this many requests in flight per connection
+// (too_many_requests past it): more wait here for a response.
+const maxInFlight = 10;
 
 // Disconnect reasons after which reconnecting cannot help.
 const finalReasons = new Set([
@@ -34,7 +37,8 @@ export class RTM {
     this.token = token;
     this.h = handlers;
     this.ws = null;
-    this.pending = new Map();
+    this.pending = new Map(); // request id → { resolve, reject, timer }
+    this.waiting = []; // requests not sent yet (see maxInFlight)
     this.nextID = 1;
     this.attempt = 0;
     this.stopped = false;
@@ -110,6 +114,7 @@ export class RTM {
       if (!p) return;
       this.pending.delete(f.request_id);
       clearTimeout(p.timer);
+      this.sendWaiting();
       if (f.success === false) {
         const err = (f.payload && f.payload.error) || {};
         p.reject(new RTMError(err.type || "internal", err.message));
@@ -131,21 +136,35 @@ export class RTM {
     this.h.onPush?.(f.action, f.payload || {});
   }
 
-  // send writes a request on the current socket and waits for its response.
+  // send writes a request on the current socket and waits for its
+  // response. With maxInFlight requests unanswered it waits for one of
+  // them first.
   send(action, payload, timeout = requestTimeout) {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new RTMError("not_connected", "Not connected: reconnecting…"));
     }
-    const id = String(this.nextID++);
     return new Promise((resolve, reject) => {
+      this.waiting.push({ action, payload, timeout, resolve, reject });
+      this.sendWaiting();
+    });
+  }
+
+  // sendWaiting sends waiting requests while fewer than maxInFlight are
+  // unanswered.
+  sendWaiting() {
+    const ws = this.ws;
+    while (ws && this.waiting.length > 0 && this.pending.size < maxInFlight) {
+      const r = this.waiting.shift();
+      const id = String(this.nextID++);
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RTMError("request_timeout", "The server did not answer in time."));
-      }, timeout);
-      this.pending.set(id, { resolve, reject, timer });
-      ws.send(JSON.stringify({ request_id: id, action, payload: payload || {} }));
-    });
+        r.reject(new RTMError("request_timeout", "The server did not answer in time."));
+        this.sendWaiting();
+      }, r.timeout);
+      this.pending.set(id, { resolve: r.resolve, reject: r.reject, timer });
+      ws.send(JSON.stringify({ request_id: id, action: r.action, payload: r.payload || {} }));
+    }
   }
 
   // request sends an action once logged in; it fails at once while the
@@ -198,6 +217,10 @@ export class RTM {
       p.reject(new RTMError("connection_lost", "The connection was lost."));
     }
     this.pending.clear();
+    for (const r of this.waiting) {
+      r.reject(new RTMError("connection_lost", "The connection was lost."));
+    }
+    this.waiting = [];
   }
 
   lost() {
