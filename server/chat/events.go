@@ -128,15 +128,15 @@ func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 	if p.ID == "" || p.EventID == "" || p.ThreadID == "" {
 		return invalid("event_id, thread_id and postback.id are required")
 	}
-	ts, err := s.store.ThreadsByID(ctx, c.ID, []string{p.ThreadID})
+	th, err := s.store.Thread(ctx, c.ID, p.ThreadID)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(ts[0].Events, func(e Event) bool { return e.ID == p.EventID })
-	if i < 0 {
-		return fmt.Errorf("event %s: %w", p.EventID, ErrNotFound)
+	e, err := s.findEvent(ctx, c.ID, p.ThreadID, p.EventID)
+	if err != nil {
+		return err
 	}
-	if err := checkPostback(ts[0].Events[i], p.ID); err != nil {
+	if err := checkPostback(e, p.ID); err != nil {
 		return err
 	}
 	p.UserID, p.CreatedAt = a.UserID, s.now()
@@ -145,10 +145,49 @@ func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 	if err := s.store.AddPostback(ctx, p); err != nil {
 		return err
 	}
-	if ts[0].Active {
+	if th.Active {
 		s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: agentsOf(c), Origin: a.Origin, Push: PostbackReceived{Postback: p}})
 	}
 	return nil
+}
+
+// findEvent looks an event of a thread up, reading the thread newest first
+// a page at a time: a thread of any length costs no more memory than a page.
+func (s *Service) findEvent(ctx context.Context, chatID, threadID, eventID string) (Event, error) {
+	before := 0
+	for {
+		evs, err := s.store.ThreadEvents(ctx, chatID, threadID, before, pageChunk)
+		if err != nil {
+			return Event{}, err
+		}
+		for _, e := range evs {
+			if e.ID == eventID {
+				return e, nil
+			}
+		}
+		if len(evs) < pageChunk {
+			return Event{}, fmt.Errorf("event %s: %w", eventID, ErrNotFound)
+		}
+		before = evs[len(evs)-1].Order
+	}
+}
+
+// recentThread returns a thread of a chat with its newest events, at most
+// MaxThreadEvents of them, in Order: what a push that hands a thread over
+// carries (the rest is paged in with get_chat), so that a thread of any
+// length fits in one frame.
+func (s *Service) recentThread(ctx context.Context, chatID, threadID string) (Thread, error) {
+	th, err := s.store.Thread(ctx, chatID, threadID)
+	if err != nil {
+		return Thread{}, err
+	}
+	evs, err := s.store.ThreadEvents(ctx, chatID, threadID, 0, MaxThreadEvents)
+	if err != nil {
+		return Thread{}, err
+	}
+	slices.Reverse(evs)
+	th.Events = evs
+	return th, nil
 }
 
 // SneakPeek forwards what a customer is typing to the chat's agents. It is

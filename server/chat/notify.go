@@ -58,7 +58,9 @@ type Member struct {
 	Fields   map[string]string
 }
 
-// IncomingChatThread reports a new thread with its first events.
+// IncomingChatThread reports a new thread with its first events, or hands
+// a chat's thread to an agent it was routed to, with its newest events (at
+// most MaxThreadEvents: the agent pages older ones in with get_chat).
 type IncomingChatThread struct {
 	Chat    Chat
 	Members []Member

@@ -187,13 +187,13 @@ func (s *Service) notifyAssigned(ctx context.Context, chatID string, ag Agent, w
 	to = slices.DeleteFunc(to, func(r Recipient) bool { return r.ID == ag.ID && r.Type == UserAgent })
 	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to,
 		Push: UserAdded{ChatID: c.ID, ThreadID: c.LastThreadID, Member: m}})
-	ts, err := s.store.ThreadsByID(ctx, c.ID, []string{c.LastThreadID})
-	if err != nil || len(ts) == 0 {
+	th, err := s.recentThread(ctx, c.ID, c.LastThreadID)
+	if err != nil {
 		s.log.Error("load routed thread", "chat_id", chatID, "err", err)
 		return
 	}
 	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: []Recipient{{ID: ag.ID, Type: UserAgent}},
-		Push: IncomingChatThread{Chat: c, Members: members, Thread: ts[0]}})
+		Push: IncomingChatThread{Chat: c, Members: members, Thread: th}})
 }
 
 // routeAndNotify routes c, a chat that has just lost its agents or that

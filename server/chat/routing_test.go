@@ -154,3 +154,35 @@ func TestRoutingGroups(t *testing.T) {
 		t.Errorf("PredictedAgent(group 1) = %s, want b-sales@x", ag.ID)
 	}
 }
+
+// A chat handed to an agent carries the newest MaxThreadEvents events of
+// its thread, however long the thread: the agent pages the rest in.
+func TestRoutedThreadIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, time.Minute)
+		a := e.agent("a@x", 5)
+		id := e.startChat("talkative")
+		cu := chat.Actor{LicenseID: license, UserID: "talkative", Type: chat.UserCustomer}
+		const sent = chat.MaxThreadEvents + 50
+		for i := 2; i <= sent; i++ { // the first came with start_chat
+			_, err := e.svc.SendEvent(e.ctx, cu, id, message(fmt.Sprint("m", i)), false)
+			e.must(err, "SendEvent")
+		}
+		e.rec.reset()
+		e.connect(a) // the queued chat goes to a
+		got := pushesTo[chat.IncomingChatThread](e.rec, "a@x")
+		if len(got) != 1 {
+			t.Fatalf("%d incoming_chat_thread pushes to a, want 1", len(got))
+		}
+		evs := got[0].Thread.Events
+		if len(evs) != chat.MaxThreadEvents {
+			t.Fatalf("the routed thread carries %d events, want %d", len(evs), chat.MaxThreadEvents)
+		}
+		if first, last := evs[0].Text, evs[len(evs)-1].Text; first != fmt.Sprint("m", sent-chat.MaxThreadEvents+1) || last != fmt.Sprint("m", sent) {
+			t.Errorf("the routed thread holds %s … %s, want the newest %d in order", first, last, chat.MaxThreadEvents)
+		}
+		if got[0].Thread.TotalEvents != sent {
+			t.Errorf("total events %d, want %d", got[0].Thread.TotalEvents, sent)
+		}
+	})
+}
