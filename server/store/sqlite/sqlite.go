@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -255,13 +256,22 @@ type txn struct {
 	// wrote is set by every ExecContext: the writer's test of whether a
 	// failed write changed anything.
 	wrote bool
+	// missed are the queries run unprepared: the transaction's owner
+	// prepares them once the transaction has ended and its connection is
+	// free (stmtCache.prepareAll), so that each is parsed once, not once a
+	// call.
+	missed []string
 }
 
 func (t *txn) stmt(query string) *sql.Stmt {
 	if t.stmts == nil {
 		return nil
 	}
-	return t.stmts.lookup(query)
+	st := t.stmts.lookup(query)
+	if st == nil && !slices.Contains(t.missed, query) {
+		t.missed = append(t.missed, query)
+	}
+	return st
 }
 
 func (t *txn) ctx(ctx context.Context) context.Context {
@@ -329,12 +339,11 @@ func (s *Store) read(ctx context.Context, fn func(tx *txn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer sqlTx.Rollback()
 	tx := &txn{Tx: sqlTx, stmts: s.rStmts}
-	if err := fn(tx); err != nil {
-		return mapErr(err)
-	}
-	return nil
+	err = fn(tx)
+	_ = sqlTx.Rollback()
+	s.rStmts.prepareAll(context.WithoutCancel(ctx), tx.missed)
+	return mapErr(err)
 }
 
 // mapErr turns uniqueness violations into chat.ErrExists and foreign key

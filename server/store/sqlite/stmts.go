@@ -16,7 +16,9 @@ const maxStmts = 256
 // A statement is prepared on the cache's *sql.DB, which needs a free
 // connection: prepare only outside transactions (the write DB has one
 // connection, held by the writer's transaction). Transactions look
-// statements up with lookup and run the others unprepared.
+// statements up with lookup and run the others unprepared, noting them;
+// they are prepared after the transaction (prepareAll), so that any
+// query shape is parsed once per connection, up to maxStmts of them.
 type stmtCache struct {
 	db *sql.DB
 	mu sync.RWMutex
@@ -38,7 +40,10 @@ func (c *stmtCache) lookup(q string) *sql.Stmt {
 // full cache) it returns nil: the caller runs q unprepared, which reports
 // any error in the query.
 func (c *stmtCache) prepare(ctx context.Context, q string) *sql.Stmt {
-	if st := c.lookup(q); st != nil {
+	c.mu.RLock()
+	st, full := c.m[q], c.m == nil || len(c.m) >= maxStmts
+	c.mu.RUnlock()
+	if st != nil || full {
 		return st
 	}
 	// Prepared without holding mu: preparing waits for a free connection,
@@ -60,6 +65,14 @@ func (c *stmtCache) prepare(ctx context.Context, q string) *sql.Stmt {
 	}
 	c.m[q] = st
 	return st
+}
+
+// prepareAll prepares the queries not prepared yet; a transaction that ran
+// them unprepared hands them over once its connection is free.
+func (c *stmtCache) prepareAll(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		c.prepare(ctx, q)
+	}
 }
 
 // close closes every statement.

@@ -47,3 +47,28 @@ func TestPrepareWaitsWithoutBlockingLookups(t *testing.T) {
 		t.Fatal("the prepare failed once a connection was free")
 	}
 }
+
+// A query a transaction runs unprepared is prepared once the transaction
+// has ended, on the read pool and on the writer's connection alike.
+func TestUnpreparedQueriesArePreparedAfter(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "parley.db"))
+	defer s.Close()
+	const q = `SELECT count(*) FROM chats WHERE license_id = ? AND id <> ?`
+	if s.rStmts.lookup(q) != nil || s.wStmts.lookup(q) != nil {
+		t.Fatal("the query is prepared before any use")
+	}
+	var n int
+	if err := s.read(ctx, func(tx *txn) error { return tx.QueryRowContext(ctx, q, 1, "x").Scan(&n) }); err != nil {
+		t.Fatal(err)
+	}
+	if s.rStmts.lookup(q) == nil {
+		t.Error("a read ran the query unprepared and it was not prepared after")
+	}
+	if err := s.write(ctx, func(tx *txn) error { return tx.QueryRowContext(ctx, q, 1, "x").Scan(&n) }); err != nil {
+		t.Fatal(err)
+	}
+	if s.wStmts.lookup(q) == nil {
+		t.Error("a write ran the query unprepared and it was not prepared after")
+	}
+}

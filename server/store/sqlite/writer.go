@@ -55,6 +55,10 @@ type writer struct {
 	// with savepoints.
 	commits, writes, retries atomic.Int64
 
+	// missed collects, across the runs of a group, the queries its
+	// transactions ran unprepared (see txn.missed).
+	missed []string
+
 	// hot holds, for the chats written lately, what an append needs to
 	// know: the chat's state and its last thread. Only the writer
 	// goroutine uses it (every write runs there), so it needs no lock. A
@@ -180,6 +184,10 @@ func (w *writer) commit(batch []*writeReq) {
 		w.retries.Add(1)
 		errs, err = w.run(batch, true)
 	}
+	// The write connection is free between transactions: prepare what the
+	// group ran unprepared.
+	w.s.wStmts.prepareAll(context.Background(), w.missed)
+	w.missed = nil
 	for i, r := range batch {
 		switch {
 		case err != nil:
@@ -211,7 +219,8 @@ func (w *writer) run(batch []*writeReq, isolate bool) (errs []error, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	tx := &txn{Tx: sqlTx, stmts: w.s.wStmts, detached: true}
+	tx := &txn{Tx: sqlTx, stmts: w.s.wStmts, detached: true, missed: w.missed}
+	defer func() { w.missed = tx.missed }()
 	rollback := func(err error) ([]error, error) {
 		_ = tx.Rollback()
 		w.hot = nil // rolled back: what the writes read may be gone
