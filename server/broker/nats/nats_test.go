@@ -30,14 +30,20 @@ func natsURL() string {
 // running at once on one NATS server do not hear each other.
 func testPrefix() string { return "parleytest." + rand.Text() }
 
+// needNATS skips the test under -short: it needs a NATS server.
+func needNATS(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the NATS broker tests need a NATS server (PARLEY_TEST_NATS_URL, default nats://127.0.0.1:4222)")
+	}
+}
+
 // newBroker connects a Broker to the test NATS server (to cfg.URL, if set)
 // with cfg, a fresh prefix unless cfg has one, and a logger writing to the
 // test's output. Without a NATS server the test fails, unless -short.
 func newBroker(t *testing.T, cfg nats.Config) *nats.Broker {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: the NATS broker tests need a NATS server (PARLEY_TEST_NATS_URL, default nats://127.0.0.1:4222)")
-	}
+	needNATS(t)
 	if cfg.URL == "" {
 		cfg.URL = natsURL()
 	}
@@ -250,9 +256,7 @@ func TestRefusals(t *testing.T) {
 
 // New fails when no NATS server answers.
 func TestNewUnreachable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
+	needNATS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := nats.New(ctx, nats.Config{URL: "nats://127.0.0.1:1"})

@@ -24,6 +24,7 @@ type proxy struct {
 // the URL to connect to it.
 func newProxy(t *testing.T, natsURL string) (*proxy, string) {
 	t.Helper()
+	needNATS(t)
 	u, err := url.Parse(natsURL)
 	if err != nil {
 		t.Fatalf("NATS URL %q: %v", natsURL, err)

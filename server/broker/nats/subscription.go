@@ -77,8 +77,11 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, h func(data []byte
 			return s, nil // sent again on reconnect, which OnGap reports
 		}
 		s.Unsubscribe()
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return nil, ctx.Err()
+		case errors.Is(err, nats.ErrConnectionClosed) && b.nc.IsClosed():
+			return nil, ErrClosed
 		}
 		return nil, fmt.Errorf("nats: subscribe to %q: %w", topic, err)
 	}
