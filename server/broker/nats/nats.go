@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -235,11 +237,22 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 		nats.ErrorHandler(b.asyncError),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("nats: connect to %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("nats: connect to %s: %w", redact(cfg.URL), err)
 	}
 	b.nc = nc
 	b.log.Info("nats: connected", "url", nc.ConnectedUrlRedacted(), "server", nc.ConnectedServerName())
 	return b, nil
+}
+
+// redact is urls (comma-separated) without passwords, for errors.
+func redact(urls string) string {
+	list := strings.Split(urls, ",")
+	for i, s := range list {
+		if u, err := url.Parse(strings.TrimSpace(s)); err == nil {
+			list[i] = u.Redacted()
+		}
+	}
+	return strings.Join(list, ",")
 }
 
 // backoff is the default Config.ReconnectDelay.

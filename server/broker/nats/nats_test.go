@@ -259,8 +259,11 @@ func TestNewUnreachable(t *testing.T) {
 	needNATS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err := nats.New(ctx, nats.Config{URL: "nats://127.0.0.1:1"})
+	_, err := nats.New(ctx, nats.Config{URL: "nats://node:s3cret@127.0.0.1:1"})
 	if err == nil {
 		t.Fatal("New connected to a closed port")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the password: %v", err)
 	}
 }
