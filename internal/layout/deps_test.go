@@ -58,6 +58,13 @@ var rules = []rule{{
 	why:  "a store driver implements chat.Store beside the domain, which never imports a driver",
 	pkgs: []string{"server/store/..."},
 	need: []string{chat},
+}, {
+	why: "a broker driver implements broker.Broker beside the interface and moves opaque bytes: " +
+		"it knows no chats, no wire format and no store",
+	pkgs:   []string{"server/broker/..."},
+	except: []string{"server/broker"},
+	forbid: []string{chat, protocol, server + "/store", server + "/internal"},
+	need:   []string{server + "/broker"},
 }}
 
 // TestDeps checks every rule against what the packages link (or import),
