@@ -1,0 +1,299 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/storetest"
+)
+
+// defaultTestURL is the server the tests use unless
+// PARLEY_TEST_DATABASE_URL names another: a local PostgreSQL with trust
+// authentication.
+const defaultTestURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// testDB creates a database of its own for the test, dropped when the test
+// ends, and returns its URL. Without a reachable server the test fails,
+// unless it runs with -short.
+func testDB(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the PostgreSQL tests need a server")
+	}
+	base := os.Getenv("PARLEY_TEST_DATABASE_URL")
+	if base == "" {
+		base = defaultTestURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("PARLEY_TEST_DATABASE_URL %q: need a postgres:// URL", base)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("PostgreSQL is not reachable at %s: %v\n"+
+			"The tests need a server: start one (trust authentication for 127.0.0.1), "+
+			"set PARLEY_TEST_DATABASE_URL to another, or run with -short to skip them.", u.Redacted(), err)
+	}
+	defer admin.Close(ctx)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	name := "parley_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+func open(t testing.TB, url string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) chat.Store { return open(t, testDB(t)) })
+}
+
+func migrationRows(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.pool.QueryRow(context.Background(), "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestMigrateNodes starts several nodes at once on an empty database: each
+// migration is applied once, and each node opens.
+func TestMigrateNodes(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	const nodes = 4
+	stores := make([]*Store, nodes)
+	errs := make([]error, nodes)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() { stores[i], errs[i] = Open(ctx, db) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d: Open: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := migrationRows(t, stores[0]); got != len(ms) {
+		t.Errorf("schema_migrations has %d rows, want one per migration (%d)", got, len(ms))
+	}
+	if err := Migrate(ctx, db); err != nil {
+		t.Fatalf("Migrate again: %v", err)
+	}
+	if got := migrationRows(t, stores[0]); got != len(ms) {
+		t.Errorf("schema_migrations after migrating again: %d rows, want %d", got, len(ms))
+	}
+	// What one node writes, another reads.
+	at := time.Date(2024, 1, 2, 3, 4, 5, 6_789, time.UTC)
+	if err := stores[0].PutLicense(ctx, chat.License{ID: 1, Name: "Shop", CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := stores[1].License(ctx, 1)
+	if err != nil || l.Name != "Shop" || !l.CreatedAt.Equal(at) {
+		t.Errorf("License from another node: got %+v, %v; times must round-trip to the nanosecond", l, err)
+	}
+}
+
+func TestMigrateThenOpen(t *testing.T) {
+	db := testDB(t)
+	if err := Migrate(context.Background(), db); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	s := open(t, db)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := migrationRows(t, s); got != len(ms) {
+		t.Errorf("schema_migrations has %d rows, want %d", got, len(ms))
+	}
+}
+
+func TestOpenRefusesAsyncCommit(t *testing.T) {
+	db := testDB(t)
+	s, err := Open(context.Background(), db+"&synchronous_commit=off")
+	if err == nil {
+		s.Close()
+		t.Fatal("Open with synchronous_commit=off: no error")
+	}
+	s = open(t, db)
+	var mode string
+	if err := s.pool.QueryRow(context.Background(), "SHOW synchronous_commit").Scan(&mode); err != nil || mode == "off" {
+		t.Errorf("synchronous_commit: got %q, %v", mode, err)
+	}
+}
+
+// twoNodes opens two stores, each with its own pool, on one new database
+// and creates a chat with an active thread through the first.
+func twoNodes(t *testing.T) ([2]*Store, chat.Chat, chat.Thread) {
+	db := testDB(t)
+	nodes := [2]*Store{open(t, db), open(t, db)}
+	at := time.Date(2024, 3, 10, 9, 30, 0, 0, time.UTC)
+	c, th, err := nodes[0].CreateChat(context.Background(), chat.NewChat{
+		Chat: chat.Chat{ID: "chat-1", LicenseID: 1, CustomerID: "c",
+			Users: []chat.User{{ID: "c", Type: chat.UserCustomer}, {ID: "a", Type: chat.UserAgent}}, CreatedAt: at},
+		Thread: chat.Thread{ID: "thread-1", CreatedAt: at},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes, c, th
+}
+
+// TestNodesAppend appends to one chat from two nodes at once: the orders
+// are 1..N, without a gap or a duplicate.
+func TestNodesAppend(t *testing.T) {
+	nodes, c, th := twoNodes(t)
+	ctx := context.Background()
+	const perNode, workers, each = 2, 6, 20
+	var wg sync.WaitGroup
+	errs := make(chan error, len(nodes)*workers)
+	for n, s := range nodes {
+		for w := range workers {
+			wg.Go(func() {
+				for i := range each {
+					ev := chat.Event{ID: fmt.Sprintf("n%d-w%d-%d", n, w, i), ChatID: c.ID, Type: chat.EventMessage,
+						AuthorID: "c", CreatedAt: time.Now(), Text: "m"}
+					res, err := s.AppendEvent(ctx, chat.AppendEvent{Event: ev, Mode: chat.AppendActive})
+					if err != nil {
+						errs <- err
+						return
+					}
+					if res.Event.Order < 1 || res.Thread.TotalEvents != res.Event.Order {
+						errs <- fmt.Errorf("event %s: order %d, thread total %d", ev.ID, res.Event.Order, res.Thread.TotalEvents)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	_ = perNode
+	want := len(nodes) * workers * each
+	ts, err := nodes[1].ThreadsByID(ctx, c.ID, []string{th.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ts[0]
+	if got.TotalEvents != want || len(got.Events) != want {
+		t.Fatalf("thread: TotalEvents %d and %d events, want %d", got.TotalEvents, len(got.Events), want)
+	}
+	seen := map[string]bool{}
+	for i, ev := range got.Events {
+		if ev.Order != i+1 {
+			t.Fatalf("event %d has order %d: orders not consecutive", i, ev.Order)
+		}
+		if seen[ev.ID] {
+			t.Fatalf("event %s stored twice", ev.ID)
+		}
+		seen[ev.ID] = true
+	}
+	last, err := nodes[0].LastEvents(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := last[chat.EventMessage].Event; e.ID != got.Events[want-1].ID {
+		t.Errorf("last message: got %s, want %s", e.ID, got.Events[want-1].ID)
+	}
+}
+
+// TestNodesCustomID retries one append with one custom id from two nodes
+// at once: one event is stored, and every retry gets it.
+func TestNodesCustomID(t *testing.T) {
+	nodes, c, th := twoNodes(t)
+	ctx := context.Background()
+	const workers = 6
+	type result struct {
+		res chat.AppendResult
+		err error
+	}
+	results := make(chan result, len(nodes)*workers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for n, s := range nodes {
+		for w := range workers {
+			wg.Go(func() {
+				<-start
+				ev := chat.Event{ID: fmt.Sprintf("try-%d-%d", n, w), ChatID: c.ID, Type: chat.EventMessage,
+					AuthorID: "c", CreatedAt: time.Now(), Text: "retried", CustomID: "same"}
+				res, err := s.AppendEvent(ctx, chat.AppendEvent{Event: ev, Mode: chat.AppendActive})
+				results <- result{res, err}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+	fresh, stored := 0, ""
+	for r := range results {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if !r.res.Duplicate {
+			fresh++
+		}
+		if stored == "" {
+			stored = r.res.Event.ID
+		}
+		if r.res.Event.ID != stored {
+			t.Errorf("one append got event %s, another %s", r.res.Event.ID, stored)
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d appends were not duplicates, want 1", fresh)
+	}
+	got, err := nodes[0].Thread(ctx, c.ID, th.ID)
+	if err != nil || got.TotalEvents != 1 {
+		t.Errorf("thread: TotalEvents %d, %v; want 1", got.TotalEvents, err)
+	}
+}
