@@ -22,10 +22,31 @@ import (
 // authentication.
 const defaultTestURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
+// TestMain drops the template database the tests made, if any.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tmpl.name != "" {
+		if err := dropDB(tmpl.base, tmpl.name); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// tmpl is a database migrated once, which the test databases copy.
+var tmpl struct {
+	once sync.Once
+	base string // the server's URL
+	name string // "" until made
+	err  error
+}
+
 // testDB creates a database of its own for the test, dropped when the test
-// ends, and returns its URL. Without a reachable server the test fails,
-// unless it runs with -short.
-func testDB(t testing.TB) string {
+// ends, and returns its URL. It is a copy of a database Migrate migrated
+// when migrated is set, and empty otherwise. Without a reachable server the
+// test fails, unless it runs with -short.
+func testDB(t testing.TB, migrated bool) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: the PostgreSQL tests need a server")
@@ -38,7 +59,7 @@ func testDB(t testing.TB) string {
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Fatalf("PARLEY_TEST_DATABASE_URL %q: need a postgres:// URL", base)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
@@ -47,27 +68,55 @@ func testDB(t testing.TB) string {
 			"set PARLEY_TEST_DATABASE_URL to another, or run with -short to skip them.", u.Redacted(), err)
 	}
 	defer admin.Close(ctx)
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "parley_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	name := "parley_test_" + randomHex()
+	create := "CREATE DATABASE " + name
+	if migrated {
+		tmpl.once.Do(func() {
+			name := "parley_test_tmpl_" + randomHex()
+			if _, tmpl.err = admin.Exec(ctx, "CREATE DATABASE "+name); tmpl.err != nil {
+				return
+			}
+			tmpl.base, tmpl.name = base, name
+			tu := *u
+			tu.Path = "/" + name
+			tmpl.err = Migrate(ctx, tu.String())
+		})
+		if tmpl.err != nil {
+			t.Fatalf("template database: %v", tmpl.err)
+		}
+		create += " TEMPLATE " + tmpl.name
+	}
+	if _, err := admin.Exec(ctx, create); err != nil {
 		t.Fatalf("create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
+		if err := dropDB(base, name); err != nil {
+			t.Error(err)
 		}
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// dropDB drops the database name of the server at base.
+func dropDB(base, name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, base)
+	if err == nil {
+		defer admin.Close(ctx)
+		_, err = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	}
+	if err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	return nil
+}
+
+func randomHex() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func open(t testing.TB, url string) *Store {
@@ -85,7 +134,7 @@ func open(t testing.TB, url string) *Store {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) chat.Store { return open(t, testDB(t)) })
+	storetest.Run(t, func(t *testing.T) chat.Store { return open(t, testDB(t, true)) })
 }
 
 func migrationRows(t *testing.T, s *Store) int {
@@ -100,7 +149,7 @@ func migrationRows(t *testing.T, s *Store) int {
 // TestMigrateNodes starts several nodes at once on an empty database: each
 // migration is applied once, and each node opens.
 func TestMigrateNodes(t *testing.T) {
-	db := testDB(t)
+	db := testDB(t, false)
 	ctx := context.Background()
 	const nodes = 4
 	stores := make([]*Store, nodes)
@@ -141,7 +190,7 @@ func TestMigrateNodes(t *testing.T) {
 }
 
 func TestMigrateThenOpen(t *testing.T) {
-	db := testDB(t)
+	db := testDB(t, false)
 	if err := Migrate(context.Background(), db); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
@@ -156,7 +205,7 @@ func TestMigrateThenOpen(t *testing.T) {
 }
 
 func TestOpenRefusesAsyncCommit(t *testing.T) {
-	db := testDB(t)
+	db := testDB(t, true)
 	s, err := Open(context.Background(), db+"&synchronous_commit=off")
 	if err == nil {
 		s.Close()
@@ -172,7 +221,7 @@ func TestOpenRefusesAsyncCommit(t *testing.T) {
 // twoNodes opens two stores, each with its own pool, on one new database
 // and creates a chat with an active thread through the first.
 func twoNodes(t *testing.T) ([2]*Store, chat.Chat, chat.Thread) {
-	db := testDB(t)
+	db := testDB(t, true)
 	nodes := [2]*Store{open(t, db), open(t, db)}
 	at := time.Date(2024, 3, 10, 9, 30, 0, 0, time.UTC)
 	c, th, err := nodes[0].CreateChat(context.Background(), chat.NewChat{
@@ -191,7 +240,7 @@ func twoNodes(t *testing.T) ([2]*Store, chat.Chat, chat.Thread) {
 func TestNodesAppend(t *testing.T) {
 	nodes, c, th := twoNodes(t)
 	ctx := context.Background()
-	const perNode, workers, each = 2, 6, 20
+	const workers, each = 6, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, len(nodes)*workers)
 	for n, s := range nodes {
@@ -218,7 +267,6 @@ func TestNodesAppend(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	_ = perNode
 	want := len(nodes) * workers * each
 	ts, err := nodes[1].ThreadsByID(ctx, c.ID, []string{th.ID})
 	if err != nil {

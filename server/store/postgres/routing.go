@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parleychat/parley/server/chat"
 )
 
@@ -55,15 +53,15 @@ func (s *Store) RevokeToken(ctx context.Context, tokenID string, expiresAt time.
 	if tokenID == "" {
 		return errors.New("token id is empty")
 	}
-	return s.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM revoked_tokens WHERE expires_at < $1`, time.Now().UnixNano()); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO revoked_tokens (id, expires_at) VALUES ($1, $2)
-			ON CONFLICT (id) DO UPDATE SET expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)`,
-			tokenID, expiresAt.UnixNano())
+	// Two statements, each its own transaction: the prune holds no lock
+	// while the insert waits for one.
+	if _, err := s.pool.Exec(ctx, `DELETE FROM revoked_tokens WHERE expires_at < $1`, time.Now().UnixNano()); err != nil {
 		return err
-	})
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO revoked_tokens (id, expires_at) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET expires_at = greatest(revoked_tokens.expires_at, excluded.expires_at)`,
+		tokenID, expiresAt.UnixNano())
+	return err
 }
 
 // RevokeAgentTokens revokes every token of an agent issued before before.
