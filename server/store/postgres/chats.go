@@ -29,7 +29,7 @@ const qChatState = `SELECT active, last_thread_id, thread_count FROM chats WHERE
 // node runs them, and always take their locks in the same order. The lock
 // (FOR NO KEY UPDATE) does not block inserts of rows that refer to the chat.
 func lockChat(ctx context.Context, tx pgx.Tx, chatID string) (chatState, error) {
-	return scanChatState(tx.QueryRow(ctx, qChatState+` FOR NO KEY UPDATE`, chatID))
+	return scanChatState(tx.QueryRow(ctx, qLockChat, chatID))
 }
 
 // getChatState reads a chat's state without locking it.

@@ -111,10 +111,26 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e chat.Event, threadOrd int) (c
 	return e, nil
 }
 
+// Queries of AppendEvent's first round trip. The chat's lock comes first:
+// each statement after it reads afresh, so it sees every write committed
+// before the lock was granted.
+const (
+	qLockChat = qChatState + ` FOR NO KEY UPDATE`
+	// qLastThread reads the chat's last thread.
+	qLastThread = `SELECT ` + threadColumns + ` FROM threads
+		WHERE id = (SELECT last_thread_id FROM chats WHERE id = $1) AND chat_id = $1`
+	// qEventByCustomID has the custom_id <> '' term of the partial unique
+	// index events_custom_id, so that it can use the index.
+	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events
+		WHERE chat_id = $1 AND author_id = $2 AND custom_id = $3 AND custom_id <> ''`
+)
+
 // AppendEvent stores one event as a.Mode says. It holds the chat's lock
 // (see lockChat) from before it looks for a CustomID duplicate until it
 // commits, so appends to one chat get consecutive orders and a custom id
-// is stored once, from any number of nodes.
+// is stored once, from any number of nodes. The lock, the read of the last
+// thread and the duplicate lookup go in one round trip; the insert in a
+// second; BEGIN and COMMIT are the others.
 func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.AppendResult, err error) {
 	defer wrap(&err, "append event %q to chat %q", a.Event.ID, a.Event.ChatID)
 	if a.Mode != chat.AppendOrOpen && a.Mode != chat.AppendActive && a.Mode != chat.AppendLast {
@@ -122,26 +138,51 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 	}
 	err = s.write(ctx, func(tx pgx.Tx) error {
 		ev := a.Event
-		st, err := lockChat(ctx, tx, ev.ChatID)
-		if err != nil {
+		var (
+			st         chatState
+			last, dup  chat.Thread
+			dupEv      chat.Event
+			hasDup     bool
+			lastExists bool
+		)
+		b := &pgx.Batch{}
+		b.Queue(qLockChat, ev.ChatID).QueryRow(func(row pgx.Row) (err error) {
+			st, err = scanChatState(row)
+			return err
+		})
+		b.Queue(qLastThread, ev.ChatID).QueryRow(func(row pgx.Row) error {
+			var err error
+			last, err = scanThread(row)
+			lastExists = err == nil
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		})
+		if ev.CustomID != "" {
+			b.Queue(qEventByCustomID, ev.ChatID, ev.AuthorID, ev.CustomID).QueryRow(func(row pgx.Row) error {
+				var err error
+				dupEv, _, err = scanEvent(row)
+				hasDup = err == nil
+				if errors.Is(err, pgx.ErrNoRows) {
+					return nil
+				}
+				return err
+			})
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
-		if ev.CustomID != "" {
-			// The custom_id <> '' term matches the partial unique index
-			// events_custom_id.
-			dup, _, err := scanEvent(tx.QueryRow(ctx, `SELECT `+eventColumns+` FROM events
-				WHERE chat_id = $1 AND author_id = $2 AND custom_id = $3 AND custom_id <> ''`, ev.ChatID, ev.AuthorID, ev.CustomID))
-			switch {
-			case err == nil:
-				th, err := getThread(ctx, tx, ev.ChatID, dup.ThreadID)
-				if err != nil {
+		if hasDup {
+			dup = last
+			if !lastExists || dupEv.ThreadID != last.ID {
+				var err error
+				if dup, err = getThread(ctx, tx, ev.ChatID, dupEv.ThreadID); err != nil {
 					return err
 				}
-				res = chat.AppendResult{Thread: th, Event: dup, Duplicate: true}
-				return nil
-			case !errors.Is(err, pgx.ErrNoRows):
-				return err
 			}
+			res = chat.AppendResult{Thread: dup, Event: dupEv, Duplicate: true}
+			return nil
 		}
 		if a.Mode == chat.AppendOrOpen && !st.active {
 			userIDs, err := presentUserIDs(ctx, tx, ev.ChatID)
@@ -163,14 +204,13 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 			return chat.ErrNoActiveThread
 		case st.lastThreadID == "":
 			return chat.ErrNoThread
+		case !lastExists:
+			return fmt.Errorf("thread %q: %w", st.lastThreadID, chat.ErrNotFound)
 		}
-		// Read after the lock: it sees every append committed before.
-		th, err := getThread(ctx, tx, ev.ChatID, st.lastThreadID)
-		if err != nil {
-			return err
-		}
+		th := last
 		ev.ThreadID = th.ID
 		ev.Order = th.TotalEvents + 1
+		var err error
 		if ev, err = insertEvent(ctx, tx, ev, th.Order); err != nil {
 			return err
 		}

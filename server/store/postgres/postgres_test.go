@@ -345,3 +345,29 @@ func TestNodesCustomID(t *testing.T) {
 		t.Errorf("thread: TotalEvents %d, %v; want 1", got.TotalEvents, err)
 	}
 }
+
+// BenchmarkAppendEvent appends to one chat, one event at a time.
+func BenchmarkAppendEvent(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, testDB(b, true))
+	at := time.Now()
+	_, _, err := s.CreateChat(ctx, chat.NewChat{
+		Chat: chat.Chat{ID: "chat-1", LicenseID: 1, CustomerID: "c",
+			Users: []chat.User{{ID: "c", Type: chat.UserCustomer}, {ID: "a", Type: chat.UserAgent}}, CreatedAt: at},
+		Thread: chat.Thread{ID: "thread-1", CreatedAt: at},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		_, err := s.AppendEvent(ctx, chat.AppendEvent{Mode: chat.AppendActive, Event: chat.Event{
+			ID: fmt.Sprintf("event-%d", i), ChatID: "chat-1", Type: chat.EventMessage, AuthorID: "a", CreatedAt: at,
+			Text: "How can I help you today?", CustomID: fmt.Sprintf("c-%d", i),
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
