@@ -21,7 +21,10 @@ type chatState struct {
 	threadCount  int
 }
 
-const qChatState = `SELECT active, last_thread_id, thread_count FROM chats WHERE id = $1`
+const (
+	qChatState = `SELECT active, last_thread_id, thread_count FROM chats WHERE id = $1`
+	qLockChat  = qChatState + ` FOR NO KEY UPDATE`
+)
 
 // lockChat locks the chat's row until the end of tx and returns its state.
 // Every write that changes a chat's threads, events or members takes this

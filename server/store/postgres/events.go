@@ -111,11 +111,10 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e chat.Event, threadOrd int) (c
 	return e, nil
 }
 
-// Queries of AppendEvent's first round trip. The chat's lock comes first:
-// each statement after it reads afresh, so it sees every write committed
-// before the lock was granted.
+// Queries of AppendEvent's first round trip, which starts with qLockChat:
+// each statement after the lock reads afresh, so it sees every write
+// committed before the lock was granted.
 const (
-	qLockChat = qChatState + ` FOR NO KEY UPDATE`
 	// qLastThread reads the chat's last thread.
 	qLastThread = `SELECT ` + threadColumns + ` FROM threads
 		WHERE id = (SELECT last_thread_id FROM chats WHERE id = $1) AND chat_id = $1`

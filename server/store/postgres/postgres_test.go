@@ -371,3 +371,40 @@ func BenchmarkAppendEvent(b *testing.B) {
 		}
 	}
 }
+
+// TestRefusedWrites checks that a write PostgreSQL refuses, or one whose
+// context has ended, stores nothing and leaves the store working.
+func TestRefusedWrites(t *testing.T) {
+	nodes, c, th := twoNodes(t)
+	s := nodes[0]
+	ctx := context.Background()
+	msg := func(id, text, customID string) chat.AppendEvent {
+		return chat.AppendEvent{Mode: chat.AppendActive, Event: chat.Event{ID: id, ChatID: c.ID, Type: chat.EventMessage,
+			AuthorID: "c", CreatedAt: time.Now(), Text: text, CustomID: customID}}
+	}
+	// A NUL character is stored in the event's json body...
+	res, err := s.AppendEvent(ctx, msg("event-nul", "a\x00b", ""))
+	if err != nil {
+		t.Fatalf("text with NUL: %v", err)
+	}
+	// ...but not in a text column.
+	if _, err := s.AppendEvent(ctx, msg("event-bad", "x", "a\x00b")); err == nil {
+		t.Error("custom id with NUL: no error")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.AppendEvent(cancelled, msg("event-cancelled", "x", "")); err == nil {
+		t.Error("append with an ended context: no error")
+	}
+	if _, err := s.AppendEvent(ctx, msg("event-after", "after", "")); err != nil {
+		t.Fatalf("append after refused writes: %v", err)
+	}
+	ts, err := nodes[1].ThreadsByID(ctx, c.ID, []string{th.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := ts[0].Events
+	if len(evs) != 2 || evs[0].Text != "a\x00b" || evs[0].ID != res.Event.ID || evs[1].ID != "event-after" || evs[1].Order != 2 {
+		t.Errorf("stored events: got %+v", evs)
+	}
+}
