@@ -1,0 +1,74 @@
+// Package postgres is a chat.Store kept in a PostgreSQL database, on the
+// pgx driver (github.com/jackc/pgx/v5) with a pool of connections
+// (pgxpool). Any number of server processes (nodes) may share one
+// database: PostgreSQL holds the truth, and every promise below holds
+// across nodes, not only within one.
+//
+// # Durability
+//
+// Every write method returns once its transaction has committed. Open
+// refuses a database whose synchronous_commit is off, so a commit waits for
+// the write-ahead log to reach disk: an acknowledged write survives a crash
+// of the server process, of PostgreSQL and of the machine (with
+// synchronous_commit=remote_apply and a standby, the loss of the machine
+// too). The COMMIT ignores the end of the caller's context: a write is
+// never reported as failed and then found committed. A connection lost
+// during COMMIT leaves the outcome unknown, as with any client of a
+// database server.
+//
+// # Concurrency across nodes
+//
+// Writes run at PostgreSQL's default isolation, READ COMMITTED, and order
+// themselves with row locks instead of a process-wide writer:
+//
+//   - A chat's row is its lock. Every write that changes a chat's threads,
+//     events or members (CreateChat aside, which makes the row) first takes
+//     it with SELECT … FOR NO KEY UPDATE, then reads what it needs, so
+//     writes to one chat run one after the other on every node, and writes
+//     to different chats run at once. The lock does not block rows that only
+//     refer to the chat (a postback, a new member of another transaction).
+//   - An append reads the thread's total after taking the lock, so it sees
+//     every append committed before it: orders in a thread are 1, 2, … with
+//     no gap and no duplicate, whichever nodes appended.
+//   - A CustomID is looked up under the same lock, so one retried append
+//     stores one event however many nodes retry it; the partial unique index
+//     events_custom_id guards the same rule in the schema.
+//   - Writes of one row (SetLastSeen, RemoveChatUser, SetChatGroups, the
+//     property methods, LoginCustomer) lock that row only. No transaction
+//     waits for a chat's row while it holds another row's lock, so writes
+//     never deadlock one another.
+//
+// Reads of several rows run in a read-only REPEATABLE READ transaction, which
+// sees one snapshot, as in the SQLite driver.
+//
+// # Schema
+//
+// The schema lives in the embedded migrations/*.sql files, applied in name
+// order by Open (or Migrate) inside one transaction each and recorded in the
+// schema_migrations table. Each of those transactions first takes an
+// advisory lock (pg_advisory_xact_lock), so nodes that start at once
+// migrate one after the other and each migration is applied once. A
+// trigger on events keeps each thread's total and each chat's last event
+// time and newest event of each type (chats.last_events), so storing an
+// event is one INSERT; a thread's events are read through the events key
+// (chat_id, thread_ord, ord). Times are stored as Unix nanoseconds (NULL for
+// the zero time), so they round-trip exactly (in UTC). Lists of ids are
+// arrays; properties, customer fields and the type-specific event fields
+// (one body per event) are json columns.
+//
+// # Reading of the chat.Store contract
+//
+// Where the contract leaves room, this driver does what the SQLite driver
+// does (see its package comment); the storetest suite checks the same:
+// group 0 made by PutLicense; a chat without threads from CreateChat with an
+// empty Thread.ID; given users become present members; "member" means
+// present user; a CustomID duplicate is answered before the Mode is looked
+// at; Chat.LastEventAt only moves forward and orders Chats; a limit <= 0
+// means no limit; property values come back as encoding/json decodes them,
+// without empty namespaces; AddPostback answers ErrNotFound for a missing
+// chat or event and replaces a postback recorded again.
+//
+// PostgreSQL stores no NUL character in text: a write of an id, a name or a
+// custom id holding one fails with the server's error (in the json columns,
+// such as an event's text, it is stored as the escape \u0000).
+package postgres
