@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 // defaultGroupName names the group 0 PutLicense creates.
@@ -45,7 +46,7 @@ func (s *Store) License(ctx context.Context, id int) (l chat.License, err error)
 // PutClient creates or replaces a client.
 func (s *Store) PutClient(ctx context.Context, c chat.Client) (err error) {
 	defer wrap(&err, "put client %q", c.ID)
-	origins, err := jsonText(c.RedirectOrigins, "[]")
+	origins, err := codec.JSON(c.RedirectOrigins, "[]")
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (s *Store) Client(ctx context.Context, id string) (c chat.Client, err error
 	if err != nil {
 		return chat.Client{}, notFound(err, "")
 	}
-	if err := decodeJSON(origins, &c.RedirectOrigins, "redirect origins"); err != nil {
+	if err := codec.Decode(origins, &c.RedirectOrigins, "redirect origins"); err != nil {
 		return chat.Client{}, err
 	}
 	return c, nil
@@ -116,10 +117,10 @@ func scanCustomer(row interface{ Scan(...any) error }) (chat.Customer, error) {
 		&c.GroupID, &c.Banned, &bannedUntil, &created, &lastVisit, &c.Visits); err != nil {
 		return chat.Customer{}, err
 	}
-	if err := decodeJSON(fields, &c.Fields, "customer fields"); err != nil {
+	if err := codec.Decode(fields, &c.Fields, "customer fields"); err != nil {
 		return chat.Customer{}, err
 	}
-	if err := decodeJSON(side, &c.SideStorage, "customer side storage"); err != nil {
+	if err := codec.Decode(side, &c.SideStorage, "customer side storage"); err != nil {
 		return chat.Customer{}, err
 	}
 	p, err := decodePage(page)
@@ -135,11 +136,11 @@ func scanCustomer(row interface{ Scan(...any) error }) (chat.Customer, error) {
 
 // putCustomer writes every column of c; insert says whether the row is new.
 func putCustomer(ctx context.Context, tx *txn, c chat.Customer, insert bool) error {
-	fields, err := jsonText(c.Fields, "{}")
+	fields, err := codec.JSON(c.Fields, "{}")
 	if err != nil {
 		return fmt.Errorf("encode fields: %w", err)
 	}
-	side, err := jsonText(c.SideStorage, "{}")
+	side, err := codec.JSON(c.SideStorage, "{}")
 	if err != nil {
 		return fmt.Errorf("encode side storage: %w", err)
 	}
@@ -275,7 +276,7 @@ func (s *Store) LoginCustomer(ctx context.Context, licenseID int, id string, at 
 // SetCustomerSideStorage replaces the customer's side storage.
 func (s *Store) SetCustomerSideStorage(ctx context.Context, licenseID int, id string, side map[string]string) (err error) {
 	defer wrap(&err, "set side storage of customer %q of license %d", id, licenseID)
-	text, err := jsonText(side, "{}")
+	text, err := codec.JSON(side, "{}")
 	if err != nil {
 		return err
 	}
@@ -296,7 +297,7 @@ func (s *Store) SetCustomerSideStorage(ctx context.Context, licenseID int, id st
 // PutAgent creates or replaces an agent.
 func (s *Store) PutAgent(ctx context.Context, a chat.Agent) (err error) {
 	defer wrap(&err, "put agent %q of license %d", a.ID, a.LicenseID)
-	groups, err := jsonText(a.Groups, "[]")
+	groups, err := codec.JSON(a.Groups, "[]")
 	if err != nil {
 		return err
 	}
@@ -322,7 +323,7 @@ func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
 	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &groups, &a.PasswordHash, &a.MaxChats, &created); err != nil {
 		return chat.Agent{}, err
 	}
-	if err := decodeJSON(groups, &a.Groups, "agent groups"); err != nil {
+	if err := codec.Decode(groups, &a.Groups, "agent groups"); err != nil {
 		return chat.Agent{}, err
 	}
 	a.CreatedAt = fromNS(created)

@@ -5,13 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 type scanner interface{ Scan(...any) error }
@@ -69,10 +69,10 @@ func scanChat(row scanner) (chat.Chat, error) {
 	if err := row.Scan(&c.ID, &c.LicenseID, &c.CustomerID, &groups, &props, &created, &c.LastThreadID, &c.Active, &lastEventAt); err != nil {
 		return chat.Chat{}, err
 	}
-	if err := decodeJSON(groups, &c.GroupIDs, "chat group ids"); err != nil {
+	if err := codec.Decode(groups, &c.GroupIDs, "chat group ids"); err != nil {
 		return chat.Chat{}, err
 	}
-	p, err := decodeProps(props)
+	p, err := codec.DecodeProps(props)
 	if err != nil {
 		return chat.Chat{}, err
 	}
@@ -133,13 +133,13 @@ func scanThread(row scanner) (chat.Thread, error) {
 	if err := row.Scan(&t.ID, &t.ChatID, &t.Order, &t.Active, &users, &props, &created, &closed, &t.TotalEvents); err != nil {
 		return chat.Thread{}, err
 	}
-	if err := decodeJSON(users, &t.UserIDs, "thread user ids"); err != nil {
+	if err := codec.Decode(users, &t.UserIDs, "thread user ids"); err != nil {
 		return chat.Thread{}, err
 	}
 	if t.UserIDs == nil {
 		t.UserIDs = []string{}
 	}
-	p, err := decodeProps(props)
+	p, err := codec.DecodeProps(props)
 	if err != nil {
 		return chat.Thread{}, err
 	}
@@ -172,12 +172,12 @@ func scanEvent(row scanner) (chat.Event, int, error) {
 		return chat.Event{}, 0, err
 	}
 	e.CreatedAt = fromNS(created)
-	p, err := decodeProps(props)
+	p, err := codec.DecodeProps(props)
 	if err != nil {
 		return chat.Event{}, 0, err
 	}
 	e.Properties = p
-	if err := decodeBody(body, &e); err != nil {
+	if err := codec.DecodeBody(body, &e); err != nil {
 		return chat.Event{}, 0, err
 	}
 	return e, threadOrd, nil
@@ -211,11 +211,11 @@ func insertEvent(ctx context.Context, tx *txn, e chat.Event, threadOrd int) (cha
 	if e.ID == "" {
 		return chat.Event{}, errors.New("event id is empty")
 	}
-	body, err := encodeBody(&e)
+	body, err := codec.EncodeBody(&e)
 	if err != nil {
 		return chat.Event{}, err
 	}
-	props, err := encodeProps(e.Properties)
+	props, err := codec.EncodeProps(e.Properties)
 	if err != nil {
 		return chat.Event{}, fmt.Errorf("event %q: %w", e.ID, err)
 	}
@@ -271,11 +271,11 @@ func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.T
 	if userIDs == nil {
 		userIDs = []string{}
 	}
-	users, err := jsonText(userIDs, "[]")
+	users, err := codec.JSON(userIDs, "[]")
 	if err != nil {
 		return chat.Thread{}, err
 	}
-	props, err := encodeProps(t.Properties)
+	props, err := codec.EncodeProps(t.Properties)
 	if err != nil {
 		return chat.Thread{}, fmt.Errorf("thread %q: %w", t.ID, err)
 	}
@@ -287,7 +287,7 @@ func (s *Store) openThread(ctx context.Context, tx *txn, chatID string, t chat.T
 		ID: t.ID, ChatID: chatID, Order: ord, Active: true, UserIDs: userIDs,
 		CreatedAt: t.CreatedAt, TotalEvents: len(events), Events: make([]chat.Event, 0, len(events)),
 	}
-	if stored.Properties, err = decodeProps(props); err != nil {
+	if stored.Properties, err = codec.DecodeProps(props); err != nil {
 		return chat.Thread{}, err
 	}
 	for i, e := range events {
@@ -316,11 +316,11 @@ func (s *Store) CreateChat(ctx context.Context, nc chat.NewChat) (c chat.Chat, t
 	if nc.Thread.ID == "" && len(nc.Events) > 0 {
 		return chat.Chat{}, chat.Thread{}, errors.New("events without a thread")
 	}
-	groups, err := jsonText(nc.Chat.GroupIDs, "[]")
+	groups, err := codec.JSON(nc.Chat.GroupIDs, "[]")
 	if err != nil {
 		return chat.Chat{}, chat.Thread{}, err
 	}
-	props, err := encodeProps(nc.Chat.Properties)
+	props, err := codec.EncodeProps(nc.Chat.Properties)
 	if err != nil {
 		return chat.Chat{}, chat.Thread{}, err
 	}
@@ -558,7 +558,7 @@ func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.A
 		h.thread.TotalEvents = ev.Order
 		th.TotalEvents = ev.Order
 		th.UserIDs = slices.Clone(th.UserIDs)
-		th.Properties = cloneProps(th.Properties)
+		th.Properties = codec.CloneProps(th.Properties)
 		res.Thread = th
 		res.Event = ev
 		return nil
@@ -774,16 +774,4 @@ func (s *Store) EventsAfter(ctx context.Context, chatID string, threadOrder, eve
 		return nil, err
 	}
 	return evs, nil
-}
-
-// cloneProps copies the namespace maps of p; values are shared.
-func cloneProps(p chat.Properties) chat.Properties {
-	if p == nil {
-		return nil
-	}
-	out := make(chat.Properties, len(p))
-	for ns, m := range p {
-		out[ns] = maps.Clone(m)
-	}
-	return out
 }

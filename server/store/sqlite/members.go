@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 // AddChatUser makes u a present member of the chat and of its active
@@ -31,13 +32,13 @@ func (s *Store) AddChatUser(ctx context.Context, chatID string, u chat.User) (er
 			return fmt.Errorf("thread %q: %w", st.lastThreadID, err)
 		}
 		var ids []string
-		if err := decodeJSON(text, &ids, "thread user ids"); err != nil {
+		if err := codec.Decode(text, &ids, "thread user ids"); err != nil {
 			return err
 		}
 		if slices.Contains(ids, u.ID) {
 			return nil
 		}
-		if text, err = jsonText(append(ids, u.ID), "[]"); err != nil {
+		if text, err = codec.JSON(append(ids, u.ID), "[]"); err != nil {
 			return err
 		}
 		s.wr.forget(chatID)
@@ -166,12 +167,12 @@ func (s *Store) changeProps(ctx context.Context, chatID string, target propsTarg
 		if err := tx.QueryRowContext(ctx, target.query, target.args...).Scan(&text); err != nil {
 			return notFound(err, target.what)
 		}
-		p, err := decodeProps(text)
+		p, err := codec.DecodeProps(text)
 		if err != nil {
 			return err
 		}
 		change(p)
-		if text, err = encodeProps(p); err != nil {
+		if text, err = codec.EncodeProps(p); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, target.update, append([]any{text}, target.args...)...)
@@ -190,35 +191,35 @@ func (s *Store) changeProps(ctx context.Context, chatID string, target propsTarg
 // UpdateChatProperties merges p into the chat's properties.
 func (s *Store) UpdateChatProperties(ctx context.Context, chatID string, p chat.Properties) (err error) {
 	defer wrap(&err, "update properties of chat %q", chatID)
-	return s.changeProps(ctx, chatID, chatProps(chatID), func(dst chat.Properties) { mergeProps(dst, p) })
+	return s.changeProps(ctx, chatID, chatProps(chatID), func(dst chat.Properties) { codec.MergeProps(dst, p) })
 }
 
 // DeleteChatProperties removes the named chat properties.
 func (s *Store) DeleteChatProperties(ctx context.Context, chatID string, p chat.PropertyNames) (err error) {
 	defer wrap(&err, "delete properties of chat %q", chatID)
-	return s.changeProps(ctx, chatID, chatProps(chatID), func(dst chat.Properties) { deleteProps(dst, p) })
+	return s.changeProps(ctx, chatID, chatProps(chatID), func(dst chat.Properties) { codec.DeleteProps(dst, p) })
 }
 
 // UpdateThreadProperties merges p into the thread's properties.
 func (s *Store) UpdateThreadProperties(ctx context.Context, chatID, threadID string, p chat.Properties) (err error) {
 	defer wrap(&err, "update properties of thread %q of chat %q", threadID, chatID)
-	return s.changeProps(ctx, chatID, threadProps(chatID, threadID), func(dst chat.Properties) { mergeProps(dst, p) })
+	return s.changeProps(ctx, chatID, threadProps(chatID, threadID), func(dst chat.Properties) { codec.MergeProps(dst, p) })
 }
 
 // DeleteThreadProperties removes the named thread properties.
 func (s *Store) DeleteThreadProperties(ctx context.Context, chatID, threadID string, p chat.PropertyNames) (err error) {
 	defer wrap(&err, "delete properties of thread %q of chat %q", threadID, chatID)
-	return s.changeProps(ctx, chatID, threadProps(chatID, threadID), func(dst chat.Properties) { deleteProps(dst, p) })
+	return s.changeProps(ctx, chatID, threadProps(chatID, threadID), func(dst chat.Properties) { codec.DeleteProps(dst, p) })
 }
 
 // UpdateEventProperties merges p into the event's properties.
 func (s *Store) UpdateEventProperties(ctx context.Context, chatID, threadID, eventID string, p chat.Properties) (err error) {
 	defer wrap(&err, "update properties of event %q of chat %q", eventID, chatID)
-	return s.changeProps(ctx, chatID, eventProps(chatID, threadID, eventID), func(dst chat.Properties) { mergeProps(dst, p) })
+	return s.changeProps(ctx, chatID, eventProps(chatID, threadID, eventID), func(dst chat.Properties) { codec.MergeProps(dst, p) })
 }
 
 // DeleteEventProperties removes the named event properties.
 func (s *Store) DeleteEventProperties(ctx context.Context, chatID, threadID, eventID string, p chat.PropertyNames) (err error) {
 	defer wrap(&err, "delete properties of event %q of chat %q", eventID, chatID)
-	return s.changeProps(ctx, chatID, eventProps(chatID, threadID, eventID), func(dst chat.Properties) { deleteProps(dst, p) })
+	return s.changeProps(ctx, chatID, eventProps(chatID, threadID, eventID), func(dst chat.Properties) { codec.DeleteProps(dst, p) })
 }

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 // SetChatGroups replaces a chat's groups.
 func (s *Store) SetChatGroups(ctx context.Context, chatID string, groups []int) (err error) {
 	defer wrap(&err, "set groups of chat %q", chatID)
-	text, err := jsonText(groups, "[]")
+	text, err := codec.JSON(groups, "[]")
 	if err != nil {
 		return err
 	}
