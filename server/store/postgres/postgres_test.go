@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/migrations"
 	"github.com/parleychat/parley/server/store/storetest"
 )
 
@@ -165,7 +166,7 @@ func TestMigrateNodes(t *testing.T) {
 		}
 		defer stores[i].Close()
 	}
-	ms, err := migrations()
+	ms, err := migrations.List(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestMigrateThenOpen(t *testing.T) {
 		t.Fatalf("Migrate: %v", err)
 	}
 	s := open(t, db)
-	ms, err := migrations()
+	ms, err := migrations.List(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/migrations"
 	"github.com/parleychat/parley/server/store/storetest"
 )
 
@@ -61,7 +62,7 @@ func TestReopen(t *testing.T) {
 	if got := migrationRows(t, s); got != applied {
 		t.Errorf("migrations after re-open: got %d rows, want %d", got, applied)
 	}
-	ms, err := migrations()
+	ms, err := migrations.List(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +73,8 @@ func TestReopen(t *testing.T) {
 	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != ms[len(ms)-1].version {
-		t.Errorf("user_version: got %d, want %d", version, ms[len(ms)-1].version)
+	if version != ms[len(ms)-1].Version {
+		t.Errorf("user_version: got %d, want %d", version, ms[len(ms)-1].Version)
 	}
 	// Running the migrations again changes nothing.
 	if err := s.migrate(ctx); err != nil {
