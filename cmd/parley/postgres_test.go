@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/parleychat/parley/agent"
 	"github.com/parleychat/parley/customer"
+	"github.com/parleychat/parley/server/store/postgres"
 )
 
 // testDatabase creates an empty PostgreSQL database for the test, dropped
@@ -168,5 +170,35 @@ func TestServeOnPostgres(t *testing.T) {
 		if got := r.storedTexts(ch.ID); !slices.Equal(got, want) {
 			t.Errorf("history on %s: %q, want %q", a, got, want)
 		}
+	}
+}
+
+// TestSharedSecrets: two nodes opening one database get the same token key
+// and demo agent password; a password given on the command line wins.
+func TestSharedSecrets(t *testing.T) {
+	db := testDatabase(t)
+	ctx := context.Background()
+	var keys [2][]byte
+	var passwords [2]string
+	for i := range 2 {
+		st, err := postgres.Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if keys[i], passwords[i], err = sharedSecrets(ctx, st, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(keys[0]) != 32 || !bytes.Equal(keys[0], keys[1]) || passwords[0] == "" || passwords[0] != passwords[1] {
+		t.Errorf("node 1: key %x, password %q; node 2: key %x, password %q", keys[0], passwords[0], keys[1], passwords[1])
+	}
+	st, err := postgres.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if key, pw, err := sharedSecrets(ctx, st, "given"); err != nil || pw != "given" || !bytes.Equal(key, keys[0]) {
+		t.Errorf("with a given password: key %x, password %q, %v", key, pw, err)
 	}
 }
