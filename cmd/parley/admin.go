@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,33 +14,26 @@ import (
 
 	"github.com/parleychat/parley/server/auth"
 	"github.com/parleychat/parley/server/chat"
-	"github.com/parleychat/parley/server/store/sqlite"
 )
 
-// The account commands work on the SQLite database of a data directory,
-// the one `parley serve` uses; they may run while the server does.
+// The account commands work on the database `parley serve` uses: the
+// SQLite database of a data directory, or the PostgreSQL database of
+// --database-url. They may run while the server does.
 
-// stdout is where the account commands write (tests replace it).
+// stdout is where the commands write (tests replace it).
 var stdout io.Writer = os.Stdout
 
 // storeFlags name the database and the license an account command works on.
 type storeFlags struct {
-	DataDir string `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Data directory of the server (its SQLite database)."`
-	License int    `default:"123" env:"PARLEY_LICENSE" help:"License number."`
+	DataDir     string `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Data directory of the server (its SQLite database)."`
+	DatabaseURL string `env:"PARLEY_DATABASE_URL" help:"PostgreSQL database of the server (postgres://…), instead of the data directory's SQLite."`
+	License     int    `default:"123" env:"PARLEY_LICENSE" help:"License number."`
 }
 
-// open opens the data directory's database, which must exist unless
-// create is set.
-func (f storeFlags) open(ctx context.Context, create bool) (*sqlite.Store, error) {
-	path := filepath.Join(f.DataDir, "parley.db")
-	if !create {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("no database in %s (is --data-dir right?): %w", f.DataDir, err)
-		}
-	} else if err := os.MkdirAll(f.DataDir, 0o750); err != nil {
-		return nil, err
-	}
-	return sqlite.Open(ctx, path)
+// open opens the database; a data directory's must exist unless create is
+// set.
+func (f storeFlags) open(ctx context.Context, create bool) (chat.Store, error) {
+	return openDatabase(ctx, f.DataDir, f.DatabaseURL, create)
 }
 
 // ensureLicense creates the license (with its group 0) when it is missing.

@@ -68,9 +68,12 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func startParley(t *testing.T, bin, dataDir, addr string) *proc {
+// startParley starts `parley serve` on dataDir and addr, with more flags
+// if given, and returns once it answers.
+func startParley(t *testing.T, bin, dataDir, addr string, flags ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--admin-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn")
+	args := append([]string{"serve", "--addr", addr, "--admin-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"}, flags...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "PARLEY_DEMO_AGENT_PASSWORD=durability")
 	logf, err := os.Create(filepath.Join(t.TempDir(), "parley.log"))
 	if err != nil {

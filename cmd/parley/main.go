@@ -9,9 +9,10 @@ import (
 
 type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the chat server."`
+	Migrate migrateCmd `cmd:"" help:"Create or update the schema of a PostgreSQL database (parley serve --database-url also does it)."`
 	Chat    chatCmd    `cmd:"" help:"Chat with the agents as a customer, in the terminal."`
-	Agent   agentCmd   `cmd:"" help:"Manage the agents of a license (in the server's data directory)."`
-	Group   groupCmd   `cmd:"" help:"Manage the groups of a license (in the server's data directory)."`
+	Agent   agentCmd   `cmd:"" help:"Manage the agents of a license (in the server's database)."`
+	Group   groupCmd   `cmd:"" help:"Manage the groups of a license (in the server's database)."`
 	Bench   benchCmd   `cmd:"" help:"Drive a running server with real clients and measure it (see docs/benchmarks.md)."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }

@@ -15,12 +15,16 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/server"
+	"github.com/parleychat/parley/server/store/postgres"
 )
 
 type serveCmd struct {
 	Addr              string        `default:":8080" env:"PARLEY_ADDR" help:"Listen address."`
 	AdminAddr         string        `default:"127.0.0.1:9090" env:"PARLEY_ADMIN_ADDR" help:"Listen address of the operations endpoints: /metrics and /debug/pprof/. Keep it private; empty: off."`
-	DataDir           string        `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Directory for the SQLite database, the token key and uploads."`
+	DataDir           string        `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Directory for the SQLite database, the token key, the demo agent's password and uploads (with --database-url: uploads only, unless --files-dir is given)."`
+	DatabaseURL       string        `env:"PARLEY_DATABASE_URL" help:"PostgreSQL database (postgres://user:password@host:5432/parley) instead of SQLite in the data directory; migrated on start. The token key and the demo agent's password are kept in it, so every node on it shares them."`
+	FilesDir          string        `env:"PARLEY_FILES_DIR" help:"Directory for uploaded files (default: files in the data directory). Nodes on one database must share it (a network file system)."`
+	NodeName          string        `env:"PARLEY_NODE_NAME" help:"Name of this node in logs (default: the host name)."`
 	PublicURL         string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server (https://chat.example.com): file links are built on it (default: relative links) and its origin may get customer tokens."`
 	TrustedProxies    []string      `env:"PARLEY_TRUSTED_PROXIES" sep:"," help:"Reverse proxies (CIDR or IP, comma-separated) whose X-Forwarded-For, -Host and -Proto are believed (default: none)."`
 	DemoLicense       int           `default:"123" env:"PARLEY_DEMO_LICENSE" help:"License number of the demo license."`
@@ -87,17 +91,43 @@ func (f limitFlags) limits() server.Limits {
 	}
 }
 
+// logger returns the logger of the flags; every record names the node.
 func (c *serveCmd) logger() *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		h = slog.NewJSONHandler(os.Stderr, opts)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(h).With("node", c.NodeName)
+}
+
+// database opens the PostgreSQL database of --database-url, if any, and
+// fills in cfg what every node on it must share. Without --database-url it
+// returns a nil store: the server opens SQLite in the data directory.
+func (c *serveCmd) database(ctx context.Context, cfg *server.Config) (*postgres.Store, error) {
+	if c.DatabaseURL == "" {
+		return nil, nil
+	}
+	st, err := postgres.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.TokenKey, cfg.Demo.AgentPassword, err = sharedSecrets(ctx, st, cfg.Demo.AgentPassword); err != nil {
+		st.Close()
+		return nil, err
+	}
+	// Other nodes may write to the database too, so the server must not
+	// keep chats in memory (store/cached): it gets the store as it is.
+	cfg.Store = st
+	return st, nil
 }
 
 func (c *serveCmd) Run() error {
+	if c.NodeName == "" {
+		c.NodeName, _ = os.Hostname()
+	}
 	log := c.logger()
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -107,15 +137,24 @@ func (c *serveCmd) Run() error {
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
-	srv, err := server.New(ctx, server.Config{
-		Addr: c.Addr, DataDir: c.DataDir, PublicURL: c.PublicURL, TrustedProxies: proxies, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
+	cfg := server.Config{
+		Addr: c.Addr, DataDir: c.DataDir, FilesDir: c.FilesDir, PublicURL: c.PublicURL, TrustedProxies: proxies, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
 		AgentGracePeriod: c.AgentGracePeriod, Limits: c.limits(),
 		QueueBytes: c.QueueBytes, PageBytes: c.PageBytes,
 		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
 		HTTPReadHeaderTimeout: c.HTTPReadHeaderTimeout, HTTPIdleTimeout: c.HTTPIdleTimeout,
 		HTTPBodyTimeout: c.HTTPBodyTimeout, UploadMinRate: c.UploadMinRate,
-	})
+	}
+	db, err := c.database(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	if db != nil {
+		// Shutdown leaves a store it was given open.
+		defer db.Close()
+	}
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -125,7 +164,11 @@ func (c *serveCmd) Run() error {
 		return err
 	}
 	base := "http://" + hostPort(l.Addr())
-	log.Info("parley serving", "addr", l.Addr().String(), "data_dir", c.DataDir)
+	storage := "sqlite"
+	if db != nil {
+		storage = "postgres"
+	}
+	log.Info("parley serving", "addr", l.Addr().String(), "data_dir", c.DataDir, "store", storage)
 	if !c.NoDemo {
 		d := srv.Demo()
 		fmt.Fprintf(os.Stderr, "\n  Parley is running at %s\n", base)

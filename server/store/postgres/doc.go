@@ -56,6 +56,12 @@
 // arrays; properties, customer fields and the type-specific event fields
 // (one body per event) are json columns.
 //
+// # Shared secrets
+//
+// Secret keeps the secrets every node must share, such as the key that
+// signs access tokens, in the secrets table: the first node that asks makes
+// it (INSERT … ON CONFLICT DO NOTHING) and every node reads the same bytes.
+//
 // # Reading of the chat.Store contract
 //
 // Where the contract leaves room, this driver does what the SQLite driver
