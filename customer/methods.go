@@ -52,6 +52,9 @@ func (s *SDK) StartChat(ctx context.Context, req StartChatRequest) (Chat, error)
 	if err := s.callInto(ctx, protocol.ActionStartChat, s.startPayload("", req), &p, protocol.PushIncomingChatThread); err != nil {
 		return Chat{}, err
 	}
+	// Active from the answer on, not only once its push is dispatched:
+	// a sneak peek set right after must go out.
+	s.setActive(p.Chat.ID, true)
 	return chatOf(p), nil
 }
 
@@ -62,6 +65,7 @@ func (s *SDK) ActivateChat(ctx context.Context, chatID string, req StartChatRequ
 	if err := s.callInto(ctx, protocol.ActionActivateChat, s.startPayload(chatID, req), &p, protocol.PushIncomingChatThread); err != nil {
 		return Chat{}, err
 	}
+	s.setActive(p.Chat.ID, true) // as in StartChat
 	return chatOf(p), nil
 }
 
