@@ -191,3 +191,111 @@ func TestRouterNodesAssign(t *testing.T) {
 }
 
 func isHasAgent(err error) bool { return errors.Is(err, errHasAgent) }
+
+// TestRouterNodeDies: the connections of a node that stops renewing its
+// leases expire after the lease; the agent then has its grace period, and
+// a node's ExpireGrace sets it offline once. An agent connected on a live
+// node too keeps being given chats.
+func TestRouterNodeDies(t *testing.T) {
+	const lease = 10 * time.Second
+	cl := newCluster(t, 2, lease)
+	const license = routertest.License
+	n1, n2 := cl.nodes[0], cl.nodes[1]
+	for _, id := range []string{"a@x", "b@x"} {
+		cl.Must(cl.Store.PutAgent(cl.Ctx, chat.Agent{ID: id, LicenseID: license, MaxChats: 5}), "PutAgent")
+		_, _, err := n2.Connect(cl.Ctx, license, id)
+		cl.Must(err, "Connect")
+	}
+	_, _, err := n1.Connect(cl.Ctx, license, "b@x")
+	cl.Must(err, "Connect")
+	// n2 dies: only n1 renews its leases.
+	for range 3 {
+		cl.Clock.Add(lease / 2)
+		got, err := n1.ExpireGrace(cl.Ctx)
+		cl.Must(err, "ExpireGrace")
+		if len(got) != 0 {
+			t.Fatalf("ExpireGrace within the grace period: %v", got)
+		}
+	}
+	// a's only connection has expired: it is not given chats, though still
+	// accepting during its grace period; b is, through its n1 connection.
+	if st, _ := n1.Status(cl.Ctx, license, "a@x"); st != chat.Accepting {
+		t.Errorf("status of a within its grace period: %s", st)
+	}
+	for range 2 {
+		ag, ok, err := n1.Assign(cl.Ctx, cl.Chat(), nil)
+		if err != nil || !ok || ag.ID != "b@x" {
+			t.Errorf("Assign after n2 died: %s %v %v, want b@x", ag.ID, ok, err)
+		}
+	}
+	// The grace period counts from the end of the lease (at 10s): n1,
+	// renewing its leases, finds nothing to expire until 70s.
+	for range 10 {
+		cl.Clock.Add(lease / 2)
+		cl.Must(n1.Renew(cl.Ctx), "Renew")
+	}
+	cl.Clock.Add(lease/2 - time.Nanosecond)
+	if got, _ := n1.ExpireGrace(cl.Ctx); len(got) != 0 {
+		t.Errorf("ExpireGrace before the grace period after the lease: %v", got)
+	}
+	cl.Clock.Add(time.Nanosecond)
+	got, err := n1.ExpireGrace(cl.Ctx)
+	cl.Must(err, "ExpireGrace")
+	if len(got) != 1 || got[0] != (chat.AgentRef{LicenseID: license, ID: "a@x"}) {
+		t.Errorf("ExpireGrace after the grace period: %v, want a@x", got)
+	}
+	if got, _ := n2.ExpireGrace(cl.Ctx); len(got) != 0 {
+		t.Errorf("ExpireGrace on the other node: %v, want nothing", got)
+	}
+	if st, _ := n1.Status(cl.Ctx, license, "b@x"); st != chat.Accepting {
+		t.Errorf("status of b, connected on n1: %s", st)
+	}
+	// n2 restarts under its name: its old connections are gone, and
+	// a login there counts one connection.
+	cl.Must(n2.Start(cl.Ctx), "Start")
+	if st, changed, err := n2.Connect(cl.Ctx, license, "a@x"); err != nil || st != chat.Accepting || !changed {
+		t.Errorf("Connect after going offline: %s %v %v", st, changed, err)
+	}
+	cl.Must(n2.Disconnect(cl.Ctx, license, "a@x"), "Disconnect")
+	var expired []chat.AgentRef
+	for range 12 {
+		cl.Clock.Add(lease / 2)
+		cl.Must(n1.Renew(cl.Ctx), "Renew")
+		got, err := n2.ExpireGrace(cl.Ctx)
+		cl.Must(err, "ExpireGrace")
+		expired = append(expired, got...)
+	}
+	if len(expired) != 1 || expired[0].ID != "a@x" {
+		t.Errorf("expired a grace period after a's one connection on n2 ended: %v, want a@x", expired)
+	}
+}
+
+// TestRouterStartQueues: Start queues the active chats without an agent
+// that the queue lacks, and counts the agents of active chats as just
+// disconnected.
+func TestRouterStartQueues(t *testing.T) {
+	cl := newCluster(t, 1, 0)
+	const license = routertest.License
+	cl.Must(cl.Store.PutAgent(cl.Ctx, chat.Agent{ID: "a@x", LicenseID: license, MaxChats: 1}), "PutAgent")
+	first := cl.Chat()
+	cl.Clock.Add(time.Second)
+	second := cl.Chat()
+	cl.Must(cl.Store.AddChatUser(cl.Ctx, second.ID, chat.User{ID: "a@x", Type: chat.UserAgent, Present: true}), "AddChatUser")
+	third := cl.Chat()
+	r, err := NewRouter(cl.stores[0], RouterConfig{GracePeriod: time.Minute, Now: cl.Clock.Now, Node: "n9"})
+	cl.Must(err, "NewRouter")
+	cl.Must(r.Start(cl.Ctx), "Start")
+	for i, c := range []chat.Chat{first, third} {
+		q, err := r.QueuePosition(cl.Ctx, c)
+		if err != nil || q.Position != i+1 {
+			t.Errorf("position of %s: %+v %v, want %d", c.ID, q, err, i+1)
+		}
+	}
+	if st, _ := r.Status(cl.Ctx, license, "a@x"); st != chat.Accepting {
+		t.Errorf("agent of an active chat after Start: %s, want accepting", st)
+	}
+	cl.Clock.Add(time.Minute)
+	if got, _ := r.ExpireGrace(cl.Ctx); len(got) != 1 || got[0].ID != "a@x" {
+		t.Errorf("ExpireGrace a grace period after Start: %v", got)
+	}
+}
