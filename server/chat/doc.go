@@ -22,7 +22,9 @@
 // [Router] decides which agent takes a chat and keeps the routing
 // statuses, connections, grace periods and the queue. [LocalRouter] keeps
 // them in one process's memory and is the default; a router shared by
-// several processes can fill the same interface.
+// several processes fills the same interface (store/postgres.Router keeps
+// them in the database). The contract suite of a Router is
+// chat/routertest.
 //
 // [Notifier] delivers [Notification]s to the users' connections.
 //

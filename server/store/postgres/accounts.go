@@ -313,11 +313,16 @@ func (s *Store) Agent(ctx context.Context, licenseID int, id string) (a chat.Age
 // Agents returns a license's agents ordered by id.
 func (s *Store) Agents(ctx context.Context, licenseID int) (as []chat.Agent, err error) {
 	defer wrap(&err, "agents of license %d", licenseID)
-	rows, err := s.pool.Query(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = $1 ORDER BY id`, licenseID)
+	return licenseAgents(ctx, s.pool, licenseID)
+}
+
+// licenseAgents is Agents on q.
+func licenseAgents(ctx context.Context, q querier, licenseID int) ([]chat.Agent, error) {
+	rows, err := q.Query(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = $1 ORDER BY id`, licenseID)
 	if err != nil {
 		return nil, err
 	}
-	as, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.Agent, error) { return scanAgent(row) })
+	as, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.Agent, error) { return scanAgent(row) })
 	if err != nil {
 		return nil, err
 	}

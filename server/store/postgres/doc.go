@@ -74,6 +74,23 @@
 // without empty namespaces; AddPostback answers ErrNotFound for a missing
 // chat or event and replaces a postback recorded again.
 //
+// # Routing
+//
+// [Router] is a chat.Router shared by the nodes: the routing statuses, the
+// agents' connections per node, the grace periods and the queue are rows
+// (migrations/0002_routing.sql). A node records its agents' connections
+// under a lease ([RouterConfig].Lease, default [DefaultLease]) that it
+// renews at each ExpireGrace; the connections of a node that dies expire
+// with their lease, and its agents enter their grace period. Assignments
+// of one license run one at a time across the nodes, under an advisory
+// lock held by the transaction that counts the loads, adds the agent to
+// the chat and takes the chat out of the queue, so the next one sees the
+// new load: no agent is given more chats than its limit, no chat two
+// agents, and the queue is served first in, first out (by the time a chat
+// was queued, then its id in byte order). Changes of an agent's status and
+// connections take its row's lock. The nodes' clocks should agree to well
+// within the lease.
+//
 // PostgreSQL stores no NUL character in text: a write of an id, a name or a
 // custom id holding one fails with the server's error (in the json columns,
 // such as an event's text, it is stored as the escape \u0000).

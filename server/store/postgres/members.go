@@ -15,21 +15,24 @@ import (
 // thread's user ids.
 func (s *Store) AddChatUser(ctx context.Context, chatID string, u chat.User) (err error) {
 	defer wrap(&err, "add user %q to chat %q", u.ID, chatID)
-	return s.write(ctx, func(tx pgx.Tx) error {
-		st, err := lockChat(ctx, tx, chatID)
-		if err != nil {
-			return err
-		}
-		if err := addUser(ctx, tx, chatID, u); err != nil {
-			return err
-		}
-		if !st.active {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `UPDATE threads SET user_ids = array_append(user_ids, $1)
-			WHERE id = $2 AND NOT ($1 = ANY (user_ids))`, u.ID, st.lastThreadID)
+	return s.write(ctx, func(tx pgx.Tx) error { return addChatUser(ctx, tx, chatID, u) })
+}
+
+// addChatUser is AddChatUser in the transaction tx.
+func addChatUser(ctx context.Context, tx pgx.Tx, chatID string, u chat.User) error {
+	st, err := lockChat(ctx, tx, chatID)
+	if err != nil {
 		return err
-	})
+	}
+	if err := addUser(ctx, tx, chatID, u); err != nil {
+		return err
+	}
+	if !st.active {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE threads SET user_ids = array_append(user_ids, $1)
+		WHERE id = $2 AND NOT ($1 = ANY (user_ids))`, u.ID, st.lastThreadID)
+	return err
 }
 
 // memberMissing is the error for a user who is not a present member of a

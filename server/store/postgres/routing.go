@@ -25,14 +25,19 @@ func (s *Store) SetChatGroups(ctx context.Context, chatID string, groups []int) 
 // present member of.
 func (s *Store) AgentLoads(ctx context.Context, licenseID int) (loads map[string]int, err error) {
 	defer wrap(&err, "agent loads of license %d", licenseID)
-	rows, err := s.pool.Query(ctx, `SELECT u.user_id, count(*) FROM chats c JOIN chat_users u ON u.chat_id = c.id
+	return licenseLoads(ctx, s.pool, licenseID)
+}
+
+// licenseLoads is AgentLoads on q.
+func licenseLoads(ctx context.Context, q querier, licenseID int) (map[string]int, error) {
+	rows, err := q.Query(ctx, `SELECT u.user_id, count(*) FROM chats c JOIN chat_users u ON u.chat_id = c.id
 		WHERE c.license_id = $1 AND c.active AND u.type = 'agent' AND u.present
 		GROUP BY u.user_id`, licenseID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	loads = map[string]int{}
+	loads := map[string]int{}
 	for rows.Next() {
 		var (
 			id string

@@ -1,0 +1,159 @@
+package routertest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+func testGrace(t *testing.T, e *Env) {
+	e.Agent("a@x", 1)
+	e.Must(e.Router.Disconnect(e.Ctx, License, "a@x"), "Disconnect")
+	e.Clock.Add(time.Minute - time.Nanosecond)
+	if got, err := e.Router.ExpireGrace(e.Ctx); err != nil || len(got) != 0 {
+		t.Errorf("ExpireGrace within the grace period: %v, %v", got, err)
+	}
+	if st, _ := e.Router.Status(e.Ctx, License, "a@x"); st != chat.Accepting {
+		t.Errorf("status within the grace period: %s", st)
+	}
+	// Not connected: no chat for it, though it is still accepting.
+	if _, ok, _ := e.Router.Assign(e.Ctx, e.Chat(), nil); ok {
+		t.Error("Assign to an agent without a connection")
+	}
+	e.Clock.Add(time.Nanosecond)
+	got, err := e.Router.ExpireGrace(e.Ctx)
+	if err != nil || len(got) != 1 || got[0] != (chat.AgentRef{LicenseID: License, ID: "a@x"}) {
+		t.Errorf("ExpireGrace after the grace period: %v, %v", got, err)
+	}
+	if got, _ := e.Router.ExpireGrace(e.Ctx); len(got) != 0 {
+		t.Errorf("ExpireGrace again: %v, want nothing", got)
+	}
+	if st, _ := e.Router.Status(e.Ctx, License, "a@x"); st != chat.Offline {
+		t.Errorf("status after the grace period: %s", st)
+	}
+	if st, changed, _ := e.Router.Connect(e.Ctx, License, "a@x"); st != chat.Accepting || !changed {
+		t.Errorf("Connect after going offline: %s, changed %v", st, changed)
+	}
+}
+
+func testQueue(t *testing.T, e *Env) {
+	e.Agent("a@x", 1)
+	first := e.Chat()
+	if ag, ok, err := e.Router.Assign(e.Ctx, first, nil); err != nil || !ok || ag.ID != "a@x" {
+		t.Fatalf("Assign: %v %v %v", ag.ID, ok, err)
+	}
+	var queued []chat.Chat
+	for range 3 {
+		e.Clock.Add(time.Second)
+		c := e.Chat()
+		if _, ok, err := e.Router.Assign(e.Ctx, c, nil); ok || err != nil {
+			t.Fatalf("Assign over the limit: %v %v", ok, err)
+		}
+		queued = append(queued, c)
+	}
+	for i, c := range queued {
+		q, err := e.Router.QueuePosition(e.Ctx, c)
+		e.Must(err, "QueuePosition")
+		if q.Position != i+1 {
+			t.Errorf("position of queued chat %d: %d", i, q.Position)
+		}
+	}
+	if _, ok, _ := e.Router.NextQueued(e.Ctx); ok {
+		t.Error("NextQueued with every agent full")
+	}
+	e.Must(e.Store.PutAgent(e.Ctx, chat.Agent{ID: "a@x", LicenseID: License, MaxChats: 2}), "PutAgent")
+	if id, ok, _ := e.Router.NextQueued(e.Ctx); !ok || id != queued[0].ID {
+		t.Errorf("NextQueued after raising the limit: %s %v, want %s", id, ok, queued[0].ID)
+	}
+	e.Must(e.Router.Dequeue(e.Ctx, queued[0].ID), "Dequeue")
+	if id, _, _ := e.Router.NextQueued(e.Ctx); id != queued[1].ID {
+		t.Errorf("NextQueued after Dequeue: %s, want %s", id, queued[1].ID)
+	}
+	if q, _ := e.Router.QueuePosition(e.Ctx, queued[2]); q.Position != 2 {
+		t.Errorf("position after Dequeue: %d, want 2", q.Position)
+	}
+}
+
+// GroupsStatus reuses the loads it read for a second: an agent filled
+// up by a join shows within that time, one filled up by the router's own
+// assignment at once.
+func testGroupsStatusKept(t *testing.T, e *Env) {
+	e.Agent("a@x", 1)
+	status := func() chat.GroupStatus {
+		t.Helper()
+		st, err := e.Router.GroupsStatus(e.Ctx, License, []int{0})
+		e.Must(err, "GroupsStatus")
+		return st[0]
+	}
+	if got := status(); got != chat.GroupOnline {
+		t.Fatalf("free agent: %s, want online", got)
+	}
+	// The agent joins a chat outside the router: its load is 1 of 1.
+	c := e.Chat()
+	e.Must(e.Store.AddChatUser(e.Ctx, c.ID, chat.User{ID: "a@x", Type: chat.UserAgent, Present: true}), "AddChatUser")
+	if got := status(); got != chat.GroupOnline {
+		t.Errorf("within a second of the last read: %s, want the kept online", got)
+	}
+	e.Clock.Add(time.Second)
+	if got := status(); got != chat.GroupOnlineForQueue {
+		t.Errorf("a second later: %s, want online_for_queue", got)
+	}
+
+	// A second agent, free; the router's assignment fills it.
+	e.Agent("b@x", 1)
+	e.Clock.Add(time.Second)
+	if got := status(); got != chat.GroupOnline {
+		t.Fatalf("with b free: %s, want online", got)
+	}
+	if ag, ok, err := e.Router.Assign(e.Ctx, e.Chat(), nil); err != nil || !ok || ag.ID != "b@x" {
+		t.Fatalf("Assign: %v %v %v", ag.ID, ok, err)
+	}
+	if got := status(); got != chat.GroupOnlineForQueue {
+		t.Errorf("right after the assignment: %s, want online_for_queue", got)
+	}
+}
+
+// testConcurrentAssign: concurrent assignments never take an
+// agent over its limit.
+func testConcurrentAssign(t *testing.T, e *Env) {
+	e.Agent("a@x", 3)
+	e.Agent("b@x", 2)
+	chats := make([]chat.Chat, 10)
+	for i := range chats {
+		chats[i] = e.Chat()
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		assigned = map[string]int{}
+	)
+	for _, c := range chats {
+		wg.Go(func() {
+			ag, ok, err := e.Router.Assign(e.Ctx, c, nil)
+			if err != nil {
+				t.Errorf("Assign: %v", err)
+			}
+			if ok {
+				mu.Lock()
+				assigned[ag.ID]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if assigned["a@x"] != 3 || assigned["b@x"] != 2 {
+		t.Errorf("assigned %v, want a@x 3 and b@x 2", assigned)
+	}
+	loads, err := e.Store.AgentLoads(e.Ctx, License)
+	e.Must(err, "AgentLoads")
+	if loads["a@x"] != 3 || loads["b@x"] != 2 {
+		t.Errorf("loads %v, want a@x 3 and b@x 2", loads)
+	}
+	infos, err := e.Router.Agents(e.Ctx, License)
+	e.Must(err, "Agents")
+	if len(infos) != 2 || infos[0].ActiveChats != 3 || infos[1].ActiveChats != 2 {
+		t.Errorf("Agents: %+v", infos)
+	}
+}
