@@ -90,6 +90,48 @@ type CustomerUpdate struct {
 	Visit bool
 }
 
+// Apply applies u to c as Store.UpdateCustomer documents: each non-nil
+// field replaces c's, Fields are merged in, and Visit counts a visit now.
+func (u CustomerUpdate) Apply(c *Customer) {
+	if u.Name != nil {
+		c.Name = *u.Name
+	}
+	if u.Email != nil {
+		c.Email = *u.Email
+	}
+	if u.Avatar != nil {
+		c.Avatar = *u.Avatar
+	}
+	if len(u.Fields) > 0 {
+		if c.Fields == nil {
+			c.Fields = make(map[string]string, len(u.Fields))
+		}
+		for k, v := range u.Fields {
+			c.Fields[k] = v
+		}
+	}
+	if u.Page != nil {
+		p := *u.Page
+		c.Page = &p
+	}
+	if u.Referrer != nil {
+		c.Referrer = *u.Referrer
+	}
+	if u.GroupID != nil {
+		c.GroupID = *u.GroupID
+	}
+	if u.Banned != nil {
+		c.Banned = *u.Banned
+	}
+	if u.BannedUntil != nil {
+		c.BannedUntil = *u.BannedUntil
+	}
+	if u.Visit {
+		c.Visits++
+		c.LastVisit = time.Now().UTC()
+	}
+}
+
 // BannedAt reports whether the customer is banned at t.
 func (c Customer) BannedAt(t time.Time) bool {
 	return c.Banned && (c.BannedUntil.IsZero() || t.Before(c.BannedUntil))

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -182,52 +181,13 @@ func (s *Store) UpdateCustomer(ctx context.Context, licenseID int, id string, u 
 		if c, err = getCustomer(ctx, tx, licenseID, id, true); err != nil {
 			return err
 		}
-		applyCustomerUpdate(&c, u)
+		u.Apply(&c)
 		return putCustomer(ctx, tx, c, false)
 	})
 	if err != nil {
 		return chat.Customer{}, err
 	}
 	return c, nil
-}
-
-// applyCustomerUpdate applies u to c as UpdateCustomer documents.
-func applyCustomerUpdate(c *chat.Customer, u chat.CustomerUpdate) {
-	if u.Name != nil {
-		c.Name = *u.Name
-	}
-	if u.Email != nil {
-		c.Email = *u.Email
-	}
-	if u.Avatar != nil {
-		c.Avatar = *u.Avatar
-	}
-	if len(u.Fields) > 0 {
-		if c.Fields == nil {
-			c.Fields = make(map[string]string, len(u.Fields))
-		}
-		maps.Copy(c.Fields, u.Fields)
-	}
-	if u.Page != nil {
-		p := *u.Page
-		c.Page = &p
-	}
-	if u.Referrer != nil {
-		c.Referrer = *u.Referrer
-	}
-	if u.GroupID != nil {
-		c.GroupID = *u.GroupID
-	}
-	if u.Banned != nil {
-		c.Banned = *u.Banned
-	}
-	if u.BannedUntil != nil {
-		c.BannedUntil = *u.BannedUntil
-	}
-	if u.Visit {
-		c.Visits++
-		c.LastVisit = time.Now().UTC()
-	}
 }
 
 // LoginCustomer creates the customer if it is new and, unless it is
@@ -248,7 +208,7 @@ func (s *Store) LoginCustomer(ctx context.Context, licenseID int, id string, at 
 		if c.BannedAt(at) {
 			return nil
 		}
-		applyCustomerUpdate(&c, u)
+		u.Apply(&c)
 		return putCustomer(ctx, tx, c, false)
 	})
 	if err != nil {
