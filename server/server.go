@@ -82,8 +82,13 @@ type Config struct {
 	// Shutdown. A Store given here is used as it is (it may be shared with
 	// other processes) and is not closed by Shutdown.
 	Store chat.Store
-	// Broker carries pushes between nodes. Default: in-process.
+	// Broker carries pushes between nodes. Default: in-process. A broker
+	// that may lose messages (NATS) tells the server through BrokerGap.
 	Broker broker.Broker
+	// Router gives chats to agents. Default: in-process routing
+	// (chat.LocalRouter), right for one node; the nodes of a cluster share
+	// one router (postgres.NewRouter).
+	Router chat.Router
 	// TokenKey signs access tokens and cookies (at least 32 bytes). Default:
 	// a random key created once in DataDir/token.key.
 	TokenKey []byte
@@ -219,7 +224,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, s.fail(err)
 	}
 	s.hub = session.NewHub(s.broker, s.log)
-	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, GracePeriod: cfg.AgentGracePeriod, Logger: s.log}); err != nil {
+	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {
@@ -235,6 +240,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	return s, nil
 }
+
+// BrokerGap tells the server that the broker may have lost messages of
+// topic (a slow subscription, a reconnect): the clients of this node that
+// receive topic are asked to reconnect, and reload what they missed from
+// the store.
+func (s *Server) BrokerGap(topic string) { s.hub.Resync(topic) }
 
 func (s *Server) fail(err error) error {
 	if s.ownStore {

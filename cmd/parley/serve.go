@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/parleychat/parley/server"
+	natsbroker "github.com/parleychat/parley/server/broker/nats"
 	"github.com/parleychat/parley/server/store/postgres"
 )
 
@@ -24,7 +26,9 @@ type serveCmd struct {
 	DataDir           string        `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Directory for the SQLite database, the token key, the demo agent's password and uploads (with --database-url: uploads only, unless --files-dir is given)."`
 	DatabaseURL       string        `env:"PARLEY_DATABASE_URL" help:"PostgreSQL database (postgres://user:password@host:5432/parley) instead of SQLite in the data directory; migrated on start. The token key and the demo agent's password are kept in it, so every node on it shares them."`
 	FilesDir          string        `env:"PARLEY_FILES_DIR" help:"Directory for uploaded files (default: files in the data directory). Nodes on one database must share it (a network file system)."`
-	NodeName          string        `env:"PARLEY_NODE_NAME" help:"Name of this node in logs (default: the host name)."`
+	NodeName          string        `env:"PARLEY_NODE_NAME" help:"Name of this node in logs and in the shared routing state (default: the host name). Nodes on one database need different names."`
+	NATSURL           string        `name:"nats-url" env:"PARLEY_NATS_URL" help:"NATS server(s) carrying pushes between the nodes of a cluster (nats://host:4222); needs --database-url. Default: one node, pushes in process."`
+	NATSPrefix        string        `name:"nats-prefix" default:"parley" env:"PARLEY_NATS_PREFIX" help:"Subject prefix of this cluster's NATS messages, so that clusters sharing a NATS server do not hear each other."`
 	PublicURL         string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server (https://chat.example.com): file links are built on it (default: relative links) and its origin may get customer tokens."`
 	TrustedProxies    []string      `env:"PARLEY_TRUSTED_PROXIES" sep:"," help:"Reverse proxies (CIDR or IP, comma-separated) whose X-Forwarded-For, -Host and -Proto are believed (default: none)."`
 	DemoLicense       int           `default:"123" env:"PARLEY_DEMO_LICENSE" help:"License number of the demo license."`
@@ -121,7 +125,31 @@ func (c *serveCmd) database(ctx context.Context, cfg *server.Config) (*postgres.
 	// Other nodes may write to the database too, so the server must not
 	// keep chats in memory (store/cached): it gets the store as it is.
 	cfg.Store = st
+	// Routing state (statuses, presence, the queue) lives in the database
+	// too, so that every node routes alike.
+	if cfg.Router, err = postgres.NewRouter(st, postgres.RouterConfig{GracePeriod: c.AgentGracePeriod, Node: c.NodeName}); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return st, nil
+}
+
+// broker connects to NATS when --nats-url is given. A message NATS may have
+// lost makes the server ask the clients concerned to reconnect (gap).
+func (c *serveCmd) broker(ctx context.Context, cfg *server.Config, log *slog.Logger, gap func(topic string)) (*natsbroker.Broker, error) {
+	if c.NATSURL == "" {
+		return nil, nil
+	}
+	if c.DatabaseURL == "" {
+		return nil, errors.New("--nats-url needs --database-url: the nodes of a cluster share their state in PostgreSQL")
+	}
+	b, err := natsbroker.New(ctx, natsbroker.Config{URL: c.NATSURL, Prefix: c.NATSPrefix, Name: c.NodeName, Logger: log,
+		OnGap: func(topic string, _ natsbroker.GapCause) { gap(topic) }})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Broker = b
+	return b, nil
 }
 
 func (c *serveCmd) Run() error {
@@ -154,21 +182,38 @@ func (c *serveCmd) Run() error {
 		// Shutdown leaves a store it was given open.
 		defer db.Close()
 	}
+	var running atomic.Pointer[server.Server]
+	nb, err := c.broker(ctx, &cfg, log, func(topic string) {
+		if srv := running.Load(); srv != nil {
+			srv.BrokerGap(topic)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if nb != nil {
+		// Shutdown leaves a broker it was given open too.
+		defer nb.Close()
+	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	running.Store(srv)
 	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
 		return err
 	}
 	base := "http://" + hostPort(l.Addr())
-	storage := "sqlite"
+	storage, pushes := "sqlite", "in process"
 	if db != nil {
 		storage = "postgres"
 	}
-	log.Info("parley serving", "addr", l.Addr().String(), "data_dir", c.DataDir, "store", storage)
+	if nb != nil {
+		pushes = "nats"
+	}
+	log.Info("parley serving", "addr", l.Addr().String(), "data_dir", c.DataDir, "store", storage, "broker", pushes)
 	if !c.NoDemo {
 		d := srv.Demo()
 		fmt.Fprintf(os.Stderr, "\n  Parley is running at %s\n", base)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"slices"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/broker"
+	"github.com/parleychat/parley/server/internal/transport"
 )
 
 // The hub subscribes to each broker topic once per node, however many of
@@ -110,4 +112,21 @@ func (h *Hub) subscriptions() int {
 	h.topicMu.Lock()
 	defer h.topicMu.Unlock()
 	return len(h.topics)
+}
+
+// Resync asks every session of the node that receives topic to reconnect
+// (service_temporarily_unavailable, close 1012): the broker may have lost
+// messages of that topic, and a client that reconnects reloads what it
+// missed from the store. The sessions that subscribe later missed nothing.
+func (h *Hub) Resync(topic string) {
+	h.topicMu.Lock()
+	var sessions []*session
+	if t := h.topics[topic]; t != nil {
+		sessions = t.sessions
+	}
+	h.topicMu.Unlock()
+	for _, s := range sessions {
+		s.log().Warn("the broker may have lost pushes: asking the client to reconnect", "topic", topic)
+		s.disconnect(protocol.ReasonServiceShutdown, transport.CloseServiceRestart)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/broker"
 	"github.com/parleychat/parley/server/broker/memory"
 	"github.com/parleychat/parley/server/chat"
@@ -198,5 +199,36 @@ func TestHubSubscriptionsConcurrent(t *testing.T) {
 	wg.Wait()
 	if n, m := cb.live.Load(), h.subscriptions(); n != 0 || m != 0 {
 		t.Fatalf("broker subscriptions %d, hub topics %d after all left; want 0, 0", n, m)
+	}
+}
+
+// Resync asks the sessions of one topic, and only those, to reconnect.
+func TestHubResync(t *testing.T) {
+	h, _, srv := newTestHub(t)
+	ctx := context.Background()
+	a, b := testSession(srv, "a", chat.UserCustomer), testSession(srv, "b", chat.UserCustomer)
+	if err := h.subscribe(ctx, "lost", a); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.subscribe(ctx, "kept", b); err != nil {
+		t.Fatal(err)
+	}
+	h.Resync("lost")
+	h.Resync("no-such-topic")
+	got := queued(a)
+	if len(got) != 1 || got[0].closeReason != protocol.ReasonServiceShutdown {
+		t.Fatalf("a got %d frames, want one customer_disconnected (service_temporarily_unavailable) that closes: %+v", len(got), got)
+	}
+	var push struct {
+		Action  string `json:"action"`
+		Payload struct {
+			Reason string `json:"reason"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(got[0].frame, &push); err != nil || push.Action != protocol.PushCustomerDisconnected || push.Payload.Reason != protocol.ReasonServiceShutdown {
+		t.Errorf("a got %s (%v)", got[0].frame, err)
+	}
+	if got := queued(b); len(got) != 0 {
+		t.Errorf("b, on another topic, got %d frames", len(got))
 	}
 }
