@@ -32,24 +32,8 @@ type LocalRouter struct {
 	mu     sync.Mutex
 	agents map[AgentRef]*agentState
 	queue  map[string]queueEntry // chat id → entry
-	// status holds, per license, the agents and loads GroupsStatus read
-	// last (see statusTTL).
-	status map[int]statusLoads
-}
-
-// statusTTL is how long GroupsStatus reuses the agents and loads it read.
-// The status a customer is told at login is a hint, and a storm of logins
-// (every visitor reconnecting after a deploy) must not count every active
-// chat of the license once per login. Routing decisions always read afresh,
-// and an assignment by this router drops what GroupsStatus kept; a change of
-// load made otherwise (an agent joining or leaving a chat, a chat closing)
-// shows in the status within statusTTL.
-const statusTTL = time.Second
-
-type statusLoads struct {
-	at     time.Time
-	agents []Agent
-	loads  map[string]int
+	// status holds the agents and loads GroupsStatus read last.
+	status LoadsCache
 }
 
 type agentState struct {
@@ -74,7 +58,7 @@ func NewLocalRouter(cfg LocalRouterConfig) (*LocalRouter, error) {
 		return nil, errors.New("chat: LocalRouterConfig.Store is required")
 	}
 	r := &LocalRouter{store: cfg.Store, grace: cfg.GracePeriod, now: cfg.Now,
-		agents: make(map[AgentRef]*agentState), queue: make(map[string]queueEntry), status: make(map[int]statusLoads)}
+		agents: make(map[AgentRef]*agentState), queue: make(map[string]queueEntry)}
 	if r.grace <= 0 {
 		r.grace = DefaultGracePeriod
 	}

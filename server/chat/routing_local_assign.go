@@ -22,7 +22,7 @@ func (r *LocalRouter) Assign(ctx context.Context, c Chat, exclude []string) (Age
 		if err == nil {
 			r.state(AgentRef{c.LicenseID, ag.ID}).lastAssigned = r.now()
 			delete(r.queue, c.ID)
-			delete(r.status, c.LicenseID)
+			r.status.Drop(c.LicenseID)
 			return ag, true, nil
 		}
 	}
@@ -132,30 +132,18 @@ func (r *LocalRouter) Agents(ctx context.Context, licenseID int) ([]AgentInfo, e
 	return out, nil
 }
 
-// maxStatusLicenses bounds the licenses whose loads GroupsStatus keeps.
-const maxStatusLicenses = 10_000
-
 // GroupsStatus implements [Router].
-// It reuses the loads it read for statusTTL.
+// It reuses the loads it read for StatusTTL.
 func (r *LocalRouter) GroupsStatus(ctx context.Context, licenseID int, groupIDs []int) (map[int]GroupStatus, error) {
-	r.mu.Lock()
-	kept, ok := r.status[licenseID]
-	r.mu.Unlock()
-	if !ok || r.now().Sub(kept.at) >= statusTTL {
-		at := r.now()
-		agents, loads, err := r.agentLoads(ctx, licenseID)
-		if err != nil {
+	at := r.now()
+	agents, loads, ok := r.status.Get(licenseID, at)
+	if !ok {
+		var err error
+		if agents, loads, err = r.agentLoads(ctx, licenseID); err != nil {
 			return nil, err
 		}
-		kept = statusLoads{at: at, agents: agents, loads: loads}
-		r.mu.Lock()
-		if len(r.status) >= maxStatusLicenses {
-			clear(r.status)
-		}
-		r.status[licenseID] = kept
-		r.mu.Unlock()
+		r.status.Put(licenseID, at, agents, loads)
 	}
-	agents, loads := kept.agents, kept.loads
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make(map[int]GroupStatus, len(groupIDs))

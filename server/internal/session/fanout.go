@@ -125,8 +125,11 @@ func (h *Hub) Resync(topic string) {
 		sessions = t.sessions
 	}
 	h.topicMu.Unlock()
+	if len(sessions) == 0 {
+		return
+	}
+	h.log.Warn("the broker may have lost pushes: asking the topic's clients to reconnect", "topic", topic, "clients", len(sessions))
 	for _, s := range sessions {
-		s.log().Warn("the broker may have lost pushes: asking the client to reconnect", "topic", topic)
 		s.disconnect(protocol.ReasonServiceShutdown, transport.CloseServiceRestart)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,37 +60,18 @@ type Router struct {
 	now   func() time.Time
 	node  string
 
-	mu sync.Mutex
-	// status holds, per license, the agents and loads GroupsStatus read
-	// last (see statusTTL).
-	status map[int]statusLoads
+	// status holds the agents and loads GroupsStatus read last.
+	status chat.LoadsCache
 }
 
 var _ chat.Router = (*Router)(nil)
-
-// statusTTL is how long GroupsStatus reuses the agents and loads it read,
-// as the chat package's LocalRouter does: the status a customer is told at
-// login is a hint, and a storm of logins must not count every active chat
-// of the license once per login. Assign and Predict always read afresh, and
-// an assignment by this node drops what GroupsStatus kept.
-const statusTTL = time.Second
-
-// maxStatusLicenses bounds the licenses whose loads GroupsStatus keeps.
-const maxStatusLicenses = 10_000
-
-type statusLoads struct {
-	at     time.Time
-	agents []chat.Agent
-	loads  map[string]int
-}
 
 // NewRouter returns a Router on the store's database.
 func NewRouter(s *Store, cfg RouterConfig) (*Router, error) {
 	if s == nil {
 		return nil, errors.New("postgres: NewRouter: the store is required")
 	}
-	r := &Router{s: s, grace: cfg.GracePeriod, lease: cfg.Lease, now: cfg.Now, node: cfg.Node,
-		status: make(map[int]statusLoads)}
+	r := &Router{s: s, grace: cfg.GracePeriod, lease: cfg.Lease, now: cfg.Now, node: cfg.Node}
 	if r.grace <= 0 {
 		r.grace = chat.DefaultGracePeriod
 	}

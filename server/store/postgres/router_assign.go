@@ -192,9 +192,7 @@ func (r *Router) Assign(ctx context.Context, c chat.Chat, exclude []string) (ag 
 	case taken:
 		return chat.Agent{}, false, errHasAgent
 	case ok:
-		r.mu.Lock()
-		delete(r.status, c.LicenseID)
-		r.mu.Unlock()
+		r.status.Drop(c.LicenseID)
 	}
 	return ag, ok, nil
 }
@@ -316,16 +314,13 @@ func (r *Router) Agents(ctx context.Context, licenseID int) (out []chat.AgentInf
 }
 
 // GroupsStatus implements chat.Router. It reuses the agents and loads it
-// read for statusTTL; the routing states it reads afresh.
+// read for chat.StatusTTL; the routing states it reads afresh.
 func (r *Router) GroupsStatus(ctx context.Context, licenseID int, groupIDs []int) (out map[int]chat.GroupStatus, err error) {
 	defer wrap(&err, "status of groups of license %d", licenseID)
 	now := r.now()
-	r.mu.Lock()
-	kept, ok := r.status[licenseID]
-	r.mu.Unlock()
 	var v view
-	if ok && now.Sub(kept.at) < statusTTL {
-		v = view{agents: kept.agents, loads: kept.loads}
+	if agents, loads, ok := r.status.Get(licenseID, now); ok {
+		v = view{agents: agents, loads: loads}
 		if v.states, err = readStates(ctx, r.s.pool, licenseID, now); err != nil {
 			return nil, err
 		}
@@ -333,12 +328,7 @@ func (r *Router) GroupsStatus(ctx context.Context, licenseID int, groupIDs []int
 		if v, err = r.readViewTx(ctx, licenseID); err != nil {
 			return nil, err
 		}
-		r.mu.Lock()
-		if len(r.status) >= maxStatusLicenses {
-			clear(r.status)
-		}
-		r.status[licenseID] = statusLoads{at: now, agents: v.agents, loads: v.loads}
-		r.mu.Unlock()
+		r.status.Put(licenseID, now, v.agents, v.loads)
 	}
 	out = make(map[int]chat.GroupStatus, len(groupIDs))
 	for _, g := range groupIDs {
