@@ -177,3 +177,39 @@ func BenchmarkSendEvent(b *testing.B) {
 		b.ReportMetric(float64(per*conns)/b.Elapsed().Seconds(), "events/s")
 	})
 }
+
+// BenchmarkHistoryPage measures one history page end to end: a customer's
+// get_chat_threads for one thread of 100 messages, answered over a real
+// WebSocket, in a chat of 10 such threads.
+func BenchmarkHistoryPage(b *testing.B) {
+	srv := parleytest.NewServer(b)
+	cust := benchDial(b, srv, "/v3.0/customer/rtm/ws", srv.CustomerToken(b, "bench-history"))
+	chatID := benchChat(b, cust)
+	for th := range 10 {
+		if th > 0 {
+			cust.call(b, "close_thread", map[string]any{"chat_id": chatID})
+		}
+		for i := range 100 {
+			cust.call(b, "send_event", map[string]any{"chat_id": chatID, "event": map[string]any{"type": "message",
+				"text": fmt.Sprintf("message %d of thread %d, of an ordinary length for a chat", i, th)}})
+		}
+	}
+	r := cust.call(b, "get_chat_threads_summary", map[string]any{"chat_id": chatID})
+	var sum struct {
+		Threads []struct{ ID string } `json:"threads_summary"`
+	}
+	if err := json.Unmarshal(r.Payload, &sum); err != nil || len(sum.Threads) != 10 {
+		b.Fatalf("get_chat_threads_summary: %s: %v", r.Payload, err)
+	}
+	threadID := sum.Threads[5].ID
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		cust.call(b, "get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": []string{threadID}})
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	reportLatency(b, lat)
+}

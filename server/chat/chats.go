@@ -184,6 +184,7 @@ func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threa
 			if err != nil {
 				return ThreadsPage{}, err
 			}
+			evs = slices.Grow(evs, len(chunk))
 			for _, e := range chunk {
 				if !take(e) {
 					page.Next = &PageCursor{ThreadID: t.ID, Before: b}
@@ -192,7 +193,9 @@ func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threa
 				evs = append(evs, e)
 				b = e.Order
 			}
-			done = page.Next != nil || len(chunk) < pageChunk
+			// A thread's orders run 1, 2, …: after the first there is
+			// nothing left to read.
+			done = page.Next != nil || len(chunk) < pageChunk || b == 1
 		}
 		if page.Next != nil && len(evs) == 0 {
 			break // nothing of this thread fits: it starts the next page

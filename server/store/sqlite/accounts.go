@@ -160,7 +160,7 @@ func putCustomer(ctx context.Context, tx *txn, c chat.Customer, insert bool) err
 	return err
 }
 
-func getCustomer(ctx context.Context, q querier, licenseID int, id string) (chat.Customer, error) {
+func getCustomer(ctx context.Context, q rowQuerier, licenseID int, id string) (chat.Customer, error) {
 	c, err := scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE license_id = ? AND id = ?`, licenseID, id))
 	if err != nil {
 		return chat.Customer{}, notFound(err, "")
@@ -186,7 +186,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c chat.Customer) (err error)
 // Customer returns a customer.
 func (s *Store) Customer(ctx context.Context, licenseID int, id string) (c chat.Customer, err error) {
 	defer wrap(&err, "customer %q of license %d", id, licenseID)
-	return getCustomer(ctx, s.r, licenseID, id)
+	return getCustomer(ctx, s.rStmts, licenseID, id)
 }
 
 // UpdateCustomer applies u and returns the customer as stored after it.

@@ -183,13 +183,15 @@ func scanEvent(row scanner) (chat.Event, int, error) {
 	return e, threadOrd, nil
 }
 
-func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]chat.Event, error) {
+// queryEvents runs query and scans the events it returns; n is how many
+// to make room for at first.
+func queryEvents(ctx context.Context, q querier, n int, query string, args ...any) ([]chat.Event, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	evs := []chat.Event{}
+	evs := make([]chat.Event, 0, n)
 	for rows.Next() {
 		e, _, err := scanEvent(rows)
 		if err != nil {
@@ -202,7 +204,7 @@ func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]c
 
 // threadEvents reads the events of the thread of a chat with that order.
 func threadEvents(ctx context.Context, q querier, chatID string, threadOrder int) ([]chat.Event, error) {
-	return queryEvents(ctx, q, qThreadEvents, chatID, threadOrder)
+	return queryEvents(ctx, q, 0, qThreadEvents, chatID, threadOrder)
 }
 
 // insertEvent stores e, whose ChatID, ThreadID and Order are set, and
@@ -710,7 +712,7 @@ func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, befor
 		if err != nil {
 			return err
 		}
-		evs, err = queryEvents(ctx, tx, qThreadEventsBefore, chatID, t.Order, before, limit)
+		evs, err = queryEvents(ctx, tx, min(max(limit, 0), t.TotalEvents, 1000), qThreadEventsBefore, chatID, t.Order, before, limit)
 		return err
 	})
 	if err != nil {
@@ -765,7 +767,7 @@ func (s *Store) EventsAfter(ctx context.Context, chatID string, threadOrder, eve
 		if _, err := getChatState(ctx, tx, chatID); err != nil {
 			return err
 		}
-		evs, err = queryEvents(ctx, tx, `SELECT `+eventColumns+` FROM events
+		evs, err = queryEvents(ctx, tx, 0, `SELECT `+eventColumns+` FROM events
 			WHERE chat_id = ? AND (thread_ord, ord) > (?, ?) ORDER BY thread_ord, ord LIMIT ?`,
 			chatID, threadOrder, eventOrder, limit)
 		return err

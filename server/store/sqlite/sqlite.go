@@ -201,6 +201,11 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// rowQuerier reads one row: a querier, or a stmtCache outside transactions.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // txn is a transaction that runs the prepared form of the queries its
 // connection's stmtCache holds and the plain form of the others.
 type txn struct {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/server/chat"
 )
@@ -116,6 +118,10 @@ type eventBody struct {
 
 // EncodeBody encodes the type-specific fields of e as one JSON object.
 func EncodeBody(e *chat.Event) (string, error) {
+	if e.Text != "" && onlyText(e) && plainJSON(e.Text) {
+		// Most events are messages: the bytes json.Marshal would write.
+		return textBodyPrefix + e.Text + textBodySuffix, nil
+	}
 	b := eventBody{
 		Text:              e.Text,
 		Postback:          e.Postback,
@@ -141,6 +147,12 @@ func DecodeBody(s string, e *chat.Event) error {
 	if s == "{}" || s == "" {
 		return nil
 	}
+	if text, ok := strings.CutPrefix(s, textBodyPrefix); ok {
+		if text, ok := strings.CutSuffix(text, textBodySuffix); ok && plainJSON(text) {
+			e.Text = text
+			return nil
+		}
+	}
 	var b eventBody
 	if err := Decode(s, &b, "event body"); err != nil {
 		return err
@@ -157,6 +169,35 @@ func DecodeBody(s string, e *chat.Event) error {
 	e.AnnotationType = b.AnnotationType
 	e.Content = b.Content
 	return nil
+}
+
+// The body of an event that has only a text which JSON writes as it is.
+const (
+	textBodyPrefix = `{"text":"`
+	textBodySuffix = `"}`
+)
+
+// onlyText reports whether e's body holds nothing but its text.
+func onlyText(e *chat.Event) bool {
+	return e.Postback == nil && e.SystemMessageType == "" && e.TextVars == nil && e.File == nil &&
+		e.TemplateID == "" && e.Elements == nil && e.FormID == "" && e.Fields == nil &&
+		e.AnnotationType == "" && e.Content == nil
+}
+
+// plainJSON reports whether s is valid UTF-8 that encoding/json writes
+// inside a string unchanged: no control characters, quotes, backslashes,
+// HTML characters (<, >, &) or line and paragraph separators (U+2028,
+// U+2029), which it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // page is the stored form of a customer's page; Timestamp is in Unix
