@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -29,7 +30,23 @@ const scenarioTimeout = 5 * time.Minute
 // TestConformance runs testdata/scenario.js, which drives the unmodified
 // @livechat/customer-sdk browser bundle in headless Chromium against Parley,
 // and turns each scenario step into a subtest.
-func TestConformance(t *testing.T) {
+func TestConformance(t *testing.T) { runConformance(t, "", startParley) }
+
+// TestConformanceCluster runs the same scenario against two Parley nodes on
+// one PostgreSQL database and one NATS server, the front spreading the
+// requests over both (see firstNode): the SDK's two instances, the agent,
+// uploads and downloads are on different nodes, so every push the scenario
+// waits for between them crosses the nodes through NATS.
+func TestConformanceCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: needs PostgreSQL and NATS")
+	}
+	runConformance(t, "-cluster", startCluster)
+}
+
+// runConformance runs the scenario against the backend start starts. The
+// transcript file, if asked for, gets suffix before its extension.
+func runConformance(t *testing.T, suffix string, start startFunc) {
 	chromium := browsertest.Chromium(t, "The real customer SDK (conformance)")
 	ensureNodeModules(t)
 	checkSDKVersion(t)
@@ -40,6 +57,8 @@ func TestConformance(t *testing.T) {
 
 	log := &transcript{}
 	if path := os.Getenv("PARLEY_CONFORMANCE_TRANSCRIPT"); path != "" {
+		ext := filepath.Ext(path)
+		path = strings.TrimSuffix(path, ext) + suffix + ext
 		t.Cleanup(func() {
 			if err := log.writeFile(path); err != nil {
 				t.Errorf("write transcript: %v", err)
@@ -50,8 +69,9 @@ func TestConformance(t *testing.T) {
 	}
 
 	pki := newTestPKI(t, allowedHosts)
-	be := startParley(t, ctx, log)
-	f := newFront(t, pki, be.handler, log)
+	be := start(t, ctx, log)
+	t.Logf("backend: %s", be)
+	f := newFront(t, pki, be, log)
 
 	a, err := dialAgent(ctx, f.client, "wss://"+apiHost+"/v3.0/agent/rtm/ws", be.agentToken, log)
 	if err != nil {
@@ -128,6 +148,7 @@ func TestConformance(t *testing.T) {
 		}
 		t.Logf("requests per host: %v", hosts)
 	})
+	t.Run("requests_spread_over_nodes", func(t *testing.T) { checkSpread(t, f.spread) })
 	t.Logf("conformance run took %s", time.Since(began).Round(time.Millisecond))
 }
 

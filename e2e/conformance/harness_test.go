@@ -48,7 +48,7 @@ type stepResult struct {
 type front struct {
 	t      *testing.T
 	srv    *httptest.Server
-	parley http.Handler
+	spread *spread // the backend's nodes
 	agent  *agent
 	log    *transcript
 	client *http.Client // reaches the front as any allowed host
@@ -62,11 +62,11 @@ type front struct {
 	once    sync.Once
 }
 
-func newFront(t *testing.T, pki *testPKI, parley http.Handler, log *transcript) *front {
+func newFront(t *testing.T, pki *testPKI, be backend, log *transcript) *front {
 	t.Helper()
 	f := &front{
 		t:       t,
-		parley:  parley,
+		spread:  newSpread(be.nodes),
 		log:     log,
 		hosts:   map[string]int{},
 		plan:    make(chan []string, 1),
@@ -112,6 +112,7 @@ func (f *front) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	start := time.Now()
+	served := ""
 	defer func() {
 		if host == widgetHost && strings.HasPrefix(r.URL.Path, "/harness/") {
 			return // the scenario's own traffic; the step results say enough
@@ -120,14 +121,20 @@ func (f *front) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if rec.hijacked {
 			note = " (upgraded)"
 		}
-		f.log.add("http", "%s https://%s%s → %d%s in %s", r.Method, host, r.URL.RequestURI(), rec.status, note, time.Since(start).Round(time.Millisecond))
+		f.log.add("http", "%s https://%s%s%s → %d%s in %s", r.Method, host, r.URL.RequestURI(), served, rec.status, note, time.Since(start).Round(time.Millisecond))
 	}()
 
 	switch host {
 	case widgetHost:
 		f.serveWidget(rec, r)
 	case apiHost, accountsHost:
-		f.parley.ServeHTTP(rec, r)
+		n, p := f.spread.pick(r)
+		served = fmt.Sprintf(" [%s #%d on %s]", p.kind, p.seq, n.name)
+		if p.kind != plainHTTP {
+			// Logged now: a WebSocket's own line comes when it closes.
+			f.log.add("spread", "%s → %s", p, n.name)
+		}
+		n.handler.ServeHTTP(rec, r)
 	default:
 		http.Error(rec, "host not served by the conformance harness", http.StatusMisdirectedRequest)
 	}
