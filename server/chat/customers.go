@@ -24,10 +24,10 @@ type LoginInfo struct {
 // UpdateCustomer and UpdateCustomerPage check it. A banned customer gets
 // ErrBanned.
 func (s *Service) LoginCustomer(ctx context.Context, licenseID int, id string, in LoginInfo) (Customer, error) {
-	if _, err := s.store.License(ctx, licenseID); err != nil {
+	now := s.now()
+	if _, err := s.license(ctx, licenseID, now); err != nil {
 		return Customer{}, err
 	}
-	now := s.now()
 	if in.Page != nil && in.Page.Timestamp.IsZero() {
 		in.Page.Timestamp = now
 	}

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // This file holds what the Service tells about routing: the agent a chat
@@ -29,7 +30,7 @@ func (s *Service) PredictedAgent(ctx context.Context, a Actor, groupID int) (Age
 // GroupsStatus tells for each group whether it can take a chat. Nil ids
 // mean every group of the license; unknown ids are left out.
 func (s *Service) GroupsStatus(ctx context.Context, a Actor, ids []int) (map[int]GroupStatus, error) {
-	groups, err := s.store.Groups(ctx, a.LicenseID)
+	groups, err := s.licenseGroups(ctx, a.LicenseID, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -70,4 +71,29 @@ func (s *Service) ListGroups(ctx context.Context, a Actor) ([]GroupInfo, error) 
 		out[i] = GroupInfo{Group: g, Status: st[g.ID]}
 	}
 	return out, nil
+}
+
+// license returns the license, as read less than StatusTTL ago.
+func (s *Service) license(ctx context.Context, licenseID int, now time.Time) (License, error) {
+	if l, ok := s.licenses.get(licenseID, now); ok {
+		return l, nil
+	}
+	l, err := s.store.License(ctx, licenseID)
+	if err == nil {
+		s.licenses.put(licenseID, now, l)
+	}
+	return l, err
+}
+
+// licenseGroups returns the license's groups, as read less than StatusTTL
+// ago: for the status of groups, a hint.
+func (s *Service) licenseGroups(ctx context.Context, licenseID int, now time.Time) ([]Group, error) {
+	if gs, ok := s.groups.get(licenseID, now); ok {
+		return gs, nil
+	}
+	gs, err := s.store.Groups(ctx, licenseID)
+	if err == nil {
+		s.groups.put(licenseID, now, gs)
+	}
+	return gs, err
 }

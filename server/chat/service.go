@@ -84,6 +84,10 @@ type Service struct {
 	log      *slog.Logger
 	locks    chatLocks
 
+	// What logins read of a license, reused for StatusTTL.
+	licenses hintCache[License]
+	groups   hintCache[[]Group]
+
 	// The routing loop (StartRouting, StopRouting).
 	stopOnce sync.Once
 	loopStop chan struct{}
