@@ -102,9 +102,13 @@ func (c *loadCustomer) run(ctx context.Context, stop <-chan struct{}) {
 	next := 0       // index of the next message
 	resent := false // next was sent on a connection that ended
 	for {
+		// A message sent on a connection that ended unanswered may be
+		// stored: it is sent again before the customer stops.
 		select {
 		case <-stop:
-			return
+			if !resent {
+				return
+			}
 		case <-ctx.Done():
 			return
 		default:
@@ -179,7 +183,9 @@ func (c *loadCustomer) session(ctx context.Context, stop <-chan struct{}, conn *
 	for {
 		select {
 		case <-stop:
-			return nil
+			if !*resent {
+				return nil
+			}
 		default:
 		}
 		customID := fmt.Sprintf("%s-%d", c.id, *next)
