@@ -97,7 +97,8 @@ func newLoadCustomer(t *testing.T, key []byte, id string, addr func() string) *l
 // errConnLost is a connection that ended under a request.
 var errConnLost = errors.New("connection lost")
 
-// run sends until stop is closed or ctx ends.
+// run sends until stop is closed (and a message left unanswered by a
+// connection that ended is sent again) or ctx ends.
 func (c *loadCustomer) run(ctx context.Context, stop <-chan struct{}) {
 	next := 0       // index of the next message
 	resent := false // next was sent on a connection that ended
