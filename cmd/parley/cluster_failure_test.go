@@ -5,22 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/agent"
 )
-
-// killNode ends a node with SIGKILL: no goodbye to its clients, to NATS or
-// to the database.
-func killNode(t *testing.T, p *proc) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_, _ = p.cmd.Process.Wait()
-}
 
 // TestClusterNodeKilledUnderLoad: two nodes on one database and one NATS
 // server; six customers send messages, three through node A and three
