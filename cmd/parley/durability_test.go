@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/auth"
 )
 
@@ -84,7 +85,15 @@ func startParley(t *testing.T, bin, dataDir, addr string, flags ...string) *proc
 		t.Fatal(err)
 	}
 	p := &proc{cmd: cmd, addr: addr}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait(); logf.Close() })
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("log of the server on %s:\n%s", addr, b[max(0, len(b)-8192):])
+		}
+	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
@@ -116,6 +125,7 @@ func dialRTM(t *testing.T, addr, token string) *rtm {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.SetReadLimit(protocol.MaxServerFrameBytes) // what a client must read
 	r := &rtm{t: t, c: c, frames: make(chan map[string]any, 1024)}
 	go func() {
 		defer close(r.frames)
@@ -183,30 +193,74 @@ func (r *rtm) sendAcked(chatID, text, customID string) string {
 	return m["payload"].(map[string]any)["event"].(map[string]any)["id"].(string)
 }
 
-// storedEventIDs returns the ids of a chat's stored events, in store order.
-func (r *rtm) storedEventIDs(chatID string) []string {
+// storedEvent is an event as get_chat_threads reads it from the store.
+type storedEvent struct {
+	ID, AuthorID, CustomID, Text string
+}
+
+// storedEvents returns a chat's stored events, in store order, reading
+// every page of get_chat_threads.
+func (r *rtm) storedEvents(chatID string) []storedEvent {
+	r.t.Helper()
 	sum := r.call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
 	var ids []string
 	for _, ts := range sum["threads_summary"].([]any) {
 		ids = append(ids, ts.(map[string]any)["id"].(string))
 	}
-	threads := r.call("get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": ids})
-	var stored []string
-	for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
-		for _, e := range th.(map[string]any)["events"].([]any) {
-			stored = append(stored, e.(map[string]any)["id"].(string))
+	var pages [][]storedEvent // newest page first
+	req := map[string]any{"chat_id": chatID, "thread_ids": ids}
+	for {
+		threads := r.call("get_chat_threads", req)
+		var page []storedEvent
+		for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
+			for _, e := range th.(map[string]any)["events"].([]any) {
+				m := e.(map[string]any)
+				text, _ := m["text"].(string)
+				author, _ := m["author_id"].(string)
+				custom, _ := m["custom_id"].(string)
+				page = append(page, storedEvent{ID: m["id"].(string), AuthorID: author, CustomID: custom, Text: text})
+			}
 		}
+		pages = append(pages, page)
+		next, _ := threads["next_page_id"].(string)
+		if next == "" {
+			break
+		}
+		req = map[string]any{"chat_id": chatID, "page_id": next}
+	}
+	var stored []storedEvent
+	for i := len(pages) - 1; i >= 0; i-- {
+		stored = append(stored, pages[i]...)
 	}
 	return stored
 }
 
+// storedEventIDs returns the ids of a chat's stored events, in store order.
+func (r *rtm) storedEventIDs(chatID string) []string {
+	r.t.Helper()
+	var ids []string
+	for _, e := range r.storedEvents(chatID) {
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
+
+// customerToken signs a token of the customer with the token key of a
+// server on SQLite, in its data directory.
 func customerToken(t *testing.T, dataDir, customerID string) string {
 	t.Helper()
 	key, err := os.ReadFile(filepath.Join(dataDir, "token.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := auth.NewSigner([]byte(strings.TrimSpace(string(key))))
+	return signCustomerToken(t, []byte(strings.TrimSpace(string(key))), customerID)
+}
+
+// signCustomerToken signs a token of the customer, valid for an hour, with
+// a server's token key.
+func signCustomerToken(t *testing.T, key []byte, customerID string) string {
+	t.Helper()
+	s, err := auth.NewSigner(key)
 	if err != nil {
 		t.Fatal(err)
 	}

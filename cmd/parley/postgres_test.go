@@ -68,18 +68,10 @@ func testDatabase(t *testing.T) string {
 
 // storedTexts returns the texts of a chat's stored messages, in order.
 func (r *rtm) storedTexts(chatID string) []string {
-	sum := r.call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
-	var ids []string
-	for _, ts := range sum["threads_summary"].([]any) {
-		ids = append(ids, ts.(map[string]any)["id"].(string))
-	}
-	threads := r.call("get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": ids})
 	var texts []string
-	for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
-		for _, e := range th.(map[string]any)["events"].([]any) {
-			if text, ok := e.(map[string]any)["text"].(string); ok {
-				texts = append(texts, text)
-			}
+	for _, e := range r.storedEvents(chatID) {
+		if e.Text != "" {
+			texts = append(texts, e.Text)
 		}
 	}
 	return texts

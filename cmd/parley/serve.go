@@ -42,6 +42,7 @@ type serveCmd struct {
 	ShutdownTimeout   time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
 	SockJSHeartbeat   time.Duration `default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
 	AgentGracePeriod  time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
+	AgentLease        time.Duration `default:"30s" env:"PARLEY_AGENT_LEASE" help:"With --database-url: how long the record of the agents connected to this node stays valid unless the node renews it (every second). When a node dies, its agents' grace period starts once the lease runs out."`
 
 	// HTTP timeouts (see docs/security.md).
 	HTTPReadHeaderTimeout time.Duration `default:"10s" env:"PARLEY_HTTP_READ_HEADER_TIMEOUT" help:"How long a client may take to send a request's headers."`
@@ -107,12 +108,20 @@ func (c *serveCmd) logger() *slog.Logger {
 	return slog.New(h).With("node", c.NodeName)
 }
 
+// minAgentLease is the shortest --agent-lease.
+const minAgentLease = 2 * time.Second
+
 // database opens the PostgreSQL database of --database-url, if any, and
 // fills in cfg what every node on it must share. Without --database-url it
 // returns a nil store: the server opens SQLite in the data directory.
 func (c *serveCmd) database(ctx context.Context, cfg *server.Config) (*postgres.Store, error) {
 	if c.DatabaseURL == "" {
 		return nil, nil
+	}
+	if c.AgentLease < minAgentLease {
+		// The leases are renewed every second at most: a shorter one could
+		// run out on a live node.
+		return nil, fmt.Errorf("--agent-lease must be at least %v", minAgentLease)
 	}
 	st, err := postgres.Open(ctx, c.DatabaseURL)
 	if err != nil {
@@ -127,7 +136,7 @@ func (c *serveCmd) database(ctx context.Context, cfg *server.Config) (*postgres.
 	cfg.Store = st
 	// Routing state (statuses, presence, the queue) lives in the database
 	// too, so that every node routes alike.
-	if cfg.Router, err = postgres.NewRouter(st, postgres.RouterConfig{GracePeriod: c.AgentGracePeriod, Node: c.NodeName}); err != nil {
+	if cfg.Router, err = postgres.NewRouter(st, postgres.RouterConfig{GracePeriod: c.AgentGracePeriod, Lease: c.AgentLease, Node: c.NodeName}); err != nil {
 		st.Close()
 		return nil, err
 	}

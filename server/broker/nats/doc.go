@@ -32,7 +32,9 @@
 //     it is, and what the server was sending it when it broke, never
 //     arrives. When the connection is back (subscriptions are restored
 //     first), Config.OnGap is called with Reconnect for every
-//     subscription.
+//     subscription, and for each before its handler gets any message that
+//     came on the new connection: by the subscription's first such
+//     message, or else by nats.go's reconnect callback.
 //   - A subscription's queue is full: its handler fell behind by
 //     Config.PendingMsgs messages or Config.PendingBytes bytes. nats.go
 //     drops the newer messages for that subscription only, never blocking

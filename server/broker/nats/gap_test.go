@@ -179,6 +179,78 @@ func TestReconnectGap(t *testing.T) {
 	}
 }
 
+// OnGap hears of a reconnect before the subscription's handler gets a
+// message that came on the new connection, even while nats.go's callbacks
+// lag (here OnState holds them up): a server resyncs the topic's clients
+// in OnGap, and a client that got a newer message first would skip what
+// it missed when it reloads.
+func TestReconnectGapBeforeDeliveries(t *testing.T) {
+	prefix := testPrefix()
+	p, url := newProxy(t, natsURL())
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, s)
+	}
+	states := make(chan nats.State, 10)
+	release := make(chan struct{})
+	cfg := nats.Config{URL: url, Prefix: prefix, ReconnectDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		OnGap: func(string, nats.GapCause) { note("gap") },
+		OnState: func(s nats.State) {
+			states <- s
+			if s == nats.Reconnected {
+				<-release
+			}
+		}}
+	a := newBroker(t, cfg)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before a.Close, which waits for the callbacks
+	b := newBroker(t, nats.Config{Prefix: prefix})
+	r := newRecorder()
+	subscribe(t, a, "t", func(d []byte) { note(string(d)); r.h(d) })
+	publish(t, b, "t", "before")
+	if got := r.next(t); got != "before" {
+		t.Fatalf("got %q", got)
+	}
+
+	p.Cut()
+	wait := func(want nats.State) {
+		t.Helper()
+		select {
+		case s := <-states:
+			if s != want {
+				t.Fatalf("OnState(%v), want %v", s, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("OnState(%v) not called", want)
+		}
+	}
+	wait(nats.Disconnected)
+	p.Restore()
+	wait(nats.Reconnected) // and held there
+	retry := time.NewTicker(100 * time.Millisecond)
+	defer retry.Stop()
+	publish(t, b, "t", "after")
+	for got := ""; got == ""; {
+		select {
+		case got = <-r.c:
+		case <-retry.C:
+			publish(t, b, "t", "after")
+		case <-time.After(10 * time.Second):
+			t.Fatal("the subscription did not come back")
+		}
+	}
+	unblock()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(order) < 3 || order[0] != "before" || order[1] != "gap" || order[2] != "after" {
+		t.Fatalf("OnGap and the handler were called in the order %q, want before, gap, after", order)
+	}
+}
+
 // A publisher whose connection breaks buffers what it publishes and sends
 // it, in order, once it is back.
 func TestReconnectBuffersPublishes(t *testing.T) {

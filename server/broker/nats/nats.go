@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -98,7 +99,9 @@ type Config struct {
 	// or the connection was lost (Reconnect). It is called after the loss,
 	// so re-reading from the store when it is called covers what was
 	// lost; messages queued before the loss may still be delivered after
-	// it. One run of drops may be reported more than once (nats.go
+	// it. A Reconnect is reported before the subscription's handler gets
+	// any message that came on the new connection (on the subscription's
+	// goroutine, if a message comes before nats.go's reconnect callback). One run of drops may be reported more than once (nats.go
 	// reports its first drop, the next delivery any later ones), so
 	// coalesce. It may be called from several goroutines at once and must
 	// not block.
@@ -179,6 +182,26 @@ type Broker struct {
 
 	reconnects atomic.Uint64
 	dropped    atomic.Uint64
+	// dials counts the connections made to a NATS server; the dialer adds
+	// one before nats.go restores the subscriptions on a new connection,
+	// so a subscription sees it change before any message that came on
+	// the new connection (see subscription.deliver).
+	dials atomic.Uint64
+}
+
+// dialer is the Broker's nats.CustomDialer: a net.Dialer that counts the
+// connections it makes.
+type dialer struct {
+	net.Dialer
+	dials *atomic.Uint64
+}
+
+func (d *dialer) Dial(network, address string) (net.Conn, error) {
+	c, err := d.Dialer.Dial(network, address)
+	if err == nil {
+		d.dials.Add(1)
+	}
+	return c, err
 }
 
 // New connects to NATS and returns a Broker on that connection. It fails
@@ -225,6 +248,7 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	nc, err := nats.Connect(cfg.URL,
 		nats.Name(cfg.Name),
 		nats.Timeout(timeout),
+		nats.SetCustomDialer(&dialer{Dialer: net.Dialer{Timeout: timeout}, dials: &b.dials}),
 		nats.MaxReconnects(-1),
 		nats.CustomReconnectDelay(cfg.ReconnectDelay),
 		nats.ReconnectBufSize(cfg.ReconnectBufSize),
@@ -348,7 +372,7 @@ func (b *Broker) reconnected(nc *nats.Conn) {
 		"url", nc.ConnectedUrlRedacted(), "server", nc.ConnectedServerName(), "subscriptions", len(subs))
 	b.state(Reconnected)
 	for _, s := range subs {
-		b.gap(s.topic, Reconnect)
+		s.reportReconnect() // unless a message on the new connection did first
 	}
 }
 

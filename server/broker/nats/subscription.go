@@ -26,6 +26,9 @@ type subscription struct {
 	done bool
 
 	reported atomic.Int64 // dropped messages already reported to OnGap
+	// conn is the Broker's dial count when the subscription was made or
+	// last reported a reconnect: the connection whose messages it gets.
+	conn atomic.Uint64
 }
 
 // Subscribe calls h with every message published on topic, on this node or
@@ -48,6 +51,10 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, h func(data []byte
 	}
 	s := &subscription{b: b, topic: topic, h: h}
 	b.mu.Lock()
+	// Read before the subscription is made: a reconnect in between makes
+	// its first message report a gap that may not be one, never the
+	// reverse.
+	s.conn.Store(b.dials.Load())
 	if b.isClosed {
 		b.mu.Unlock()
 		return nil, ErrClosed
@@ -100,7 +107,29 @@ func (s *subscription) deliver(m *nats.Msg) {
 	// subscription's last message, even when nats.go reported only the
 	// first of a run.
 	s.reportDrops(m.Sub, slog.LevelDebug)
+	// nats.go reports a reconnect on its callback goroutine, which may run
+	// after messages of the new connection have reached the handler: a
+	// client that got a newer push before it is resynced would not know
+	// to reload what it missed. So the first message after a reconnect
+	// reports it here, before the handler sees it.
+	s.reportReconnect()
 	s.h(m.Data)
+}
+
+// reportReconnect tells OnGap once that the subscription's connection was
+// replaced since it last looked.
+func (s *subscription) reportReconnect() {
+	now := s.b.dials.Load()
+	for {
+		last := s.conn.Load()
+		if last >= now {
+			return
+		}
+		if s.conn.CompareAndSwap(last, now) {
+			s.b.gap(s.topic, Reconnect)
+			return
+		}
+	}
 }
 
 // reportDrops tells OnGap once about the drops of ns not yet reported, and

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/agent"
+)
+
+// TestClusterNodeKilledUnderLoad: two nodes on one database and one NATS
+// server; six customers send messages, three through node A and three
+// through node B, and the demo agent, on B, is in every chat. Node A is
+// killed with SIGKILL mid-load. A's customers dial B with the same token,
+// send their unanswered message again (same custom_id) and go on.
+//
+// Every acknowledged message is stored, once, in acknowledgement order.
+// The agent delivered the events of every chat each once and in store
+// order; of B's customers' chats, all of them; of A's, all but those whose
+// push died with A: the last acknowledged before the kill and the one in
+// flight, stored by A but answered only on B, as a duplicate, which is not
+// pushed again (docs/cluster.md).
+func TestClusterNodeKilledUnderLoad(t *testing.T) {
+	db := testDatabase(t)
+	natsURL, prefix := testNATS(t)
+	bin := buildParley(t)
+	addrA, addrB := freeAddr(t), freeAddr(t)
+	nodeA := startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, natsURL, prefix, "--node-name", "node-a")...)
+	startParley(t, bin, t.TempDir(), addrB, clusterFlags(db, natsURL, prefix, "--node-name", "node-b")...)
+	key := clusterTokenKey(t, db)
+	ag := connectAgent(t, "http://"+addrB, "agent@parley.local", "durability")
+
+	var aDead atomic.Bool
+	onA := func() string {
+		if aDead.Load() {
+			return addrB
+		}
+		return addrA
+	}
+	onB := func() string { return addrB }
+	customers := make([]*loadCustomer, 6) // 0-2 on A, 3-5 on B; the demo agent takes 6 chats
+	for i := range customers {
+		addr := onB
+		if i < 3 {
+			addr = onA
+		}
+		customers[i] = newLoadCustomer(t, key, fmt.Sprint("kill-customer-", i), addr)
+	}
+	stop := loadCustomers(t, customers...)
+	before := waitAcked(t, "every customer has 10 messages acknowledged", customers, nil, 10)
+
+	aDead.Store(true)
+	killNode(t, nodeA)
+	waitAcked(t, "every customer has 10 more messages acknowledged after node A died", customers, before, 10)
+	stop()
+
+	for i, c := range customers {
+		if _, conns := c.ackedCount(); i < 3 && conns < 2 {
+			t.Errorf("customer %s of node A logged in %d times", c.id, conns)
+		}
+		checkStoredAsAcked(t, addrB, c)
+		stored := ag.waitSeenLast(t, addrB, c)
+		missed, err := inStoreOrder(stored, ag.seen(c.chat()))
+		if err != nil {
+			t.Errorf("chat of %s: the agent: %v", c.id, err)
+			continue
+		}
+		if i >= 3 {
+			if len(missed) > 0 {
+				t.Errorf("chat of %s, on the live node B: the agent missed %d of %d events", c.id, len(missed), len(stored))
+			}
+			continue
+		}
+		// What A may have stored without publishing its push.
+		c.mu.Lock()
+		var atKill []string
+		for j, e := range c.acked {
+			if e.conn == 1 && (j+1 == len(c.acked) || c.acked[j+1].conn > 1) || e.conn == 2 && e.resent {
+				atKill = append(atKill, e.id)
+			}
+		}
+		c.mu.Unlock()
+		for _, id := range missed {
+			if !slices.Contains(atKill, id) {
+				t.Errorf("chat of %s, whose customer was on node A: the agent missed event %s, not one at the kill", c.id, id)
+			}
+		}
+		if len(missed) > 0 {
+			t.Logf("chat of %s: the agent missed %d event(s) in flight when node A died", c.id, len(missed))
+		}
+	}
+	ag.mu.Lock()
+	defer ag.mu.Unlock()
+	if ag.lost > 0 {
+		t.Errorf("the agent on node B lost its connection %d times", ag.lost)
+	}
+}
+
+// TestClusterAgentNodeKilled: two nodes (agent lease 3 s, grace period
+// 4 s). The agent "second" is on node A only; the demo agent connects
+// through a relay that sends it to A while A lives, then to B. Four
+// customers on B send messages: the first two chats went to "second", the
+// other two to the demo agent. Node A is killed mid-load.
+//
+// The demo agent's client reconnects through the relay to B, within the
+// grace period: it keeps its chats, delivers every event of them once and
+// in store order (those stored while it was away after it is back), and
+// is never taken out of them. "second" does not come back: once A's lease
+// and then its grace period have run out it goes offline, and its chats
+// go to the demo agent, whose client delivers them from the handover on,
+// each event once and in order; their customers are told (chat_user_removed,
+// chat_user_added). The customers on B never notice: every message they
+// were acknowledged is stored once.
+func TestClusterAgentNodeKilled(t *testing.T) {
+	db := testDatabase(t)
+	natsURL, prefix := testNATS(t)
+	bin := buildParley(t)
+	mustRun(t, "migrate", "--database-url", db)
+	mustRun(t, "agent", "add", "--database-url", db, "--email", "second@parley.local", "--name", "Second", "--password", "pw-second")
+	addrA, addrB := freeAddr(t), freeAddr(t)
+	routing := []string{"--agent-lease", "3s", "--agent-grace-period", "4s"}
+	nodeA := startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, natsURL, prefix, append(routing, "--node-name", "node-a")...)...)
+	startParley(t, bin, t.TempDir(), addrB, clusterFlags(db, natsURL, prefix, append(routing, "--node-name", "node-b")...)...)
+	key := clusterTokenKey(t, db)
+	lb := startRelay(t, addrA, addrB)
+
+	onB := func() string { return addrB }
+	customers := make([]*loadCustomer, 4)
+	for i := range customers {
+		customers[i] = newLoadCustomer(t, key, fmt.Sprint("lease-customer-", i), onB)
+	}
+	// "second" alone takes the first two chats; the demo agent, less
+	// loaded, the next two.
+	second := connectAgent(t, "http://"+addrA, "second@parley.local", "pw-second")
+	stopFirst := loadCustomers(t, customers[:2]...)
+	waitUntil(t, `"second" got the first two chats`, func() bool {
+		return customers[0].chat() != "" && customers[1].chat() != "" &&
+			second.handedChat(customers[0].chat()) && second.handedChat(customers[1].chat())
+	})
+	demo := connectAgent(t, "http://"+lb.addr(), "agent@parley.local", "durability")
+	stopNext := loadCustomers(t, customers[2:]...)
+	waitUntil(t, "the demo agent got the next two chats", func() bool {
+		return customers[2].chat() != "" && customers[3].chat() != "" &&
+			demo.handedChat(customers[2].chat()) && demo.handedChat(customers[3].chat())
+	})
+	before := waitAcked(t, "every customer has 10 messages acknowledged", customers, nil, 10)
+
+	killNode(t, nodeA)
+	second.Close() // it never comes back
+	waitUntil(t, "the demo agent's client reconnected through the relay", func() bool {
+		demo.mu.Lock()
+		defer demo.mu.Unlock()
+		return demo.restored > 0
+	})
+	// Within the grace period (A's lease is 3 s, then 4 s of grace; the
+	// demo agent's client reconnects in well under a second) every chat
+	// keeps its agent.
+	for i, c := range customers {
+		want := "second@parley.local"
+		if i >= 2 {
+			want = "agent@parley.local"
+		}
+		if got := presentAgents(t, addrB, c); !slices.Equal(got, []string{want}) {
+			t.Errorf("just after node A died, the chat of %s has agents %q, want %q", c.id, got, want)
+		}
+	}
+
+	waitUntil(t, `the chats of "second" went to the demo agent`, func() bool {
+		return demo.handedChat(customers[0].chat()) && demo.handedChat(customers[1].chat())
+	})
+	waitAcked(t, "every customer has 10 more messages acknowledged after the handover", customers, before, 10)
+	stopFirst()
+	stopNext()
+
+	demo.mu.Lock()
+	status := demo.statuses["second@parley.local"]
+	demo.mu.Unlock()
+	if status != "offline" {
+		t.Errorf(`the demo agent heard that "second" is %q, want offline`, status)
+	}
+	for i, c := range customers {
+		checkStoredAsAcked(t, addrB, c)
+		if got := presentAgents(t, addrB, c); !slices.Equal(got, []string{"agent@parley.local"}) {
+			t.Errorf("in the end the chat of %s has agents %q", c.id, got)
+		}
+		stored := demo.waitSeenLast(t, addrB, c)
+		seen := demo.seen(c.chat())
+		missed, err := inStoreOrder(stored, seen)
+		if err != nil {
+			t.Errorf("chat of %s: the demo agent: %v", c.id, err)
+			continue
+		}
+		c.mu.Lock()
+		membered := slices.Clone(c.membered)
+		c.mu.Unlock()
+		if i >= 2 {
+			if len(missed) > 0 {
+				t.Errorf("chat of %s: the demo agent missed %d of %d events", c.id, len(missed), len(stored))
+			}
+			if slices.Contains(membered, "removed agent@parley.local") {
+				t.Errorf("chat of %s: the demo agent was taken out of it: %q", c.id, membered)
+			}
+			continue
+		}
+		// Handed over: every event from the first delivered on.
+		first := slices.IndexFunc(stored, func(e storedEvent) bool { return e.ID == seen[0] })
+		if len(missed) != first {
+			t.Errorf("chat of %s: the demo agent missed %d events after the handover", c.id, len(missed)-first)
+		}
+		if i := slices.Index(membered, "removed second@parley.local"); i < 0 || !slices.Contains(membered[i:], "added agent@parley.local") {
+			t.Errorf(`chat of %s: the customer heard %q, want "second" removed, then the demo agent added`, c.id, membered)
+		}
+	}
+}
+
+// presentAgents returns the agents present in the customer's chat, as the
+// customer reads it.
+func presentAgents(t *testing.T, addr string, c *loadCustomer) []string {
+	t.Helper()
+	r := dialRTM(t, addr, c.token)
+	sum := r.call("get_chats_summary", map[string]any{})
+	var agents []string
+	for _, ch := range sum["chats_summary"].([]any) {
+		ch := ch.(map[string]any)
+		if ch["id"] != c.chat() {
+			continue
+		}
+		for _, u := range ch["users"].([]any) {
+			u := u.(map[string]any)
+			if u["type"] == "agent" && u["present"] == true {
+				agents = append(agents, u["id"].(string))
+			}
+		}
+	}
+	slices.Sort(agents)
+	return agents
+}
+
+// TestClusterNATSRestartedUnderLoad: two nodes on a NATS server of the
+// test's own. Four customers send messages, two through node A and two
+// through node B; the demo agent, on B, is in every chat. The NATS server
+// is killed mid-load and, once every customer has had messages
+// acknowledged meanwhile, started again on the same port.
+//
+// While NATS is down sends are still answered and stored (PostgreSQL is
+// the truth). When NATS is back each node asks its clients to reconnect
+// (service_temporarily_unavailable): every customer and the agent get
+// that. Every acknowledged message is stored once; the agent's client,
+// which reloads what it missed after its reconnect, delivered every event
+// of every chat exactly once, in store order. Afterwards pushes cross the
+// nodes again both ways.
+func TestClusterNATSRestartedUnderLoad(t *testing.T) {
+	db := testDatabase(t)
+	ns := startNATSServer(t)
+	_, prefix := testNATS(t)
+	bin := buildParley(t)
+	addrA, addrB := freeAddr(t), freeAddr(t)
+	startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, ns.url(), prefix, "--node-name", "node-a")...)
+	startParley(t, bin, t.TempDir(), addrB, clusterFlags(db, ns.url(), prefix, "--node-name", "node-b")...)
+	key := clusterTokenKey(t, db)
+	ag := connectAgent(t, "http://"+addrB, "agent@parley.local", "durability")
+
+	customers := make([]*loadCustomer, 4) // 0-1 on A, 2-3 on B
+	for i := range customers {
+		addr := func() string { return addrB }
+		if i < 2 {
+			addr = func() string { return addrA }
+		}
+		customers[i] = newLoadCustomer(t, key, fmt.Sprint("nats-customer-", i), addr)
+	}
+	stop := loadCustomers(t, customers...)
+	before := waitAcked(t, "every customer has 10 messages acknowledged", customers, nil, 10)
+
+	ns.kill()
+	down := waitAcked(t, "every customer has 5 messages acknowledged while NATS is down", customers, before, 5)
+	for _, c := range customers {
+		if r := c.disconnectReasons(); len(r) > 0 {
+			t.Errorf("customer %s was disconnected while NATS was down: %q", c.id, r)
+		}
+	}
+	ns.start()
+	waitUntil(t, "every customer was asked to reconnect", func() bool {
+		for _, c := range customers {
+			if !slices.Contains(c.disconnectReasons(), "service_temporarily_unavailable") {
+				return false
+			}
+		}
+		return true
+	})
+	waitAcked(t, "every customer has 10 more messages acknowledged", customers, down, 10)
+	stop()
+	waitUntil(t, "the agent was asked to reconnect, and did", func() bool {
+		ag.mu.Lock()
+		defer ag.mu.Unlock()
+		return slices.Contains(ag.reasons, "service_temporarily_unavailable") && ag.restored > 0
+	})
+
+	for _, c := range customers {
+		checkStoredAsAcked(t, addrB, c)
+		stored := ag.waitSeenLast(t, addrB, c)
+		missed, err := inStoreOrder(stored, ag.seen(c.chat()))
+		if err != nil {
+			t.Errorf("chat of %s: the agent: %v", c.id, err)
+		} else if len(missed) > 0 {
+			t.Errorf("chat of %s: the agent missed %d of %d events", c.id, len(missed), len(stored))
+		}
+	}
+
+	// Across the nodes, both ways: the agent on B answers the customer on
+	// A, who answers back.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c0 := customers[0]
+	r := dialRTM(t, addrA, c0.token)
+	sent, err := ag.SendEvent(ctx, c0.chat(), agent.Event{Type: agent.EventMessage, Text: "from node B after the restart"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m := waitOne(t, r.frames, "the agent's message on node A")
+		if m["action"] == "incoming_event" && m["payload"].(map[string]any)["event"].(map[string]any)["id"] == sent.ID {
+			break
+		}
+	}
+	back := r.call("send_event", map[string]any{"chat_id": c0.chat(), "event": map[string]any{"type": "message", "text": "from node A after the restart"}})
+	waitUntil(t, "the customer's answer reached the agent on node B", func() bool {
+		return slices.Contains(ag.seen(c0.chat()), back["event_id"].(string))
+	})
+}
