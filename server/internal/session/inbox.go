@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"sync"
 
 	"github.com/parleychat/parley/protocol"
@@ -31,6 +32,9 @@ type inbox struct {
 	running bool // a handler goroutine runs
 	closed  bool // shutdown or the connection's end: no more requests
 	start   func()
+	// cancel ends the request in hand when the inbox closes (see
+	// session.handle).
+	cancel context.CancelFunc
 }
 
 func (in *inbox) init(max int, start func()) {
@@ -104,6 +108,26 @@ func (in *inbox) take() (inboxItem, bool) {
 	return it, true
 }
 
+// handling notes how to end the request in hand: close calls cancel. It
+// reports false, having called cancel, when the inbox is closed already.
+func (in *inbox) handling(cancel context.CancelFunc) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		cancel()
+		return false
+	}
+	in.cancel = cancel
+	return true
+}
+
+// handled forgets the cancel of the request that was in hand.
+func (in *inbox) handled() {
+	in.mu.Lock()
+	in.cancel = nil
+	in.mu.Unlock()
+}
+
 // answered frees the place of the request in hand: its answer is about to
 // be queued.
 func (in *inbox) answered() {
@@ -113,10 +137,14 @@ func (in *inbox) answered() {
 }
 
 // close drops the waiting requests and refuses further ones; the request
-// in hand, if any, is still handled.
+// in hand, if any, has its context canceled and ends.
 func (in *inbox) close() {
 	in.mu.Lock()
 	in.closed = true
+	if in.cancel != nil {
+		in.cancel()
+		in.cancel = nil
+	}
 	in.reqs, in.bytes = nil, 0
 	in.cond.Broadcast()
 	in.mu.Unlock()

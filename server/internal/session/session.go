@@ -437,8 +437,16 @@ func (s *session) handle(ctx context.Context, it inboxItem) {
 		s.respondError(req, protocol.Errorf(protocol.ErrAuthentication, "log in first"))
 		return
 	}
-	rctx, cancel := context.WithTimeout(ctx, s.srv.cfg.RequestTimeout)
+	// The request's context is not a child of the connection's: a child
+	// would leave the connection's context holding a table of children
+	// for the rest of its life. The inbox cancels it when the connection
+	// ends instead.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.srv.cfg.RequestTimeout)
 	defer cancel()
+	if !s.in.handling(cancel) {
+		return
+	}
+	defer s.in.handled()
 	start := time.Now()
 	payload, err := h(s, rctx, req)
 	if err != nil {

@@ -100,9 +100,10 @@ func Serve(w http.ResponseWriter, r *http.Request, cfg *Config, h transport.Hand
 	}
 	ws.SetReadLimit(limit)
 
-	// The handler's ctx keeps r's values but ends only with the connection:
-	// r's ends when Serve returns.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	// The handler's ctx ends with the connection, not with r's (which ends
+	// when Serve returns), and holds none of net/http's contexts: a
+	// connection that lasts for hours would keep them.
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
 		ws:           ws,
 		cfg:          cfg,
