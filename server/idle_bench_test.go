@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -18,27 +19,46 @@ import (
 // BenchmarkIdleConnMemory holds b.N idle logged-in customer connections
 // (run it with -benchtime=2000x or so) and reports what each costs the
 // server: live heap, goroutine stacks and goroutines, after a GC, against
-// the same measure before they were made. The clients are bare sockets
-// that wrote a WebSocket handshake and a login frame by hand and run no
-// goroutine, so what is counted is the server's (plus a socket each).
+// the same measure before they were made; over a plain WebSocket (ws) and
+// over SockJS's WebSocket transport (sockjs, the v3.0 JS SDK's). The
+// clients are bare sockets that wrote a WebSocket handshake and a login
+// frame by hand and run no goroutine, so what is counted is the server's
+// (plus a socket each).
 func BenchmarkIdleConnMemory(b *testing.B) {
 	srv := parleytest.NewServer(b)
+	for _, tr := range []struct {
+		name, path string
+		sockjs     bool
+	}{
+		{"ws", fmt.Sprintf("/v3.0/customer/rtm/ws?license_id=%d", srv.License), false},
+		{"sockjs", fmt.Sprintf("/v3.0/customer/rtm/sjs/000/%%d/websocket?license_id=%d", srv.License), true},
+	} {
+		b.Run(tr.name, func(b *testing.B) {
+			benchIdle(b, srv, tr.path, tr.sockjs)
+		})
+	}
+}
+
+func benchIdle(b *testing.B, srv *parleytest.Server, path string, sockjs bool) {
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	tokens := make([]string, b.N)
 	for i := range tokens {
-		tokens[i] = srv.CustomerToken(b, fmt.Sprint("idle-", i))
+		tokens[i] = srv.CustomerToken(b, fmt.Sprint("idle-", b.Name(), "-", i))
 	}
-	path := fmt.Sprintf("/v3.0/customer/rtm/ws?license_id=%d", srv.License)
 	conns := make([]net.Conn, 0, b.N)
-	b.Cleanup(func() {
+	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
-	})
+	}()
 	before := serverMem()
 	b.ResetTimer()
 	for i := range b.N {
-		c, err := rawLogin(addr, path, tokens[i])
+		p := path
+		if sockjs {
+			p = fmt.Sprintf(path, i)
+		}
+		c, err := rawLogin(addr, p, tokens[i], sockjs)
 		if err != nil {
 			b.Fatalf("connection %d: %v", i, err)
 		}
@@ -67,9 +87,10 @@ func serverMem() memStats {
 	return memStats{heap: m.HeapAlloc, stack: m.StackInuse, goroutines: runtime.NumGoroutine()}
 }
 
-// rawLogin opens a WebSocket to addr by hand, logs in with token and
-// returns the socket once the login response has arrived.
-func rawLogin(addr, path, token string) (net.Conn, error) {
+// rawLogin opens a WebSocket to addr by hand, logs in with token (in a
+// SockJS array when sockjs) and returns the socket once the login response
+// has arrived.
+func rawLogin(addr, path, token string, sockjs bool) (net.Conn, error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -87,6 +108,10 @@ func rawLogin(addr, path, token string) (net.Conn, error) {
 		return nil, fmt.Errorf("upgrade: %s", resp.Status)
 	}
 	msg := fmt.Appendf(nil, `{"request_id":"1","action":"login","payload":{"token":"Bearer %s"}}`, token)
+	if sockjs {
+		quoted, _ := json.Marshal(string(msg))
+		msg = fmt.Appendf(nil, "[%s]", quoted)
+	}
 	// A client frame: FIN, text, masked with a zero key (the payload goes
 	// as is).
 	frame := []byte{0x81}
@@ -107,6 +132,14 @@ func rawLogin(addr, path, token string) (net.Conn, error) {
 		if err != nil {
 			c.Close()
 			return nil, err
+		}
+		if sockjs && len(payload) > 0 && payload[0] == 'a' {
+			var frames []string
+			if err := json.Unmarshal(payload[1:], &frames); err != nil {
+				c.Close()
+				return nil, fmt.Errorf("sockjs message %q: %v", payload, err)
+			}
+			payload = []byte(strings.Join(frames, "\n"))
 		}
 		if bytes.Contains(payload, []byte(`"action":"login"`)) {
 			if !bytes.Contains(payload, []byte(`"type":"response"`)) || bytes.Contains(payload, []byte(`"success":false`)) {

@@ -67,7 +67,7 @@ func slowHistoryReaders(t testing.TB, sockets, requests int) (added uint64, open
 	token := srv.CustomerToken(t, customerID)
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	path := fmt.Sprintf("/v3.0/customer/rtm/ws?license_id=%d", srv.License)
-	c, err := rawLogin(addr, path, token) // creates the customer
+	c, err := rawLogin(addr, path, token, false) // creates the customer
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func slowHistoryReaders(t testing.TB, sockets, requests int) (added uint64, open
 	}()
 	var writers sync.WaitGroup
 	for i := range sockets {
-		c, err := rawLogin(addr, path, token)
+		c, err := rawLogin(addr, path, token, false)
 		if err != nil {
 			t.Fatalf("socket %d: %v", i, err)
 		}

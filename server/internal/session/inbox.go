@@ -7,14 +7,16 @@ import (
 	"github.com/parleychat/parley/protocol"
 )
 
-// maxWaitingBytes bounds the payload bytes of the requests that wait in one
+// maxWaitingBytes bounds the bytes of the requests that wait in one
 // connection's inbox, whatever their number: two frames of the largest
 // size. A request that would pass it waits (the reader stops reading)
 // until the handler has taken enough.
 const maxWaitingBytes = 2 * protocol.MaxFrameBytes
 
 // inbox holds the requests a connection has sent and not yet had answered:
-// those waiting, oldest first, and the one in hand. The reader puts them;
+// those waiting, oldest first, as read, and the one in hand. The reader
+// puts them (the handler decodes them, so that the reader's stack, which a
+// connection keeps all its life, stays small);
 // a handler goroutine, running only while requests wait (the inbox starts
 // it, and it ends when it finds the inbox empty), takes them one at a time,
 // in order.
@@ -26,11 +28,11 @@ type inbox struct {
 	mu      sync.Mutex
 	cond    sync.Cond // signaled when requests leave, the handler stops or the inbox closes
 	max     int       // requests waiting and in hand, at most
-	reqs    []inboxItem
-	bytes   int  // payload bytes of reqs
-	inHand  bool // the handler holds a request not yet answered
-	running bool // a handler goroutine runs
-	closed  bool // shutdown or the connection's end: no more requests
+	reqs    [][]byte  // the frames of the requests waiting, oldest first
+	bytes   int       // bytes of reqs
+	inHand  bool      // the handler holds a request not yet answered
+	running bool      // a handler goroutine runs
+	closed  bool      // shutdown or the connection's end: no more requests
 	start   func()
 	// cancel ends the request in hand when the inbox closes (see
 	// session.handle).
@@ -40,13 +42,6 @@ type inbox struct {
 func (in *inbox) init(max int, start func()) {
 	in.max, in.start = max, start
 	in.cond.L = &in.mu
-}
-
-// inboxItem is a frame read: a request, or what its decoding failed with
-// (req then holds what could be read of its ids).
-type inboxItem struct {
-	req protocol.Request
-	err error
 }
 
 // inboxResult says what became of a request given to put.
@@ -60,21 +55,21 @@ const (
 
 // put queues it behind the requests before it, starting a handler when
 // none runs. It waits while the requests waiting hold too many bytes.
-func (in *inbox) put(it inboxItem) inboxResult {
+func (in *inbox) put(frame []byte) inboxResult {
 	in.mu.Lock()
 	if !in.closed && len(in.reqs)+btoi(in.inHand) >= in.max {
 		in.mu.Unlock()
 		return inboxFull
 	}
-	for !in.closed && len(in.reqs) > 0 && in.bytes+len(it.req.Payload) > maxWaitingBytes {
+	for !in.closed && len(in.reqs) > 0 && in.bytes+len(frame) > maxWaitingBytes {
 		in.cond.Wait()
 	}
 	if in.closed {
 		in.mu.Unlock()
 		return inboxClosed
 	}
-	in.reqs = append(in.reqs, it)
-	in.bytes += len(it.req.Payload)
+	in.reqs = append(in.reqs, frame)
+	in.bytes += len(frame)
 	start := !in.running
 	in.running = true
 	in.mu.Unlock()
@@ -86,7 +81,7 @@ func (in *inbox) put(it inboxItem) inboxResult {
 
 // take hands the handler the oldest waiting request, now in hand; false
 // when none waits, and the handler must stop.
-func (in *inbox) take() (inboxItem, bool) {
+func (in *inbox) take() ([]byte, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.inHand = false
@@ -94,18 +89,18 @@ func (in *inbox) take() (inboxItem, bool) {
 		in.running = false
 		in.reqs, in.bytes = nil, 0
 		in.cond.Broadcast()
-		return inboxItem{}, false
+		return nil, false
 	}
-	it := in.reqs[0]
-	in.reqs[0] = inboxItem{}
+	frame := in.reqs[0]
+	in.reqs[0] = nil
 	in.reqs = in.reqs[1:]
 	if len(in.reqs) == 0 {
 		in.reqs = nil // give back the backing array of a burst
 	}
-	in.bytes -= len(it.req.Payload)
+	in.bytes -= len(frame)
 	in.inHand = true
 	in.cond.Broadcast()
-	return it, true
+	return frame, true
 }
 
 // handling notes how to end the request in hand: close calls cancel. It

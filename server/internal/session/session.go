@@ -153,10 +153,31 @@ type session struct {
 	// customerKey is the key under which a customer's connection is
 	// counted (limits.perCustomer); handler goroutine only.
 	customerKey string
+	releaseIP   func() // gives back the connection's place under the per-address limit
 	// pending customer data given while logged in is not kept; see login.
 }
 
+// serve runs a connection: it opens a session, reads the connection
+// until it ends, then closes the session.
+//
+// The reading goroutine spends the connection's idle life blocked under
+// serve and readLoop, so their frames are kept small: opening and closing
+// happen in functions of their own, and rare paths leave the loop. A stack
+// that stays within the runtime's smallest but one size (4 KiB) holds half
+// the memory of the next (see BenchmarkIdleConnMemory).
 func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, role chat.UserType) {
+	s := srv.open(ctx, c, info, role)
+	if s == nil {
+		return
+	}
+	s.readLoop(ctx)
+	s.close()
+}
+
+// open makes a connection's session, or refuses the connection (nil).
+//
+//go:noinline
+func (srv *Server) open(ctx context.Context, c transport.Conn, info ConnInfo, role chat.UserType) *session {
 	s := &session{
 		srv: srv, id: srv.prefix + formatUint(srv.nextID.Add(1)), role: role, conn: c, info: info,
 		start: srv.cfg.Now(),
@@ -170,20 +191,25 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 		s.tooManyConns()
 		s.stop()
 		s.q.wait()
-		return
+		return nil
 	}
-	defer release()
 	if err := srv.cfg.Hub.add(s); err != nil {
+		release()
 		_ = c.Close(transport.CloseServiceRestart, "server is shutting down")
-		return
+		return nil
 	}
-	defer srv.cfg.Hub.remove(s)
+	s.releaseIP = release
 	srv.cfg.Metrics.connected(string(role), 1)
-	defer srv.cfg.Metrics.connected(string(role), -1)
 	s.touch()
+	return s
+}
 
-	s.readLoop(ctx)
-
+// close tears down what the session and its handler set up, once the
+// connection has ended.
+//
+//go:noinline
+func (s *session) close() {
+	srv := s.srv
 	// The request in hand, if any, ends (its answer is dropped once the
 	// queue is closed); then what the handler set up is torn down.
 	s.in.close()
@@ -199,8 +225,11 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 	if s.role == chat.UserAgent && s.loggedIn.Load() {
 		srv.cfg.Service.AgentDisconnected(s.actor.LicenseID, s.actor.UserID)
 	}
-	_ = c.Close(transport.CloseNormal, "")
+	_ = s.conn.Close(transport.CloseNormal, "")
 	s.log().Debug("connection closed")
+	srv.cfg.Metrics.connected(string(s.role), -1)
+	srv.cfg.Hub.remove(s)
+	s.releaseIP()
 }
 
 func formatUint(n uint64) string {
@@ -231,9 +260,9 @@ func (s *session) touch() { s.lastRead.Store(s.srv.cfg.Now().UnixNano()) }
 func (s *session) stop() { s.q.close() }
 
 // readLoop reads frames and puts them in the inbox, where the handler takes
-// them in order. A ping without a request_id (the JS SDK's; it wants no
-// answer) only keeps the connection alive and takes no place; a frame over
-// the limit is answered here, at once.
+// them in order and decodes them; a frame the inbox has no room for is
+// answered here, at once. A ping without a request_id (the JS SDK's) keeps
+// the connection alive and gets no answer.
 func (s *session) readLoop(ctx context.Context) {
 	for {
 		frame, err := s.conn.Read(ctx)
@@ -241,18 +270,32 @@ func (s *session) readLoop(ctx context.Context) {
 			return
 		}
 		s.touch()
-		req, err := protocol.DecodeRequest(frame)
-		if err == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
-			continue
-		}
-		if s.in.put(inboxItem{req: req, err: err}) == inboxFull {
-			if err == nil {
-				err = protocol.Errorf(protocol.ErrTooManyRequests,
-					"too many requests in flight (at most "+strconv.Itoa(s.srv.cfg.Limits.MaxInFlight)+"); wait for answers")
-			}
-			s.send(protocol.ErrorResponse(req.RequestID, req.Action, s.protocolError(req, err)))
-		}
+		s.received(frame)
 	}
+}
+
+// received queues a request read, or refuses it when the inbox is full.
+//
+//go:noinline
+func (s *session) received(frame []byte) {
+	if s.in.put(frame) == inboxFull {
+		s.refuse(frame)
+	}
+}
+
+// refuse answers a request the inbox has no room for.
+//
+//go:noinline
+func (s *session) refuse(frame []byte) {
+	req, err := protocol.DecodeRequest(frame)
+	if err == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
+		return // kept the connection alive; wants no answer
+	}
+	if err == nil {
+		err = protocol.Errorf(protocol.ErrTooManyRequests,
+			"too many requests in flight (at most "+strconv.Itoa(s.srv.cfg.Limits.MaxInFlight)+"); wait for answers")
+	}
+	s.send(protocol.ErrorResponse(req.RequestID, req.Action, s.protocolError(req, err)))
 }
 
 // handleLoop is the handler goroutine: it handles the inbox's requests,
@@ -262,11 +305,15 @@ func (s *session) readLoop(ctx context.Context) {
 // connection idles.
 func (s *session) handleLoop(ctx context.Context) {
 	for {
-		it, ok := s.in.take()
+		frame, ok := s.in.take()
 		if !ok {
 			return
 		}
-		s.handle(ctx, it)
+		req, err := protocol.DecodeRequest(frame)
+		if err == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
+			continue // it kept the connection alive; it wants no answer
+		}
+		s.handle(ctx, req, err)
 	}
 }
 
@@ -406,10 +453,9 @@ func (s *session) subscribe(ctx context.Context, topic string) error {
 
 type handlerFunc func(s *session, ctx context.Context, req protocol.Request) (any, error)
 
-func (s *session) handle(ctx context.Context, it inboxItem) {
-	req := it.req
-	if it.err != nil {
-		s.respondError(req, it.err)
+func (s *session) handle(ctx context.Context, req protocol.Request, err error) {
+	if err != nil {
+		s.respondError(req, err)
 		return
 	}
 	if req.Action == protocol.ActionPing {

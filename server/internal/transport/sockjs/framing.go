@@ -131,6 +131,15 @@ func decodeClientMessage(msg []byte) ([][]byte, error) {
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: blank message", ErrBrokenFraming)
 	}
+	if frames, ok := splitASCII(trimmed); ok {
+		return frames, nil
+	}
+	return decodeJSONMessage(msg, trimmed)
+}
+
+// decodeJSONMessage is decodeClientMessage by encoding/json; trimmed is
+// msg without its leading white space.
+func decodeJSONMessage(msg, trimmed []byte) ([][]byte, error) {
 	switch trimmed[0] {
 	case '[':
 		var elems []json.RawMessage
@@ -154,6 +163,100 @@ func decodeClientMessage(msg []byte) ([][]byte, error) {
 		return [][]byte{f}, nil
 	}
 	return nil, fmt.Errorf("%w: not an array of strings", ErrBrokenFraming)
+}
+
+// splitASCII decodes the common client message, an array of strings of
+// printable ASCII with the short escapes (\", \\, \/, \b, \f, \n, \r,
+// \t), without encoding/json: the connection's reading goroutine decodes
+// every message, and json.Unmarshal's deep call path would double the
+// stack that goroutine keeps for the connection's life. It reports false
+// for anything else (non-ASCII, \u escapes, errors), which json decodes.
+func splitASCII(msg []byte) ([][]byte, bool) {
+	i := 0
+	space := func() {
+		for i < len(msg) && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n') {
+			i++
+		}
+	}
+	if i >= len(msg) || msg[i] != '[' {
+		return nil, false
+	}
+	i++
+	space()
+	frames := [][]byte{}
+	if i < len(msg) && msg[i] == ']' {
+		i++
+		space()
+		return frames, i == len(msg)
+	}
+	for {
+		if i >= len(msg) || msg[i] != '"' {
+			return nil, false
+		}
+		i++
+		var f []byte
+		start := i
+		for {
+			if i >= len(msg) {
+				return nil, false
+			}
+			c := msg[i]
+			if c < 0x20 || c >= 0x80 {
+				return nil, false
+			}
+			if c == '"' {
+				if f == nil {
+					f = append(make([]byte, 0, i-start), msg[start:i]...)
+				} else {
+					f = append(f, msg[start:i]...)
+				}
+				i++
+				break
+			}
+			if c != '\\' {
+				i++
+				continue
+			}
+			if i+1 >= len(msg) {
+				return nil, false
+			}
+			var r byte
+			switch msg[i+1] {
+			case '"', '\\', '/':
+				r = msg[i+1]
+			case 'b':
+				r = '\b'
+			case 'f':
+				r = '\f'
+			case 'n':
+				r = '\n'
+			case 'r':
+				r = '\r'
+			case 't':
+				r = '\t'
+			default:
+				return nil, false
+			}
+			f = append(append(f, msg[start:i]...), r)
+			i += 2
+			start = i
+		}
+		frames = append(frames, f)
+		space()
+		if i >= len(msg) {
+			return nil, false
+		}
+		if msg[i] == ']' {
+			i++
+			space()
+			return frames, i == len(msg)
+		}
+		if msg[i] != ',' {
+			return nil, false
+		}
+		i++
+		space()
+	}
 }
 
 // jsonSpace is the white space JSON allows between tokens.

@@ -214,3 +214,33 @@ func BenchmarkSockJSEncode(b *testing.B) {
 		})
 	}
 }
+
+// FuzzSplitASCII: what the decoder's short way accepts, encoding/json
+// decodes to the same frames.
+func FuzzSplitASCII(f *testing.F) {
+	for _, s := range []string{
+		loginFrame, `[]`, ` [ ] `, `[""]`, `["a","b"]`, `["a" , "b" ]`, `["\"\\\/\b\f\n\r\t"]`,
+		`["\u0041"]`, `["a",]`, `["a"`, `[,"a"]`, `["a"]x`, "[\"\xff\"]", "[\"\x01\"]", `["\x"]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		trimmed := bytes.TrimLeft(msg, jsonSpace)
+		frames, ok := splitASCII(trimmed)
+		if !ok {
+			return
+		}
+		want, err := decodeJSONMessage(msg, trimmed)
+		if err != nil {
+			t.Fatalf("splitASCII(%q) = %q; encoding/json: %v", msg, frames, err)
+		}
+		if len(frames) != len(want) {
+			t.Fatalf("splitASCII(%q) = %q; encoding/json: %q", msg, frames, want)
+		}
+		for i := range frames {
+			if !bytes.Equal(frames[i], want[i]) {
+				t.Fatalf("splitASCII(%q) = %q; encoding/json: %q", msg, frames, want)
+			}
+		}
+	})
+}

@@ -148,13 +148,16 @@ func (l leanHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// already wait in net/http's reader: they move into the new reader's
 	// buffer, which is where coder/websocket looks for them.
 	n := brw.Reader.Buffered()
+	if n == 0 {
+		// The usual case; reading nc directly also keeps the reading
+		// goroutine's stack one frame shallower (see session.readLoop).
+		return nc, bufio.NewReadWriter(bufio.NewReaderSize(nc, readBufferSize), bufio.NewWriterSize(nc, writeBufferSize)), nil
+	}
 	early, _ := brw.Reader.Peek(n)
 	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), nc), max(readBufferSize, n))
-	if n > 0 {
-		if _, err := br.Peek(n); err != nil {
-			nc.Close()
-			return nil, nil, err
-		}
+	if _, err := br.Peek(n); err != nil {
+		nc.Close()
+		return nil, nil, err
 	}
 	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, writeBufferSize)), nil
 }
@@ -198,7 +201,9 @@ func (c *conn) Read(ctx context.Context) ([]byte, error) {
 	return f, nil
 }
 
-// readMessage reads one WebSocket message into c.pending.
+// readMessage reads one WebSocket message into c.pending. It runs under
+// the connection's reading goroutine for all its idle life: rare paths are
+// functions of their own, to keep its frame small (see session.serve).
 func (c *conn) readMessage(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("transport: read: %w", err)
@@ -212,30 +217,44 @@ func (c *conn) readMessage(ctx context.Context) error {
 	// expires. Close and the AfterFunc above unblock the read instead.
 	_, msg, err := c.ws.Read(context.Background())
 	if err != nil {
-		// Note why the read failed before reacting, which ends c.ctx.
-		closed, ctxErr := c.closeStarted.Load(), ctx.Err()
-		if !closed {
-			if errors.Is(err, websocket.ErrMessageTooBig) {
-				// The library has already sent the 1009 close frame;
-				// finish the handshake.
-				c.Close(transport.CloseMessageTooBig, "message too big")
-			} else {
-				c.abort()
-			}
-		}
-		switch {
-		case ctxErr != nil:
-			return fmt.Errorf("transport: read: %w (%w)", ctxErr, transport.ErrClosed)
-		case closed:
-			return fmt.Errorf("transport: read: %w: %w", transport.ErrClosed, err)
-		default:
-			return fmt.Errorf("transport: read: %w", err)
-		}
+		return c.readFailed(ctx, err)
 	}
 	if c.cfg.Decode == nil {
 		c.pending = append(c.pending, msg)
 		return nil
 	}
+	return c.decode(msg)
+}
+
+// readFailed ends the connection after a failed read and says why.
+//
+//go:noinline
+func (c *conn) readFailed(ctx context.Context, err error) error {
+	// Note why the read failed before reacting, which ends c.ctx.
+	closed, ctxErr := c.closeStarted.Load(), ctx.Err()
+	if !closed {
+		if errors.Is(err, websocket.ErrMessageTooBig) {
+			// The library has already sent the 1009 close frame;
+			// finish the handshake.
+			c.Close(transport.CloseMessageTooBig, "message too big")
+		} else {
+			c.abort()
+		}
+	}
+	switch {
+	case ctxErr != nil:
+		return fmt.Errorf("transport: read: %w (%w)", ctxErr, transport.ErrClosed)
+	case closed:
+		return fmt.Errorf("transport: read: %w: %w", transport.ErrClosed, err)
+	default:
+		return fmt.Errorf("transport: read: %w", err)
+	}
+}
+
+// decode splits a message of a framing transport into frames.
+//
+//go:noinline
+func (c *conn) decode(msg []byte) error {
 	frames, err := c.cfg.Decode(msg)
 	if err != nil {
 		c.log.Debug("transport: broken framing", "remote", c.remote, "err", err)
