@@ -136,7 +136,7 @@ func (s *Service) transferToGroupLocked(ctx context.Context, a Actor, before Cha
 		c = after
 	}
 	// The agents who handed the chat over are not given it straight back.
-	if ag, ok := s.route(ctx, c, left...); ok {
+	if ag, ok, _ := s.route(ctx, c, left...); ok {
 		s.notifyAssigned(ctx, c.ID, ag, true, c)
 	}
 	return nil

@@ -85,7 +85,7 @@ func TestRouterNodesAssign(t *testing.T) {
 		for _, r := range cl.nodes {
 			wg.Go(func() {
 				ag, ok, err := r.Assign(cl.Ctx, c, nil)
-				if err != nil && !isHasAgent(err) {
+				if err != nil && !errors.Is(err, chat.ErrHasAgent) {
 					t.Errorf("Assign %s: %v", c.ID, err)
 				}
 				mu.Lock()
@@ -189,8 +189,6 @@ func TestRouterNodesAssign(t *testing.T) {
 		t.Errorf("NextQueued with the queue served: %s", id)
 	}
 }
-
-func isHasAgent(err error) bool { return errors.Is(err, errHasAgent) }
 
 // TestRouterNodeDies: the connections of a node that stops renewing its
 // leases expire after the lease; the agent then has its grace period, and
