@@ -231,7 +231,11 @@ func (s *Service) drain(ctx context.Context) {
 // assignQueued routes a queued chat. It returns false when the chat is
 // still waiting (nobody could take it after all, or routing failed).
 func (s *Service) assignQueued(ctx context.Context, chatID string) bool {
-	unlock := s.lock(chatID)
+	unlock, err := s.lock(ctx, chatID)
+	if err != nil {
+		s.log.Error("lock queued chat", "chat_id", chatID, "err", err)
+		return false
+	}
 	defer unlock()
 	c, err := s.store.Chat(ctx, chatID)
 	if err != nil {
@@ -268,7 +272,11 @@ func (s *Service) unassign(ctx context.Context, licenseID int, agentID string) {
 	}
 	for _, listed := range chats {
 		func() {
-			unlock := s.lock(listed.ID)
+			unlock, err := s.lock(ctx, listed.ID)
+			if err != nil {
+				s.log.Error("lock chat of an offline agent", "chat_id", listed.ID, "err", err)
+				return
+			}
 			defer unlock()
 			c, err := s.store.Chat(ctx, listed.ID)
 			if err != nil {

@@ -58,7 +58,10 @@ func (s *Service) TransferChat(ctx context.Context, a Actor, chatID string, to T
 		return invalid("target type must be agent or group")
 	}
 	err = func() error {
-		unlock := s.lock(c.ID)
+		unlock, err := s.lock(ctx, c.ID)
+		if err != nil {
+			return err
+		}
 		defer unlock()
 		before, err := s.store.Chat(ctx, c.ID)
 		if err != nil {
