@@ -57,6 +57,7 @@ func buildParley(t *testing.T) string {
 type proc struct {
 	cmd  *exec.Cmd
 	addr string
+	log  string // the file of its standard output and error
 }
 
 func freeAddr(t *testing.T) string {
@@ -83,8 +84,16 @@ func startParley(t *testing.T, bin, dataDir, addr string, flags ...string) *proc
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, addr: addr}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait(); logf.Close() })
+	p := &proc{cmd: cmd, addr: addr, log: logf.Name()}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("log of the server on %s (last 8 KiB):\n%s", addr, b[max(0, len(b)-8<<10):])
+		}
+	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
@@ -185,12 +194,18 @@ func (r *rtm) sendAcked(chatID, text, customID string) string {
 
 // storedEventIDs returns the ids of a chat's stored events, in store order.
 func (r *rtm) storedEventIDs(chatID string) []string {
-	sum := r.call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
+	return chatEventIDs(r.call, chatID)
+}
+
+// chatEventIDs returns the ids of a chat's stored events, in store order,
+// read with get_chat_threads through call (a customer's or an agent's).
+func chatEventIDs(call func(action string, payload any) map[string]any, chatID string) []string {
+	sum := call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
 	var ids []string
 	for _, ts := range sum["threads_summary"].([]any) {
 		ids = append(ids, ts.(map[string]any)["id"].(string))
 	}
-	threads := r.call("get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": ids})
+	threads := call("get_chat_threads", map[string]any{"chat_id": chatID, "thread_ids": ids})
 	var stored []string
 	for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
 		for _, e := range th.(map[string]any)["events"].([]any) {
@@ -206,7 +221,14 @@ func customerToken(t *testing.T, dataDir, customerID string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := auth.NewSigner([]byte(strings.TrimSpace(string(key))))
+	return signCustomerToken(t, []byte(strings.TrimSpace(string(key))), customerID)
+}
+
+// signCustomerToken returns an hour's access token of a customer of
+// license 123, signed with the server's token key.
+func signCustomerToken(t *testing.T, key []byte, customerID string) string {
+	t.Helper()
+	s, err := auth.NewSigner(key)
 	if err != nil {
 		t.Fatal(err)
 	}
