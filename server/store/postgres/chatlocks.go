@@ -22,13 +22,14 @@ const chatLockClass int32 = 0x63686174 // "chat"
 const unlockTimeout = 10 * time.Second
 
 // ChatLocks is a chat.ChatLocker for the nodes sharing a database: a
-// chat's lock is a session advisory lock (pg_advisory_lock), held on a
-// connection of a pool of its own for as long as the node holds it. The
-// holder's queries run on the Store's pool, so a node never waits for a
-// connection that its own lock holders keep. At most as many chats as the
-// pool has connections are locked by one node at once; more wait for a
-// connection. A node that dies, or loses its connection, loses its locks
-// with it.
+// chat's lock is an advisory lock (pg_advisory_xact_lock) of a transaction
+// left open, on a connection of a pool of its own, for as long as the node
+// holds it. The holder's queries run on the Store's pool, so a node never
+// waits for a connection that its own lock holders keep. At most as many
+// chats as the pool has connections are locked by one node at once; more
+// wait for a connection. A node that dies loses its locks with its
+// connections; one cut off from the database keeps them until PostgreSQL
+// ends its sessions (idle_in_transaction_session_timeout, TCP keepalives).
 type ChatLocks struct {
 	pool *pgxpool.Pool
 }
@@ -65,8 +66,9 @@ func (l *ChatLocks) LockChat(ctx context.Context, chatID string) (unlock func(),
 	if err != nil {
 		return nil, err
 	}
-	key := chatLockKey(chatID)
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1::int4, $2::int4)`, chatLockClass, key); err != nil {
+	// One round trip (the simple protocol, the keys being numbers).
+	lock := fmt.Sprintf(`BEGIN; SELECT pg_advisory_xact_lock(%d, %d)`, chatLockClass, chatLockKey(chatID))
+	if _, err := conn.Exec(ctx, lock); err != nil {
 		// The lock may have been granted as the wait was cut short: end
 		// the session, which releases it.
 		_ = conn.Conn().Close(context.WithoutCancel(ctx))
@@ -76,8 +78,7 @@ func (l *ChatLocks) LockChat(ctx context.Context, chatID string) (unlock func(),
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), unlockTimeout)
 		defer cancel()
-		var released bool
-		if err := conn.QueryRow(ctx, `SELECT pg_advisory_unlock($1::int4, $2::int4)`, chatLockClass, key).Scan(&released); err != nil || !released {
+		if _, err := conn.Exec(ctx, `COMMIT`); err != nil {
 			_ = conn.Conn().Close(ctx)
 		}
 		conn.Release()
