@@ -89,6 +89,13 @@ type Config struct {
 	// (chat.LocalRouter), right for one node; the nodes of a cluster share
 	// one router (postgres.NewRouter).
 	Router chat.Router
+	// ChatLocker makes the lock of each chat hold across the nodes that
+	// share the Store (postgres.ChatLocks), so that they change a chat one
+	// at a time. A node releases it only once the broker has the change's
+	// pushes (when the broker has a Flush method, as the NATS broker
+	// does), so every node hears a chat's pushes in store order. Default:
+	// each node's own lock, right for one node.
+	ChatLocker chat.ChatLocker
 	// TokenKey signs access tokens and cookies (at least 32 bytes). Default:
 	// a random key created once in DataDir/token.key.
 	TokenKey []byte
@@ -224,7 +231,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, s.fail(err)
 	}
 	s.hub = session.NewHub(s.broker, s.log)
-	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log}); err != nil {
+	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
+		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log)}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {

@@ -58,6 +58,7 @@ func buildParley(t *testing.T) string {
 type proc struct {
 	cmd  *exec.Cmd
 	addr string
+	log  string // the file of its standard output and error
 }
 
 func freeAddr(t *testing.T) string {
@@ -84,14 +85,14 @@ func startParley(t *testing.T, bin, dataDir, addr string, flags ...string) *proc
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, addr: addr}
+	p := &proc{cmd: cmd, addr: addr, log: logf.Name()}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_, _ = cmd.Process.Wait()
 		logf.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(logf.Name())
-			t.Logf("log of the server on %s:\n%s", addr, b[max(0, len(b)-8192):])
+			t.Logf("log of the server on %s (last 8 KiB):\n%s", addr, b[max(0, len(b)-8<<10):])
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
@@ -202,7 +203,29 @@ type storedEvent struct {
 // every page of get_chat_threads.
 func (r *rtm) storedEvents(chatID string) []storedEvent {
 	r.t.Helper()
-	sum := r.call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
+	return chatEvents(r.call, chatID)
+}
+
+// storedEventIDs returns the ids of a chat's stored events, in store order.
+func (r *rtm) storedEventIDs(chatID string) []string {
+	r.t.Helper()
+	return chatEventIDs(r.call, chatID)
+}
+
+// chatEventIDs returns the ids of a chat's stored events, in store order,
+// read with get_chat_threads through call (a customer's or an agent's).
+func chatEventIDs(call func(action string, payload any) map[string]any, chatID string) []string {
+	var ids []string
+	for _, e := range chatEvents(call, chatID) {
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
+
+// chatEvents returns a chat's stored events, in store order, reading every
+// page of get_chat_threads through call (a customer's or an agent's).
+func chatEvents(call func(action string, payload any) map[string]any, chatID string) []storedEvent {
+	sum := call("get_chat_threads_summary", map[string]any{"chat_id": chatID})
 	var ids []string
 	for _, ts := range sum["threads_summary"].([]any) {
 		ids = append(ids, ts.(map[string]any)["id"].(string))
@@ -210,7 +233,7 @@ func (r *rtm) storedEvents(chatID string) []storedEvent {
 	var pages [][]storedEvent // newest page first
 	req := map[string]any{"chat_id": chatID, "thread_ids": ids}
 	for {
-		threads := r.call("get_chat_threads", req)
+		threads := call("get_chat_threads", req)
 		var page []storedEvent
 		for _, th := range threads["chat"].(map[string]any)["threads"].([]any) {
 			for _, e := range th.(map[string]any)["events"].([]any) {
@@ -233,16 +256,6 @@ func (r *rtm) storedEvents(chatID string) []storedEvent {
 		stored = append(stored, pages[i]...)
 	}
 	return stored
-}
-
-// storedEventIDs returns the ids of a chat's stored events, in store order.
-func (r *rtm) storedEventIDs(chatID string) []string {
-	r.t.Helper()
-	var ids []string
-	for _, e := range r.storedEvents(chatID) {
-		ids = append(ids, e.ID)
-	}
-	return ids
 }
 
 // customerToken signs a token of the customer with the token key of a

@@ -203,6 +203,15 @@ func (c *serveCmd) Run() error {
 	if nb != nil {
 		// Shutdown leaves a broker it was given open too.
 		defer nb.Close()
+		// The nodes take turns on a chat, each publishing the pushes of
+		// its change before the next node's: clients hear a chat's
+		// changes in store order, whichever nodes made them.
+		locks, err := postgres.NewChatLocks(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer locks.Close()
+		cfg.ChatLocker = locks
 	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {

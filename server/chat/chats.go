@@ -316,7 +316,10 @@ func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, T
 	for i := range nc.Events {
 		nc.Events[i].ChatID = nc.Chat.ID
 	}
-	unlock := s.lock(nc.Chat.ID)
+	unlock, err := s.lock(ctx, nc.Chat.ID)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
 	defer unlock()
 	c, t, err := s.store.CreateChat(ctx, nc)
 	if err != nil {
@@ -337,7 +340,10 @@ func (s *Service) ActivateChat(ctx context.Context, a Actor, chatID string, in S
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}
-	unlock := s.lock(c.ID)
+	unlock, err := s.lock(ctx, c.ID)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
 	defer unlock()
 	// Refuse an active chat before anything is written: the properties
 	// below are stored apart from the new thread.
@@ -376,7 +382,7 @@ func (s *Service) openedThread(ctx context.Context, a Actor, c Chat, t Thread) {
 		assigned bool
 	)
 	if !hasPresentAgent(c) {
-		ag, assigned = s.route(ctx, c)
+		ag, assigned, _ = s.route(ctx, c)
 	}
 	members, err := s.Members(ctx, c)
 	if err != nil {
@@ -435,7 +441,10 @@ func (s *Service) CloseThread(ctx context.Context, a Actor, chatID string) (Thre
 }
 
 func (s *Service) closeThread(ctx context.Context, a Actor, chatID string, now time.Time, sys *Event) (Thread, error) {
-	unlock := s.lock(chatID)
+	unlock, err := s.lock(ctx, chatID)
+	if err != nil {
+		return Thread{}, err
+	}
 	defer unlock()
 	c, err := s.store.Chat(ctx, chatID)
 	if err != nil {

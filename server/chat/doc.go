@@ -54,7 +54,10 @@
 // serialized by the chat's lock: a change is stored and notified under
 // that lock, so a chat's notifications are made in store order, and a
 // Notifier must deliver them in call order without blocking on slow
-// connections. Changes to different chats run in parallel.
+// connections. Changes to different chats run in parallel. The lock is
+// the process's own; when several processes change the chats of one
+// Store, a [ChatLocker] makes it theirs too, so that they take turns on a
+// chat and its notifications are made in store order across them.
 //
 // Locks are taken in one order: a chat's lock, then the Router's own
 // locking, which never calls back into the Service. No chat lock is held

@@ -83,7 +83,10 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 	}
 	// The chat is loaded under its lock, so the members notified are the
 	// members at the time the event is stored.
-	unlock := s.lock(chatID)
+	unlock, err := s.lock(ctx, chatID)
+	if err != nil {
+		return AppendResult{}, err
+	}
 	defer unlock()
 	c, err := s.chatFor(ctx, a, chatID)
 	if err != nil {
@@ -140,7 +143,10 @@ func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 		return err
 	}
 	p.UserID, p.CreatedAt = a.UserID, s.now()
-	unlock := s.lock(c.ID)
+	unlock, err := s.lock(ctx, c.ID)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	if err := s.store.AddPostback(ctx, p); err != nil {
 		return err
@@ -244,7 +250,10 @@ func (s *Service) UpdateLastSeen(ctx context.Context, a Actor, chatID string, at
 	if at.IsZero() {
 		at = s.now()
 	}
-	unlock := s.lock(c.ID)
+	unlock, err := s.lock(ctx, c.ID)
+	if err != nil {
+		return LastSeenUpdated{}, err
+	}
 	defer unlock()
 	stored, err := s.store.SetLastSeen(ctx, c.ID, a.UserID, at)
 	if err != nil {

@@ -54,7 +54,10 @@ func (s *Service) JoinChat(ctx context.Context, a Actor, chatID string) error {
 	if a.Type != UserAgent {
 		return invalid("only agents join chats")
 	}
-	unlock := s.lock(c.ID)
+	unlock, err := s.lock(ctx, c.ID)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	// Look under the lock: of two joins at once, only the first adds the
 	// agent and tells the chat.
@@ -113,7 +116,10 @@ func (s *Service) LeaveChat(ctx context.Context, a Actor, chatID, userID string)
 		}
 	}
 	err = func() error {
-		unlock := s.lock(c.ID)
+		unlock, err := s.lock(ctx, c.ID)
+		if err != nil {
+			return err
+		}
 		defer unlock()
 		if c, err = s.store.Chat(ctx, c.ID); err != nil {
 			return err
@@ -121,7 +127,7 @@ func (s *Service) LeaveChat(ctx context.Context, a Actor, chatID, userID string)
 		if !isPresent(c, userID) {
 			return fmt.Errorf("member: %w", ErrNotFound)
 		}
-		_, err := s.removeAgentLocked(ctx, a.Origin, c, userID)
+		_, err = s.removeAgentLocked(ctx, a.Origin, c, userID)
 		return err
 	}()
 	if err != nil {

@@ -18,7 +18,10 @@ func (s *Service) UpdateProperties(ctx context.Context, a Actor, t PropertyTarge
 	if len(p) == 0 {
 		return invalid("properties are required")
 	}
-	unlock := s.lock(c.ID)
+	unlock, err := s.lock(ctx, c.ID)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	switch {
 	case t.EventID != "":
@@ -44,7 +47,10 @@ func (s *Service) DeleteProperties(ctx context.Context, a Actor, t PropertyTarge
 	if len(names) == 0 {
 		return invalid("properties are required")
 	}
-	unlock := s.lock(c.ID)
+	unlock, err := s.lock(ctx, c.ID)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	switch {
 	case t.EventID != "":

@@ -2,9 +2,15 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 )
+
+// ErrHasAgent is the error of [Router.Assign] for a chat that has a present
+// agent already: another process gave it one, or an agent joined it, since
+// the caller read the chat.
+var ErrHasAgent = errors.New("chat: the chat has an agent already")
 
 // RoutingStatus is an agent's routing status.
 type RoutingStatus string
@@ -114,7 +120,11 @@ type Router interface {
 	// made a present member of the chat in the Store and the chat leaves
 	// the queue, in one step. When nobody can take it the chat is queued,
 	// keeping its place if it already waits (with its groups updated), and
-	// ok is false. On error the chat may be queued; it is not assigned.
+	// ok is false. A chat that has a present agent in the Store already
+	// is not given another, whatever c says: Assign fails with ErrHasAgent
+	// and the chat leaves the queue, so that of two concurrent Assign calls
+	// of one chat exactly one gives it an agent. On any other error the chat
+	// may be queued; it is not assigned.
 	Assign(ctx context.Context, c Chat, exclude []string) (ag Agent, ok bool, err error)
 	// Dequeue takes a chat out of the queue (it was taken, closed or
 	// deleted). A chat not queued is no error.

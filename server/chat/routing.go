@@ -150,13 +150,15 @@ func (s *Service) dequeue(ctx context.Context, chatID string) {
 // route gives c, an active chat without a present agent, to an available
 // agent of its groups (not one of exclude), who joins it; or queues it.
 // The caller holds the chat's lock and tells about the assignment
-// (notifyAssigned). ok is false when the chat was queued.
-func (s *Service) route(ctx context.Context, c Chat, exclude ...string) (Agent, bool) {
+// (notifyAssigned). ok is false when the chat was queued, or on error:
+// ErrHasAgent when another process gave the chat an agent since c was
+// read, which is no failure.
+func (s *Service) route(ctx context.Context, c Chat, exclude ...string) (Agent, bool, error) {
 	ag, ok, err := s.router.Assign(ctx, c, exclude)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrHasAgent) {
 		s.log.Error("route chat", "chat_id", c.ID, "err", err)
 	}
-	return ag, ok
+	return ag, ok, err
 }
 
 // notifyAssigned tells about an agent routing made join a chat: the
@@ -204,7 +206,7 @@ func (s *Service) routeAndNotify(ctx context.Context, c Chat, exclude ...string)
 		s.dequeue(ctx, c.ID)
 		return
 	}
-	if ag, ok := s.route(ctx, c, exclude...); ok {
+	if ag, ok, _ := s.route(ctx, c, exclude...); ok {
 		s.notifyAssigned(ctx, c.ID, ag, true, c)
 	}
 }
@@ -227,9 +229,13 @@ func (s *Service) drain(ctx context.Context) {
 }
 
 // assignQueued routes a queued chat. It returns false when the chat is
-// still waiting (nobody could take it after all).
+// still waiting (nobody could take it after all, or routing failed).
 func (s *Service) assignQueued(ctx context.Context, chatID string) bool {
-	unlock := s.lock(chatID)
+	unlock, err := s.lock(ctx, chatID)
+	if err != nil {
+		s.log.Error("lock queued chat", "chat_id", chatID, "err", err)
+		return false
+	}
 	defer unlock()
 	c, err := s.store.Chat(ctx, chatID)
 	if err != nil {
@@ -244,7 +250,11 @@ func (s *Service) assignQueued(ctx context.Context, chatID string) bool {
 		s.dequeue(ctx, chatID)
 		return true
 	}
-	ag, ok := s.route(ctx, c)
+	ag, ok, err := s.route(ctx, c)
+	if errors.Is(err, ErrHasAgent) {
+		// Another process took it out of the queue.
+		return true
+	}
 	if !ok {
 		return false
 	}
@@ -262,7 +272,11 @@ func (s *Service) unassign(ctx context.Context, licenseID int, agentID string) {
 	}
 	for _, listed := range chats {
 		func() {
-			unlock := s.lock(listed.ID)
+			unlock, err := s.lock(ctx, listed.ID)
+			if err != nil {
+				s.log.Error("lock chat of an offline agent", "chat_id", listed.ID, "err", err)
+				return
+			}
 			defer unlock()
 			c, err := s.store.Chat(ctx, listed.ID)
 			if err != nil {

@@ -11,12 +11,20 @@ import (
 // This file holds the LocalRouter's decisions: assigning chats, the
 // queue, predictions and statuses of agents and groups.
 
-// Assign implements [Router]. The agent is picked and added to the chat
-// under the router's mutex.
+// Assign implements [Router]. The chat is read, and the agent picked and
+// added to it, under the router's mutex.
 func (r *LocalRouter) Assign(ctx context.Context, c Chat, exclude []string) (Agent, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ag, ok, err := r.pickLocked(ctx, c.LicenseID, chatGroups(c), exclude)
+	stored, err := r.store.Chat(ctx, c.ID)
+	if err == nil && hasPresentAgent(stored) {
+		delete(r.queue, c.ID)
+		return Agent{}, false, fmt.Errorf("chat %s: %w", c.ID, ErrHasAgent)
+	}
+	ag, ok := Agent{}, false
+	if err == nil {
+		ag, ok, err = r.pickLocked(ctx, c.LicenseID, chatGroups(c), exclude)
+	}
 	if err == nil && ok {
 		err = r.store.AddChatUser(ctx, c.ID, User{ID: ag.ID, Type: UserAgent, Present: true})
 		if err == nil {

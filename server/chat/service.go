@@ -67,6 +67,23 @@ type Config struct {
 	Now func() time.Time
 	// Logger for errors that no caller sees. Nil: slog.Default().
 	Logger *slog.Logger
+	// ChatLocker makes the lock of a chat (see Service) hold across the
+	// processes that share the Store: the Service takes it after its own
+	// lock of the chat and releases it once the change is stored and its
+	// Notify calls have returned. So processes change a chat one at a
+	// time, each deciding on what the one before stored, and notify its
+	// changes in store order. Nil: the lock is this process's alone, which
+	// is right while no other process changes the chats.
+	ChatLocker ChatLocker
+}
+
+// ChatLocker is a lock per chat shared by the processes that share a
+// Store (store/postgres.ChatLocks).
+type ChatLocker interface {
+	// LockChat waits until no other process holds the chat's lock, takes
+	// it and returns its release. It fails when ctx ends first or the lock
+	// cannot be had.
+	LockChat(ctx context.Context, chatID string) (unlock func(), err error)
 }
 
 // Service is the chat domain: it checks who may do what, stores it and
@@ -74,7 +91,8 @@ type Config struct {
 //
 // Changes to one chat are serialized: the Store write and the Notify call of
 // one change happen under the chat's lock, so every connection sees a chat's
-// events in the order they were stored.
+// events in the order they were stored. The lock is the process's own,
+// unless Config.ChatLocker makes it hold across processes.
 type Service struct {
 	store    Store
 	notifier Notifier
@@ -83,6 +101,8 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	locks    chatLocks
+	// chatLocker extends locks to the other processes; nil: none.
+	chatLocker ChatLocker
 
 	// What logins read of a license, reused for StatusTTL.
 	licenses hintCache[License]
@@ -101,7 +121,7 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.New("chat: Config.Store is required")
 	}
 	s := &Service{store: cfg.Store, notifier: cfg.Notifier, router: cfg.Router, grace: cfg.GracePeriod,
-		now: cfg.Now, log: cfg.Logger, loopStop: make(chan struct{})}
+		now: cfg.Now, log: cfg.Logger, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{})}
 	if s.grace <= 0 {
 		s.grace = DefaultGracePeriod
 	}
@@ -131,7 +151,20 @@ func (nopNotifier) Notify(context.Context, Notification) {}
 // SetNotifier sets the notifier; call it before serving.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
 
-func (s *Service) lock(chatID string) func() { return s.locks.lock(chatID) }
+// lock takes the chat's lock, this process's and then, if set, the
+// ChatLocker's, and returns its release.
+func (s *Service) lock(ctx context.Context, chatID string) (func(), error) {
+	unlock := s.locks.lock(chatID)
+	if s.chatLocker == nil {
+		return unlock, nil
+	}
+	release, err := s.chatLocker.LockChat(ctx, chatID)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return func() { release(); unlock() }, nil
+}
 
 // NewID returns a random upper-case hex id of n bytes.
 func NewID(n int) string {

@@ -58,7 +58,10 @@ func (s *Service) TransferChat(ctx context.Context, a Actor, chatID string, to T
 		return invalid("target type must be agent or group")
 	}
 	err = func() error {
-		unlock := s.lock(c.ID)
+		unlock, err := s.lock(ctx, c.ID)
+		if err != nil {
+			return err
+		}
 		defer unlock()
 		before, err := s.store.Chat(ctx, c.ID)
 		if err != nil {
@@ -136,7 +139,7 @@ func (s *Service) transferToGroupLocked(ctx context.Context, a Actor, before Cha
 		c = after
 	}
 	// The agents who handed the chat over are not given it straight back.
-	if ag, ok := s.route(ctx, c, left...); ok {
+	if ag, ok, _ := s.route(ctx, c, left...); ok {
 		s.notifyAssigned(ctx, c.ID, ag, true, c)
 	}
 	return nil

@@ -21,7 +21,13 @@
 // on every node, in the order of the Publish calls: one connection writes
 // them in call order, the NATS server forwards them in order, and each
 // subscription's handler runs on one goroutine of its own, one message at
-// a time. Nothing is promised between topics or between Brokers.
+// a time. Nothing is promised between topics or between Brokers, except
+// through Flush: a message one Broker publishes after another Broker's
+// Flush returned reaches each subscriber after the messages that Broker
+// published before its Flush (when both are connected to one NATS
+// server). That is how the nodes of a cluster keep the pushes of a chat
+// in store order: a node publishes a change's pushes and flushes them
+// before it releases the chat's lock to the next node.
 //
 // # What is lost, and when
 //

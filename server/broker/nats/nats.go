@@ -311,6 +311,29 @@ func (b *Broker) Publish(ctx context.Context, topic string, data []byte) error {
 	return nil
 }
 
+// ErrNotConnected is Flush's error while the connection is down.
+var ErrNotConnected = errors.New("nats: not connected")
+
+// Flush returns once the NATS server has processed every message this
+// Broker published before the call: the server has handed each to its
+// subscribers' connections, so a message any broker publishes on the
+// same server after Flush returns reaches each subscriber after them.
+// (Across the servers of a NATS cluster no order is promised.) It waits
+// at most Config.Timeout, and fails at once, with ErrNotConnected, while
+// the connection is down: what Publish buffered then goes out, in order,
+// once it is back.
+func (b *Broker) Flush(ctx context.Context) error {
+	if !b.nc.IsConnected() {
+		return ErrNotConnected
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	if err := b.nc.FlushWithContext(ctx); err != nil {
+		return fmt.Errorf("nats: flush: %w", err)
+	}
+	return nil
+}
+
 // Stats returns the counts since New.
 func (b *Broker) Stats() Stats {
 	return Stats{Reconnects: b.reconnects.Load(), Dropped: b.dropped.Load()}

@@ -267,3 +267,49 @@ func TestNewUnreachable(t *testing.T) {
 		t.Errorf("the error shows the password: %v", err)
 	}
 }
+
+// Two nodes publish on one topic in turns, each after the other's Flush
+// returned: every subscriber hears the messages in turn order.
+func TestFlushOrdersNodes(t *testing.T) {
+	prefix := testPrefix()
+	nodes := []*nats.Broker{
+		newBroker(t, nats.Config{Prefix: prefix, Name: "node-a"}),
+		newBroker(t, nats.Config{Prefix: prefix, Name: "node-b"}),
+	}
+	const topic, n = "parley.user.7.c-1", 300
+	recs := make([]*recorder, len(nodes))
+	for i, b := range nodes {
+		recs[i] = newRecorder()
+		subscribe(t, b, topic, recs[i].h)
+	}
+	for i := range n {
+		b := nodes[i%2]
+		publish(t, b, topic, fmt.Sprint(i))
+		if err := b.Flush(context.Background()); err != nil {
+			t.Fatalf("Flush: %v", err)
+		}
+	}
+	for i, r := range recs {
+		for j := range n {
+			if got := r.next(t); got != fmt.Sprint(j) {
+				t.Fatalf("subscriber on node %d: message %d is %q", i, j, got)
+			}
+		}
+	}
+}
+
+// Flush fails at once while the connection is down, and works again once
+// it is back.
+func TestFlushDisconnected(t *testing.T) {
+	b, p, ev := relayed(t, testPrefix())
+	p.Cut()
+	ev.waitState(t, nats.Disconnected)
+	if err := b.Flush(context.Background()); !errors.Is(err, nats.ErrNotConnected) {
+		t.Errorf("Flush while disconnected: %v, want ErrNotConnected", err)
+	}
+	p.Restore()
+	ev.waitState(t, nats.Reconnected)
+	if err := b.Flush(context.Background()); err != nil {
+		t.Errorf("Flush once reconnected: %v", err)
+	}
+}

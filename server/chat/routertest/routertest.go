@@ -29,6 +29,7 @@ func Run(t *testing.T, newRouter NewRouter) {
 		{"Queue", testQueue},
 		{"GroupsStatusKept", testGroupsStatusKept},
 		{"ConcurrentAssign", testConcurrentAssign},
+		{"AssignTaken", testAssignTaken},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, New(t, time.Minute, newRouter)) })
 	}

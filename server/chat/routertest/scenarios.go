@@ -1,6 +1,7 @@
 package routertest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +156,84 @@ func testConcurrentAssign(t *testing.T, e *Env) {
 	e.Must(err, "Agents")
 	if len(infos) != 2 || infos[0].ActiveChats != 3 || infos[1].ActiveChats != 2 {
 		t.Errorf("Agents: %+v", infos)
+	}
+}
+
+// testAssignTaken: a chat that has a present agent in the store, whatever
+// the caller read, is not given a second one: Assign fails with
+// chat.ErrHasAgent and the chat leaves the queue. Of concurrent Assign
+// calls of one chat exactly one gives it an agent; the others fail so.
+func testAssignTaken(t *testing.T, e *Env) {
+	e.Agent("a@x", 5)
+	e.Agent("b@x", 5)
+	isTaken := func(ag chat.Agent, ok bool, err error) bool {
+		return !ok && ag.ID == "" && errors.Is(err, chat.ErrHasAgent)
+	}
+
+	// An agent joined the chat by hand since it was read.
+	c := e.Chat()
+	e.Must(e.Store.AddChatUser(e.Ctx, c.ID, chat.User{ID: "b@x", Type: chat.UserAgent, Present: true}), "AddChatUser")
+	if ag, ok, err := e.Router.Assign(e.Ctx, c, nil); !isTaken(ag, ok, err) {
+		t.Errorf("Assign of a chat with an agent: %q %v %v, want chat.ErrHasAgent", ag.ID, ok, err)
+	}
+
+	// A queued chat taken meanwhile leaves the queue.
+	for _, id := range []string{"a@x", "b@x"} {
+		_, err := e.Router.SetStatus(e.Ctx, License, id, chat.NotAccepting)
+		e.Must(err, "SetStatus")
+	}
+	q := e.Chat()
+	if _, ok, err := e.Router.Assign(e.Ctx, q, nil); ok || err != nil {
+		t.Fatalf("Assign with nobody accepting: %v %v", ok, err)
+	}
+	e.Must(e.Store.AddChatUser(e.Ctx, q.ID, chat.User{ID: "a@x", Type: chat.UserAgent, Present: true}), "AddChatUser")
+	for _, id := range []string{"a@x", "b@x"} {
+		_, err := e.Router.SetStatus(e.Ctx, License, id, chat.Accepting)
+		e.Must(err, "SetStatus")
+	}
+	if ag, ok, err := e.Router.Assign(e.Ctx, q, nil); !isTaken(ag, ok, err) {
+		t.Errorf("Assign of a queued chat an agent joined: %q %v %v, want chat.ErrHasAgent", ag.ID, ok, err)
+	}
+	if id, ok, err := e.Router.NextQueued(e.Ctx); ok || err != nil {
+		t.Errorf("NextQueued after the queued chat was taken: %q %v %v", id, ok, err)
+	}
+
+	// One chat assigned eight times at once.
+	r := e.Chat()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		winners []string
+		taken   int
+	)
+	for range 8 {
+		wg.Go(func() {
+			ag, ok, err := e.Router.Assign(e.Ctx, r, nil)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case ok && err == nil:
+				winners = append(winners, ag.ID)
+			case isTaken(ag, ok, err):
+				taken++
+			default:
+				t.Errorf("concurrent Assign: %q %v %v", ag.ID, ok, err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(winners) != 1 || taken != 7 {
+		t.Errorf("of 8 concurrent Assign calls of one chat, %d gave it an agent (%v) and %d failed with chat.ErrHasAgent", len(winners), winners, taken)
+	}
+	got, err := e.Store.Chat(e.Ctx, r.ID)
+	e.Must(err, "Chat")
+	var agents []string
+	for _, u := range got.Users {
+		if u.Type == chat.UserAgent && u.Present {
+			agents = append(agents, u.ID)
+		}
+	}
+	if len(agents) != 1 {
+		t.Errorf("the chat assigned at once by 8 callers has agents %v", agents)
 	}
 }

@@ -91,8 +91,11 @@
 // The domain notifies changes of one chat in store order; the broker keeps
 // the publish order of one topic; the hub delivers a topic's messages to
 // each session in that order; a session's queue keeps it to the wire. So a
-// client sees the pushes of one chat in the order they happened. Nothing
-// is promised between different topics.
+// client sees the pushes of one chat in the order they happened. Across
+// the nodes of a cluster, the nodes take turns on a chat and each flushes
+// the pushes of its change to the broker before the next takes over
+// (server.Config.ChatLocker), so the order holds whichever nodes change
+// the chat. Nothing is promised between different topics.
 //
 // # What closes a connection
 //

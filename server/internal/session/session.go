@@ -559,6 +559,8 @@ func (s *session) protocolError(req protocol.Request, err error) *protocol.Error
 		return protocol.Errorf(protocol.ErrValidation, "The chat is not active")
 	case errors.Is(err, chat.ErrNoThread):
 		return protocol.Errorf(protocol.ErrValidation, "The chat has no thread")
+	case errors.Is(err, chat.ErrHasAgent):
+		return protocol.Errorf(protocol.ErrValidation, "The chat already has an agent")
 	case errors.Is(err, chat.ErrBanned):
 		return protocol.Errorf(protocol.ErrCustomerBanned, "The customer is banned")
 	case errors.Is(err, chat.ErrGroupsOffline):

@@ -89,7 +89,16 @@
 // agents, and the queue is served first in, first out (by the time a chat
 // was queued, then its id in byte order). Changes of an agent's status and
 // connections take its row's lock. The nodes' clocks should agree to well
-// within the lease.
+// within the lease. A chat that has an agent already is not assigned
+// another: Assign answers chat.ErrHasAgent.
+//
+// # Chat locks
+//
+// [ChatLocks] is a chat.ChatLocker: a lock per chat that the nodes share,
+// a session advisory lock held on a connection of a pool of its own, so
+// that the Service of one node at a time changes a chat (deciding on what
+// the node before stored) and notifies the change before the next node
+// does.
 //
 // PostgreSQL stores no NUL character in text: a write of an id, a name or a
 // custom id holding one fails with the server's error (in the json columns,

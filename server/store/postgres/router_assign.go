@@ -3,7 +3,6 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -141,16 +140,12 @@ func inAnyGroup(a chat.Agent, groups []int) bool {
 	return slices.ContainsFunc(a.GroupIDs(), func(g int) bool { return slices.Contains(groups, g) })
 }
 
-// errHasAgent is returned by Assign for a chat that has a present agent
-// already: another node assigned it since the caller read it.
-var errHasAgent = errors.New("the chat has an agent already")
-
 // Assign implements chat.Router. Under the license's advisory lock, in one
 // transaction, it reads the loads, picks the agent, makes it a present
 // member of the chat and takes the chat out of the queue; or it queues the
 // chat. A chat that has a present agent already (another node assigned it
-// since the caller read it) is taken out of the queue and answered with an
-// error: it is not given a second agent.
+// since the caller read it) is taken out of the queue and answered with
+// chat.ErrHasAgent: it is not given a second agent.
 func (r *Router) Assign(ctx context.Context, c chat.Chat, exclude []string) (ag chat.Agent, ok bool, err error) {
 	defer wrap(&err, "assign chat %q", c.ID)
 	groups := chatGroups(c)
@@ -190,7 +185,7 @@ func (r *Router) Assign(ctx context.Context, c chat.Chat, exclude []string) (ag 
 		_ = enqueue(ctx, r.s.pool, c.ID, c.LicenseID, groups, now)
 		return chat.Agent{}, false, err
 	case taken:
-		return chat.Agent{}, false, errHasAgent
+		return chat.Agent{}, false, chat.ErrHasAgent
 	case ok:
 		r.status.Drop(c.LicenseID)
 	}

@@ -60,8 +60,10 @@ func newCluster(t *testing.T, nodes int, lease time.Duration) *cluster {
 
 // TestRouterNodesAssign: four agents (two chats each) connected on two
 // nodes, twenty chats assigned at once from both nodes. No agent goes
-// above its limit, no chat gets two agents, the other chats are queued,
-// and the queue is served first in, first out whichever node asks.
+// above its limit, no chat gets two agents (of the two nodes assigning a
+// chat, one wins and the other fails with chat.ErrHasAgent), the other
+// chats are queued, and the queue is served first in, first out whichever
+// node asks.
 func TestRouterNodesAssign(t *testing.T) {
 	cl := newCluster(t, 2, 0)
 	const license = routertest.License
@@ -78,18 +80,26 @@ func TestRouterNodesAssign(t *testing.T) {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		assigned = map[string]int{}
+		outcomes = map[string][]string{} // per chat: "assigned", "taken" or "queued"
 	)
 	for _, c := range chats {
 		// Each chat is assigned by both nodes at once: one gives it an
-		// agent, the other finds it taken or queues it.
+		// agent and the other finds it taken, or both queue it.
 		for _, r := range cl.nodes {
 			wg.Go(func() {
 				ag, ok, err := r.Assign(cl.Ctx, c, nil)
-				if err != nil && !isHasAgent(err) {
+				outcome := "queued"
+				switch {
+				case ok:
+					outcome = "assigned"
+				case errors.Is(err, chat.ErrHasAgent):
+					outcome = "taken"
+				case err != nil:
 					t.Errorf("Assign %s: %v", c.ID, err)
 				}
 				mu.Lock()
 				defer mu.Unlock()
+				outcomes[c.ID] = append(outcomes[c.ID], outcome)
 				if ok {
 					assigned[ag.ID]++
 				}
@@ -97,6 +107,12 @@ func TestRouterNodesAssign(t *testing.T) {
 		}
 	}
 	wg.Wait()
+	for id, o := range outcomes {
+		slices.Sort(o)
+		if !slices.Equal(o, []string{"assigned", "taken"}) && !slices.Equal(o, []string{"queued", "queued"}) {
+			t.Errorf("chat %s assigned by two nodes at once: %v, want one assigned and one taken, or both queued", id, o)
+		}
+	}
 	total := 0
 	for id, n := range assigned {
 		if n > 2 {
@@ -189,8 +205,6 @@ func TestRouterNodesAssign(t *testing.T) {
 		t.Errorf("NextQueued with the queue served: %s", id)
 	}
 }
-
-func isHasAgent(err error) bool { return errors.Is(err, errHasAgent) }
 
 // TestRouterNodeDies: the connections of a node that stops renewing its
 // leases expire after the lease; the agent then has its grace period, and
