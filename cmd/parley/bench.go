@@ -21,6 +21,7 @@ import (
 
 type benchCmd struct {
 	Server        string `default:"http://localhost:8080" env:"PARLEY_BENCH_SERVER" help:"Base URL of the server to drive."`
+	AgentServer   string `help:"Base URL of the server the agents use (another node of a cluster, so that every event crosses between nodes; default: --server)."`
 	License       int    `default:"123" help:"License of the customers and the agent."`
 	ClientID      string `default:"parley-demo" help:"Customer client id of the license."`
 	AgentEmail    string `default:"agent@parley.local" help:"Agent who receives the chats."`
@@ -133,7 +134,7 @@ func (c *benchCmd) Run() error {
 }
 
 func (c *benchCmd) target() (bench.Target, error) {
-	t := bench.Target{Server: c.Server, License: c.License, ClientID: c.ClientID, AgentEmail: c.AgentEmail, AgentPassword: c.AgentPassword}
+	t := bench.Target{Server: c.Server, AgentServer: c.AgentServer, License: c.License, ClientID: c.ClientID, AgentEmail: c.AgentEmail, AgentPassword: c.AgentPassword}
 	if t.AgentPassword == "" && c.Idle == 0 && !c.History && c.Chats > 0 {
 		pw, err := os.ReadFile(filepath.Join(c.DataDir, "demo-agent-password"))
 		if err != nil {

@@ -16,6 +16,10 @@ import (
 type Target struct {
 	// Server is the server's base URL, e.g. http://localhost:8080.
 	Server string
+	// AgentServer, when set, is where the agents sign in and connect:
+	// another node of a cluster, so that every event crosses between
+	// nodes. Empty: Server.
+	AgentServer string
 	// License is the license id.
 	License int
 	// ClientID is a customer client id of the license.
@@ -46,15 +50,24 @@ func (t *Target) client() *http.Client {
 
 func (t *Target) base() string { return strings.TrimRight(t.Server, "/") }
 
-// postJSON posts in to path and decodes a 200 answer into out.
-func (t *Target) postJSON(ctx context.Context, path string, in, out any) error {
+// agentBase is the base URL of the agents' server.
+func (t *Target) agentBase() string {
+	if t.AgentServer == "" {
+		return t.base()
+	}
+	return strings.TrimRight(t.AgentServer, "/")
+}
+
+// postJSON posts in to path on the server at base and decodes a 200
+// answer into out.
+func (t *Target) postJSON(ctx context.Context, base, path string, in, out any) error {
 	body, _ := json.Marshal(in)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base()+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", t.base())
+	req.Header.Set("Origin", base)
 	resp, err := t.client().Do(req)
 	if err != nil {
 		return err
@@ -77,7 +90,7 @@ func (t *Target) CustomerToken(ctx context.Context) (token, customerID string, e
 		AccessToken string `json:"access_token"`
 		EntityID    string `json:"entity_id"`
 	}
-	err = t.postJSON(ctx, "/customer/token", map[string]any{
+	err = t.postJSON(ctx, t.base(), "/customer/token", map[string]any{
 		"response_type": "token", "grant_type": "cookie",
 		"client_id": t.ClientID, "license_id": t.License,
 	}, &out)
@@ -93,7 +106,7 @@ func (t *Target) AgentToken(ctx context.Context) (token, agentID string, err err
 		AccessToken string `json:"access_token"`
 		EntityID    string `json:"entity_id"`
 	}
-	err = t.postJSON(ctx, "/v3.0/agent/login", map[string]any{
+	err = t.postJSON(ctx, t.agentBase(), "/v3.0/agent/login", map[string]any{
 		"license_id": t.License, "email": t.AgentEmail, "password": t.AgentPassword,
 	}, &out)
 	if err != nil {
@@ -138,7 +151,7 @@ func (t *Target) dialAgent(ctx context.Context, onPush func([]byte)) (*conn, err
 	if err != nil {
 		return nil, err
 	}
-	c, err := dial(ctx, t.client(), wsURL(t.base(), "/v3.0/agent/rtm/ws"), onPush)
+	c, err := dial(ctx, t.client(), wsURL(t.agentBase(), "/v3.0/agent/rtm/ws"), onPush)
 	if err != nil {
 		return nil, fmt.Errorf("agent connect: %w", err)
 	}
