@@ -124,13 +124,13 @@ type seqs struct {
 type chatSeq struct {
 	thread, event int
 	held          []heldPush // in arrival order
-	since         time.Time  // when the first of held came
 }
 
 type heldPush struct {
 	p     place
 	o     chat.Origin
 	frame []byte
+	at    time.Time // when it came
 }
 
 // Where a push stands against the last place delivered.
@@ -206,10 +206,7 @@ func (h *Hub) placed(t *topic, sessions []*session, chatID []byte, p place, o ch
 		if len(c.held) >= maxSeqHeld {
 			return true
 		}
-		if len(c.held) == 0 {
-			c.since = time.Now()
-		}
-		c.held = append(c.held, heldPush{p: p, o: o, frame: frame})
+		c.held = append(c.held, heldPush{p: p, o: o, frame: frame, at: time.Now()})
 		h.armSeqTimer(t)
 		return false
 	}
@@ -230,8 +227,6 @@ func (h *Hub) placed(t *topic, sessions []*session, chatID []byte, p place, o ch
 	}
 	if len(c.held) == 0 {
 		c.held = nil
-	} else {
-		c.since = time.Now() // a hole further on: it gets its own wait
 	}
 	return false
 }
@@ -304,12 +299,13 @@ func (h *Hub) seqTimeout(t *topic) {
 		if len(c.held) == 0 {
 			continue
 		}
-		if now.Sub(c.since) >= h.gapWait {
+		since := c.held[0].at // the longest waiting
+		if now.Sub(since) >= h.gapWait {
 			lost = true
 			break
 		}
-		if first.IsZero() || c.since.Before(first) {
-			first = c.since
+		if first.IsZero() || since.Before(first) {
+			first = since
 		}
 	}
 	if !lost && !first.IsZero() {

@@ -73,6 +73,22 @@ func delivered(t *testing.T, s *session) (ids []string, resynced bool) {
 	return ids, resynced
 }
 
+// waitResync waits until s is asked to reconnect, returning the event ids
+// delivered before.
+func waitResync(t *testing.T, s *session) []string {
+	t.Helper()
+	var ids []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		more, resynced := delivered(t, s)
+		ids = append(ids, more...)
+		if resynced {
+			return ids
+		}
+	}
+	t.Fatal("never asked to reconnect")
+	return nil
+}
+
 func gaps(m *Metrics) int {
 	var out dto.Metric
 	if err := m.pushGaps.Write(&out); err != nil {
@@ -91,17 +107,8 @@ func TestSeqGapResyncs(t *testing.T) {
 	if ids, resynced := delivered(t, annS); !slices.Equal(ids, []string{"E1.1", "E1.2"}) || resynced {
 		t.Fatalf("before the wait ends: %q, resynced %v; want E1.1 E1.2 only", ids, resynced)
 	}
-	var ids []string
-	resynced := false
-	deadline := time.Now().Add(10 * time.Second)
-	for !resynced && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-		var more []string
-		more, resynced = delivered(t, annS)
-		ids = append(ids, more...)
-	}
-	if !resynced || len(ids) != 0 {
-		t.Fatalf("after the wait: delivered %q, resynced %v; want the session asked to reconnect, E1.4 never delivered", ids, resynced)
+	if ids := waitResync(t, annS); len(ids) != 0 {
+		t.Fatalf("after the wait: delivered %q before the resync; E1.4 must never be delivered", ids)
 	}
 	if n := gaps(m); n != 1 {
 		t.Errorf("parley_push_gaps_total = %d, want 1", n)
@@ -165,10 +172,10 @@ func TestSeqThreads(t *testing.T) {
 		t.Fatalf("got %d frames, want 7", n)
 	}
 	sendEvent(h, 3, 3, ann)
-	closed(3, 4) // its event 4 is lost
-	time.Sleep(200 * time.Millisecond)
-	if _, resynced := delivered(t, annS); !resynced || gaps(m) != 1 {
-		t.Errorf("a closing after a lost event: resynced %v, gaps %d; want a resync", resynced, gaps(m))
+	closed(3, 4)        // its event 4 is lost
+	waitResync(t, annS) // a closing after a lost event
+	if n := gaps(m); n != 1 {
+		t.Errorf("parley_push_gaps_total = %d, want 1", n)
 	}
 }
 
@@ -180,12 +187,9 @@ func TestSeqMembersAndOldMessages(t *testing.T) {
 	// groups, with holes: no place, no check.
 	sendEvent(h, 1, 1, ann, bob)
 	sendEvent(h, 1, 5, ann, bob) // ann missed 2-4
-	time.Sleep(200 * time.Millisecond)
+	waitResync(t, annS)          // a member
 	if ids, resynced := delivered(t, bobS); len(ids) != 2 || resynced {
 		t.Errorf("bob, not a member: %q, resynced %v; want both, no resync", ids, resynced)
-	}
-	if _, resynced := delivered(t, annS); !resynced {
-		t.Error("ann, a member, was not resynced")
 	}
 
 	// bob joins: his topic forgets the chat (and then knows it from the
