@@ -393,7 +393,8 @@ func (s *Service) openedThread(ctx context.Context, a Actor, c Chat, t Thread) {
 		to = s.audience(ctx, c)
 	}
 	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to, Origin: a.Origin,
-		Push: IncomingChatThread{Chat: c, Members: members, Thread: t}})
+		Push: IncomingChatThread{Chat: c, Members: members, Thread: t},
+		Seq:  Seq{Kind: SeqThread, ChatID: c.ID, Thread: t.Order, Event: lastOrder(t), Members: recipients(c)}})
 	if assigned {
 		s.notifyAssigned(ctx, c.ID, ag, false, c)
 	}
@@ -456,8 +457,8 @@ func (s *Service) closeThread(ctx context.Context, a Actor, chatID string, now t
 	}
 	s.dequeue(ctx, chatID)
 	if stored != nil {
-		s.notify(ctx, a, c, IncomingEvent{Event: *stored})
+		s.notifySeq(ctx, a, c, IncomingEvent{Event: *stored}, SeqEvent, t.Order, stored.Order)
 	}
-	s.notify(ctx, a, c, ThreadClosed{ChatID: chatID, ThreadID: t.ID, UserID: a.UserID})
+	s.notifySeq(ctx, a, c, ThreadClosed{ChatID: chatID, ThreadID: t.ID, UserID: a.UserID}, SeqClosed, t.Order, t.TotalEvents)
 	return t, nil
 }

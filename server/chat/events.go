@@ -117,7 +117,7 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 		s.openedThread(ctx, a, c, t)
 		return r, nil
 	}
-	s.notify(ctx, a, c, IncomingEvent{Event: r.Event})
+	s.notifySeq(ctx, a, c, IncomingEvent{Event: r.Event}, SeqEvent, r.Thread.Order, r.Event.Order)
 	return r, nil
 }
 

@@ -28,7 +28,46 @@ type Notification struct {
 	AllAgents bool
 	Origin    Origin
 	Push      Push
+	// Seq places a push that adds to the chat's events in the chat's
+	// sequence; zero for the others.
+	Seq Seq
 }
+
+// Seq is where a push stands in its chat's sequence of stored events. A
+// chat's threads have orders 1, 2, 3… and a thread's events too, without
+// holes (the store gives them out under the chat's lock), so a receiver
+// that knows the last position it got can tell the next push of the chat
+// from one that comes after a lost one.
+type Seq struct {
+	Kind   SeqKind
+	ChatID string
+	// Thread is the thread's order; Event an event's order within it (see
+	// SeqKind).
+	Thread, Event int
+	// Members are the recipients that get every push of the chat while
+	// they are in it (its present users): a hole in what they get is a lost
+	// push. The other recipients (the agents of a queued chat's groups)
+	// get pushes of the chat only for a while, so holes are expected.
+	Members []Recipient
+}
+
+// SeqKind says how a push moves its chat's sequence.
+type SeqKind uint8
+
+// The kinds of Seq.
+const (
+	SeqNone SeqKind = iota
+	// SeqEvent adds the event Event to the thread Thread.
+	SeqEvent
+	// SeqThread opens the thread Thread with its events 1…Event (none
+	// when Event is 0).
+	SeqThread
+	// SeqSnapshot hands the thread Thread over with its newest events, up
+	// to Event: it follows whatever came before.
+	SeqSnapshot
+	// SeqClosed tells that the thread Thread ended with Event events.
+	SeqClosed
+)
 
 // Push is what a notification tells: one of the types of this file
 // (IncomingChatThread, IncomingEvent, …, Disconnect). The set is closed, so

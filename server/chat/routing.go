@@ -194,8 +194,10 @@ func (s *Service) notifyAssigned(ctx context.Context, chatID string, ag Agent, w
 		s.log.Error("load routed thread", "chat_id", chatID, "err", err)
 		return
 	}
-	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: []Recipient{{ID: ag.ID, Type: UserAgent}},
-		Push: IncomingChatThread{Chat: c, Members: members, Thread: th}})
+	to = []Recipient{{ID: ag.ID, Type: UserAgent}}
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to,
+		Push: IncomingChatThread{Chat: c, Members: members, Thread: th},
+		Seq:  Seq{Kind: SeqSnapshot, ChatID: c.ID, Thread: th.Order, Event: lastOrder(th), Members: to}})
 }
 
 // routeAndNotify routes c, a chat that has just lost its agents or that

@@ -250,6 +250,21 @@ func (s *Service) notify(ctx context.Context, a Actor, c Chat, push Push) {
 	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: s.audience(ctx, c), Origin: a.Origin, Push: push})
 }
 
+// notifySeq is notify for a push placed in the chat's sequence at thread
+// and event (see Seq).
+func (s *Service) notifySeq(ctx context.Context, a Actor, c Chat, push Push, kind SeqKind, thread, event int) {
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: s.audience(ctx, c), Origin: a.Origin, Push: push,
+		Seq: Seq{Kind: kind, ChatID: c.ID, Thread: thread, Event: event, Members: recipients(c)}})
+}
+
+// lastOrder is the order of the last of a thread's events, 0 if none.
+func lastOrder(t Thread) int {
+	if len(t.Events) == 0 {
+		return 0
+	}
+	return t.Events[len(t.Events)-1].Order
+}
+
 func isPresent(c Chat, userID string) bool {
 	for _, u := range c.Users {
 		if u.ID == userID {

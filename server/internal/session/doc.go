@@ -97,6 +97,21 @@
 // (server.Config.ChatLocker), so the order holds whichever nodes change
 // the chat. Nothing is promised between different topics.
 //
+// # Lost pushes
+//
+// In a cluster two nodes may write one chat (the store orders them) and
+// each publishes after its own commit, and the broker may lose a message
+// (a node dying between its commit and its publish, a dropped message).
+// So a push that adds to a chat's events carries its place in the chat's
+// sequence (chat.Seq) to the topics of the chat's members, and the hub
+// delivers a topic's pushes of a chat only in place order: one that skips
+// a place waits for those before it, and when they do not come within
+// gapWait the topic's sessions are asked to reconnect (Resync) and reload
+// from the store, which gives them the missing events and the later ones,
+// in order, once each. Reloading, rather than reading the missing events
+// into the sessions, also restores the other pushes a lost publisher may
+// have taken with it, which no sequence shows. See seq.go.
+//
 // # What closes a connection
 //
 //   - the client, or a broken network;

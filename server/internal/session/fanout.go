@@ -6,6 +6,7 @@ import (
 
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/broker"
+	"github.com/parleychat/parley/server/chat"
 	"github.com/parleychat/parley/server/internal/transport"
 )
 
@@ -18,12 +19,15 @@ import (
 // topic is the hub's one broker subscription to a topic and the node's
 // sessions that receive it.
 type topic struct {
+	name  string
 	ready chan struct{} // closed once the broker subscription is made or failed
 	err   error         // why it failed; set before ready is closed
 	sub   broker.Subscription
 	// sessions is replaced, never changed in place, under Hub.topicMu, so
 	// that a delivery reads it without holding the lock.
 	sessions []*session
+	// seqs is where the topic's chats stand (seq.go).
+	seqs seqs
 }
 
 // subscribe adds s to the sessions of topic name, subscribing to the
@@ -42,7 +46,7 @@ func (h *Hub) subscribe(ctx context.Context, name string, s *session) error {
 			return ctx.Err()
 		}
 	}
-	t := &topic{ready: make(chan struct{}), sessions: []*session{s}}
+	t := &topic{name: name, ready: make(chan struct{}), sessions: []*session{s}}
 	h.topics[name] = t
 	h.topicMu.Unlock()
 
@@ -83,6 +87,7 @@ func (h *Hub) unsubscribe(name string, s *session) {
 	// t.sub is set. Unsubscribe may wait for a delivery in progress, which
 	// takes the lock: call it outside.
 	<-t.ready
+	t.seqs.reset()
 	if t.sub != nil {
 		if err := t.sub.Unsubscribe(); err != nil {
 			h.log.Warn("unsubscribe", "topic", name, "err", err)
@@ -91,10 +96,11 @@ func (h *Hub) unsubscribe(name string, s *session) {
 }
 
 // deliver hands a message of topic t to the topic's local sessions, in
-// the order the broker delivers messages. It does not block: a session
-// only queues.
+// the order the broker delivers messages, except that a push placed in
+// its chat's sequence after a hole waits for the pushes before it (seq.go).
+// It does not block: a session only queues.
 func (h *Hub) deliver(t *topic, data []byte) {
-	o, frame, err := decodeMessage(data)
+	m, err := decodeMessage(data)
 	if err != nil {
 		h.log.Error("bad broker message", "err", err)
 		return
@@ -102,6 +108,18 @@ func (h *Hub) deliver(t *topic, data []byte) {
 	h.topicMu.Lock()
 	sessions := t.sessions
 	h.topicMu.Unlock()
+	switch {
+	case !m.placed:
+		deliverTo(sessions, m.o, m.frame)
+	case m.p.kind == seqForget:
+		h.forget(t, sessions, m.chatID)
+		deliverTo(sessions, m.o, m.frame)
+	case h.placed(t, sessions, m.chatID, m.p, m.o, m.frame):
+		h.pushGap(t)
+	}
+}
+
+func deliverTo(sessions []*session, o chat.Origin, frame []byte) {
 	for _, s := range sessions {
 		s.deliver(o, frame)
 	}
@@ -120,15 +138,24 @@ func (h *Hub) subscriptions() int {
 // missed from the store. The sessions that subscribe later missed nothing.
 func (h *Hub) Resync(topic string) {
 	h.topicMu.Lock()
-	var sessions []*session
-	if t := h.topics[topic]; t != nil {
-		sessions = t.sessions
+	t := h.topics[topic]
+	h.topicMu.Unlock()
+	if t != nil {
+		h.resync(t)
 	}
+}
+
+// resync is Resync of topic t. What t remembers of its chats' sequences
+// goes: its sessions reload from the store.
+func (h *Hub) resync(t *topic) {
+	t.seqs.reset()
+	h.topicMu.Lock()
+	sessions := t.sessions
 	h.topicMu.Unlock()
 	if len(sessions) == 0 {
 		return
 	}
-	h.log.Warn("the broker may have lost pushes: asking the topic's clients to reconnect", "topic", topic, "clients", len(sessions))
+	h.log.Warn("the broker may have lost pushes: asking the topic's clients to reconnect", "topic", t.name, "clients", len(sessions))
 	for _, s := range sessions {
 		s.disconnect(protocol.ReasonServiceShutdown, transport.CloseServiceRestart)
 	}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/broker"
@@ -32,6 +35,10 @@ type Hub struct {
 
 	topicMu sync.Mutex
 	topics  map[string]*topic
+
+	// gapWait: see seq.go.
+	gapWait  time.Duration
+	metricsp atomic.Pointer[Metrics]
 }
 
 // NewHub returns a hub publishing on b.
@@ -39,8 +46,11 @@ func NewHub(b broker.Broker, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{broker: b, log: log, sessions: make(map[*session]struct{}), topics: make(map[string]*topic)}
+	return &Hub{broker: b, log: log, sessions: make(map[*session]struct{}), topics: make(map[string]*topic), gapWait: gapWait}
 }
+
+// metrics returns the metrics the hub records gaps in (nil: none).
+func (h *Hub) metrics() *Metrics { return h.metricsp.Load() }
 
 func userTopic(license int, userID string) string {
 	return "parley.user." + strconv.Itoa(license) + "." + userID
@@ -72,33 +82,50 @@ func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
 		h.disconnect(ctx, n, d.Reason)
 		return
 	}
-	var frames [2][]byte // customer, agent
+	var (
+		frames [2][]byte    // the push for customers, agents
+		msgs   [2][2][]byte // the broker message for them: unplaced, placed
+	)
 	frame := func(t chat.UserType) []byte {
-		i := 0
-		if t == chat.UserAgent {
-			i = 1
-		}
+		i := audienceIndex(t)
 		if frames[i] == nil {
+			frames[i] = []byte{}
 			action, payload, err := wirePush(n.Push, t)
 			if err != nil {
 				if !errors.Is(err, errNotForAudience) {
 					h.log.Error("render push", "audience", string(t), "err", err)
 				}
-				frames[i] = []byte{}
 				return nil
 			}
 			b, err := protocol.Push(action, payload)
 			if err != nil {
 				h.log.Error("encode push", "action", action, "err", err)
-				frames[i] = []byte{}
 				return nil
 			}
-			frames[i] = encodeMessage(n.Origin, b)
+			frames[i] = b
 		}
 		if len(frames[i]) == 0 {
 			return nil
 		}
 		return frames[i]
+	}
+	msg := func(r chat.Recipient) []byte {
+		f := frame(r.Type)
+		if f == nil {
+			return nil
+		}
+		if id := joinerOrLeaver(n.Push); id != "" && id == r.ID {
+			return encodeMessage(n.Origin, chat.Seq{Kind: seqForget, ChatID: chatOf(n.Push)}, f)
+		}
+		seq, j := chat.Seq{}, 0
+		if n.Seq.Kind != chat.SeqNone && slices.Contains(n.Seq.Members, r) {
+			seq, j = n.Seq, 1
+		}
+		m := &msgs[audienceIndex(r.Type)][j]
+		if *m == nil {
+			*m = encodeMessage(n.Origin, seq, f)
+		}
+		return *m
 	}
 	publish := func(topic string, msg []byte) {
 		if msg == nil {
@@ -112,19 +139,56 @@ func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
 		if n.AllAgents && r.Type == chat.UserAgent {
 			continue
 		}
-		publish(userTopic(n.LicenseID, r.ID), frame(r.Type))
+		publish(userTopic(n.LicenseID, r.ID), msg(r))
 	}
 	if n.AllAgents {
-		publish(agentsTopic(n.LicenseID), frame(chat.UserAgent))
+		publish(agentsTopic(n.LicenseID), msg(chat.Recipient{Type: chat.UserAgent}))
 	}
 }
 
-// A broker message is: uvarint len(conn id), conn id, uvarint
-// len(request id), request id, the push frame.
-func encodeMessage(o chat.Origin, frame []byte) []byte {
-	b := make([]byte, 0, len(frame)+len(o.ConnID)+len(o.RequestID)+4)
-	b = binary.AppendUvarint(b, uint64(len(o.ConnID)))
+func audienceIndex(t chat.UserType) int {
+	if t == chat.UserAgent {
+		return 1
+	}
+	return 0
+}
+
+// joinerOrLeaver returns the user a push tells joined or left a chat.
+func joinerOrLeaver(p chat.Push) string {
+	switch p := p.(type) {
+	case chat.UserAdded:
+		return p.Member.ID
+	case chat.UserRemoved:
+		return p.UserID
+	}
+	return ""
+}
+
+func chatOf(p chat.Push) string {
+	switch p := p.(type) {
+	case chat.UserAdded:
+		return p.ChatID
+	case chat.UserRemoved:
+		return p.ChatID
+	}
+	return ""
+}
+
+// A broker message is: uvarint len(conn id field), conn id field, uvarint
+// len(request id), request id, the push frame. The conn id field is the
+// connection id, followed by the push's place in its chat's sequence when
+// it has one (seq.go).
+func encodeMessage(o chat.Origin, seq chat.Seq, frame []byte) []byte {
+	idLen := len(o.ConnID)
+	if seq.Kind != chat.SeqNone {
+		idLen += placeLen(seq)
+	}
+	b := make([]byte, 0, len(frame)+idLen+len(o.RequestID)+4)
+	b = binary.AppendUvarint(b, uint64(idLen))
 	b = append(b, o.ConnID...)
+	if seq.Kind != chat.SeqNone {
+		b = appendPlace(b, seq)
+	}
 	b = binary.AppendUvarint(b, uint64(len(o.RequestID)))
 	b = append(b, o.RequestID...)
 	return append(b, frame...)
@@ -132,23 +196,38 @@ func encodeMessage(o chat.Origin, frame []byte) []byte {
 
 var errBadMessage = errors.New("session: malformed broker message")
 
-func decodeMessage(b []byte) (o chat.Origin, frame []byte, err error) {
-	read := func() (string, error) {
+// message is a decoded broker message. chatID and frame are in the
+// message's bytes.
+type message struct {
+	o      chat.Origin
+	placed bool
+	p      place
+	chatID []byte
+	frame  []byte
+}
+
+func decodeMessage(b []byte) (m message, err error) {
+	read := func() ([]byte, error) {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {
-			return "", errBadMessage
+			return nil, errBadMessage
 		}
-		s := string(b[k : k+int(n)])
+		s := b[k : k+int(n)]
 		b = b[k+int(n):]
 		return s, nil
 	}
-	if o.ConnID, err = read(); err != nil {
-		return o, nil, err
+	f, err := read()
+	if err != nil {
+		return m, err
 	}
-	if o.RequestID, err = read(); err != nil {
-		return o, nil, err
+	f, m.p, m.chatID, m.placed = splitPlace(f)
+	m.o.ConnID = string(f)
+	if f, err = read(); err != nil {
+		return m, err
 	}
-	return o, b, nil
+	m.o.RequestID = string(f)
+	m.frame = b
+	return m, nil
 }
 
 // disconnect publishes a disconnect control message to each recipient.
@@ -163,7 +242,7 @@ func (h *Hub) disconnect(ctx context.Context, n chat.Notification, reason string
 			h.log.Error("encode push", "action", action, "err", err)
 			continue
 		}
-		msg := encodeMessage(chat.Origin{ConnID: ctlDisconnect, RequestID: reason}, frame)
+		msg := encodeMessage(chat.Origin{ConnID: ctlDisconnect, RequestID: reason}, chat.Seq{}, frame)
 		if err := h.broker.Publish(ctx, userTopic(n.LicenseID, r.ID), msg); err != nil {
 			h.log.Error("publish disconnect", "user", r.ID, "err", err)
 		}
@@ -177,7 +256,7 @@ func (h *Hub) revokeToken(ctx context.Context, license int, agentID, tokenID str
 		h.log.Error("encode push", "err", err)
 		return
 	}
-	msg := encodeMessage(chat.Origin{ConnID: ctlRevoke, RequestID: tokenID}, frame)
+	msg := encodeMessage(chat.Origin{ConnID: ctlRevoke, RequestID: tokenID}, chat.Seq{}, frame)
 	if err := h.broker.Publish(ctx, userTopic(license, agentID), msg); err != nil {
 		h.log.Error("publish revocation", "agent", agentID, "err", err)
 	}

@@ -14,6 +14,7 @@ type Metrics struct {
 	duration      *prometheus.HistogramVec
 	pushes        *prometheus.CounterVec
 	slowConsumers *prometheus.CounterVec
+	pushGaps      prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -35,8 +36,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		slowConsumers: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_rtm_slow_consumer_disconnects_total", Help: "Connections closed because their push queue was full.",
 		}, []string{"role"}),
+		pushGaps: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_push_gaps_total", Help: "Pushes missing from a chat's sequence on a topic, each making the topic's clients reconnect.",
+		}),
 	}
-	reg.MustRegister(m.connections, m.requests, m.duration, m.pushes, m.slowConsumers)
+	reg.MustRegister(m.connections, m.requests, m.duration, m.pushes, m.slowConsumers, m.pushGaps)
 	return m
 }
 
@@ -66,6 +70,12 @@ func (m *Metrics) pushed(role string) {
 func (m *Metrics) slowConsumer(role string) {
 	if m != nil {
 		m.slowConsumers.WithLabelValues(role).Inc()
+	}
+}
+
+func (m *Metrics) pushGap() {
+	if m != nil {
+		m.pushGaps.Inc()
 	}
 }
 

@@ -94,6 +94,9 @@ func New(cfg Config) *Server {
 		cfg.RevocationCheck = 10 * time.Second
 	}
 	lim := newLimits(&cfg.Limits)
+	if cfg.Hub != nil && cfg.Metrics != nil {
+		cfg.Hub.metricsp.Store(cfg.Metrics)
+	}
 	return &Server{cfg: cfg, prefix: chat.NewID(4) + "-", limits: lim}
 }
 
