@@ -62,6 +62,7 @@ func BenchmarkAppendEventParallel(b *testing.B) {
 	ctx := context.Background()
 	s := benchStore(b)
 	var next atomic.Int64
+	commits, appends := s.appender.commits.Load(), s.appender.appends.Load()
 	b.SetParallelism(benchChats / runtime.GOMAXPROCS(0))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -80,4 +81,7 @@ func BenchmarkAppendEventParallel(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	if c := s.appender.commits.Load() - commits; c > 0 {
+		b.ReportMetric(float64(s.appender.appends.Load()-appends)/float64(c), "appends/commit")
+	}
 }
