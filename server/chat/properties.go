@@ -18,6 +18,9 @@ func (s *Service) UpdateProperties(ctx context.Context, a Actor, t PropertyTarge
 	if len(p) == 0 {
 		return invalid("properties are required")
 	}
+	if err := checkNoNUL("properties and their target", []any{t, p}); err != nil {
+		return err
+	}
 	unlock := s.lock(c.ID)
 	defer unlock()
 	switch {
@@ -43,6 +46,9 @@ func (s *Service) DeleteProperties(ctx context.Context, a Actor, t PropertyTarge
 	}
 	if len(names) == 0 {
 		return invalid("properties are required")
+	}
+	if err := checkNoNUL("properties and their target", []any{t, names}); err != nil {
+		return err
 	}
 	unlock := s.lock(c.ID)
 	defer unlock()

@@ -134,5 +134,8 @@
 //
 // PostgreSQL stores no NUL character in text: a write of an id, a name or a
 // custom id holding one fails with the server's error (in the json columns,
-// such as an event's text, it is stored as the escape \u0000).
+// such as an event's text, it is stored as the escape \u0000). The chat
+// service refuses U+0000 in everything users send before it reaches a
+// store (docs/security.md), so such failures come only from other callers;
+// in a batch of appends the failing one fails alone.
 package postgres
