@@ -86,7 +86,8 @@ func (s *Store) appendBatch(ctx context.Context, batch []*appendReq) (err error)
 	if err := c.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
-	// A retried append whose thread closed since: read its thread (rare).
+	// An event stored under a custom id may be in an older thread than its
+	// chat's last (a retry after the thread closed): read that thread.
 	for _, e := range bt.stored {
 		if bt.threads[e.ThreadID] == nil {
 			th, err := getThread(ctx, c, e.ChatID, e.ThreadID)

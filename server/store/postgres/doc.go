@@ -42,6 +42,9 @@
 //     property methods and LoginCustomer, lock that row only), so writes
 //     never deadlock one another.
 //
+// Reads of several rows run in a read-only REPEATABLE READ transaction, which
+// sees one snapshot, as in the SQLite driver.
+//
 // # Appends in batches
 //
 // AppendEvent, the hot path, gathers concurrent calls into batches, as the
@@ -67,10 +70,11 @@
 // batch. The batch then runs again one append per transaction, so that the
 // failure is that append's alone. Savepoints would spare the others a second
 // run, but they cost two more statements per append in every batch, and
-// they cannot save a round trip: after an error PostgreSQL skips the rest of
-// the pipeline. Such failures are rare (the chat layer checks what it
-// stores, ids are random, duplicates are found by the first round trip's
-// reads), so batches do not pay for them.
+// within one round trip they cannot help: after an error PostgreSQL skips
+// the rest of the round trip, ROLLBACK TO SAVEPOINT included. Such failures
+// are rare (the chat layer checks what it stores, ids are random,
+// duplicates are found by the first round trip's reads), so batches do not
+// pay for them.
 //
 // A batch waits for locks and for the server as long as one of its callers
 // waits: it stops, before COMMIT is sent, once every caller's context has
@@ -78,9 +82,6 @@
 // gets the batch's outcome. A transaction that holds a chat's lock for long
 // (a node stopped in the middle of one) thus delays the appends batched
 // with that chat's, not only that chat's.
-//
-// Reads of several rows run in a read-only REPEATABLE READ transaction, which
-// sees one snapshot, as in the SQLite driver.
 //
 // # Schema
 //
