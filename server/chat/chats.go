@@ -142,6 +142,9 @@ func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threa
 	if len(threadIDs) > MaxThreadIDs {
 		return ThreadsPage{}, invalid("at most %d thread_ids", MaxThreadIDs)
 	}
+	if err := checkNoNUL("thread_ids", threadIDs); err != nil {
+		return ThreadsPage{}, err
+	}
 	c, err := s.chatFor(ctx, a, chatID)
 	if err != nil {
 		return ThreadsPage{}, err
@@ -295,6 +298,9 @@ func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, T
 	if a.Type != UserCustomer {
 		return Chat{}, Thread{}, invalid("only customers start chats")
 	}
+	if err := checkNoNUL("properties", []Properties{in.Properties, in.ThreadProperties}); err != nil {
+		return Chat{}, Thread{}, err
+	}
 	now := s.now()
 	groups, err := s.checkGroups(ctx, a.LicenseID, in.GroupIDs)
 	if err != nil {
@@ -333,6 +339,9 @@ func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, T
 func (s *Service) ActivateChat(ctx context.Context, a Actor, chatID string, in StartChat) (Chat, Thread, error) {
 	c, err := s.chatFor(ctx, a, chatID)
 	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	if err := checkNoNUL("properties", []Properties{in.Properties, in.ThreadProperties}); err != nil {
 		return Chat{}, Thread{}, err
 	}
 	now := s.now()

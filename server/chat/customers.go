@@ -118,6 +118,9 @@ func (s *Service) customerAudience(ctx context.Context, a Actor) (to []Recipient
 // SetCustomerSideStorage stores the customer's side storage (sent back at
 // every login).
 func (s *Service) SetCustomerSideStorage(ctx context.Context, a Actor, st map[string]string) error {
+	if err := checkNoNUL("side storage", st); err != nil {
+		return err
+	}
 	return s.store.SetCustomerSideStorage(ctx, a.LicenseID, a.UserID, st)
 }
 
@@ -129,6 +132,9 @@ func (s *Service) Customer(ctx context.Context, a Actor, customerID string) (Cus
 	}
 	if customerID == "" {
 		return Customer{}, invalid("customer_id is required")
+	}
+	if err := checkNoNUL("customer_id", customerID); err != nil {
+		return Customer{}, err
 	}
 	// A normal agent looks up the customers of the chats it may see;
 	// any other is not found, as a missing one.
@@ -166,6 +172,9 @@ func (s *Service) BanCustomer(ctx context.Context, a Actor, customerID string, d
 	}
 	if customerID == "" {
 		return invalid("customer_id is required")
+	}
+	if err := checkNoNUL("customer_id", customerID); err != nil {
+		return err
 	}
 	if _, err := s.store.Customer(ctx, a.LicenseID, customerID); err != nil {
 		return err

@@ -69,7 +69,7 @@ func (s *Service) checkEvent(a Actor, e Event) error {
 	if len(e.CustomID) > 256 {
 		return invalid("custom_id is longer than 256 bytes")
 	}
-	return nil
+	return checkNoNUL("event", e)
 }
 
 // SendEvent stores an event from a user and notifies the chat. When the
@@ -130,6 +130,9 @@ func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 	}
 	if p.ID == "" || p.EventID == "" || p.ThreadID == "" {
 		return invalid("event_id, thread_id and postback.id are required")
+	}
+	if err := checkNoNUL("postback", p); err != nil {
+		return err
 	}
 	th, err := s.store.Thread(ctx, c.ID, p.ThreadID)
 	if err != nil {
@@ -205,6 +208,9 @@ func (s *Service) SneakPeek(ctx context.Context, a Actor, chatID, text string) e
 	}
 	if len(text) > MaxSneakPeekBytes {
 		return invalid("sneak_peek_text is longer than %d bytes", MaxSneakPeekBytes)
+	}
+	if err := checkNoNUL("sneak_peek_text", text); err != nil {
+		return err
 	}
 	if !c.Active {
 		return nil

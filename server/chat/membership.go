@@ -105,6 +105,9 @@ func (s *Service) LeaveChat(ctx context.Context, a Actor, chatID, userID string)
 	if a.Type != UserAgent {
 		return invalid("only agents remove users")
 	}
+	if err := checkNoNUL("user_id", userID); err != nil {
+		return err
+	}
 	// Only agents leave: a customer out of its own chat would no longer
 	// get the pushes that answer its requests.
 	if userID == c.CustomerID {

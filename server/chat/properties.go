@@ -18,6 +18,9 @@ func (s *Service) UpdateProperties(ctx context.Context, a Actor, t PropertyTarge
 	if len(p) == 0 {
 		return invalid("properties are required")
 	}
+	if err := checkNoNUL("properties and their target", []any{t, p}); err != nil {
+		return err
+	}
 	unlock, err := s.lock(ctx, c.ID)
 	if err != nil {
 		return err
@@ -46,6 +49,9 @@ func (s *Service) DeleteProperties(ctx context.Context, a Actor, t PropertyTarge
 	}
 	if len(names) == 0 {
 		return invalid("properties are required")
+	}
+	if err := checkNoNUL("properties and their target", []any{t, names}); err != nil {
+		return err
 	}
 	unlock, err := s.lock(ctx, c.ID)
 	if err != nil {

@@ -213,6 +213,9 @@ func (s *Service) chatFor(ctx context.Context, a Actor, chatID string) (Chat, er
 	if chatID == "" {
 		return Chat{}, invalid("chat_id is required")
 	}
+	if err := checkNoNUL("chat_id", chatID); err != nil {
+		return Chat{}, err
+	}
 	c, err := s.store.Chat(ctx, chatID)
 	if err != nil {
 		return Chat{}, err

@@ -35,6 +35,9 @@ func (s *Service) TransferChat(ctx context.Context, a Actor, chatID string, to T
 	var target Agent
 	switch to.Type {
 	case TransferToAgent:
+		if err := checkNoNUL("agent id", to.AgentID); err != nil {
+			return err
+		}
 		if to.AgentID == a.UserID {
 			return invalid("a chat cannot be transferred to its requester")
 		}

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +14,60 @@ import (
 // This file holds the checks of what users send about themselves and of
 // postbacks, shared by every action that takes the same data: a
 // customer's data is checked alike at login, update_customer,
-// set_customer_fields and update_customer_page.
+// set_customer_fields and update_customer_page. It also holds the rule
+// every action keeps: no U+0000 (checkNoNUL).
+
+// checkNoNUL refuses, as ErrInvalid, a value a user sends that holds
+// U+0000 (NUL) anywhere: in a string, a map key, or a JSON text (a rich
+// message's elements, a form's fields, a custom event's content), as a
+// byte or as the escape \u0000. what names the value in the error.
+//
+// No chat needs the character, and it is a classic way to cut or confuse
+// what later reads the text as a C string (logs, webhooks, other
+// systems). PostgreSQL stores it nowhere (text refuses the byte, jsonb
+// the escape) while SQLite keeps it, so refusing it here, before any
+// store, makes every store answer alike. A refusal changes nothing
+// silently, unlike stripping the character, which could make two custom
+// ids or property names one.
+func checkNoNUL(what string, v any) error {
+	var has bool
+	if s, ok := v.(string); ok {
+		has = strings.IndexByte(s, 0) >= 0
+	} else {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return invalid("%s: %v", what, err)
+		}
+		has = jsonHasNUL(b)
+	}
+	if has {
+		return invalid("%s must not contain U+0000 (NUL)", what)
+	}
+	return nil
+}
+
+// jsonHasNUL reports whether the JSON text b holds U+0000: a NUL byte, or
+// \u0000 whose backslash is not itself escaped.
+func jsonHasNUL(b []byte) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("u0000"))
+		if j < 0 {
+			return false
+		}
+		u := i + j
+		backslashes := 0
+		for k := u - 1; k >= 0 && b[k] == '\\'; k-- {
+			backslashes++
+		}
+		if backslashes%2 == 1 {
+			return true
+		}
+		i = u + 1
+	}
+}
 
 // Limits of a customer's data.
 const (
@@ -38,6 +92,9 @@ const (
 // referrer that are http or https URLs; every URL within MaxURLBytes.
 // Empty strings clear a value and pass.
 func checkCustomerUpdate(u CustomerUpdate) error {
+	if err := checkNoNUL("customer data", u); err != nil {
+		return err
+	}
 	if u.Name != nil && len(*u.Name) > MaxCustomerNameBytes || u.Email != nil && len(*u.Email) > MaxCustomerNameBytes {
 		return invalid("name and email must be at most %d bytes", MaxCustomerNameBytes)
 	}

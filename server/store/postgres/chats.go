@@ -137,6 +137,14 @@ func presentUserIDs(ctx context.Context, q querier, chatID string) ([]string, er
 	return nonNil(ids), nil
 }
 
+// Statements that open a thread: qInsertThread stores it, qPointChat makes
+// it the chat's last and active thread.
+const (
+	qInsertThread = `INSERT INTO threads (id, chat_id, ord, active, user_ids, properties, created_at, closed_at)
+		VALUES ($1, $2, $3, true, $4, $5, $6, NULL)`
+	qPointChat = `UPDATE chats SET active = true, last_thread_id = $1, thread_count = $2 WHERE id = $3`
+)
+
 // openThread stores a new active thread t of the chat with its events and
 // points the chat at it. The caller holds the chat's lock (or has just
 // created the chat).
@@ -149,8 +157,7 @@ func openThread(ctx context.Context, tx pgx.Tx, chatID string, t chat.Thread, or
 	if err != nil {
 		return chat.Thread{}, fmt.Errorf("thread %q: %w", t.ID, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO threads (id, chat_id, ord, active, user_ids, properties, created_at, closed_at)
-		VALUES ($1, $2, $3, true, $4, $5, $6, NULL)`, t.ID, chatID, ord, userIDs, props, ns(t.CreatedAt)); err != nil {
+	if _, err := tx.Exec(ctx, qInsertThread, t.ID, chatID, ord, userIDs, props, ns(t.CreatedAt)); err != nil {
 		return chat.Thread{}, fmt.Errorf("insert thread %q: %w", t.ID, mapErr(err))
 	}
 	stored := chat.Thread{
@@ -160,16 +167,18 @@ func openThread(ctx context.Context, tx pgx.Tx, chatID string, t chat.Thread, or
 	if stored.Properties, err = codec.DecodeProps(props); err != nil {
 		return chat.Thread{}, err
 	}
+	var rows eventRows
 	for i, e := range events {
 		e.ChatID, e.ThreadID, e.Order = chatID, t.ID, i+1
-		e, err := insertEvent(ctx, tx, e, ord)
-		if err != nil {
+		if e, err = rows.add(e, ord); err != nil {
 			return chat.Thread{}, err
 		}
 		stored.Events = append(stored.Events, e)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE chats SET active = true, last_thread_id = $1, thread_count = $2 WHERE id = $3`,
-		t.ID, ord, chatID); err != nil {
+	if err := insertEvents(ctx, tx, &rows); err != nil {
+		return chat.Thread{}, err
+	}
+	if _, err := tx.Exec(ctx, qPointChat, t.ID, ord, chatID); err != nil {
 		return chat.Thread{}, err
 	}
 	return stored, nil

@@ -33,13 +33,55 @@
 //   - A CustomID is looked up under the same lock, so one retried append
 //     stores one event however many nodes retry it; the partial unique index
 //     events_custom_id guards the same rule in the schema.
-//   - Writes of one row (SetLastSeen, RemoveChatUser, SetChatGroups, the
-//     property methods, LoginCustomer) lock that row only. No transaction
-//     waits for a chat's row while it holds another row's lock, so writes
+//   - A batch of appends (below) takes the locks of all its chats with one
+//     statement, in the order of the chats' ids, so two batches that share
+//     chats, of one node or of two, wait for one another and never
+//     deadlock. Every other write locks one chat's row at most, and none
+//     waits for a chat's row while it holds another row's lock (writes of
+//     one row, such as SetLastSeen, RemoveChatUser, SetChatGroups, the
+//     property methods and LoginCustomer, lock that row only), so writes
 //     never deadlock one another.
 //
 // Reads of several rows run in a read-only REPEATABLE READ transaction, which
 // sees one snapshot, as in the SQLite driver.
+//
+// # Appends in batches
+//
+// AppendEvent, the hot path, gathers concurrent calls into batches, as the
+// SQLite driver's writer does, and stores each batch with one transaction
+// in two round trips: BEGIN, the chats' locks and what the appends need to
+// know (the chats' last threads, the events stored under their custom ids);
+// then the threads some appends open, one INSERT of every new event, and
+// COMMIT. A lone append goes at once. While two batches are in flight (one
+// can commit while the next waits for its locks), further appends queue,
+// and the next batch takes all of them, up to 256: there is no timer, so
+// batches grow only with the load. Every append of a batch returns once the
+// batch's COMMIT is durable, with its own result.
+//
+// Between the round trips each append is decided in Go, in queue order, as
+// if it ran alone after the ones before it: one that fails its checks (a
+// missing chat, no active thread) gets its error and writes nothing; a
+// CustomID stored before or earlier in the batch gets the stored event as
+// a duplicate; a thread opened by one append takes the next ones of its
+// chat.
+//
+// A statement PostgreSQL refuses (an event or thread id already taken, a
+// value it cannot store) aborts the transaction, with every append of the
+// batch. The batch then runs again one append per transaction, so that the
+// failure is that append's alone. Savepoints would spare the others a second
+// run, but they cost two more statements per append in every batch, and
+// within one round trip they cannot help: after an error PostgreSQL skips
+// the rest of the round trip, ROLLBACK TO SAVEPOINT included. Such failures
+// are rare (the chat layer checks what it stores, ids are random,
+// duplicates are found by the first round trip's reads), so batches do not
+// pay for them.
+//
+// A batch waits for locks and for the server as long as one of its callers
+// waits: it stops, before COMMIT is sent, once every caller's context has
+// ended. A caller whose context ends while the batch still runs for others
+// gets the batch's outcome. A transaction that holds a chat's lock for long
+// (a node stopped in the middle of one) thus delays the appends batched
+// with that chat's, not only that chat's.
 //
 // # Schema
 //
@@ -102,5 +144,8 @@
 //
 // PostgreSQL stores no NUL character in text: a write of an id, a name or a
 // custom id holding one fails with the server's error (in the json columns,
-// such as an event's text, it is stored as the escape \u0000).
+// such as an event's text, it is stored as the escape \u0000). The chat
+// service refuses U+0000 in everything users send before it reaches a
+// store (docs/security.md), so such failures come only from other callers;
+// in a batch of appends the failing one fails alone.
 package postgres

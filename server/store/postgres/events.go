@@ -85,10 +85,30 @@ func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]c
 	return nonNil(evs), nil
 }
 
-// insertEvent stores e, whose ChatID, ThreadID and Order are set, and
-// returns it as stored. The trigger on events moves the thread's total and
-// the chat's last event (see migrations/0001_init.sql).
-func insertEvent(ctx context.Context, tx pgx.Tx, e chat.Event, threadOrd int) (chat.Event, error) {
+// qInsertEvents inserts events, given one array per column (eventRows), in
+// the arrays' order. The trigger on events moves each thread's total and
+// each chat's last events (see migrations/0001_init.sql), row by row.
+const qInsertEvents = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body)
+	SELECT id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties::json, body::json
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::bigint[],
+		$9::text[], $10::text[], $11::text[])
+		WITH ORDINALITY AS e(id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body, n)
+	ORDER BY n`
+
+// eventRows are events to store with one qInsertEvents: one array per
+// column.
+type eventRows struct {
+	ids, chatIDs, threadIDs  []string
+	threadOrds, ords         []int
+	types, authorIDs         []string
+	createdAt                []*int64
+	customIDs, props, bodies []string
+}
+
+// add adds e, whose ChatID, ThreadID and Order are set, in the thread of
+// order threadOrd, and returns it as it will read back. It adds nothing
+// when e cannot be stored.
+func (r *eventRows) add(e chat.Event, threadOrd int) (chat.Event, error) {
 	if e.ID == "" {
 		return chat.Event{}, errors.New("event id is empty")
 	}
@@ -100,127 +120,34 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e chat.Event, threadOrd int) (c
 	if err != nil {
 		return chat.Event{}, fmt.Errorf("event %q: %w", e.ID, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		e.ID, e.ChatID, e.ThreadID, threadOrd, e.Order, e.Type, e.AuthorID, ns(e.CreatedAt), e.CustomID, props, body); err != nil {
-		return chat.Event{}, fmt.Errorf("insert event %q: %w", e.ID, mapErr(err))
-	}
+	r.ids, r.chatIDs, r.threadIDs = append(r.ids, e.ID), append(r.chatIDs, e.ChatID), append(r.threadIDs, e.ThreadID)
+	r.threadOrds, r.ords = append(r.threadOrds, threadOrd), append(r.ords, e.Order)
+	r.types, r.authorIDs = append(r.types, e.Type), append(r.authorIDs, e.AuthorID)
+	r.createdAt = append(r.createdAt, ns(e.CreatedAt))
+	r.customIDs, r.props, r.bodies = append(r.customIDs, e.CustomID), append(r.props, props), append(r.bodies, body)
 	if e.Properties == nil {
 		e.Properties = chat.Properties{}
 	}
 	return e, nil
 }
 
-// Queries of AppendEvent's first round trip, which starts with qLockChat:
-// each statement after the lock reads afresh, so it sees every write
-// committed before the lock was granted.
-const (
-	// qLastThread reads the chat's last thread.
-	qLastThread = `SELECT ` + threadColumns + ` FROM threads
-		WHERE id = (SELECT last_thread_id FROM chats WHERE id = $1) AND chat_id = $1`
-	// qEventByCustomID has the custom_id <> '' term of the partial unique
-	// index events_custom_id, so that it can use the index.
-	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events
-		WHERE chat_id = $1 AND author_id = $2 AND custom_id = $3 AND custom_id <> ''`
-)
+func (r *eventRows) len() int { return len(r.ids) }
 
-// AppendEvent stores one event as a.Mode says. It holds the chat's lock
-// (see lockChat) from before it looks for a CustomID duplicate until it
-// commits, so appends to one chat get consecutive orders and a custom id
-// is stored once, from any number of nodes. The lock, the read of the last
-// thread and the duplicate lookup go in one round trip; the insert in a
-// second; BEGIN and COMMIT are the others.
-func (s *Store) AppendEvent(ctx context.Context, a chat.AppendEvent) (res chat.AppendResult, err error) {
-	defer wrap(&err, "append event %q to chat %q", a.Event.ID, a.Event.ChatID)
-	if a.Mode != chat.AppendOrOpen && a.Mode != chat.AppendActive && a.Mode != chat.AppendLast {
-		return chat.AppendResult{}, fmt.Errorf("unknown append mode %d", a.Mode)
-	}
-	err = s.write(ctx, func(tx pgx.Tx) error {
-		ev := a.Event
-		var (
-			st         chatState
-			last, dup  chat.Thread
-			dupEv      chat.Event
-			hasDup     bool
-			lastExists bool
-		)
-		b := &pgx.Batch{}
-		b.Queue(qLockChat, ev.ChatID).QueryRow(func(row pgx.Row) (err error) {
-			st, err = scanChatState(row)
-			return err
-		})
-		b.Queue(qLastThread, ev.ChatID).QueryRow(func(row pgx.Row) error {
-			var err error
-			last, err = scanThread(row)
-			lastExists = err == nil
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return err
-		})
-		if ev.CustomID != "" {
-			b.Queue(qEventByCustomID, ev.ChatID, ev.AuthorID, ev.CustomID).QueryRow(func(row pgx.Row) error {
-				var err error
-				dupEv, _, err = scanEvent(row)
-				hasDup = err == nil
-				if errors.Is(err, pgx.ErrNoRows) {
-					return nil
-				}
-				return err
-			})
-		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
-		}
-		if hasDup {
-			dup = last
-			if !lastExists || dupEv.ThreadID != last.ID {
-				var err error
-				if dup, err = getThread(ctx, tx, ev.ChatID, dupEv.ThreadID); err != nil {
-					return err
-				}
-			}
-			res = chat.AppendResult{Thread: dup, Event: dupEv, Duplicate: true}
-			return nil
-		}
-		if a.Mode == chat.AppendOrOpen && !st.active {
-			userIDs, err := presentUserIDs(ctx, tx, ev.ChatID)
-			if err != nil {
-				return err
-			}
-			th, err := openThread(ctx, tx, ev.ChatID, chat.Thread{ID: a.NewThreadID, CreatedAt: ev.CreatedAt},
-				st.threadCount+1, userIDs, []chat.Event{ev})
-			if err != nil {
-				return err
-			}
-			res = chat.AppendResult{Event: th.Events[0], Opened: true}
-			th.Events = nil
-			res.Thread = th
-			return nil
-		}
-		switch {
-		case a.Mode == chat.AppendActive && !st.active:
-			return chat.ErrNoActiveThread
-		case st.lastThreadID == "":
-			return chat.ErrNoThread
-		case !lastExists:
-			return fmt.Errorf("thread %q: %w", st.lastThreadID, chat.ErrNotFound)
-		}
-		th := last
-		ev.ThreadID = th.ID
-		ev.Order = th.TotalEvents + 1
-		var err error
-		if ev, err = insertEvent(ctx, tx, ev, th.Order); err != nil {
-			return err
-		}
-		th.TotalEvents = ev.Order
-		res = chat.AppendResult{Thread: th, Event: ev}
+// args are the arguments of qInsertEvents.
+func (r *eventRows) args() []any {
+	return []any{r.ids, r.chatIDs, r.threadIDs, r.threadOrds, r.ords, r.types, r.authorIDs, r.createdAt,
+		r.customIDs, r.props, r.bodies}
+}
+
+// insertEvents stores the events of r.
+func insertEvents(ctx context.Context, tx pgx.Tx, r *eventRows) error {
+	if r.len() == 0 {
 		return nil
-	})
-	if err != nil {
-		return chat.AppendResult{}, err
 	}
-	return res, nil
+	if _, err := tx.Exec(ctx, qInsertEvents, r.args()...); err != nil {
+		return fmt.Errorf("insert events %q: %w", r.ids, mapErr(err))
+	}
+	return nil
 }
 
 // CloseThread deactivates the chat's active thread, appending sys (if not
@@ -242,7 +169,11 @@ func (s *Store) CloseThread(ctx context.Context, chatID string, at time.Time, sy
 		if sys != nil {
 			e := *sys
 			e.ChatID, e.ThreadID, e.Order = chatID, th.ID, th.TotalEvents+1
-			if e, err = insertEvent(ctx, tx, e, th.Order); err != nil {
+			var rows eventRows
+			if e, err = rows.add(e, th.Order); err != nil {
+				return err
+			}
+			if err := insertEvents(ctx, tx, &rows); err != nil {
 				return err
 			}
 			stored = &e

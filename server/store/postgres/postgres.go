@@ -16,7 +16,8 @@ import (
 // Store is a chat.Store kept in a PostgreSQL database. See the package
 // comment.
 type Store struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	appender appender
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -50,7 +51,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	s.appender.s = s
+	return s, nil
 }
 
 // checkDurable fails when commits on conn do not wait for the write-ahead
