@@ -385,6 +385,7 @@ var errorCases = []struct {
 	{"response_type code", map[string]string{"response_type": "code"}, "", "oauth_exception", CodeUnsupportedResponseType, 400},
 	{"client_id missing", map[string]string{"client_id": ""}, "", "oauth_exception", CodeInvalidClient, 401},
 	{"client unknown", map[string]string{"client_id": "nope"}, "", "oauth_exception", CodeInvalidClient, 401},
+	{"client id with U+0000", map[string]string{"client_id": "abc\x00"}, "", "oauth_exception", CodeInvalidClient, 401},
 	{"license_id missing", map[string]string{"license_id": ""}, "", "oauth_exception", CodeInvalidRequest, 400},
 	{"license_id not a number", map[string]string{"license_id": "abc"}, "", "oauth_exception", CodeInvalidRequest, 400},
 	{"license_id negative", map[string]string{"license_id": "-5"}, "", "oauth_exception", CodeInvalidRequest, 400},

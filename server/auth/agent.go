@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,7 +96,8 @@ func (l *AgentLogin) Login(ctx context.Context, licenseID int, email, password s
 		agent chat.Agent
 		found bool
 	)
-	if licenseID > 0 && email != "" {
+	// An e-mail with U+0000 names no agent (and PostgreSQL refuses it).
+	if licenseID > 0 && email != "" && !strings.ContainsRune(email, 0) {
 		a, err := l.Store.Agent(ctx, licenseID, email)
 		switch {
 		case err == nil:

@@ -130,6 +130,16 @@ func TestAgentLoginStoreFailure(t *testing.T) {
 	}
 }
 
+// TestAgentLoginNUL: an e-mail holding U+0000 is bad credentials, without
+// asking the store (PostgreSQL refuses such text with an error).
+func TestAgentLoginNUL(t *testing.T) {
+	l, store := newTestAgentLogin(t)
+	store.err = errors.New("the store was asked")
+	if _, err := l.Login(context.Background(), 123, "jane@example.com\x00", "s3cret"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("err = %v, want ErrBadCredentials", err)
+	}
+}
+
 func postLogin(h http.Handler, body string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest("POST", "/v3.0/agent/login", strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
