@@ -107,25 +107,17 @@ func rawLogin(addr, path, token string, sockjs bool) (net.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("upgrade: %s", resp.Status)
 	}
-	msg := fmt.Appendf(nil, `{"request_id":"1","action":"login","payload":{"token":"Bearer %s"}}`, token)
-	if sockjs {
-		quoted, _ := json.Marshal(string(msg))
-		msg = fmt.Appendf(nil, "[%s]", quoted)
-	}
-	// A client frame: FIN, text, masked with a zero key (the payload goes
-	// as is).
-	frame := []byte{0x81}
-	if len(msg) < 126 {
-		frame = append(frame, 0x80|byte(len(msg)))
-	} else {
-		frame = append(frame, 0x80|126)
-		frame = binary.BigEndian.AppendUint16(frame, uint16(len(msg)))
-	}
-	frame = append(frame, 0, 0, 0, 0)
-	frame = append(frame, msg...)
-	if _, err := c.Write(frame); err != nil {
-		c.Close()
-		return nil, err
+	login := fmt.Appendf(nil, `{"request_id":"1","action":"login","payload":{"token":"Bearer %s"}}`, token)
+	// The login, and a keep-alive ping as the JS SDK sends them.
+	for _, msg := range [][]byte{login, []byte(`{"action":"ping"}`)} {
+		if sockjs {
+			quoted, _ := json.Marshal(string(msg))
+			msg = fmt.Appendf(nil, "[%s]", quoted)
+		}
+		if err := writeClientFrame(c, msg); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	for {
 		payload, err := readServerFrame(br)

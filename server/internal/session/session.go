@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -265,7 +266,7 @@ func (s *session) stop() { s.q.close() }
 // readLoop reads frames and puts them in the inbox, where the handler takes
 // them in order and decodes them; a frame the inbox has no room for is
 // answered here, at once. A ping without a request_id (the JS SDK's) keeps
-// the connection alive and gets no answer.
+// the connection alive, takes no place and gets no answer.
 func (s *session) readLoop(ctx context.Context) {
 	for {
 		frame, err := s.conn.Read(ctx)
@@ -281,9 +282,28 @@ func (s *session) readLoop(ctx context.Context) {
 //
 //go:noinline
 func (s *session) received(frame []byte) {
+	if isKeepAlive(frame) {
+		return
+	}
 	if s.in.put(frame) == inboxFull {
 		s.refuse(frame)
 	}
+}
+
+// maxPingBytes is the size above which a frame is not looked at as a
+// possible keep-alive ping: the JS SDK's is some 30 bytes.
+const maxPingBytes = 256
+
+// isKeepAlive reports whether frame is a ping without a request_id (the JS
+// SDK's keep-alive): it has kept the connection alive by arriving, wants no
+// answer and takes no place in the inbox. Only small frames that mention
+// "ping" are looked at, without decoding them whole.
+func isKeepAlive(frame []byte) bool {
+	if len(frame) > maxPingBytes || !bytes.Contains(frame, []byte(`"ping"`)) {
+		return false
+	}
+	id, action := protocol.PeekIDs(frame)
+	return action == protocol.ActionPing && id == ""
 }
 
 // refuse answers a request the inbox has no room for.
@@ -291,9 +311,6 @@ func (s *session) received(frame []byte) {
 //go:noinline
 func (s *session) refuse(frame []byte) {
 	req, err := protocol.DecodeRequest(frame)
-	if err == nil && req.Action == protocol.ActionPing && req.RequestID == "" {
-		return // kept the connection alive; wants no answer
-	}
 	if err == nil {
 		err = protocol.Errorf(protocol.ErrTooManyRequests,
 			"too many requests in flight (at most "+strconv.Itoa(s.srv.cfg.Limits.MaxInFlight)+"); wait for answers")
