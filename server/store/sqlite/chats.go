@@ -23,9 +23,12 @@ const (
 	qChatUsers    = `SELECT ` + userColumns + ` FROM chat_users WHERE chat_id = ? ORDER BY seq`
 	qThread       = `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND chat_id = ?`
 	qThreadEvents = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND thread_ord = ? ORDER BY ord`
-	// qThreadEventsBefore walks a thread backwards from before, on the
-	// table's (chat_id, thread_ord, ord) key.
-	qThreadEventsBefore = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND thread_ord = ? AND ord < ? ORDER BY ord DESC LIMIT ?`
+	// qThreadIDEventsBefore walks a thread, named by its id, backwards
+	// from before, on the table's (chat_id, thread_ord, ord) key: a history
+	// page in one statement.
+	qThreadIDEventsBefore = `SELECT ` + eventColumns + ` FROM events
+		WHERE chat_id = ?1 AND thread_ord = (SELECT ord FROM threads WHERE id = ?2 AND chat_id = ?1) AND ord < ?3
+		ORDER BY ord DESC LIMIT ?4`
 	// The custom_id <> '' term lets SQLite use the partial unique index
 	// events_custom_id: without it, the lookup scans the chat's events.
 	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ? AND custom_id <> ''`
@@ -707,14 +710,16 @@ func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, befor
 		before = math.MaxInt64
 	}
 	err = s.read(ctx, func(tx *txn) error {
+		var err error
+		evs, err = queryEvents(ctx, tx, min(max(limit, 0), 1000), qThreadIDEventsBefore, chatID, threadID, before, limit)
+		if err != nil || len(evs) > 0 {
+			return err
+		}
+		// Nothing: an empty page, or no such chat or thread.
 		if _, err := getChatState(ctx, tx, chatID); err != nil {
 			return err
 		}
-		t, err := getThread(ctx, tx, chatID, threadID)
-		if err != nil {
-			return err
-		}
-		evs, err = queryEvents(ctx, tx, min(max(limit, 0), t.TotalEvents, 1000), qThreadEventsBefore, chatID, t.Order, before, limit)
+		_, err = getThread(ctx, tx, chatID, threadID)
 		return err
 	})
 	if err != nil {

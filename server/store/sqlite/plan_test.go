@@ -82,8 +82,9 @@ func TestQueryPlans(t *testing.T) {
 			"SEARCH events USING INDEX events_custom_id (chat_id=? AND author_id=? AND custom_id=?)"}},
 		{"thread events", qThreadEvents, []any{"big", 1}, []string{
 			"SEARCH events USING INDEX sqlite_autoindex_events_2 (chat_id=? AND thread_ord=?)"}},
-		{"thread events before", qThreadEventsBefore, []any{"big", 1, 50, 10}, []string{
-			"SEARCH events USING INDEX sqlite_autoindex_events_2 (chat_id=? AND thread_ord=? AND ord<?)"}},
+		{"thread events before, by thread id", qThreadIDEventsBefore, []any{"big", "t", 50, 10}, []string{
+			"SEARCH events USING INDEX sqlite_autoindex_events_2 (chat_id=? AND thread_ord=? AND ord<?)",
+			"SEARCH threads"}},
 	} {
 		plan := explain(t, s, c.q, c.args...)
 		for _, w := range c.want {
