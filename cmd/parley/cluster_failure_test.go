@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/agent"
+	"github.com/parleychat/parley/internal/clustertest"
 )
 
 // TestClusterNodeKilledUnderLoad: two nodes on one database and one NATS
@@ -28,8 +29,8 @@ import (
 // no event is exempt. The agent's connection is lost only that way:
 // every agent_disconnected it got says service_temporarily_unavailable.
 func TestClusterNodeKilledUnderLoad(t *testing.T) {
-	db := testDatabase(t)
-	natsURL, prefix := testNATS(t)
+	db := clustertest.Database(t)
+	natsURL, prefix := clustertest.NATS(t)
 	bin := buildParley(t)
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	nodeA := startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, natsURL, prefix, "--node-name", "node-a")...)
@@ -103,8 +104,8 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 // chat_user_added). The customers on B never notice: every message they
 // were acknowledged is stored once.
 func TestClusterAgentNodeKilled(t *testing.T) {
-	db := testDatabase(t)
-	natsURL, prefix := testNATS(t)
+	db := clustertest.Database(t)
+	natsURL, prefix := clustertest.NATS(t)
 	bin := buildParley(t)
 	mustRun(t, "migrate", "--database-url", db)
 	mustRun(t, "agent", "add", "--database-url", db, "--email", "second@parley.local", "--name", "Second", "--password", "pw-second")
@@ -241,9 +242,9 @@ func presentAgents(t *testing.T, addr string, c *loadCustomer) []string {
 // of every chat exactly once, in store order. Afterwards pushes cross the
 // nodes again both ways.
 func TestClusterNATSRestartedUnderLoad(t *testing.T) {
-	db := testDatabase(t)
+	db := clustertest.Database(t)
 	ns := startNATSServer(t)
-	_, prefix := testNATS(t)
+	_, prefix := clustertest.NATS(t)
 	bin := buildParley(t)
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, ns.url(), prefix, "--node-name", "node-a")...)

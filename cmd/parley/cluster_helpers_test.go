@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parleychat/parley/agent"
+	"github.com/parleychat/parley/internal/clustertest"
 	"github.com/parleychat/parley/server/store/postgres"
 )
 
@@ -31,8 +32,8 @@ type cluster struct {
 // answers.
 func startCluster(t *testing.T, n int) *cluster {
 	t.Helper()
-	cl := &cluster{t: t, db: testDatabase(t)}
-	natsURL, prefix := testNATS(t)
+	cl := &cluster{t: t, db: clustertest.Database(t)}
+	natsURL, prefix := clustertest.NATS(t)
 	bin := buildParley(t)
 	flags := []string{"--database-url", cl.db, "--nats-url", natsURL, "--nats-prefix", prefix}
 	for i := range n {

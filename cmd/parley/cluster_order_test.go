@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/agent"
+	"github.com/parleychat/parley/internal/clustertest"
 )
 
 // TestClusterNoFalseGaps: two nodes; three customers on node A send
@@ -22,8 +23,8 @@ import (
 // delivered every event of every chat but its own answers exactly once, in
 // store order, none missing.
 func TestClusterNoFalseGaps(t *testing.T) {
-	db := testDatabase(t)
-	natsURL, prefix := testNATS(t)
+	db := clustertest.Database(t)
+	natsURL, prefix := clustertest.NATS(t)
 	bin := buildParley(t)
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, natsURL, prefix, "--node-name", "node-a")...)

@@ -2,28 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/agent"
 	"github.com/parleychat/parley/customer"
+	"github.com/parleychat/parley/internal/clustertest"
 )
-
-// testNATS returns the NATS server of PARLEY_TEST_NATS_URL, by default the
-// local one, and a subject prefix of the test's own.
-func testNATS(t *testing.T) (url, prefix string) {
-	t.Helper()
-	url = os.Getenv("PARLEY_TEST_NATS_URL")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return url, "parleytest" + hex.EncodeToString(b)
-}
 
 // waitOne returns the next value of c, failing the test after a while.
 func waitOne[T any](t *testing.T, c <-chan T, what string) T {
@@ -42,8 +27,8 @@ func waitOne[T any](t *testing.T, c <-chan T, what string) T {
 // agent connected to node B (the routing state is shared), the agent hears
 // of it and answers over B, and each side hears the other across the nodes.
 func TestTwoNodes(t *testing.T) {
-	db := testDatabase(t)
-	natsURL, prefix := testNATS(t)
+	db := clustertest.Database(t)
+	natsURL, prefix := clustertest.NATS(t)
 	bin := buildParley(t)
 	ctx := context.Background()
 	cluster := []string{"--database-url", db, "--nats-url", natsURL, "--nats-prefix", prefix}

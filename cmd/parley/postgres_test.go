@@ -3,68 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parleychat/parley/agent"
 	"github.com/parleychat/parley/customer"
+	"github.com/parleychat/parley/internal/clustertest"
 	"github.com/parleychat/parley/server/store/postgres"
 )
-
-// testDatabase creates an empty PostgreSQL database for the test, dropped
-// when it ends, and returns its URL. The server is the one of
-// PARLEY_TEST_DATABASE_URL, by default a local one with trust
-// authentication. With -short the test is skipped.
-func testDatabase(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: needs a PostgreSQL server and builds the server binary")
-	}
-	base := os.Getenv("PARLEY_TEST_DATABASE_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("PARLEY_TEST_DATABASE_URL: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("PostgreSQL is not reachable at %s (set PARLEY_TEST_DATABASE_URL, or run with -short): %v", u.Redacted(), err)
-	}
-	defer admin.Close(ctx)
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "parley_cmd_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, base)
-		if err == nil {
-			defer admin.Close(ctx)
-			_, err = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		}
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
 
 // storedTexts returns the texts of a chat's stored messages, in order.
 func (r *rtm) storedTexts(chatID string) []string {
@@ -84,7 +33,7 @@ func (r *rtm) storedTexts(chatID string) []string {
 // and the customer's old token still logs in, as it does on a second
 // server running at once on the same database.
 func TestServeOnPostgres(t *testing.T) {
-	db := testDatabase(t)
+	db := clustertest.Database(t)
 	bin := buildParley(t)
 	ctx := context.Background()
 
@@ -168,7 +117,7 @@ func TestServeOnPostgres(t *testing.T) {
 // TestSharedSecrets: two nodes opening one database get the same token key
 // and demo agent password; a password given on the command line wins.
 func TestSharedSecrets(t *testing.T) {
-	db := testDatabase(t)
+	db := clustertest.Database(t)
 	ctx := context.Background()
 	var keys [2][]byte
 	var passwords [2]string

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/e2e/internal/clustertest"
+	"github.com/parleychat/parley/internal/clustertest"
 	"github.com/parleychat/parley/server"
 	natsbroker "github.com/parleychat/parley/server/broker/nats"
 	"github.com/parleychat/parley/server/store/postgres"

@@ -1,6 +1,6 @@
-// Package clustertest gives the e2e tests what a cluster of Parley nodes
-// needs: a fresh PostgreSQL database and a NATS server with a subject prefix
-// of the test's own. It is for tests only.
+// Package clustertest gives tests what a cluster of Parley nodes needs: a
+// fresh PostgreSQL database and a NATS server with a subject prefix of the
+// test's own. It is for tests only (those of cmd/parley and of e2e/).
 //
 // The servers are those of PARLEY_TEST_DATABASE_URL and
 // PARLEY_TEST_NATS_URL, by default the local ones
@@ -42,7 +42,7 @@ func Database(t testing.TB) string {
 		t.Fatalf("PostgreSQL is not reachable at %s (set PARLEY_TEST_DATABASE_URL, or run with -short): %v", u.Redacted(), err)
 	}
 	defer admin.Close(ctx)
-	name := "parley_e2e_test_" + randomHex(8)
+	name := "parley_test_" + randomHex(8)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func NATS(t testing.TB) (url, prefix string) {
 	if url == "" {
 		url = "nats://127.0.0.1:4222"
 	}
-	return url, "parleye2e" + randomHex(6)
+	return url, "parleytest" + randomHex(6)
 }
 
 func randomHex(n int) string {
