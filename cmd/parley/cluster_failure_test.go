@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/agent"
-	"github.com/parleychat/parley/internal/clustertest"
 )
 
 // TestClusterNodeKilledUnderLoad: two nodes on one database and one NATS
@@ -29,13 +28,8 @@ import (
 // no event is exempt. The agent's connection is lost only that way:
 // every agent_disconnected it got says service_temporarily_unavailable.
 func TestClusterNodeKilledUnderLoad(t *testing.T) {
-	db := clustertest.Database(t)
-	natsURL, prefix := clustertest.NATS(t)
-	bin := buildParley(t)
-	addrA, addrB := freeAddr(t), freeAddr(t)
-	nodeA := startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, natsURL, prefix, "--node-name", "node-a")...)
-	startParley(t, bin, t.TempDir(), addrB, clusterFlags(db, natsURL, prefix, "--node-name", "node-b")...)
-	key := clusterTokenKey(t, db)
+	cl := startCluster(t, 2)
+	nodeA, addrA, addrB, key := cl.nodes[0], cl.addr(0), cl.addr(1), cl.key
 	ag := connectAgent(t, "http://"+addrB, "agent@parley.local", "durability")
 
 	var aDead atomic.Bool
@@ -104,16 +98,11 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 // chat_user_added). The customers on B never notice: every message they
 // were acknowledged is stored once.
 func TestClusterAgentNodeKilled(t *testing.T) {
-	db := clustertest.Database(t)
-	natsURL, prefix := clustertest.NATS(t)
-	bin := buildParley(t)
-	mustRun(t, "migrate", "--database-url", db)
-	mustRun(t, "agent", "add", "--database-url", db, "--email", "second@parley.local", "--name", "Second", "--password", "pw-second")
-	addrA, addrB := freeAddr(t), freeAddr(t)
-	routing := []string{"--agent-lease", "3s", "--agent-grace-period", "4s"}
-	nodeA := startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, natsURL, prefix, append(routing, "--node-name", "node-a")...)...)
-	startParley(t, bin, t.TempDir(), addrB, clusterFlags(db, natsURL, prefix, append(routing, "--node-name", "node-b")...)...)
-	key := clusterTokenKey(t, db)
+	cl := newCluster(t)
+	mustRun(t, "migrate", "--database-url", cl.db)
+	mustRun(t, "agent", "add", "--database-url", cl.db, "--email", "second@parley.local", "--name", "Second", "--password", "pw-second")
+	cl.start(2, "--agent-lease", "3s", "--agent-grace-period", "4s")
+	nodeA, addrA, addrB, key := cl.nodes[0], cl.addr(0), cl.addr(1), cl.key
 	lb := startRelay(t, addrA, addrB)
 
 	onB := func() string { return addrB }
@@ -242,14 +231,11 @@ func presentAgents(t *testing.T, addr string, c *loadCustomer) []string {
 // of every chat exactly once, in store order. Afterwards pushes cross the
 // nodes again both ways.
 func TestClusterNATSRestartedUnderLoad(t *testing.T) {
-	db := clustertest.Database(t)
 	ns := startNATSServer(t)
-	_, prefix := clustertest.NATS(t)
-	bin := buildParley(t)
-	addrA, addrB := freeAddr(t), freeAddr(t)
-	startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, ns.url(), prefix, "--node-name", "node-a")...)
-	startParley(t, bin, t.TempDir(), addrB, clusterFlags(db, ns.url(), prefix, "--node-name", "node-b")...)
-	key := clusterTokenKey(t, db)
+	cl := newCluster(t)
+	cl.natsURL = ns.url()
+	cl.start(2)
+	addrA, addrB, key := cl.addr(0), cl.addr(1), cl.key
 	ag := connectAgent(t, "http://"+addrB, "agent@parley.local", "durability")
 
 	customers := make([]*loadCustomer, 4) // 0-1 on A, 2-3 on B

@@ -22,22 +22,47 @@ const (
 // cluster is `parley serve` nodes on one fresh PostgreSQL database and one
 // NATS server, under a subject prefix of their own.
 type cluster struct {
-	t     *testing.T
-	db    string
-	nodes []*proc
-	key   []byte // the token key the nodes share
+	t       *testing.T
+	db      string
+	natsURL string // the test NATS server unless a test sets another before start
+	prefix  string
+	bin     string
+	nodes   []*proc
+	key     []byte // the token key the nodes share
+}
+
+// newCluster makes a cluster's database and NATS prefix, and builds the
+// binary; start starts its nodes.
+func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	cl := &cluster{t: t, db: clustertest.Database(t)}
+	cl.natsURL, cl.prefix = clustertest.NATS(t)
+	cl.bin = buildParley(t)
+	return cl
 }
 
 // startCluster starts n nodes, node-1 to node-n, and returns once each
 // answers.
 func startCluster(t *testing.T, n int) *cluster {
 	t.Helper()
-	cl := &cluster{t: t, db: clustertest.Database(t)}
-	natsURL, prefix := clustertest.NATS(t)
-	bin := buildParley(t)
-	flags := []string{"--database-url", cl.db, "--nats-url", natsURL, "--nats-prefix", prefix}
-	for i := range n {
-		cl.nodes = append(cl.nodes, startParley(t, bin, t.TempDir(), freeAddr(t), append(flags, "--node-name", fmt.Sprintf("node-%d", i+1))...))
+	cl := newCluster(t)
+	cl.start(n)
+	return cl
+}
+
+// start starts n more nodes, with more flags if given, and returns once
+// each answers.
+func (cl *cluster) start(n int, flags ...string) {
+	t := cl.t
+	t.Helper()
+	base := []string{"--database-url", cl.db, "--nats-url", cl.natsURL, "--nats-prefix", cl.prefix}
+	for range n {
+		name := fmt.Sprintf("node-%d", len(cl.nodes)+1)
+		args := append(append(append([]string{}, base...), flags...), "--node-name", name)
+		cl.nodes = append(cl.nodes, startParley(t, cl.bin, t.TempDir(), freeAddr(t), args...))
+	}
+	if cl.key != nil {
+		return
 	}
 	ctx := context.Background()
 	st, err := postgres.Open(ctx, cl.db)
@@ -48,7 +73,6 @@ func startCluster(t *testing.T, n int) *cluster {
 	if cl.key, err = st.Secret(ctx, secretTokenKey, 32); err != nil {
 		t.Fatal(err)
 	}
-	return cl
 }
 
 // addr returns the address of node i (from 0).

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/agent"
-	"github.com/parleychat/parley/internal/clustertest"
 )
 
 // TestClusterNoFalseGaps: two nodes; three customers on node A send
@@ -23,13 +22,8 @@ import (
 // delivered every event of every chat but its own answers exactly once, in
 // store order, none missing.
 func TestClusterNoFalseGaps(t *testing.T) {
-	db := clustertest.Database(t)
-	natsURL, prefix := clustertest.NATS(t)
-	bin := buildParley(t)
-	addrA, addrB := freeAddr(t), freeAddr(t)
-	startParley(t, bin, t.TempDir(), addrA, clusterFlags(db, natsURL, prefix, "--node-name", "node-a")...)
-	startParley(t, bin, t.TempDir(), addrB, clusterFlags(db, natsURL, prefix, "--node-name", "node-b")...)
-	key := clusterTokenKey(t, db)
+	cl := startCluster(t, 2)
+	addrA, addrB, key := cl.addr(0), cl.addr(1), cl.key
 	ag := connectAgent(t, "http://"+addrB, "agent@parley.local", "durability")
 
 	customers := make([]*loadCustomer, 3)
@@ -71,6 +65,10 @@ func TestClusterNoFalseGaps(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// The chats end with customers' messages, which the agent's client
+	// delivers (it does not deliver its own): two more acknowledged each,
+	// the second sent after the agent's last answer was stored.
+	waitAcked(t, "two more messages from each customer", customers, waitAcked(t, "the counts", customers, nil, 0), 2)
 	stop()
 
 	for _, c := range customers {

@@ -5,7 +5,6 @@ package main
 // balancer), and a NATS server of the test's own.
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -16,30 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/parleychat/parley/server/store/postgres"
 )
-
-// clusterFlags are the flags of a node of the cluster on db and natsURL.
-func clusterFlags(db, natsURL, prefix string, more ...string) []string {
-	return append([]string{"--database-url", db, "--nats-url", natsURL, "--nats-prefix", prefix}, more...)
-}
-
-// clusterTokenKey returns the token key the nodes on db share.
-func clusterTokenKey(t *testing.T, db string) []byte {
-	t.Helper()
-	ctx := context.Background()
-	st, err := postgres.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	key, _, err := sharedSecrets(ctx, st, "given") // a given password: read the key only
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
 
 // killNode ends a node with SIGKILL: no goodbye to its clients, to NATS or
 // to the database.
