@@ -327,6 +327,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 		if old.Role != "" {
 			a.Role = old.Role
 		}
+		a.Disabled = old.Disabled
 	}
 	if err := st.PutAgent(ctx, a); err != nil {
 		return fmt.Errorf("server: seed agent: %w", err)
