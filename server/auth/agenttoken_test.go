@@ -39,7 +39,7 @@ func TestAgentTokensVerify(t *testing.T) {
 	store := &fakeTokens{
 		fakeAgents: fakeAgents{agents: map[string]chat.Agent{"123/jane": {ID: "jane", LicenseID: 123, Name: "Jane"},
 			"123/off": {ID: "off", LicenseID: 123, Disabled: true}}},
-		revoked:    map[string]bool{},
+		revoked: map[string]bool{},
 	}
 	tokens := &AgentTokens{Signer: signer, Store: store, Now: func() time.Time { return t0 }}
 	issue := func(kind Kind, subject, id string, ttl time.Duration) string {
