@@ -159,7 +159,8 @@ type Agent struct {
 	// MaxChats is how many active chats routing gives the agent at most;
 	// zero means DefaultMaxChats. An agent may join more by hand.
 	MaxChats int
-	// Disabled agents cannot log in and their tokens are refused.
+	// Disabled agents cannot log in, their tokens are refused and routing
+	// gives them no chats.
 	Disabled  bool
 	CreatedAt time.Time
 }
