@@ -153,3 +153,29 @@ func agentLogin(t *testing.T, srv *parleytest.Server, email, password string) in
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestDemoAgentStaysDisabled: the demo agent, disabled with parley agent
+// disable, stays disabled when the server starts again and seeds the demo
+// license.
+func TestDemoAgentStaysDisabled(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	ctx := context.Background()
+	a, err := srv.Store().Agent(ctx, srv.License, srv.AgentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Role != chat.RoleOwner || a.Disabled {
+		t.Fatalf("the demo agent: role %q, disabled %v; want an enabled owner", a.Role, a.Disabled)
+	}
+	a.Disabled = true
+	if err := srv.Store().PutAgent(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	srv.Restart(t)
+	if a, err := srv.Store().Agent(ctx, srv.License, srv.AgentEmail); err != nil || !a.Disabled {
+		t.Errorf("the demo agent after a restart: disabled %v, %v", a.Disabled, err)
+	}
+	if code := agentLogin(t, srv, srv.AgentEmail, srv.AgentPassword); code != http.StatusUnauthorized {
+		t.Errorf("login of the disabled demo agent: %d, want 401", code)
+	}
+}

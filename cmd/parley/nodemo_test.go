@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -104,6 +105,17 @@ func TestServeWithoutDemo(t *testing.T) {
 	}
 	if got := waitOne(t, answers, "the agent's answer at the customer"); got != "Hi, Ann here." {
 		t.Errorf("the customer got %q", got)
+	}
+
+	// The agent console suggests no license: there is no demo one.
+	cfgResp, err := http.Get(base + "/agent/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgBody, _ := io.ReadAll(cfgResp.Body)
+	cfgResp.Body.Close()
+	if strings.Contains(string(cfgBody), "license") {
+		t.Errorf("/agent/config.json without the demo: %s", cfgBody)
 	}
 
 	// Another site gets no token of this client.
