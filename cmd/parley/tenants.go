@@ -137,10 +137,15 @@ func (f clientLists) apply(c *chat.Client) error {
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return fmt.Errorf("--redirect-uris: %q is not an absolute http(s) URL", s)
 			}
-			if o, _ := parseOrigin(u.Scheme + "://" + u.Host); !slices.Contains(c.RedirectOrigins, o) {
-				return fmt.Errorf("--redirect-uris: the origin of %q is not among the client's origins (add %s to --origins)", s, o)
-			}
 			c.RedirectURIs = append(c.RedirectURIs, s)
+		}
+	}
+	// A redirect URI of an origin the client does not list would never
+	// be accepted.
+	for _, s := range c.RedirectURIs {
+		u, _ := url.Parse(s)
+		if o, _ := parseOrigin(u.Scheme + "://" + u.Host); !slices.Contains(c.RedirectOrigins, o) {
+			return fmt.Errorf("--redirect-uris: the origin of %q is not among the client's origins (add %s to --origins)", s, o)
 		}
 	}
 	return nil

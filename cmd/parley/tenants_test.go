@@ -101,6 +101,7 @@ func testTenantCommands(t *testing.T, db []string, open func(*testing.T) chat.St
 		t.Errorf("client after update = %+v, %v", cl, err)
 	}
 	fail("no client nope", "client", "update", "--id", "nope", "--origins", "https://app.example")
+	fail("not among the client's origins", "client", "update", "--id", id, "--origins", "https://www.shop.example:8443")
 	run("client", "remove", "--id", "shop-app")
 	if _, err := st.Client(ctx, "shop-app"); err == nil {
 		t.Error("client remove: the client is still there")
