@@ -36,7 +36,7 @@ func readPassword(fromStdin bool) (string, error) {
 		return pw, nil
 	}
 	fd := os.Stdin.Fd()
-	if !term.IsTerminal(fd) {
+	if !stdinIsTerminal() {
 		return "", errors.New("standard input is not a terminal: give the password with --password-stdin")
 	}
 	read := func(prompt string) (string, error) {
@@ -61,6 +61,9 @@ func readPassword(fromStdin bool) (string, error) {
 	}
 	return pw, nil
 }
+
+// stdinIsTerminal reports whether a password can be asked for.
+func stdinIsTerminal() bool { return term.IsTerminal(os.Stdin.Fd()) }
 
 // agentOf returns an agent, with a clear error when it does not exist.
 func agentOf(ctx context.Context, st chat.Store, license int, email string) (chat.Agent, error) {

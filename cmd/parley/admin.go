@@ -68,7 +68,7 @@ type agentAddCmd struct {
 	storeFlags `embed:""`
 	Email      string `required:"" help:"E-mail address: the agent's id and login."`
 	Name       string `help:"Name shown to customers (a new agent: required)."`
-	Password   string `env:"PARLEY_AGENT_PASSWORD" help:"Password (a new agent: this or --password-stdin; an existing one keeps its password when neither is given). A flag shows in the process list: prefer --password-stdin."`
+	Password   string `env:"PARLEY_AGENT_PASSWORD" help:"Password. A new agent without it or --password-stdin is asked for one on the terminal; an existing one keeps its password. A flag shows in the process list: prefer the terminal or --password-stdin."`
 	PwStdin    bool   `name:"password-stdin" help:"Read the password from the first line of standard input."`
 	Groups     []int  `sep:"," help:"Groups the agent takes chats of, comma-separated (a new agent: 0)."`
 	MaxChats   int    `default:"-1" help:"How many chats routing gives the agent at once (a new agent: 6)."`
@@ -109,8 +109,16 @@ func (c *agentAddCmd) Run() error {
 	isNew := errors.Is(err, chat.ErrNotFound)
 	switch {
 	case isNew:
-		if c.Name == "" || c.Password == "" {
-			return errors.New("a new agent needs --name and --password-stdin (or --password)")
+		if c.Name == "" {
+			return errors.New("a new agent needs --name")
+		}
+		if c.Password == "" && stdinIsTerminal() {
+			if c.Password, err = readPassword(false); err != nil {
+				return err
+			}
+		}
+		if c.Password == "" {
+			return errors.New("a new agent needs a password: typed on the terminal, or --password-stdin")
 		}
 		a = chat.Agent{ID: c.Email, LicenseID: c.License, Groups: []int{0}, Role: chat.RoleNormal, MaxChats: chat.DefaultMaxChats, CreatedAt: time.Now()}
 	case err != nil:
