@@ -327,6 +327,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 		if old.Role != "" {
 			a.Role = old.Role
 		}
+		a.Disabled = old.Disabled
 	}
 	if err := st.PutAgent(ctx, a); err != nil {
 		return fmt.Errorf("server: seed agent: %w", err)
@@ -377,7 +378,12 @@ func (s *Server) routes() error {
 	mux.Handle("GET /{$}", wh)
 	mux.Handle("GET /widget.js", wh)
 	mux.Handle("GET /widget/", wh)
-	mux.Handle(console.Prefix+"/", console.Handler(console.DefaultLicense(s.cfg.Demo.License)))
+	var consoleOpts []console.Option
+	if !s.cfg.Demo.Disabled {
+		// Without the demo, the agent types its license.
+		consoleOpts = append(consoleOpts, console.DefaultLicense(s.cfg.Demo.License))
+	}
+	mux.Handle(console.Prefix+"/", console.Handler(consoleOpts...))
 	s.bodies = newBodyDeadlines(s.cfg.HTTPBodyTimeout, s.cfg.UploadMinRate)
 	s.handler = forwarded(s.bodies.handler(s.logRequests(mux)), s.cfg.TrustedProxies)
 	s.admin = adminHandler(reg)

@@ -23,17 +23,22 @@ import (
 // stdout is where the commands write (tests replace it).
 var stdout io.Writer = os.Stdout
 
-// storeFlags name the database and the license an account command works on.
-type storeFlags struct {
+// dbFlags name the database a command works on.
+type dbFlags struct {
 	DataDir     string `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Data directory of the server (its SQLite database)."`
 	DatabaseURL string `env:"PARLEY_DATABASE_URL" help:"PostgreSQL database of the server (postgres://…), instead of the data directory's SQLite."`
-	License     int    `default:"123" env:"PARLEY_LICENSE" help:"License number."`
 }
 
 // open opens the database; a data directory's must exist unless create is
 // set.
-func (f storeFlags) open(ctx context.Context, create bool) (chat.Store, error) {
+func (f dbFlags) open(ctx context.Context, create bool) (chat.Store, error) {
 	return openDatabase(ctx, f.DataDir, f.DatabaseURL, create)
+}
+
+// storeFlags name the database and the license an account command works on.
+type storeFlags struct {
+	dbFlags `embed:""`
+	License int `default:"123" env:"PARLEY_LICENSE" help:"License number."`
 }
 
 // ensureLicense creates the license (with its group 0) when it is missing.
@@ -50,16 +55,21 @@ func (f storeFlags) ensureLicense(ctx context.Context, st chat.Store, out io.Wri
 }
 
 type agentCmd struct {
-	Add    agentAddCmd    `cmd:"" help:"Create an agent, or change one."`
-	List   agentListCmd   `cmd:"" help:"List the agents of a license."`
-	Revoke agentRevokeCmd `cmd:"" help:"Revoke every access token an agent has: its connections close and it must log in again."`
+	Add         agentAddCmd         `cmd:"" help:"Create an agent, or change one."`
+	List        agentListCmd        `cmd:"" help:"List the agents of a license."`
+	Revoke      agentRevokeCmd      `cmd:"" help:"Revoke every access token an agent has: its connections close and it must log in again."`
+	Disable     agentDisableCmd     `cmd:"" help:"Disable an agent: its connections close and it cannot log in until enabled."`
+	Enable      agentEnableCmd      `cmd:"" help:"Let a disabled agent log in again."`
+	Remove      agentRemoveCmd      `cmd:"" help:"Remove an agent: its connections close; its chats keep it in their history."`
+	SetPassword agentSetPasswordCmd `cmd:"" help:"Set an agent's password, read from the terminal or, with --password-stdin, from standard input."`
 }
 
 type agentAddCmd struct {
 	storeFlags `embed:""`
 	Email      string `required:"" help:"E-mail address: the agent's id and login."`
 	Name       string `help:"Name shown to customers (a new agent: required)."`
-	Password   string `env:"PARLEY_AGENT_PASSWORD" help:"Password (a new agent: required; an existing one keeps its password when it is not given)."`
+	Password   string `env:"PARLEY_AGENT_PASSWORD" help:"Password. A new agent without it or --password-stdin is asked for one on the terminal; an existing one keeps its password. A flag shows in the process list: prefer the terminal or --password-stdin."`
+	PwStdin    bool   `name:"password-stdin" help:"Read the password from the first line of standard input."`
 	Groups     []int  `sep:"," help:"Groups the agent takes chats of, comma-separated (a new agent: 0)."`
 	MaxChats   int    `default:"-1" help:"How many chats routing gives the agent at once (a new agent: 6)."`
 	JobTitle   string `help:"Job title shown to customers."`
@@ -77,6 +87,16 @@ func (c *agentAddCmd) Run() error {
 	if c.MaxChats < -1 {
 		return errors.New("--max-chats must not be negative")
 	}
+	if c.PwStdin {
+		if c.Password != "" {
+			return errors.New("give --password or --password-stdin, not both")
+		}
+		pw, err := readPassword(true)
+		if err != nil {
+			return err
+		}
+		c.Password = pw
+	}
 	st, err := c.open(ctx, true)
 	if err != nil {
 		return err
@@ -89,8 +109,16 @@ func (c *agentAddCmd) Run() error {
 	isNew := errors.Is(err, chat.ErrNotFound)
 	switch {
 	case isNew:
-		if c.Name == "" || c.Password == "" {
-			return errors.New("a new agent needs --name and --password")
+		if c.Name == "" {
+			return errors.New("a new agent needs --name")
+		}
+		if c.Password == "" && stdinIsTerminal() {
+			if c.Password, err = readPassword(false); err != nil {
+				return err
+			}
+		}
+		if c.Password == "" {
+			return errors.New("a new agent needs a password: typed on the terminal, or --password-stdin")
 		}
 		a = chat.Agent{ID: c.Email, LicenseID: c.License, Groups: []int{0}, Role: chat.RoleNormal, MaxChats: chat.DefaultMaxChats, CreatedAt: time.Now()}
 	case err != nil:
@@ -160,9 +188,13 @@ func (c *agentListCmd) Run() error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tGROUPS\tMAX CHATS\tJOB TITLE")
+	fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tGROUPS\tMAX CHATS\tSTATUS\tJOB TITLE")
 	for _, a := range agents {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, a.Name, a.Role, formatGroups(a.GroupIDs()), a.ChatLimit(), a.JobTitle)
+		status := "enabled"
+		if a.Disabled {
+			status = "disabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Name, a.Role, formatGroups(a.GroupIDs()), a.ChatLimit(), status, a.JobTitle)
 	}
 	return tw.Flush()
 }
@@ -179,9 +211,7 @@ func (c *agentRevokeCmd) Run() error {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Agent(ctx, c.License, c.Email); errors.Is(err, chat.ErrNotFound) {
-		return fmt.Errorf("license %d has no agent %s", c.License, c.Email)
-	} else if err != nil {
+	if _, err := agentOf(ctx, st, c.License, c.Email); err != nil {
 		return err
 	}
 	now := time.Now()
@@ -194,7 +224,9 @@ func (c *agentRevokeCmd) Run() error {
 }
 
 type groupCmd struct {
-	Add groupAddCmd `cmd:"" help:"Create a group, or rename one."`
+	Add    groupAddCmd    `cmd:"" help:"Create a group, or rename one."`
+	List   groupListCmd   `cmd:"" help:"List the groups of a license."`
+	Remove groupRemoveCmd `cmd:"" help:"Remove a group no agent is in."`
 }
 
 type groupAddCmd struct {

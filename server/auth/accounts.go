@@ -188,6 +188,8 @@ type tokenRequest struct {
 	// uris are the URIs whose origins must be allowed: redirect_uri and, in
 	// the iframe flow, post_message_uri. Empty ones are left out.
 	uris []string
+	// redirectURI is redirect_uri as sent; "" when missing.
+	redirectURI string
 	// origin is the Origin header (XHR flow only).
 	origin string
 }
@@ -313,6 +315,9 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 			return grant{}, errRedirectURIMismatch
 		}
 	}
+	if req.redirectURI != "" && !redirectURIAllowed(client.RedirectURIs, req.redirectURI) {
+		return grant{}, errRedirectURIMismatch
+	}
 	if req.origin != "" {
 		o, ok := originOf(req.origin)
 		if !ok || !allowed[o] {
@@ -355,6 +360,7 @@ func (a *Accounts) servePage(w http.ResponseWriter, r *http.Request, lim *tokenL
 		clientID:     q.Get("client_id"),
 		license:      q.Get("license_id"),
 		pathLG:       r.PathValue("lg"),
+		redirectURI:  q.Get("redirect_uri"),
 	}
 	// The page posts to post_message_uri, or to redirect_uri without it.
 	target := q.Get("post_message_uri")
@@ -440,6 +446,7 @@ func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *token
 		license:      rawLicense(in.LicenseID),
 		pathLG:       r.PathValue("lg"),
 		origin:       r.Header.Get("Origin"),
+		redirectURI:  in.RedirectURI,
 	}
 	if in.RedirectURI != "" {
 		req.uris = []string{in.RedirectURI}
@@ -607,6 +614,21 @@ func originOf(raw string) (string, bool) {
 		}
 	}
 	return o, true
+}
+
+// redirectURIAllowed reports whether a client with the redirect URIs list
+// may name uri as its redirect_uri: any URI when the list is empty, else
+// one equal to an entry or, for an entry ending with "/", under it.
+func redirectURIAllowed(list []string, uri string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, e := range list {
+		if uri == e || strings.HasSuffix(e, "/") && strings.HasPrefix(uri, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // allowedOrigins returns the origins that may get tokens of client: the

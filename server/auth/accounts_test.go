@@ -770,3 +770,25 @@ func TestTokenPostTooDeep(t *testing.T) {
 		}
 	}
 }
+
+func TestRedirectURIAllowed(t *testing.T) {
+	list := []string{"https://shop.example/chat/", "https://shop.example/help"}
+	for _, tc := range []struct {
+		list []string
+		uri  string
+		want bool
+	}{
+		{nil, "https://anything.example/x", true},
+		{list, "https://shop.example/chat/", true},
+		{list, "https://shop.example/chat/page?x=1", true},
+		{list, "https://shop.example/help", true},
+		{list, "https://shop.example/help/more", false}, // no trailing slash: exact only
+		{list, "https://shop.example/", false},
+		{list, "https://shop.example/chat", false},
+		{list, "https://shop.example.evil.example/chat/", false},
+	} {
+		if got := redirectURIAllowed(tc.list, tc.uri); got != tc.want {
+			t.Errorf("redirectURIAllowed(%v, %q) = %v, want %v", tc.list, tc.uri, got, tc.want)
+		}
+	}
+}

@@ -28,8 +28,8 @@ type limitedTry struct {
 // AgentLogin.TokenTTL is zero.
 const DefaultAgentTokenTTL = 24 * time.Hour
 
-// ErrBadCredentials is the one answer to a login with an unknown agent, an
-// agent without a password, or a wrong password.
+// ErrBadCredentials is the one answer to a login with an unknown agent, a
+// disabled agent, an agent without a password, or a wrong password.
 var ErrBadCredentials = errors.New("auth: bad credentials")
 
 // AgentStore is what AgentLogin reads from the store. chat.Store satisfies it.
@@ -101,7 +101,7 @@ func (l *AgentLogin) Login(ctx context.Context, licenseID int, email, password s
 		a, err := l.Store.Agent(ctx, licenseID, email)
 		switch {
 		case err == nil:
-			agent, found = a, a.LicenseID == licenseID && len(a.PasswordHash) > 0
+			agent, found = a, a.LicenseID == licenseID && len(a.PasswordHash) > 0 && !a.Disabled
 		case !errors.Is(err, chat.ErrNotFound):
 			return Token{}, fmt.Errorf("auth: agent lookup: %w", err)
 		}

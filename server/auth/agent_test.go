@@ -53,6 +53,7 @@ func newTestAgentLogin(t *testing.T) (*AgentLogin, *fakeAgents) {
 	store := &fakeAgents{agents: map[string]chat.Agent{
 		"123/jane@example.com": {ID: "jane@example.com", LicenseID: 123, PasswordHash: hash},
 		"123/bot@example.com":  {ID: "bot@example.com", LicenseID: 123},
+		"123/gone@example.com": {ID: "gone@example.com", LicenseID: 123, PasswordHash: hash, Disabled: true},
 		"456/joe@example.com":  {ID: "joe@example.com", LicenseID: 456, PasswordHash: hash},
 	}}
 	return &AgentLogin{
@@ -114,6 +115,7 @@ func TestAgentLogin(t *testing.T) {
 		{123, "", "s3cret"},
 		{123, "bot@example.com", ""}, // no password set
 		{123, "bot@example.com", "anything"},
+		{123, "gone@example.com", "s3cret"}, // disabled, right password
 	} {
 		if tok, err := l.Login(ctx, tc.license, tc.email, tc.password); !errors.Is(err, ErrBadCredentials) {
 			t.Errorf("%+v: %+v, %v", tc, tok, err)

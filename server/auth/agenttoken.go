@@ -18,7 +18,8 @@ var (
 	// ErrWrongKind means the token is authentic but issued to another kind
 	// of user (a customer token where an agent token is needed).
 	ErrWrongKind = errors.New("auth: token of another kind")
-	// ErrTokenRevoked means the agent token was revoked.
+	// ErrTokenRevoked means the agent token was revoked, or its agent is
+	// disabled.
 	ErrTokenRevoked = errors.New("auth: token revoked")
 	// ErrUnknownAgent means the token's agent no longer exists.
 	ErrUnknownAgent = errors.New("auth: agent not found")
@@ -61,8 +62,8 @@ type AgentTokens struct {
 
 // Verify checks an agent's Authorization value "Bearer <token>": signature
 // and expiry (see VerifyBearer), that the token is an agent token, that it
-// is not revoked (ErrTokenRevoked) and that its agent still exists
-// (ErrUnknownAgent). It returns the token's claims and the agent. Other
+// is not revoked (ErrTokenRevoked), that its agent still exists
+// (ErrUnknownAgent) and is not disabled (ErrTokenRevoked). It returns the token's claims and the agent. Other
 // errors come from the store.
 func (t *AgentTokens) Verify(ctx context.Context, bearer string) (Claims, chat.Agent, error) {
 	now := time.Now()
@@ -83,6 +84,9 @@ func (t *AgentTokens) Verify(ctx context.Context, bearer string) (Claims, chat.A
 		return Claims{}, chat.Agent{}, fmt.Errorf("%w: %s", ErrUnknownAgent, cl.Subject)
 	} else if err != nil {
 		return Claims{}, chat.Agent{}, fmt.Errorf("auth: agent lookup: %w", err)
+	}
+	if ag.Disabled {
+		return Claims{}, chat.Agent{}, fmt.Errorf("%w: agent %s is disabled", ErrTokenRevoked, cl.Subject)
 	}
 	return cl, ag, nil
 }

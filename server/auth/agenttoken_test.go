@@ -37,8 +37,9 @@ func TestAgentTokensVerify(t *testing.T) {
 	ctx := context.Background()
 	signer := testSigner(t)
 	store := &fakeTokens{
-		fakeAgents: fakeAgents{agents: map[string]chat.Agent{"123/jane": {ID: "jane", LicenseID: 123, Name: "Jane"}}},
-		revoked:    map[string]bool{},
+		fakeAgents: fakeAgents{agents: map[string]chat.Agent{"123/jane": {ID: "jane", LicenseID: 123, Name: "Jane"},
+			"123/off": {ID: "off", LicenseID: 123, Disabled: true}}},
+		revoked: map[string]bool{},
 	}
 	tokens := &AgentTokens{Signer: signer, Store: store, Now: func() time.Time { return t0 }}
 	issue := func(kind Kind, subject, id string, ttl time.Duration) string {
@@ -66,6 +67,7 @@ func TestAgentTokensVerify(t *testing.T) {
 		{"expired", issue(KindAgent, "jane", "tok2", -time.Second), ErrTokenExpired},
 		{"customer token", issue(KindCustomer, "jane", "tok3", time.Hour), ErrWrongKind},
 		{"unknown agent", issue(KindAgent, "gone", "tok4", time.Hour), ErrUnknownAgent},
+		{"disabled agent", issue(KindAgent, "off", "tok4b", time.Hour), ErrTokenRevoked},
 	} {
 		if _, _, err := tokens.Verify(ctx, tc.bearer); !errors.Is(err, tc.want) {
 			t.Errorf("%s: Verify error = %v, want %v", tc.name, err, tc.want)

@@ -74,6 +74,11 @@
 //   - the client's RedirectOrigins (chat.Client), stored with the client:
 //     the customer's sites that embed the chat.
 //
+// A client with RedirectURIs accepts only those as redirect_uri, besides
+// the origin check: a redirect_uri must equal an entry or, for an entry
+// ending with "/", start with it. A client without them accepts any
+// redirect_uri of an allowed origin.
+//
 // X-Forwarded-Proto is believed as it comes; the server (package server)
 // removes it, and X-Forwarded-Host, from requests that do not come from a
 // trusted proxy.
@@ -96,7 +101,8 @@
 //	client of another license                          identity_exception  license_not_found          400
 //	license unknown                                    identity_exception  license_not_found          400
 //	redirect_uri / post_message_uri origin not
-//	  allowed, or no origin given at all               oauth_exception     redirect_uri_mismatch      400
+//	  allowed, or no origin given at all; redirect_uri
+//	  not one of the client's RedirectURIs             oauth_exception     redirect_uri_mismatch      400
 //	Origin header not allowed (XHR flow)               oauth_exception     unauthorized_client        403
 //	store or signing failure                           oauth_exception     server_error               500
 //

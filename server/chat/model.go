@@ -37,6 +37,10 @@ type Client struct {
 	// issued for besides the server's own (see package auth). Empty means
 	// the server's own only.
 	RedirectOrigins []string
+	// RedirectURIs, when not empty, are the only redirect_uri values a
+	// token request may name: each is matched exactly or, when it ends
+	// with "/", as a prefix (see package auth).
+	RedirectURIs []string
 }
 
 // Group is a set of agents a chat can be routed to. Group 0 exists in every
@@ -154,7 +158,10 @@ type Agent struct {
 	PasswordHash []byte
 	// MaxChats is how many active chats routing gives the agent at most;
 	// zero means DefaultMaxChats. An agent may join more by hand.
-	MaxChats  int
+	MaxChats int
+	// Disabled agents cannot log in, their tokens are refused and routing
+	// gives them no chats.
+	Disabled  bool
 	CreatedAt time.Time
 }
 

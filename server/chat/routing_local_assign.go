@@ -191,7 +191,7 @@ func (r *LocalRouter) bestLocked(licenseID int, agents []Agent, loads map[string
 		found  bool
 	)
 	for _, ag := range agents {
-		if !inAnyGroup(ag, groups) || slices.Contains(exclude, ag.ID) || !r.availableLocked(licenseID, ag, loads) {
+		if ag.Disabled || !inAnyGroup(ag, groups) || slices.Contains(exclude, ag.ID) || !r.availableLocked(licenseID, ag, loads) {
 			continue
 		}
 		at := r.agents[AgentRef{licenseID, ag.ID}].lastAssigned

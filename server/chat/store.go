@@ -104,13 +104,22 @@ type Store interface {
 	// PutLicense creates or replaces a license.
 	PutLicense(ctx context.Context, l License) error
 	License(ctx context.Context, id int) (License, error)
+	// Licenses returns every license ordered by id.
+	Licenses(ctx context.Context) ([]License, error)
 	// PutClient creates or replaces a client.
 	PutClient(ctx context.Context, c Client) error
 	Client(ctx context.Context, id string) (Client, error)
+	// Clients returns a license's clients ordered by id.
+	Clients(ctx context.Context, licenseID int) ([]Client, error)
+	// DeleteClient removes a client; ErrNotFound if it does not exist.
+	DeleteClient(ctx context.Context, id string) error
 	// PutGroup creates or replaces a group.
 	PutGroup(ctx context.Context, g Group) error
 	// Groups returns a license's groups ordered by id.
 	Groups(ctx context.Context, licenseID int) ([]Group, error)
+	// DeleteGroup removes a group; ErrNotFound if it does not exist.
+	// Agents and chats that name it keep the number.
+	DeleteGroup(ctx context.Context, licenseID, id int) error
 
 	// CreateCustomer stores a new customer; ErrExists if the id is taken.
 	CreateCustomer(ctx context.Context, c Customer) error
@@ -131,6 +140,9 @@ type Store interface {
 	Agent(ctx context.Context, licenseID int, id string) (Agent, error)
 	// Agents returns a license's agents ordered by id.
 	Agents(ctx context.Context, licenseID int) ([]Agent, error)
+	// DeleteAgent removes an agent; ErrNotFound if it does not exist.
+	// The chats it took part in keep it as a user.
+	DeleteAgent(ctx context.Context, licenseID int, id string) error
 
 	// CreateChat stores a chat with its first, active thread and the
 	// thread's first events. It returns the chat and the thread with Events.

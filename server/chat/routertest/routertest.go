@@ -30,6 +30,7 @@ func Run(t *testing.T, newRouter NewRouter) {
 		{"GroupsStatusKept", testGroupsStatusKept},
 		{"ConcurrentAssign", testConcurrentAssign},
 		{"AssignTaken", testAssignTaken},
+		{"Disabled", testDisabled},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, New(t, time.Minute, newRouter)) })
 	}

@@ -237,3 +237,28 @@ func testAssignTaken(t *testing.T, e *Env) {
 		t.Errorf("the chat assigned at once by 8 callers has agents %v", agents)
 	}
 }
+
+// testDisabled: a disabled agent, still connected and accepting (its
+// connections have yet to close), is given no chat; enabled again, it is.
+func testDisabled(t *testing.T, e *Env) {
+	e.Agent("a@x", 5)
+	e.Agent("b@x", 5)
+	a, err := e.Store.Agent(e.Ctx, License, "a@x")
+	e.Must(err, "Agent")
+	a.Disabled = true
+	e.Must(e.Store.PutAgent(e.Ctx, a), "PutAgent disabled")
+	for i := range 2 {
+		c := e.Chat()
+		ag, ok, err := e.Router.Assign(e.Ctx, c, nil)
+		e.Must(err, "Assign")
+		if !ok || ag.ID != "b@x" {
+			t.Fatalf("chat %d with a@x disabled: assigned %q %v, want b@x", i+1, ag.ID, ok)
+		}
+		e.Must(e.Store.AddChatUser(e.Ctx, c.ID, chat.User{ID: ag.ID, Type: chat.UserAgent, Present: true}), "AddChatUser")
+	}
+	a.Disabled = false
+	e.Must(e.Store.PutAgent(e.Ctx, a), "PutAgent enabled")
+	if ag, ok, err := e.Router.Assign(e.Ctx, e.Chat(), nil); err != nil || !ok || ag.ID != "a@x" {
+		t.Errorf("with a@x enabled again (b@x has 2 chats): assigned %q %v %v, want a@x", ag.ID, ok, err)
+	}
+}

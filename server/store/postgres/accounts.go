@@ -43,24 +43,86 @@ func (s *Store) License(ctx context.Context, id int) (l chat.License, err error)
 	return l, nil
 }
 
+// Licenses returns every license ordered by id.
+func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
+	defer wrap(&err, "licenses")
+	rows, err := s.pool.Query(ctx, `SELECT id, name, created_at FROM licenses ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	ls, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.License, error) {
+		var (
+			l       chat.License
+			created *int64
+		)
+		err := row.Scan(&l.ID, &l.Name, &created)
+		l.CreatedAt = fromNS(created)
+		return l, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(ls), nil
+}
+
 // PutClient creates or replaces a client.
 func (s *Store) PutClient(ctx context.Context, c chat.Client) (err error) {
 	defer wrap(&err, "put client %q", c.ID)
-	_, err = s.pool.Exec(ctx, `INSERT INTO clients (id, license_id, redirect_origins) VALUES ($1, $2, $3)
-		ON CONFLICT (id) DO UPDATE SET license_id = excluded.license_id, redirect_origins = excluded.redirect_origins`,
-		c.ID, c.LicenseID, nonNil(c.RedirectOrigins))
+	_, err = s.pool.Exec(ctx, `INSERT INTO clients (id, license_id, redirect_origins, redirect_uris) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET license_id = excluded.license_id, redirect_origins = excluded.redirect_origins,
+			redirect_uris = excluded.redirect_uris`,
+		c.ID, c.LicenseID, nonNil(c.RedirectOrigins), nonNil(c.RedirectURIs))
 	return err
+}
+
+const clientColumns = `id, license_id, redirect_origins, redirect_uris`
+
+func scanClient(row pgx.Row) (chat.Client, error) {
+	var c chat.Client
+	err := row.Scan(&c.ID, &c.LicenseID, &c.RedirectOrigins, &c.RedirectURIs)
+	return c, err
 }
 
 // Client returns a client.
 func (s *Store) Client(ctx context.Context, id string) (c chat.Client, err error) {
 	defer wrap(&err, "client %q", id)
-	err = s.pool.QueryRow(ctx, `SELECT id, license_id, redirect_origins FROM clients WHERE id = $1`, id).
-		Scan(&c.ID, &c.LicenseID, &c.RedirectOrigins)
+	c, err = scanClient(s.pool.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id))
 	if err != nil {
 		return chat.Client{}, notFound(err, "")
 	}
 	return c, nil
+}
+
+// Clients returns a license's clients ordered by id.
+func (s *Store) Clients(ctx context.Context, licenseID int) (cs []chat.Client, err error) {
+	defer wrap(&err, "clients of license %d", licenseID)
+	rows, err := s.pool.Query(ctx, `SELECT `+clientColumns+` FROM clients WHERE license_id = $1 ORDER BY id`, licenseID)
+	if err != nil {
+		return nil, err
+	}
+	cs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.Client, error) { return scanClient(row) })
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(cs), nil
+}
+
+// DeleteClient removes a client.
+func (s *Store) DeleteClient(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "delete client %q", id)
+	return s.deleteRow(ctx, `DELETE FROM clients WHERE id = $1`, id)
+}
+
+// deleteRow runs a DELETE of one row: ErrNotFound when it deleted none.
+func (s *Store) deleteRow(ctx context.Context, q string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return chat.ErrNotFound
+	}
+	return nil
 }
 
 // PutGroup creates or replaces a group.
@@ -69,6 +131,12 @@ func (s *Store) PutGroup(ctx context.Context, g chat.Group) (err error) {
 	_, err = s.pool.Exec(ctx, `INSERT INTO license_groups (license_id, id, name) VALUES ($1, $2, $3)
 		ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name`, g.LicenseID, g.ID, g.Name)
 	return err
+}
+
+// DeleteGroup removes a group.
+func (s *Store) DeleteGroup(ctx context.Context, licenseID, id int) (err error) {
+	defer wrap(&err, "delete group %d of license %d", id, licenseID)
+	return s.deleteRow(ctx, `DELETE FROM license_groups WHERE license_id = $1 AND id = $2`, licenseID, id)
 }
 
 // Groups returns a license's groups ordered by id.
@@ -237,23 +305,24 @@ func (s *Store) SetCustomerSideStorage(ctx context.Context, licenseID int, id st
 // PutAgent creates or replaces an agent.
 func (s *Store) PutAgent(ctx context.Context, a chat.Agent) (err error) {
 	defer wrap(&err, "put agent %q of license %d", a.ID, a.LicenseID)
-	_, err = s.pool.Exec(ctx, `INSERT INTO agents (license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	_, err = s.pool.Exec(ctx, `INSERT INTO agents (license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, disabled, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name, avatar = excluded.avatar,
 			job_title = excluded.job_title, role = excluded.role, groups = excluded.groups,
-			password_hash = excluded.password_hash, max_chats = excluded.max_chats, created_at = excluded.created_at`,
-		a.LicenseID, a.ID, a.Name, a.Avatar, a.JobTitle, a.Role, nonNil(a.Groups), a.PasswordHash, a.MaxChats, ns(a.CreatedAt))
+			password_hash = excluded.password_hash, max_chats = excluded.max_chats, disabled = excluded.disabled,
+			created_at = excluded.created_at`,
+		a.LicenseID, a.ID, a.Name, a.Avatar, a.JobTitle, a.Role, nonNil(a.Groups), a.PasswordHash, a.MaxChats, a.Disabled, ns(a.CreatedAt))
 	return err
 }
 
-const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, created_at`
+const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, disabled, created_at`
 
 func scanAgent(row pgx.Row) (chat.Agent, error) {
 	var (
 		a       chat.Agent
 		created *int64
 	)
-	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &a.Groups, &a.PasswordHash, &a.MaxChats, &created); err != nil {
+	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &a.Groups, &a.PasswordHash, &a.MaxChats, &a.Disabled, &created); err != nil {
 		return chat.Agent{}, err
 	}
 	a.CreatedAt = fromNS(created)
@@ -287,4 +356,10 @@ func licenseAgents(ctx context.Context, q querier, licenseID int) ([]chat.Agent,
 		return nil, err
 	}
 	return nonNil(as), nil
+}
+
+// DeleteAgent removes an agent.
+func (s *Store) DeleteAgent(ctx context.Context, licenseID int, id string) (err error) {
+	defer wrap(&err, "delete agent %q of license %d", id, licenseID)
+	return s.deleteRow(ctx, `DELETE FROM agents WHERE license_id = $1 AND id = $2`, licenseID, id)
 }

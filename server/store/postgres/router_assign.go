@@ -84,10 +84,11 @@ func (r *Router) readViewTx(ctx context.Context, licenseID int) (v view, err err
 	return v, err
 }
 
-// available reports whether an agent can be given a chat now.
+// available reports whether an agent can be given a chat now: a disabled
+// agent never can, even while its connections have yet to close.
 func (v view) available(ag chat.Agent) bool {
 	st, ok := v.states[ag.ID]
-	return ok && st.status == chat.Accepting && st.connected && v.loads[ag.ID] < ag.ChatLimit()
+	return ok && !ag.Disabled && st.status == chat.Accepting && st.connected && v.loads[ag.ID] < ag.ChatLimit()
 }
 
 // best returns the agent a chat of groups goes to now, if any: the least

@@ -43,6 +43,29 @@ func (s *Store) License(ctx context.Context, id int) (l chat.License, err error)
 	return l, nil
 }
 
+// Licenses returns every license ordered by id.
+func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
+	defer wrap(&err, "licenses")
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT id, name, created_at FROM licenses ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ls = []chat.License{}
+	for rows.Next() {
+		var (
+			l       chat.License
+			created sql.NullInt64
+		)
+		if err := rows.Scan(&l.ID, &l.Name, &created); err != nil {
+			return nil, err
+		}
+		l.CreatedAt = fromNS(created)
+		ls = append(ls, l)
+	}
+	return ls, rows.Err()
+}
+
 // PutClient creates or replaces a client.
 func (s *Store) PutClient(ctx context.Context, c chat.Client) (err error) {
 	defer wrap(&err, "put client %q", c.ID)
@@ -50,27 +73,87 @@ func (s *Store) PutClient(ctx context.Context, c chat.Client) (err error) {
 	if err != nil {
 		return err
 	}
+	uris, err := codec.JSON(c.RedirectURIs, "[]")
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO clients (id, license_id, redirect_origins) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET license_id = excluded.license_id, redirect_origins = excluded.redirect_origins`,
-			c.ID, c.LicenseID, origins)
+		_, err := tx.ExecContext(ctx, `INSERT INTO clients (id, license_id, redirect_origins, redirect_uris) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET license_id = excluded.license_id, redirect_origins = excluded.redirect_origins,
+				redirect_uris = excluded.redirect_uris`,
+			c.ID, c.LicenseID, origins, uris)
 		return err
 	})
+}
+
+const clientColumns = `id, license_id, redirect_origins, redirect_uris`
+
+func scanClient(row interface{ Scan(...any) error }) (chat.Client, error) {
+	var (
+		c             chat.Client
+		origins, uris string
+	)
+	if err := row.Scan(&c.ID, &c.LicenseID, &origins, &uris); err != nil {
+		return chat.Client{}, err
+	}
+	if err := codec.Decode(origins, &c.RedirectOrigins, "redirect origins"); err != nil {
+		return chat.Client{}, err
+	}
+	if err := codec.Decode(uris, &c.RedirectURIs, "redirect URIs"); err != nil {
+		return chat.Client{}, err
+	}
+	return c, nil
 }
 
 // Client returns a client.
 func (s *Store) Client(ctx context.Context, id string) (c chat.Client, err error) {
 	defer wrap(&err, "client %q", id)
-	var origins string
-	err = s.rStmts.QueryRowContext(ctx, `SELECT id, license_id, redirect_origins FROM clients WHERE id = ?`, id).
-		Scan(&c.ID, &c.LicenseID, &origins)
+	c, err = scanClient(s.rStmts.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = ?`, id))
 	if err != nil {
 		return chat.Client{}, notFound(err, "")
 	}
-	if err := codec.Decode(origins, &c.RedirectOrigins, "redirect origins"); err != nil {
-		return chat.Client{}, err
-	}
 	return c, nil
+}
+
+// Clients returns a license's clients ordered by id.
+func (s *Store) Clients(ctx context.Context, licenseID int) (cs []chat.Client, err error) {
+	defer wrap(&err, "clients of license %d", licenseID)
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE license_id = ? ORDER BY id`, licenseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cs = []chat.Client{}
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+// DeleteClient removes a client.
+func (s *Store) DeleteClient(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "delete client %q", id)
+	return s.deleteRow(ctx, `DELETE FROM clients WHERE id = ?`, id)
+}
+
+// deleteRow runs a DELETE of one row: ErrNotFound when it deleted none.
+func (s *Store) deleteRow(ctx context.Context, q string, args ...any) error {
+	return s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return chat.ErrNotFound
+		}
+		return nil
+	})
 }
 
 // PutGroup creates or replaces a group.
@@ -81,6 +164,12 @@ func (s *Store) PutGroup(ctx context.Context, g chat.Group) (err error) {
 			ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name`, g.LicenseID, g.ID, g.Name)
 		return err
 	})
+}
+
+// DeleteGroup removes a group.
+func (s *Store) DeleteGroup(ctx context.Context, licenseID, id int) (err error) {
+	defer wrap(&err, "delete group %d of license %d", id, licenseID)
+	return s.deleteRow(ctx, `DELETE FROM license_groups WHERE license_id = ? AND id = ?`, licenseID, id)
 }
 
 // Groups returns a license's groups ordered by id.
@@ -261,17 +350,18 @@ func (s *Store) PutAgent(ctx context.Context, a chat.Agent) (err error) {
 		return err
 	}
 	return s.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO agents (license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO agents (license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name, avatar = excluded.avatar,
 				job_title = excluded.job_title, role = excluded.role, groups = excluded.groups,
-				password_hash = excluded.password_hash, max_chats = excluded.max_chats, created_at = excluded.created_at`,
-			a.LicenseID, a.ID, a.Name, a.Avatar, a.JobTitle, a.Role, groups, a.PasswordHash, a.MaxChats, ns(a.CreatedAt))
+				password_hash = excluded.password_hash, max_chats = excluded.max_chats, disabled = excluded.disabled,
+				created_at = excluded.created_at`,
+			a.LicenseID, a.ID, a.Name, a.Avatar, a.JobTitle, a.Role, groups, a.PasswordHash, a.MaxChats, a.Disabled, ns(a.CreatedAt))
 		return err
 	})
 }
 
-const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, created_at`
+const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, disabled, created_at`
 
 func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
 	var (
@@ -279,7 +369,7 @@ func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
 		groups  string
 		created sql.NullInt64
 	)
-	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &groups, &a.PasswordHash, &a.MaxChats, &created); err != nil {
+	if err := row.Scan(&a.LicenseID, &a.ID, &a.Name, &a.Avatar, &a.JobTitle, &a.Role, &groups, &a.PasswordHash, &a.MaxChats, &a.Disabled, &created); err != nil {
 		return chat.Agent{}, err
 	}
 	if err := codec.Decode(groups, &a.Groups, "agent groups"); err != nil {
@@ -316,4 +406,10 @@ func (s *Store) Agents(ctx context.Context, licenseID int) (as []chat.Agent, err
 		as = append(as, a)
 	}
 	return as, rows.Err()
+}
+
+// DeleteAgent removes an agent.
+func (s *Store) DeleteAgent(ctx context.Context, licenseID int, id string) (err error) {
+	defer wrap(&err, "delete agent %q of license %d", id, licenseID)
+	return s.deleteRow(ctx, `DELETE FROM agents WHERE license_id = ? AND id = ?`, licenseID, id)
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -38,6 +39,29 @@ func testLicenses(t *testing.T, mk func(*testing.T) *env) {
 		_, err := e.s.License(e.ctx, 404)
 		wantErr(t, err, chat.ErrNotFound, "License(404)")
 	})
+	t.Run("List", func(t *testing.T) {
+		e := mk(t)
+		none, err := e.s.Licenses(e.ctx)
+		e.must(err, "Licenses of an empty store")
+		if len(none) != 0 {
+			t.Errorf("Licenses of an empty store: got %+v, want none", none)
+		}
+		for _, id := range []int{9, 2, 5} {
+			e.must(e.s.PutLicense(e.ctx, chat.License{ID: id, Name: "L" + strconv.Itoa(id), CreatedAt: e.now()}), "PutLicense")
+		}
+		ls, err := e.s.Licenses(e.ctx)
+		e.must(err, "Licenses")
+		var ids []int
+		for _, l := range ls {
+			ids = append(ids, l.ID)
+			if l.Name != "L"+strconv.Itoa(l.ID) || l.CreatedAt.IsZero() {
+				t.Errorf("Licenses: got %+v", l)
+			}
+		}
+		if !slices.Equal(ids, []int{2, 5, 9}) {
+			t.Errorf("Licenses: got ids %v, want [2 5 9]", ids)
+		}
+	})
 	t.Run("HasGroupZero", func(t *testing.T) {
 		e := mk(t)
 		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", CreatedAt: e.now()}), "PutLicense")
@@ -60,13 +84,15 @@ func testLicenses(t *testing.T, mk func(*testing.T) *env) {
 func testClients(t *testing.T, mk func(*testing.T) *env) {
 	check := func(t *testing.T, got, want chat.Client) {
 		t.Helper()
-		if got.ID != want.ID || got.LicenseID != want.LicenseID || !slices.Equal(got.RedirectOrigins, want.RedirectOrigins) {
+		if got.ID != want.ID || got.LicenseID != want.LicenseID || !slices.Equal(got.RedirectOrigins, want.RedirectOrigins) ||
+			!slices.Equal(got.RedirectURIs, want.RedirectURIs) {
 			t.Errorf("Client: got %+v, want %+v", got, want)
 		}
 	}
 	t.Run("PutAndGet", func(t *testing.T) {
 		e := mk(t)
-		want := chat.Client{ID: "client-a", LicenseID: license, RedirectOrigins: []string{"https://shop.example", "https://b.example"}}
+		want := chat.Client{ID: "client-a", LicenseID: license, RedirectOrigins: []string{"https://shop.example", "https://b.example"},
+			RedirectURIs: []string{"https://shop.example/chat/", "https://b.example/help"}}
 		e.must(e.s.PutClient(e.ctx, want), "PutClient")
 		got, err := e.s.Client(e.ctx, want.ID)
 		e.must(err, "Client")
@@ -77,14 +103,14 @@ func testClients(t *testing.T, mk func(*testing.T) *env) {
 		e.must(e.s.PutClient(e.ctx, chat.Client{ID: "client-a", LicenseID: license}), "PutClient")
 		got, err := e.s.Client(e.ctx, "client-a")
 		e.must(err, "Client")
-		if len(got.RedirectOrigins) != 0 {
-			t.Errorf("RedirectOrigins: got %v, want none", got.RedirectOrigins)
+		if len(got.RedirectOrigins) != 0 || len(got.RedirectURIs) != 0 {
+			t.Errorf("RedirectOrigins, RedirectURIs: got %v, %v, want none", got.RedirectOrigins, got.RedirectURIs)
 		}
 	})
 	t.Run("Replace", func(t *testing.T) {
 		e := mk(t)
 		e.must(e.s.PutClient(e.ctx, chat.Client{ID: "client-a", LicenseID: license, RedirectOrigins: []string{"https://old.example"}}), "PutClient")
-		want := chat.Client{ID: "client-a", LicenseID: 2, RedirectOrigins: []string{"https://new.example"}}
+		want := chat.Client{ID: "client-a", LicenseID: 2, RedirectOrigins: []string{"https://new.example"}, RedirectURIs: []string{"https://new.example/"}}
 		e.must(e.s.PutClient(e.ctx, want), "PutClient again")
 		got, err := e.s.Client(e.ctx, "client-a")
 		e.must(err, "Client")
@@ -94,6 +120,38 @@ func testClients(t *testing.T, mk func(*testing.T) *env) {
 		e := mk(t)
 		_, err := e.s.Client(e.ctx, "missing")
 		wantErr(t, err, chat.ErrNotFound, "Client(missing)")
+	})
+	t.Run("ListByLicense", func(t *testing.T) {
+		e := mk(t)
+		b := chat.Client{ID: "b", LicenseID: license, RedirectOrigins: []string{"https://b.example"}, RedirectURIs: []string{"https://b.example/"}}
+		a := chat.Client{ID: "a", LicenseID: license}
+		for _, c := range []chat.Client{b, {ID: "0-other", LicenseID: license + 1}, a} {
+			e.must(e.s.PutClient(e.ctx, c), "PutClient")
+		}
+		cs, err := e.s.Clients(e.ctx, license)
+		e.must(err, "Clients")
+		if len(cs) != 2 {
+			t.Fatalf("Clients: got %+v, want a and b", cs)
+		}
+		check(t, cs[0], a)
+		check(t, cs[1], b)
+		none, err := e.s.Clients(e.ctx, 404)
+		e.must(err, "Clients(404)")
+		if len(none) != 0 {
+			t.Errorf("Clients(404): got %+v, want none", none)
+		}
+	})
+	t.Run("Delete", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutClient(e.ctx, chat.Client{ID: "a", LicenseID: license}), "PutClient a")
+		e.must(e.s.PutClient(e.ctx, chat.Client{ID: "b", LicenseID: license}), "PutClient b")
+		e.must(e.s.DeleteClient(e.ctx, "a"), "DeleteClient")
+		_, err := e.s.Client(e.ctx, "a")
+		wantErr(t, err, chat.ErrNotFound, "Client after DeleteClient")
+		if _, err := e.s.Client(e.ctx, "b"); err != nil {
+			t.Errorf("the other client: %v", err)
+		}
+		wantErr(t, e.s.DeleteClient(e.ctx, "a"), chat.ErrNotFound, "DeleteClient again")
 	})
 }
 
@@ -120,6 +178,24 @@ func testGroups(t *testing.T, mk func(*testing.T) *env) {
 		if len(gs) != 1 || gs[0] != (chat.Group{LicenseID: license, ID: 1, Name: "Billing"}) {
 			t.Errorf("Groups: got %+v, want only the replaced group", gs)
 		}
+	})
+	t.Run("Delete", func(t *testing.T) {
+		e := mk(t)
+		for _, g := range []chat.Group{{LicenseID: license, ID: 1, Name: "Sales"}, {LicenseID: license, ID: 2, Name: "Billing"}, {LicenseID: 2, ID: 1, Name: "Other"}} {
+			e.must(e.s.PutGroup(e.ctx, g), "PutGroup")
+		}
+		e.must(e.s.DeleteGroup(e.ctx, license, 1), "DeleteGroup")
+		gs, err := e.s.Groups(e.ctx, license)
+		e.must(err, "Groups")
+		if len(gs) != 1 || gs[0].ID != 2 {
+			t.Errorf("Groups after DeleteGroup: got %+v, want group 2 only", gs)
+		}
+		gs, err = e.s.Groups(e.ctx, 2)
+		e.must(err, "Groups of the other license")
+		if len(gs) != 1 || gs[0].ID != 1 {
+			t.Errorf("Groups of the other license: got %+v, want its group 1", gs)
+		}
+		wantErr(t, e.s.DeleteGroup(e.ctx, license, 1), chat.ErrNotFound, "DeleteGroup again")
 	})
 	t.Run("UnknownLicense", func(t *testing.T) {
 		e := mk(t)
@@ -421,7 +497,7 @@ func checkAgent(t *testing.T, what string, got, want chat.Agent) {
 	t.Helper()
 	if got.ID != want.ID || got.LicenseID != want.LicenseID || got.Name != want.Name || got.Avatar != want.Avatar ||
 		got.JobTitle != want.JobTitle || got.Role != want.Role || !bytes.Equal(got.PasswordHash, want.PasswordHash) || got.MaxChats != want.MaxChats ||
-		!sameJSON(got.Groups, want.Groups) {
+		got.Disabled != want.Disabled || !sameJSON(got.Groups, want.Groups) {
 		t.Errorf("%s: got %+v, want %+v", what, got, want)
 	}
 	checkTime(t, what+" CreatedAt", got.CreatedAt, want.CreatedAt)
@@ -457,6 +533,38 @@ func testAgents(t *testing.T, mk func(*testing.T) *env) {
 		e.must(e.s.PutAgent(e.ctx, full(e, agent)), "PutAgent")
 		_, err = e.s.Agent(e.ctx, license+1, agent)
 		wantErr(t, err, chat.ErrNotFound, "Agent of another license")
+	})
+	t.Run("Disabled", func(t *testing.T) {
+		e := mk(t)
+		want := full(e, agent)
+		want.Disabled = true
+		e.must(e.s.PutAgent(e.ctx, want), "PutAgent disabled")
+		got, err := e.s.Agent(e.ctx, license, agent)
+		e.must(err, "Agent")
+		checkAgent(t, "disabled Agent", got, want)
+		want.Disabled = false
+		e.must(e.s.PutAgent(e.ctx, want), "PutAgent enabled")
+		as, err := e.s.Agents(e.ctx, license)
+		e.must(err, "Agents")
+		if len(as) != 1 {
+			t.Fatalf("Agents: got %d, want 1", len(as))
+		}
+		checkAgent(t, "enabled again, in Agents", as[0], want)
+	})
+	t.Run("Delete", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutAgent(e.ctx, full(e, agent)), "PutAgent")
+		e.must(e.s.PutAgent(e.ctx, full(e, agent2)), "PutAgent 2")
+		wantErr(t, e.s.DeleteAgent(e.ctx, license+1, agent), chat.ErrNotFound, "DeleteAgent of another license")
+		e.must(e.s.DeleteAgent(e.ctx, license, agent), "DeleteAgent")
+		_, err := e.s.Agent(e.ctx, license, agent)
+		wantErr(t, err, chat.ErrNotFound, "Agent after DeleteAgent")
+		as, err := e.s.Agents(e.ctx, license)
+		e.must(err, "Agents")
+		if len(as) != 1 || as[0].ID != agent2 {
+			t.Errorf("Agents after DeleteAgent: got %+v, want %s only", as, agent2)
+		}
+		wantErr(t, e.s.DeleteAgent(e.ctx, license, agent), chat.ErrNotFound, "DeleteAgent again")
 	})
 	t.Run("ListOrderedByID", func(t *testing.T) {
 		e := mk(t)

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+// The license and client commands: a license is a tenant; a client is what
+// the customer token flow names (client_id), with the sites allowed to get
+// the license's customer tokens.
+
+type licenseCmd struct {
+	Add  licenseAddCmd  `cmd:"" help:"Create a license (with its group 0), or rename one."`
+	List licenseListCmd `cmd:"" help:"List the licenses."`
+}
+
+type licenseAddCmd struct {
+	dbFlags `embed:""`
+	ID      int    `name:"id" required:"" help:"License number (positive)."`
+	Name    string `help:"License name (a new license: \"License <id>\")."`
+}
+
+func (c *licenseAddCmd) Run() error {
+	ctx := context.Background()
+	if c.ID <= 0 {
+		return errors.New("--id must be positive")
+	}
+	st, err := c.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l, err := st.License(ctx, c.ID)
+	verb := "updated"
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		verb = "added"
+		l = chat.License{ID: c.ID, Name: "License " + strconv.Itoa(c.ID), CreatedAt: time.Now()}
+	case err != nil:
+		return err
+	}
+	if c.Name != "" {
+		l.Name = c.Name
+	}
+	if err := st.PutLicense(ctx, l); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s license %d %q\n", verb, l.ID, l.Name)
+	return nil
+}
+
+type licenseListCmd struct {
+	dbFlags `embed:""`
+}
+
+func (c *licenseListCmd) Run() error {
+	ctx := context.Background()
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ls, err := st.Licenses(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED")
+	for _, l := range ls {
+		created := "-"
+		if !l.CreatedAt.IsZero() {
+			created = l.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", l.ID, l.Name, created)
+	}
+	return tw.Flush()
+}
+
+// licenseOf checks that a license exists.
+func licenseOf(ctx context.Context, st chat.Store, id int) error {
+	_, err := st.License(ctx, id)
+	if errors.Is(err, chat.ErrNotFound) {
+		return fmt.Errorf("there is no license %d (parley license add --id %d)", id, id)
+	}
+	return err
+}
+
+type clientCmd struct {
+	Add    clientAddCmd    `cmd:"" help:"Create a client of a license and print its id."`
+	List   clientListCmd   `cmd:"" help:"List the clients of a license."`
+	Update clientUpdateCmd `cmd:"" help:"Change a client's origins or redirect URIs."`
+	Remove clientRemoveCmd `cmd:"" help:"Remove a client: its customers get no more tokens."`
+}
+
+// clientLists are the lists a client add or update sets.
+type clientLists struct {
+	Origins      []string `sep:"," help:"Origins of the sites that embed the chat (https://shop.example), allowed to get customer tokens besides the server's own; comma-separated."`
+	RedirectURIs []string `name:"redirect-uris" sep:"," help:"The only redirect_uri values token requests may name (an entry ending with / admits the URIs under it); comma-separated. Default: any URI of an allowed origin."`
+}
+
+// apply validates the lists given and sets them in c; a list not given is
+// left as it is.
+func (f clientLists) apply(c *chat.Client) error {
+	if f.Origins != nil {
+		c.RedirectOrigins = []string{}
+		for _, s := range f.Origins {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			o, err := parseOrigin(s)
+			if err != nil {
+				return fmt.Errorf("--origins: %w", err)
+			}
+			if !slices.Contains(c.RedirectOrigins, o) {
+				c.RedirectOrigins = append(c.RedirectOrigins, o)
+			}
+		}
+	}
+	if f.RedirectURIs != nil {
+		c.RedirectURIs = []string{}
+		for _, s := range f.RedirectURIs {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("--redirect-uris: %q is not an absolute http(s) URL", s)
+			}
+			c.RedirectURIs = append(c.RedirectURIs, s)
+		}
+	}
+	// A redirect URI of an origin the client does not list would never
+	// be accepted.
+	for _, s := range c.RedirectURIs {
+		u, _ := url.Parse(s)
+		if o, _ := parseOrigin(u.Scheme + "://" + u.Host); !slices.Contains(c.RedirectOrigins, o) {
+			return fmt.Errorf("--redirect-uris: the origin of %q is not among the client's origins (add %s to --origins)", s, o)
+		}
+	}
+	return nil
+}
+
+// parseOrigin checks an origin ("https://shop.example[:port]") and returns
+// it lower-cased, without a trailing slash.
+func parseOrigin(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q is not an origin (scheme://host[:port], such as https://shop.example)", s)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+type clientAddCmd struct {
+	storeFlags  `embed:""`
+	ID          string `name:"id" help:"Client id (default: 32 random hex digits)."`
+	clientLists `embed:""`
+}
+
+func (c *clientAddCmd) Run() error {
+	ctx := context.Background()
+	cl := chat.Client{ID: c.ID, LicenseID: c.License}
+	if cl.ID == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		cl.ID = hex.EncodeToString(b)
+	}
+	if err := c.apply(&cl); err != nil {
+		return err
+	}
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := licenseOf(ctx, st, c.License); err != nil {
+		return err
+	}
+	if _, err := st.Client(ctx, cl.ID); err == nil {
+		return fmt.Errorf("client %s exists (parley client update)", cl.ID)
+	} else if !errors.Is(err, chat.ErrNotFound) {
+		return err
+	}
+	if err := st.PutClient(ctx, cl); err != nil {
+		return err
+	}
+	// The id alone, for scripts: CLIENT_ID=$(parley client add …).
+	fmt.Fprintln(stdout, cl.ID)
+	return nil
+}
+
+type clientListCmd struct {
+	storeFlags `embed:""`
+}
+
+func (c *clientListCmd) Run() error {
+	ctx := context.Background()
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := licenseOf(ctx, st, c.License); err != nil {
+		return err
+	}
+	cs, err := st.Clients(ctx, c.License)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT ID\tORIGINS\tREDIRECT URIS")
+	list := func(l []string) string {
+		if len(l) == 0 {
+			return "-"
+		}
+		return strings.Join(l, ",")
+	}
+	for _, cl := range cs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", cl.ID, list(cl.RedirectOrigins), list(cl.RedirectURIs))
+	}
+	return tw.Flush()
+}
+
+// clientOf returns a client, with a clear error when it does not exist.
+func clientOf(ctx context.Context, st chat.Store, id string) (chat.Client, error) {
+	cl, err := st.Client(ctx, id)
+	if errors.Is(err, chat.ErrNotFound) {
+		return chat.Client{}, fmt.Errorf("there is no client %s", id)
+	}
+	return cl, err
+}
+
+type clientUpdateCmd struct {
+	dbFlags     `embed:""`
+	ID          string `name:"id" required:"" help:"Client id."`
+	clientLists `embed:""`
+}
+
+func (c *clientUpdateCmd) Run() error {
+	ctx := context.Background()
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cl, err := clientOf(ctx, st, c.ID)
+	if err != nil {
+		return err
+	}
+	if err := c.apply(&cl); err != nil {
+		return err
+	}
+	if err := st.PutClient(ctx, cl); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "updated client %s of license %d\n", cl.ID, cl.LicenseID)
+	return nil
+}
+
+type clientRemoveCmd struct {
+	dbFlags `embed:""`
+	ID      string `name:"id" required:"" help:"Client id."`
+}
+
+func (c *clientRemoveCmd) Run() error {
+	ctx := context.Background()
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.DeleteClient(ctx, c.ID); errors.Is(err, chat.ErrNotFound) {
+		return fmt.Errorf("there is no client %s", c.ID)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "removed client %s\n", c.ID)
+	return nil
+}
