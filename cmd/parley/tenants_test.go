@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/parleychat/parley/internal/clustertest"
 	"github.com/parleychat/parley/server/chat"
 )
 
@@ -37,7 +38,7 @@ func TestTenantCommands(t *testing.T) {
 		testTenantCommands(t, []string{"--data-dir", dir}, func(t *testing.T) chat.Store { return openStore(t, dir) })
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
-		db := testDatabase(t)
+		db := clustertest.Database(t)
 		testTenantCommands(t, []string{"--database-url", db}, func(t *testing.T) chat.Store {
 			st, err := openDatabase(context.Background(), "", db, false)
 			if err != nil {
