@@ -4,6 +4,7 @@
 //	parley serve --help   every setting, each with its PARLEY_* environment variable
 //	parley agent add      create or change an agent (agent list, agent revoke)
 //	parley group add      create or rename a group
+//	parley version        the module version and source revision of the binary
 //	parley chat           chat as a customer in the terminal (--help: keys and commands)
 //	parley bench          drive a running server with real clients and measure it
 package main

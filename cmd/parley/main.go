@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/alecthomas/kong"
@@ -14,28 +16,72 @@ type cli struct {
 	Agent   agentCmd   `cmd:"" help:"Manage the agents of a license (in the server's database)."`
 	Group   groupCmd   `cmd:"" help:"Manage the groups of a license (in the server's database)."`
 	Bench   benchCmd   `cmd:"" help:"Drive a running server with real clients and measure it (see docs/benchmarks.md)."`
-	Version versionCmd `cmd:"" help:"Print the version."`
+	Version versionCmd `cmd:"" help:"Print the version and the source revision of this binary."`
+
+	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// Exit statuses: 1 when a command fails, 2 when it is misused (an unknown
+// flag, a missing argument, a bad value).
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
 
-type versionCmd struct{}
-
-func (versionCmd) Run() error {
-	fmt.Println("parley", version)
-	return nil
-}
+// exitRequest carries the status kong asks to exit with (after --help or
+// --version) out of parsing, so that run returns it.
+type exitRequest int
 
 func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run runs the command line args, writing results to stdout and errors to
+// stderr, and returns the exit status.
+func run(args []string, stderr io.Writer) (status int) {
 	var c cli
-	ctx := kong.Parse(&c,
+	parser, err := kong.New(&c,
 		kong.Name("parley"),
 		kong.Description("Parley: a customer chat server that speaks the LiveChat Customer Chat API v3.0."),
-		kong.UsageOnError(),
+		kong.Vars{"version": versionString()},
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitRequest(code)) }),
 	)
-	if err := ctx.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "parley:", err)
-		os.Exit(1)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley:", err)
+		return exitFailure
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			code, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
+			}
+			status = int(code)
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "parley: %v; see '%s --help'\n", err, helpPath(err))
+		return exitUsage
+	}
+	if err := ctx.Run(); err != nil {
+		fmt.Fprintln(stderr, "parley:", err)
+		return exitFailure
+	}
+	return 0
+}
+
+// helpPath returns the command whose --help explains a usage error:
+// "parley serve" for an unknown flag of serve.
+func helpPath(err error) string {
+	var pe *kong.ParseError
+	if errors.As(err, &pe) && pe.Context != nil {
+		for i := len(pe.Context.Path) - 1; i >= 0; i-- {
+			if n := pe.Context.Path[i].Command; n != nil {
+				return n.FullPath()
+			}
+		}
+	}
+	return "parley"
 }
