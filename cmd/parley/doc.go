@@ -7,6 +7,7 @@
 //	parley version        the module version and source revision of the binary
 //	parley backup         copy a running server's database, keys and uploads to a tar.gz
 //	parley restore        unpack a backup into a new data directory
+//	parley healthcheck    exit 0 if a running server answers /healthz
 //	parley chat           chat as a customer in the terminal (--help: keys and commands)
 //	parley bench          drive a running server with real clients and measure it
 package main

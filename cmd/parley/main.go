@@ -16,9 +16,12 @@ type cli struct {
 	Agent   agentCmd   `cmd:"" help:"Manage the agents of a license (in the server's database)."`
 	Group   groupCmd   `cmd:"" help:"Manage the groups of a license (in the server's database)."`
 	Bench   benchCmd   `cmd:"" help:"Drive a running server with real clients and measure it (see docs/benchmarks.md)."`
-	Backup  backupCmd  `cmd:"" help:"Copy the SQLite database, keys and uploads of a data directory to a tar.gz, while the server runs (see docs/deploy.md)."`
-	Restore restoreCmd `cmd:"" help:"Restore a backup into a new data directory (see docs/deploy.md)."`
 	Version versionCmd `cmd:"" help:"Print the version and the source revision of this binary."`
+
+	// Operations (docs/deploy.md).
+	Backup      backupCmd      `cmd:"" help:"Copy the SQLite database, keys and uploads of a data directory to a tar.gz, while the server runs (see docs/deploy.md)."`
+	Restore     restoreCmd     `cmd:"" help:"Restore a backup into a new data directory (see docs/deploy.md)."`
+	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if a running server answers its /healthz, 1 if not (the container image's HEALTHCHECK)."`
 
 	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
