@@ -24,6 +24,7 @@ type cli struct {
 	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if a running server answers its /healthz, 1 if not (the container image's HEALTHCHECK)."`
 
 	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
+	Config      kong.ConfigFlag  `env:"PARLEY_CONFIG" placeholder:"FILE" help:"JSON file of settings: {\"data_dir\": \"/var/lib/parley\", …}, keys being flag names with _ for - (see docs/deploy.md). Flags and environment variables override it."`
 }
 
 // Exit statuses: 1 when a command fails, 2 when it is misused (an unknown
@@ -50,6 +51,7 @@ func run(args []string, stderr io.Writer) (status int) {
 		kong.Description("Parley: a customer chat server that speaks the LiveChat Customer Chat API v3.0."),
 		kong.Vars{"version": versionString()},
 		kong.Writers(stdout, stderr),
+		kong.Configuration(loadConfig),
 		kong.Exit(func(code int) { panic(exitRequest(code)) }),
 	)
 	if err != nil {
