@@ -2,6 +2,7 @@
 //
 //	parley serve          run the server (SQLite in ./parley-data, demo license)
 //	parley serve --help   every setting, each with its PARLEY_* environment variable
+//	parley … --config F   settings of any command from a JSON file (docs/deploy.md)
 //	parley agent add      create or change an agent (agent list, agent revoke)
 //	parley group add      create or rename a group
 //	parley version        the module version and source revision of the binary
