@@ -73,18 +73,23 @@ func TestBackupUnderLoad(t *testing.T) {
 	for i, s := range senders {
 		after[i] = len(s.ackedSoFar())
 	}
-	time.Sleep(100 * time.Millisecond)
-	cancel()
-	wg.Wait()
-	grew := 0
-	for i, s := range senders {
-		if len(s.acked) > after[i] {
-			grew++
+	grew := func() bool {
+		for i, s := range senders {
+			if len(s.ackedSoFar()) > after[i] {
+				return true
+			}
+		}
+		return false
+	}
+	for !grew() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("no chat got an event acknowledged after the backup: the server stalled")
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if grew == 0 {
-		t.Fatal("no chat got an event acknowledged after the backup: the server stalled")
-	}
+	cancel()
+	wg.Wait()
 
 	restored := filepath.Join(t.TempDir(), "restored")
 	out, stderr, status = parleyRun(t, bin, "restore", "--from", archive, "--data-dir", restored)
