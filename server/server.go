@@ -412,37 +412,6 @@ func rtmHandler(serve func(context.Context, transport.Conn, session.ConnInfo)) t
 	}
 }
 
-// logRequests logs plain HTTP requests at debug level and failures at
-// warn. RTM connections (upgraded, long-lived) log from their sessions.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "/rtm/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		level := slog.LevelDebug
-		if sw.status >= 500 {
-			level = slog.LevelWarn
-		}
-		s.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // Handler returns the server's HTTP handler, for use with any http.Server
 // (tests mount it on httptest servers).
 func (s *Server) Handler() http.Handler { return s.handler }

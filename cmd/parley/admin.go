@@ -183,6 +183,11 @@ func (c *agentListCmd) Run() error {
 		return err
 	}
 	defer st.Close()
+	if _, err := st.License(ctx, c.License); errors.Is(err, chat.ErrNotFound) {
+		return fmt.Errorf("there is no license %d in this database", c.License)
+	} else if err != nil {
+		return err
+	}
 	agents, err := st.Agents(ctx, c.License)
 	if err != nil {
 		return err

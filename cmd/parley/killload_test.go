@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,7 +19,15 @@ import (
 // stops at the first error: the connection dies with the server.
 type loadSender struct {
 	chatID string
+	mu     sync.Mutex
 	acked  []string // event ids, in acknowledgement order
+}
+
+// ackedSoFar returns the events acknowledged so far.
+func (l *loadSender) ackedSoFar() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.acked)
 }
 
 func (l *loadSender) run(ctx context.Context, addr, token string, ready func()) {
@@ -68,8 +77,11 @@ func (l *loadSender) run(ctx context.Context, addr, token string, ready func()) 
 		if err != nil {
 			return
 		}
+		l.mu.Lock()
 		l.acked = append(l.acked, m["payload"].(map[string]any)["event"].(map[string]any)["id"].(string))
-		if len(l.acked) == 20 {
+		count := len(l.acked)
+		l.mu.Unlock()
+		if count == 20 {
 			ready()
 		}
 	}

@@ -183,6 +183,20 @@ func (c *serveCmd) Run() error {
 		HTTPReadHeaderTimeout: c.HTTPReadHeaderTimeout, HTTPIdleTimeout: c.HTTPIdleTimeout,
 		HTTPBodyTimeout: c.HTTPBodyTimeout, UploadMinRate: c.UploadMinRate,
 	}
+	// Listen first: a wrong or busy address fails before anything is
+	// created (a data directory, a schema).
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	defer l.Close()
+	var al net.Listener
+	if c.AdminAddr != "" {
+		if al, err = net.Listen("tcp", c.AdminAddr); err != nil {
+			return fmt.Errorf("--admin-addr: %w", err)
+		}
+		defer al.Close()
+	}
 	db, err := c.database(ctx, &cfg)
 	if err != nil {
 		return err
@@ -218,11 +232,6 @@ func (c *serveCmd) Run() error {
 		return err
 	}
 	running.Store(srv)
-	l, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		_ = srv.Shutdown(context.Background())
-		return err
-	}
 	base := "http://" + hostPort(l.Addr())
 	storage, pushes := "sqlite", "in process"
 	if db != nil {
@@ -242,13 +251,7 @@ func (c *serveCmd) Run() error {
 	}
 
 	var admin *http.Server
-	if c.AdminAddr != "" {
-		al, err := net.Listen("tcp", c.AdminAddr)
-		if err != nil {
-			l.Close()
-			_ = srv.Shutdown(context.Background())
-			return fmt.Errorf("admin listener: %w", err)
-		}
+	if al != nil {
 		admin = &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 		log.Info("parley admin endpoints", "addr", al.Addr().String(), "metrics", "/metrics", "pprof", "/debug/pprof/")
 		go func() {

@@ -70,8 +70,7 @@ func (s *session) agentLogin(ctx context.Context, req protocol.Request) (any, er
 	}
 	status, after := s.srv.cfg.Service.AgentConnected(cl.LicenseID, ag.ID)
 	s.expires.Store(cl.ExpiresAt.UnixNano())
-	s.loggedIn.Store(true)
-	s.setLog(s.log().With("license", cl.LicenseID, "agent", ag.ID))
+	s.loggedInAs(cl.LicenseID, "agent", ag.ID)
 	resp := protocol.AgentLoginResponse{License: protocol.LicenseRef{ID: cl.LicenseID}, MyProfile: protocol.AgentProfile{
 		ID: ag.ID, Type: string(chat.UserAgent), Name: ag.Name, Avatar: ag.Avatar, JobTitle: ag.JobTitle,
 		RoutingStatus: string(status), Groups: ag.GroupIDs(), MaxChats: ag.ChatLimit(),

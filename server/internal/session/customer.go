@@ -108,8 +108,7 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 		return nil, err
 	}
 	s.expires.Store(cl.ExpiresAt.UnixNano())
-	s.loggedIn.Store(true)
-	s.setLog(s.log().With("license", cl.LicenseID, "customer", cl.Subject))
+	s.loggedInAs(cl.LicenseID, "customer", cl.Subject)
 
 	resp := protocol.LoginResponse{CustomerID: cu.ID, Chats: []protocol.LoginChat{}}
 	chats, err := s.srv.cfg.Service.CustomerChats(ctx, s.actor)

@@ -135,7 +135,10 @@ type session struct {
 	conn   transport.Conn
 	info   ConnInfo
 	logger atomic.Pointer[slog.Logger] // see log
-	q      *outQueue
+	// closeReason is why the server ended the connection (the first
+	// reason given), nil when the client did; for the log.
+	closeReason atomic.Pointer[string]
+	q           *outQueue
 
 	in inbox // requests read and not yet answered
 
@@ -230,7 +233,7 @@ func (s *session) close() {
 		srv.cfg.Service.AgentDisconnected(s.actor.LicenseID, s.actor.UserID)
 	}
 	_ = s.conn.Close(transport.CloseNormal, "")
-	s.log().Debug("connection closed")
+	s.logClosed()
 	srv.cfg.Metrics.connected(string(s.role), -1)
 	srv.cfg.Hub.remove(s)
 	s.releaseIP()
@@ -256,6 +259,39 @@ func formatUint(n uint64) string {
 func (s *session) log() *slog.Logger { return s.logger.Load() }
 
 func (s *session) setLog(l *slog.Logger) { s.logger.Store(l) }
+
+// setCloseReason records why the server ends the connection; the first
+// reason stays.
+func (s *session) setCloseReason(reason string) { s.closeReason.CompareAndSwap(nil, &reason) }
+
+// logClosed logs the end of the connection at info level: how long it
+// lasted and why it ended ("client" when the client closed it or the
+// network failed). After login the logger names the license and the user.
+func (s *session) logClosed() {
+	reason := "client"
+	if r := s.closeReason.Load(); r != nil {
+		reason = *r
+	}
+	s.log().LogAttrs(context.Background(), slog.LevelInfo, "rtm connection closed",
+		slog.Duration("duration", s.srv.cfg.Now().Sub(s.start).Round(time.Millisecond)),
+		slog.String("reason", reason), slog.Bool("logged_in", s.loggedIn.Load()))
+}
+
+// loggedInAs marks the session logged in and logs it at info level, with
+// the logger naming the license and the user from then on.
+func (s *session) loggedInAs(license int, userKey, userID string) {
+	s.loggedIn.Store(true)
+	s.setLog(s.log().With("license", license, userKey, userID))
+	s.log().Info("rtm login")
+}
+
+// logRequest logs an answered request at debug level.
+func (s *session) logRequest(ctx context.Context, req protocol.Request, result string, d time.Duration) {
+	if l := s.log(); l.Enabled(ctx, slog.LevelDebug) {
+		l.LogAttrs(ctx, slog.LevelDebug, "rtm request", slog.String("action", req.Action),
+			slog.String("request_id", req.RequestID), slog.String("result", result), slog.Duration("duration", d))
+	}
+}
 
 func (s *session) touch() { s.lastRead.Store(s.srv.cfg.Now().UnixNano()) }
 
@@ -367,12 +403,14 @@ func (s *session) writeLoop() {
 		clear(batch[:n])
 		if err != nil {
 			s.log().Debug("write failed", "err", err)
+			s.setCloseReason("write_failed")
 			_ = s.conn.Close(transport.CloseInternalError, "write failed")
 			// Nothing drains the queue any more: drop what waits in it.
 			s.q.finish()
 			return
 		}
 		if last.closeCode != 0 {
+			s.setCloseReason(last.closeReason)
 			_ = s.conn.Close(last.closeCode, last.closeReason)
 			s.q.finish()
 			return
@@ -404,6 +442,7 @@ func (s *session) push(frame []byte) {
 func (s *session) slowConsumer() {
 	s.srv.cfg.Metrics.slowConsumer(string(s.role))
 	s.log().Warn("outbound queue full, disconnecting slow client", "bytes", s.q.bytes(), "budget", s.srv.cfg.QueueBytes)
+	s.setCloseReason(protocol.ReasonSlowConsumer)
 	// The client does not read: what waits for it would never go out.
 	s.q.drop()
 	// Close waits for the client, which is not reading: do not hold up
@@ -419,6 +458,7 @@ func (s *session) disconnect(reason string, code int) {
 		action = protocol.PushAgentDisconnected
 	}
 	frame, _ := protocol.Push(action, protocol.CustomerDisconnected{Reason: reason})
+	s.setCloseReason(reason)
 	if s.q.put(outMsg{frame: frame, closeCode: code, closeReason: reason}) == putFull {
 		s.stop()
 		// As in push: Close waits for the client; do not hold up the
@@ -438,6 +478,7 @@ func (s *session) shutdown() {
 }
 
 func (s *session) kill() {
+	s.setCloseReason(protocol.ReasonServiceShutdown)
 	s.stop()
 	_ = s.conn.Close(transport.CloseServiceRestart, "server is shutting down")
 }
@@ -521,10 +562,12 @@ func (s *session) handle(ctx context.Context, req protocol.Request, err error) {
 		}
 		pe := s.protocolError(req, err)
 		s.srv.cfg.Metrics.request(string(s.role), req.Action, pe.Type, time.Since(start))
+		s.logRequest(ctx, req, pe.Type, time.Since(start))
 		s.answer(protocol.ErrorResponse(req.RequestID, req.Action, pe))
 		return
 	}
 	s.srv.cfg.Metrics.request(string(s.role), req.Action, "ok", time.Since(start))
+	s.logRequest(ctx, req, "ok", time.Since(start))
 	if payload == noResponse {
 		return
 	}
