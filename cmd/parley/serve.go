@@ -40,7 +40,7 @@ type serveCmd struct {
 	LogLevel          string        `default:"info" enum:"debug,info,warn,error" env:"PARLEY_LOG_LEVEL" help:"Log level: debug, info, warn or error."`
 	LogFormat         string        `default:"text" enum:"text,json" env:"PARLEY_LOG_FORMAT" help:"Log format: text or json."`
 	ShutdownTimeout   time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
-	SockJSHeartbeat   time.Duration `default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
+	SockJSHeartbeat   time.Duration `name:"sockjs-heartbeat" default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
 	AgentGracePeriod  time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
 	AgentLease        time.Duration `default:"30s" env:"PARLEY_AGENT_LEASE" help:"With --database-url: how long the record of the agents connected to this node stays valid unless the node renews it (every second). When a node dies, its agents' grace period starts once the lease runs out."`
 
