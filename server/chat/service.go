@@ -291,7 +291,11 @@ func agentsOf(c Chat) []Recipient {
 func (s *Service) groupAgents(ctx context.Context, c Chat) []Recipient {
 	agents, err := s.store.Agents(ctx, c.LicenseID)
 	if err != nil {
-		s.log.Error("load agents", "license", c.LicenseID, "err", err)
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) {
+			level = slog.LevelDebug // the request's connection ended
+		}
+		s.log.Log(ctx, level, "load agents", "license", c.LicenseID, "err", err)
 		return nil
 	}
 	groups := chatGroups(c)

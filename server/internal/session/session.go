@@ -634,6 +634,10 @@ func (s *session) protocolError(req protocol.Request, err error) *protocol.Error
 		return protocol.Errorf(protocol.ErrAuthorization, userMessage(err))
 	case errors.Is(err, context.DeadlineExceeded):
 		return protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")
+	case errors.Is(err, context.Canceled):
+		// The connection ended under the request: nobody gets the answer.
+		s.log().Debug("request ended with its connection", "action", req.Action, "err", err)
+		return protocol.Errorf(protocol.ErrInternal, "The connection ended")
 	}
 	s.log().Error("request failed", "action", req.Action, "err", err)
 	return protocol.Errorf(protocol.ErrInternal, "Internal server error")
