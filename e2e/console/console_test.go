@@ -229,29 +229,6 @@ func TestConsole(t *testing.T) {
 	ada.say(peek + " to 12 Baker Street?")
 	p.waitFor("the customer's second message", messageShown(peek+" to 12 Baker Street?")+` && document.getElementById("sneak").hidden`)
 
-	// Markup from the customer is text, wherever it shows.
-	evil := `<img src=x onerror=alert(1)>`
-	ada.say(evil)
-	p.waitFor("the markup shown as text", messageShown(evil))
-	evilFile := `<b>invoice<img src=x onerror=alert(2)>.txt`
-	ada.upload(evilFile, "text/plain", []byte("not an image"))
-	p.waitFor("the file name shown as text", `[...document.querySelectorAll("#message-list .file-link")].some(a => a.textContent === `+js(evilFile)+`)`)
-	p.waitFor("the chat list preview as text", item+`.querySelector(".preview").textContent === `+js("File: "+evilFile))
-	if n := eval[int](p, `document.querySelectorAll("#message-list img, #chat-list img, #customer-panel img").length`); n != 0 {
-		t.Fatalf("%d img elements in the console after markup from the customer, want 0", n)
-	}
-	if n := eval[int](p, `document.querySelectorAll("#message-list b").length`); n != 0 {
-		t.Fatalf("%d b elements in the message list, want 0", n)
-	}
-	if d := p.dialogsSeen(); len(d) > 0 {
-		t.Fatalf("the page opened dialogs: %q", d)
-	}
-	for _, u := range []string{"javascript:alert(1)", "data:text/html,x", " javascript:alert(1)", "vbscript:x"} {
-		if got := eval[string](p, `import("/agent/dom.js").then(m => m.safeURL(`+js(u)+`))`); got != "" {
-			t.Errorf("safeURL(%q) = %q, want \"\"", u, got)
-		}
-	}
-
 	// A picture from the customer shows inline (the CSP lets the origin's
 	// files in).
 	ada.upload("parcel.png", "image/png", testPNG(t))
@@ -302,6 +279,30 @@ func TestConsole(t *testing.T) {
 	p.waitFor("the newest message in view", `(() => { const m = document.getElementById("messages");
 		return m.scrollHeight - m.scrollTop - m.clientHeight < 2; })()`)
 	writeScreenshot(t, p)
+
+	// Markup from the customer is text, wherever it shows.
+	evil := `<img src=x onerror=alert(1)>`
+	ada.say(evil)
+	p.waitFor("the markup shown as text", messageShown(evil))
+	evilFile := `<b>invoice<img src=x onerror=alert(2)>.txt`
+	ada.upload(evilFile, "text/plain", []byte("not an image"))
+	p.waitFor("the file name shown as text", `[...document.querySelectorAll("#message-list .file-link")].some(a => a.textContent === `+js(evilFile)+`)`)
+	p.waitFor("the chat list preview as text", item+`.querySelector(".preview").textContent === `+js("File: "+evilFile))
+	// (The one picture is the customer's parcel.png, shown on purpose.)
+	if n := eval[int](p, `document.querySelectorAll("#message-list img:not(.file-image), #chat-list img, #customer-panel img").length`); n != 0 {
+		t.Fatalf("%d img elements in the console after markup from the customer, want 0", n)
+	}
+	if n := eval[int](p, `document.querySelectorAll("#message-list b").length`); n != 0 {
+		t.Fatalf("%d b elements in the message list, want 0", n)
+	}
+	if d := p.dialogsSeen(); len(d) > 0 {
+		t.Fatalf("the page opened dialogs: %q", d)
+	}
+	for _, u := range []string{"javascript:alert(1)", "data:text/html,x", " javascript:alert(1)", "vbscript:x"} {
+		if got := eval[string](p, `import("/agent/dom.js").then(m => m.safeURL(`+js(u)+`))`); got != "" {
+			t.Errorf("safeURL(%q) = %q, want \"\"", u, got)
+		}
+	}
 
 	// Close the chat.
 	p.do("close the chat", chromedp.Click(chromedp.CSS("#close")))
