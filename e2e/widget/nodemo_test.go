@@ -291,33 +291,17 @@ func recv[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 }
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// buildBinary builds the parley command once for the package's tests, in
-// the main module (its go.mod, as a clone builds it).
+// buildBinary builds the parley command in the main module (with its
+// go.mod, as a clone builds it) and returns its path.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "parley-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "parley")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/parley")
-		cmd.Dir = filepath.Join("..", "..")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
+	bin := filepath.Join(t.TempDir(), "parley")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/parley")
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return binPath
+	return bin
 }
 
 // serveBinary runs `parley serve` of bin on dataDir with more flags and
