@@ -70,10 +70,11 @@ type browser struct {
 	console  []string
 }
 
-func newBrowser(t *testing.T) *browser {
+// newBrowser starts the browser, with extra allocator options if given.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	chromium := browsertest.Chromium(t, "The widget")
-	opts := browsertest.Options(chromium, t.TempDir())
+	opts := browsertest.Options(chromium, t.TempDir(), extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
