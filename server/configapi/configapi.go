@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/parleychat/parley/protocol"
 	"github.com/parleychat/parley/server/auth"
@@ -33,6 +35,10 @@ type Config struct {
 type API struct {
 	cfg     Config
 	actions map[string]action
+	// mu runs the actions that change something one at a time, so that
+	// two of this server's calls never read the same state to write it
+	// (two create_group taking the same number, an agent created twice).
+	mu sync.Mutex
 }
 
 // An action answers one call of an operator; in is the request body.
@@ -139,10 +145,21 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "reading the body: "+err.Error())
 		return
 	}
+	name := r.PathValue("action")
+	changes := !strings.HasPrefix(name, "get_") && !strings.HasPrefix(name, "list_")
+	if changes {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
 	out, err := act(r.Context(), op, body)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
+	}
+	if changes {
+		// Who changed what, for the operators' records; passwords
+		// are never logged.
+		a.cfg.Logger.Info("configuration", "action", name, "license_id", op.LicenseID, "by", op.ID, "target", target(body))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -210,6 +227,17 @@ func decode(in []byte, v any) error {
 		return invalid("the body is not a JSON object: %v", err)
 	}
 	return nil
+}
+
+// target returns the id a request names, for the log.
+func target(body []byte) string {
+	var req struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(body, &req) != nil || req.ID == nil {
+		return ""
+	}
+	return fmt.Sprint(req.ID)
 }
 
 // empty is the answer of an action that returns nothing.
