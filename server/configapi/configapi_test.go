@@ -498,58 +498,68 @@ func TestValidation(t *testing.T) {
 	}
 }
 
-// TestSuspendEndsSession: suspend_agent closes the agent's RTM connection
-// (agent_disconnected, access_token_revoked) without waiting for the
-// periodic revocation check (an hour here), and its token is refused from
-// then on.
-func TestSuspendEndsSession(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.TokenRevocationCheck = time.Hour })
+// rtmAgent is an agent's RTM connection, logged in.
+type rtmAgent struct {
+	t   *testing.T
+	ctx context.Context
+	ws  *websocket.Conn
+}
+
+type frame struct {
+	Action  string          `json:"action"`
+	Type    string          `json:"type"`
+	Success *bool           `json:"success"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// connect opens an agent RTM connection and logs in with token.
+func (e *env) connect(token string) *rtmAgent {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	token := e.norm
+	e.t.Cleanup(cancel)
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/v3.0/agent/rtm/ws", nil)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	defer ws.CloseNow()
+	e.t.Cleanup(func() { _ = ws.CloseNow() })
+	c := &rtmAgent{t: e.t, ctx: ctx, ws: ws}
 	login, _ := json.Marshal(map[string]any{"request_id": "1", "action": "login", "payload": map[string]any{"token": "Bearer " + token}})
 	if err := ws.Write(ctx, websocket.MessageText, login); err != nil {
-		t.Fatal(err)
-	}
-	type frame struct {
-		Action  string          `json:"action"`
-		Type    string          `json:"type"`
-		Success *bool           `json:"success"`
-		Payload json.RawMessage `json:"payload"`
-	}
-	read := func() (frame, error) {
-		_, b, err := ws.Read(ctx)
-		var f frame
-		if err == nil {
-			err = json.Unmarshal(b, &f)
-		}
-		return f, err
+		e.t.Fatal(err)
 	}
 	for {
-		f, err := read()
+		f, err := c.read()
 		if err != nil {
-			t.Fatalf("waiting for the login answer: %v", err)
+			e.t.Fatalf("waiting for the login answer: %v", err)
 		}
 		if f.Action == "login" && f.Type == "response" {
 			if f.Success == nil || !*f.Success {
-				t.Fatalf("login: %s", f.Payload)
+				e.t.Fatalf("login: %s", f.Payload)
 			}
-			break
+			return c
 		}
 	}
+}
 
-	e.ok(e.admin, "suspend_agent", map[string]any{"id": normal}, nil)
+func (c *rtmAgent) read() (frame, error) {
+	_, b, err := c.ws.Read(c.ctx)
+	var f frame
+	if err == nil {
+		err = json.Unmarshal(b, &f)
+	}
+	return f, err
+}
+
+// waitRevoked reads until the connection closes, and checks it was told
+// its token was revoked and closed with 1008.
+func (c *rtmAgent) waitRevoked() {
+	c.t.Helper()
 	var reason string
 	for {
-		f, err := read()
+		f, err := c.read()
 		if err != nil {
 			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
-				t.Fatalf("connection ended with %v, want close 1008", err)
+				c.t.Fatalf("connection ended with %v, want close 1008", err)
 			}
 			break
 		}
@@ -562,11 +572,52 @@ func TestSuspendEndsSession(t *testing.T) {
 		}
 	}
 	if reason != "access_token_revoked" {
-		t.Errorf("agent_disconnected reason = %q, want access_token_revoked", reason)
+		c.t.Errorf("agent_disconnected reason = %q, want access_token_revoked", reason)
 	}
-	e.fails(token, "list_agents", nil, 401, "authentication")
+}
+
+// The periodic revocation check is an hour in these tests: only the
+// Configuration API's own revocation can close the connections in time.
+func slowRevocationCheck(c *server.Config) { c.TokenRevocationCheck = time.Hour }
+
+// TestSuspendEndsSession: suspend_agent closes the agent's RTM connection
+// (agent_disconnected, access_token_revoked) without waiting for the
+// periodic revocation check, and its token is refused from then on, also
+// after unsuspend_agent, which lets it log in again.
+func TestSuspendEndsSession(t *testing.T) {
+	e := newEnv(t, slowRevocationCheck)
+	c := e.connect(e.norm)
+	e.ok(e.admin, "suspend_agent", map[string]any{"id": normal}, nil)
+	c.waitRevoked()
+	e.fails(e.norm, "list_agents", nil, 401, "authentication")
 	if got := e.login(e.srv.License, normal, "secret-password"); got == http.StatusOK {
 		t.Error("the suspended agent logged in")
+	}
+	e.ok(e.admin, "unsuspend_agent", map[string]any{"id": normal}, nil)
+	if got := e.login(e.srv.License, normal, "secret-password"); got != http.StatusOK {
+		t.Errorf("login after unsuspend_agent = %d", got)
+	}
+	e.fails(e.norm, "list_agents", nil, 401, "authentication")
+}
+
+// TestDeleteEndsSession: delete_agent closes the agent's connections too.
+func TestDeleteEndsSession(t *testing.T) {
+	e := newEnv(t, slowRevocationCheck)
+	c := e.connect(e.admin)
+	e.ok(e.owner, "delete_agent", map[string]any{"id": admin}, nil)
+	c.waitRevoked()
+	if got := e.login(e.srv.License, admin, "secret-password"); got == http.StatusOK {
+		t.Error("the deleted agent logged in")
+	}
+}
+
+// TestBodyTooLarge: a body over MaxBodyBytes is refused before it is read
+// whole.
+func TestBodyTooLarge(t *testing.T) {
+	e := newEnv(t)
+	e.fails(e.owner, "create_agent", map[string]any{"id": "big@shop.test", "name": strings.Repeat("n", 70<<10)}, 413, "entity_too_large")
+	if _, err := e.srv.Store().Agent(context.Background(), e.srv.License, "big@shop.test"); err == nil {
+		t.Error("an agent of a body too large was stored")
 	}
 }
 
