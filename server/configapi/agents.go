@@ -142,6 +142,15 @@ func password(pw string) error {
 	return nil
 }
 
+// mayChange is mayManage for the agent ag, except that an agent may
+// change its own fields (not its role: see updateAgent).
+func mayChange(op, ag chat.Agent) error {
+	if ag.ID == op.ID {
+		return nil
+	}
+	return mayManage(op, ag.Role)
+}
+
 // mayManage refuses an operator that is not an owner acting on a manager
 // (owner, vice owner, administrator), or giving that role.
 func mayManage(op chat.Agent, role string) error {
@@ -253,16 +262,17 @@ func (a *API) updateAgent(ctx context.Context, op chat.Agent, in []byte) (any, e
 	if err != nil {
 		return nil, err
 	}
-	if err := mayManage(op, ag.Role); err != nil {
-		return nil, err
-	}
-	if req.Role != nil && *req.Role != ag.Role && ag.ID == op.ID {
+	self := ag.ID == op.ID
+	if req.Role != nil && *req.Role != ag.Role && self {
 		return nil, invalid("an agent cannot change its own role")
+	}
+	if err := mayChange(op, ag); err != nil {
+		return nil, err
 	}
 	if err := a.apply(ctx, req.agentFields, &ag); err != nil {
 		return nil, err
 	}
-	if err := mayManage(op, ag.Role); err != nil {
+	if err := mayChange(op, ag); err != nil {
 		return nil, err
 	}
 	return empty{}, a.cfg.Store.PutAgent(ctx, ag)
@@ -281,7 +291,7 @@ func (a *API) setAgentPassword(ctx context.Context, op chat.Agent, in []byte) (a
 	if err != nil {
 		return nil, err
 	}
-	if err := mayManage(op, ag.Role); err != nil {
+	if err := mayChange(op, ag); err != nil {
 		return nil, err
 	}
 	if err := a.apply(ctx, agentFields{Password: &req.Password}, &ag); err != nil {

@@ -386,6 +386,10 @@ func TestAuthorization(t *testing.T) {
 	e.fails(e.admin, "suspend_agent", map[string]any{"id": e.srv.AgentEmail}, 403, "authorization")
 	e.fails(e.admin, "delete_agent", map[string]any{"id": e.srv.AgentEmail}, 403, "authorization")
 	e.fails(e.admin, "update_group", map[string]any{"id": 0, "agent_priorities": map[string]string{normal: "normal"}}, 403, "authorization")
+	// An administrator changes its own fields, not its role.
+	e.ok(e.admin, "update_agent", map[string]any{"id": admin, "job_title": "Lead"}, nil)
+	e.ok(e.admin, "set_agent_password", map[string]any{"id": admin, "password": "my-own-password"}, nil)
+	e.fails(e.admin, "update_agent", map[string]any{"id": admin, "role": "owner"}, 400, "validation")
 	// An owner may.
 	e.ok(e.owner, "create_agent", map[string]any{"id": "a2@shop.test", "name": "A", "role": "administrator"}, nil)
 	e.ok(e.owner, "update_agent", map[string]any{"id": normal, "role": "viceowner"}, nil)

@@ -10,8 +10,8 @@
 // another license's agents, groups and clients are answered as missing.
 // Owners, vice owners and administrators may call it; a normal agent is
 // refused (authorization, 403). Only an owner may give an agent a
-// manager's role or act on an agent that has one. No agent may suspend,
-// delete or change the role of itself.
+// manager's role or act on another agent that has one. No agent may
+// suspend, delete or change the role of itself.
 //
 // Errors are the Web API's envelope, {"error":{"type":…,"message":…}}:
 // authentication (401), authorization (403), validation (400), not_found
