@@ -159,7 +159,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	if changes {
 		// Who changed what, for the operators' records; passwords
 		// are never logged.
-		a.cfg.Logger.Info("configuration", "action", name, "license_id", op.LicenseID, "by", op.ID, "target", target(body))
+		a.cfg.Logger.Info("configuration", "action", name, "license_id", op.LicenseID, "by", op.ID, "id", idOf(body))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -229,8 +229,8 @@ func decode(in []byte, v any) error {
 	return nil
 }
 
-// target returns the id a request names, for the log.
-func target(body []byte) string {
+// idOf returns the id a request names, for the log.
+func idOf(body []byte) string {
 	var req struct {
 		ID any `json:"id"`
 	}
