@@ -27,6 +27,7 @@ import (
 	"github.com/parleychat/parley/server/broker"
 	"github.com/parleychat/parley/server/broker/memory"
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/configapi"
 	"github.com/parleychat/parley/server/httpapi"
 	"github.com/parleychat/parley/server/internal/limit"
 	"github.com/parleychat/parley/server/internal/session"
@@ -358,6 +359,10 @@ func (s *Server) routes() error {
 	if err != nil {
 		return err
 	}
+	config, err := configapi.New(configapi.Config{Store: s.store, AgentTokens: agentTokens, RevokeAgent: s.hub.RevokeAgent, Logger: s.log})
+	if err != nil {
+		return err
+	}
 	accounts := &auth.Accounts{Store: s.store, Signer: s.signer, PublicURL: s.cfg.PublicURL, Logger: s.log, Limits: s.cfg.Limits.tokens()}
 	agentLogin := &auth.AgentLogin{Store: s.store, Signer: s.signer, Logger: s.log, Limits: s.cfg.Limits.login()}
 
@@ -374,6 +379,7 @@ func (s *Server) routes() error {
 	mux.Handle("/customer/", ah)
 	mux.Handle("/licence/", ah)
 	api.Register(mux)
+	config.Register(mux)
 	wh := widget.Handler(widget.Config{License: s.cfg.Demo.License, ClientID: s.cfg.Demo.ClientID})
 	mux.Handle("GET /{$}", wh)
 	mux.Handle("GET /widget.js", wh)

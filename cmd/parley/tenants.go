@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -110,56 +108,9 @@ type clientLists struct {
 }
 
 // apply validates the lists given and sets them in c; a list not given is
-// left as it is.
+// left as it is (chat.Client.SetLists).
 func (f clientLists) apply(c *chat.Client) error {
-	if f.Origins != nil {
-		c.RedirectOrigins = []string{}
-		for _, s := range f.Origins {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
-			o, err := parseOrigin(s)
-			if err != nil {
-				return fmt.Errorf("--origins: %w", err)
-			}
-			if !slices.Contains(c.RedirectOrigins, o) {
-				c.RedirectOrigins = append(c.RedirectOrigins, o)
-			}
-		}
-	}
-	if f.RedirectURIs != nil {
-		c.RedirectURIs = []string{}
-		for _, s := range f.RedirectURIs {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
-			u, err := url.Parse(s)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("--redirect-uris: %q is not an absolute http(s) URL", s)
-			}
-			c.RedirectURIs = append(c.RedirectURIs, s)
-		}
-	}
-	// A redirect URI of an origin the client does not list would never
-	// be accepted.
-	for _, s := range c.RedirectURIs {
-		u, _ := url.Parse(s)
-		if o, _ := parseOrigin(u.Scheme + "://" + u.Host); !slices.Contains(c.RedirectOrigins, o) {
-			return fmt.Errorf("--redirect-uris: the origin of %q is not among the client's origins (add %s to --origins)", s, o)
-		}
-	}
-	return nil
-}
-
-// parseOrigin checks an origin ("https://shop.example[:port]") and returns
-// it lower-cased, without a trailing slash.
-func parseOrigin(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%q is not an origin (scheme://host[:port], such as https://shop.example)", s)
-	}
-	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+	return c.SetLists(f.Origins, f.RedirectURIs)
 }
 
 type clientAddCmd struct {

@@ -46,7 +46,7 @@ var rules = []rule{{
 		"session speaks protocol, drivers speak SQL, transports speak HTTP",
 	pkgs: []string{"server/chat"},
 	forbid: []string{protocol, sqlDB, pgx, sqlite, nats, server + "/store",
-		server + "/internal/transport", server + "/internal/session", server + "/httpapi",
+		server + "/internal/transport", server + "/internal/session", server + "/httpapi", server + "/configapi",
 		websocket, "net"},
 	allow: []string{"net/netip", "net/url"}, // values, no I/O
 }, {

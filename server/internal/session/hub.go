@@ -67,7 +67,8 @@ func agentsTopic(license int) string {
 //	ctlDisconnect, reason: every connection of the user sends the user's
 //	  *_disconnected push with the reason and closes;
 //	ctlRevoke, token id: the user's connections logged in with that token
-//	  send agent_disconnected (access_token_revoked) and close.
+//	  (with any token when the id is empty) send agent_disconnected
+//	  (access_token_revoked) and close.
 //
 // Their frame is the push itself, so that an older node that does not know
 // the markers still forwards the push.
@@ -249,7 +250,17 @@ func (h *Hub) disconnect(ctx context.Context, n chat.Notification, reason string
 	}
 }
 
-// revokeToken closes the connections of an agent logged in with a token.
+// RevokeAgent closes every connection of an agent, on every node, as a
+// revoked token does (agent_disconnected, access_token_revoked): for an
+// agent whose tokens the store has just revoked (chat.Store.RevokeAgentTokens),
+// which the connections would otherwise see only at their next revocation
+// check.
+func (h *Hub) RevokeAgent(ctx context.Context, license int, agentID string) {
+	h.revokeToken(ctx, license, agentID, "")
+}
+
+// revokeToken closes the connections of an agent logged in with a token,
+// or with any token when tokenID is empty.
 func (h *Hub) revokeToken(ctx context.Context, license int, agentID, tokenID string) {
 	frame, err := protocol.Push(protocol.PushAgentDisconnected, protocol.CustomerDisconnected{Reason: protocol.ReasonAccessTokenRevoked})
 	if err != nil {

@@ -491,7 +491,7 @@ func (s *session) deliver(o chat.Origin, frame []byte) {
 		s.disconnect(o.RequestID, transport.ClosePolicy)
 		return
 	case ctlRevoke:
-		if s.token.ID != "" && o.RequestID == s.token.ID {
+		if s.token.ID != "" && (o.RequestID == "" || o.RequestID == s.token.ID) {
 			s.disconnect(protocol.ReasonAccessTokenRevoked, transport.ClosePolicy)
 		}
 		return
