@@ -88,7 +88,7 @@ func (s *Store) PutClient(ctx context.Context, c chat.Client) (err error) {
 
 const clientColumns = `id, license_id, redirect_origins, redirect_uris`
 
-func scanClient(row interface{ Scan(...any) error }) (chat.Client, error) {
+func scanClient(row scanner) (chat.Client, error) {
 	var (
 		c             chat.Client
 		origins, uris string
@@ -118,20 +118,7 @@ func (s *Store) Client(ctx context.Context, id string) (c chat.Client, err error
 // Clients returns a license's clients ordered by id.
 func (s *Store) Clients(ctx context.Context, licenseID int) (cs []chat.Client, err error) {
 	defer wrap(&err, "clients of license %d", licenseID)
-	rows, err := s.rStmts.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE license_id = ? ORDER BY id`, licenseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cs = []chat.Client{}
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		cs = append(cs, c)
-	}
-	return cs, rows.Err()
+	return queryAll(ctx, s.rStmts, scanClient, `SELECT `+clientColumns+` FROM clients WHERE license_id = ? ORDER BY id`, licenseID)
 }
 
 // DeleteClient removes a client.
@@ -363,7 +350,7 @@ func (s *Store) PutAgent(ctx context.Context, a chat.Agent) (err error) {
 
 const agentColumns = `license_id, id, name, avatar, job_title, role, groups, password_hash, max_chats, disabled, created_at`
 
-func scanAgent(row interface{ Scan(...any) error }) (chat.Agent, error) {
+func scanAgent(row scanner) (chat.Agent, error) {
 	var (
 		a       chat.Agent
 		groups  string
@@ -392,20 +379,7 @@ func (s *Store) Agent(ctx context.Context, licenseID int, id string) (a chat.Age
 // Agents returns a license's agents ordered by id.
 func (s *Store) Agents(ctx context.Context, licenseID int) (as []chat.Agent, err error) {
 	defer wrap(&err, "agents of license %d", licenseID)
-	rows, err := s.rStmts.QueryContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? ORDER BY id`, licenseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	as = []chat.Agent{}
-	for rows.Next() {
-		a, err := scanAgent(rows)
-		if err != nil {
-			return nil, err
-		}
-		as = append(as, a)
-	}
-	return as, rows.Err()
+	return queryAll(ctx, s.rStmts, scanAgent, `SELECT `+agentColumns+` FROM agents WHERE license_id = ? ORDER BY id`, licenseID)
 }
 
 // DeleteAgent removes an agent.
