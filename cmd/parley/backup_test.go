@@ -26,9 +26,6 @@ import (
 // checks; a file uploaded before the backup is served; the customers'
 // tokens still work (the key is in the backup).
 func TestBackupUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	bin := buildParley(t)
 	dataDir := t.TempDir()
 	addr := freeAddr(t)
@@ -172,9 +169,6 @@ func upload(t *testing.T, base, token, chatID, name, content string) string {
 // PostgreSQL database (pg_dump is the tool), a missing data directory, an
 // existing target, an archive that is not a backup.
 func TestBackupRefusals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := buildParley(t)
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.tar.gz")

@@ -16,9 +16,6 @@ import (
 // server) against a test server: a first run starts a chat, a second run
 // with the same --identity file is the same customer and lists that chat.
 func TestChatInTmux(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}

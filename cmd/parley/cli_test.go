@@ -35,9 +35,6 @@ func parleyRun(t *testing.T, bin string, args ...string) (stdout, stderr string,
 // one line on standard error naming the problem and the --help to read,
 // not the whole help.
 func TestUsageErrors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := buildParley(t)
 	for _, tc := range []struct {
 		args []string
@@ -81,9 +78,6 @@ func TestUsageErrors(t *testing.T) {
 // the module version and source revision the toolchain recorded in the
 // binary (what `go version -m` reads).
 func TestVersion(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := buildParley(t)
 	info, err := exec.Command("go", "version", "-m", bin).Output()
 	if err != nil {
@@ -121,9 +115,6 @@ func TestVersion(t *testing.T) {
 // TestAgentListUnknownLicense checks that listing the agents of a license
 // the database does not have is an error, not an empty list.
 func TestAgentListUnknownLicense(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := buildParley(t)
 	dir := t.TempDir()
 	if _, stderr, status := parleyRun(t, bin, "agent", "add", "--data-dir", dir, "--email", "ann@example.com", "--name", "Ann", "--password", "secret-pass"); status != 0 {
@@ -150,9 +141,6 @@ func TestAgentListUnknownLicense(t *testing.T) {
 // TestServeBadAddress checks that serve fails on an address it cannot
 // listen on before it creates its data directory.
 func TestServeBadAddress(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := buildParley(t)
 	for _, flags := range [][]string{
 		{"--addr", "nonsense"},
@@ -173,9 +161,6 @@ func TestServeBadAddress(t *testing.T) {
 // TestReadmeFlags checks that every flag the README's table of serve
 // settings names is a flag of parley serve.
 func TestReadmeFlags(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := buildParley(t)
 	help, _, status := parleyRun(t, bin, "serve", "--help")
 	if status != 0 {

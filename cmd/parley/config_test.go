@@ -13,9 +13,6 @@ import (
 // environment (PARLEY_DEMO_AGENT_PASSWORD, which startParley sets). A key
 // that names no flag is a usage error.
 func TestConfigFile(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	bin := buildParley(t)
 	dir := t.TempDir()
 	fileDataDir := filepath.Join(dir, "from-file")

@@ -13,9 +13,6 @@ import (
 // TestHealthcheck runs parley healthcheck against a running server (by its
 // address and by URL) and against an address where nothing listens.
 func TestHealthcheck(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	bin := buildParley(t)
 	addr := freeAddr(t)
 	startParley(t, bin, t.TempDir(), addr)

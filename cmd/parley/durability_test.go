@@ -36,9 +36,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildParley compiles this command once per test binary run.
+// buildParley compiles this command once per test binary run; with -short
+// the test that asks for it is skipped.
 func buildParley(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: builds and runs the parley binary")
+	}
 	buildOnce.Do(func() {
 		if buildDir, buildErr = os.MkdirTemp("", "parley-bin-"); buildErr != nil {
 			return
@@ -291,9 +295,6 @@ func signCustomerToken(t *testing.T, key []byte, customerID string) string {
 // same data directory every acknowledged event is there, once, in order,
 // and a retry with the same custom_id returns the stored event.
 func TestAcknowledgedEventsSurviveKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	bin := buildParley(t)
 	dataDir := t.TempDir()
 	addr := freeAddr(t)
@@ -335,9 +336,6 @@ func TestAcknowledgedEventsSurviveKill(t *testing.T) {
 // exits cleanly, and what was acknowledged before is still there after a
 // restart.
 func TestGracefulShutdown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	bin := buildParley(t)
 	dataDir := t.TempDir()
 	addr := freeAddr(t)

@@ -93,9 +93,6 @@ func (l *loadSender) run(ctx context.Context, addr, token string, ready func()) 
 // acknowledged event is stored, once, in each chat's acknowledgement
 // order; events sent but not acknowledged may or may not be there.
 func TestAcknowledgedEventsSurviveKillUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	bin := buildParley(t)
 	dataDir := t.TempDir()
 	addr := freeAddr(t)

@@ -25,9 +25,6 @@ import (
 // while the server does, ends the agent's session and its password stops
 // working.
 func TestServeWithoutDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: builds and runs the server binary")
-	}
 	bin := buildParley(t)
 	dir := t.TempDir()
 	cli := func(input string, args ...string) string {
