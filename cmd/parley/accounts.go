@@ -194,6 +194,9 @@ func (c *groupListCmd) Run() error {
 		return err
 	}
 	defer st.Close()
+	if err := licenseOf(ctx, st, c.License); err != nil {
+		return err
+	}
 	groups, err := st.Groups(ctx, c.License)
 	if err != nil {
 		return err
@@ -205,23 +208,9 @@ func (c *groupListCmd) Run() error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tAGENTS")
 	for _, g := range groups {
-		fmt.Fprintf(tw, "%d\t%s\t%d\n", g.ID, g.Name, len(agentsIn(agents, g.ID)))
+		fmt.Fprintf(tw, "%d\t%s\t%d\n", g.ID, g.Name, len(chat.AgentsInGroup(agents, g.ID)))
 	}
 	return tw.Flush()
-}
-
-// agentsIn returns the ids of the agents in group g.
-func agentsIn(agents []chat.Agent, g int) []string {
-	var in []string
-	for _, a := range agents {
-		for _, id := range a.GroupIDs() {
-			if id == g {
-				in = append(in, a.ID)
-				break
-			}
-		}
-	}
-	return in
 }
 
 type groupRemoveCmd struct {
@@ -243,7 +232,7 @@ func (c *groupRemoveCmd) Run() error {
 	if err != nil {
 		return err
 	}
-	if in := agentsIn(agents, c.ID); len(in) > 0 {
+	if in := chat.AgentsInGroup(agents, c.ID); len(in) > 0 {
 		return fmt.Errorf("group %d of license %d still has agents (%s): change their --groups first", c.ID, c.License, strings.Join(in, ", "))
 	}
 	if err := st.DeleteGroup(ctx, c.License, c.ID); errors.Is(err, chat.ErrNotFound) {

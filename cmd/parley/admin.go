@@ -183,9 +183,7 @@ func (c *agentListCmd) Run() error {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.License(ctx, c.License); errors.Is(err, chat.ErrNotFound) {
-		return fmt.Errorf("there is no license %d in this database", c.License)
-	} else if err != nil {
+	if err := licenseOf(ctx, st, c.License); err != nil {
 		return err
 	}
 	agents, err := st.Agents(ctx, c.License)

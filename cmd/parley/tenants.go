@@ -89,7 +89,7 @@ func (c *licenseListCmd) Run() error {
 func licenseOf(ctx context.Context, st chat.Store, id int) error {
 	_, err := st.License(ctx, id)
 	if errors.Is(err, chat.ErrNotFound) {
-		return fmt.Errorf("there is no license %d (parley license add --id %d)", id, id)
+		return fmt.Errorf("there is no license %d in this database", id)
 	}
 	return err
 }

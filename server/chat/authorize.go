@@ -50,7 +50,7 @@ func (a Agent) MaySee(c Chat) bool {
 	if c.LicenseID != a.LicenseID {
 		return false
 	}
-	return a.Manager() || inAnyGroup(a, chatGroups(c)) || isPresent(c, a.ID)
+	return a.Manager() || a.InAnyGroup(chatGroups(c)...) || isPresent(c, a.ID)
 }
 
 // agentOf loads the agent making a request: roles and groups are read at

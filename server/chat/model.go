@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -179,6 +180,22 @@ func (a Agent) GroupIDs() []int {
 		return []int{0}
 	}
 	return a.Groups
+}
+
+// InAnyGroup reports whether the agent is in one of the groups.
+func (a Agent) InAnyGroup(groups ...int) bool {
+	return slices.ContainsFunc(a.GroupIDs(), func(g int) bool { return slices.Contains(groups, g) })
+}
+
+// AgentsInGroup returns the ids of the agents in group g, in their order.
+func AgentsInGroup(agents []Agent, g int) []string {
+	var in []string
+	for _, a := range agents {
+		if a.InAnyGroup(g) {
+			in = append(in, a.ID)
+		}
+	}
+	return in
 }
 
 // User is a member of a chat as the chat sees it.

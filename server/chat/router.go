@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 )
 
@@ -159,13 +158,4 @@ func chatGroups(c Chat) []int {
 		return []int{0}
 	}
 	return c.GroupIDs
-}
-
-func inAnyGroup(a Agent, groups []int) bool {
-	for _, g := range a.GroupIDs() {
-		if slices.Contains(groups, g) {
-			return true
-		}
-	}
-	return false
 }

@@ -164,7 +164,7 @@ func (r *LocalRouter) GroupsStatus(ctx context.Context, licenseID int, groupIDs 
 func (r *LocalRouter) groupStatusLocked(licenseID, groupID int, agents []Agent, loads map[string]int) GroupStatus {
 	status := GroupOffline
 	for _, ag := range agents {
-		if !inAnyGroup(ag, []int{groupID}) {
+		if !ag.InAnyGroup(groupID) {
 			continue
 		}
 		if r.availableLocked(licenseID, ag, loads) {
@@ -191,7 +191,7 @@ func (r *LocalRouter) bestLocked(licenseID int, agents []Agent, loads map[string
 		found  bool
 	)
 	for _, ag := range agents {
-		if ag.Disabled || !inAnyGroup(ag, groups) || slices.Contains(exclude, ag.ID) || !r.availableLocked(licenseID, ag, loads) {
+		if ag.Disabled || !ag.InAnyGroup(groups...) || slices.Contains(exclude, ag.ID) || !r.availableLocked(licenseID, ag, loads) {
 			continue
 		}
 		at := r.agents[AgentRef{licenseID, ag.ID}].lastAssigned

@@ -301,7 +301,7 @@ func (s *Service) groupAgents(ctx context.Context, c Chat) []Recipient {
 	groups := chatGroups(c)
 	var out []Recipient
 	for _, ag := range agents {
-		if inAnyGroup(ag, groups) {
+		if ag.InAnyGroup(groups...) {
 			out = append(out, Recipient{ID: ag.ID, Type: UserAgent})
 		}
 	}

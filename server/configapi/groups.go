@@ -21,21 +21,10 @@ type groupJSON struct {
 
 func toGroupJSON(g chat.Group, agents []chat.Agent) groupJSON {
 	j := groupJSON{ID: g.ID, Name: g.Name, AgentPriorities: map[string]string{}}
-	for _, id := range agentsIn(agents, g.ID) {
+	for _, id := range chat.AgentsInGroup(agents, g.ID) {
 		j.AgentPriorities[id] = "normal"
 	}
 	return j
-}
-
-// agentsIn returns the ids of the agents in group g.
-func agentsIn(agents []chat.Agent, g int) []string {
-	var in []string
-	for _, a := range agents {
-		if slices.Contains(a.GroupIDs(), g) {
-			in = append(in, a.ID)
-		}
-	}
-	return in
 }
 
 // groupRequest is the body of create_group and update_group.
@@ -218,7 +207,7 @@ func (a *API) deleteGroup(ctx context.Context, op chat.Agent, in []byte) (any, e
 	if g.ID == 0 {
 		return nil, invalid("group 0 is the license's default group: it cannot be deleted")
 	}
-	if in := agentsIn(agents, g.ID); len(in) > 0 {
+	if in := chat.AgentsInGroup(agents, g.ID); len(in) > 0 {
 		return nil, invalid("group %d still has agents (%s): update_group with other agent_priorities first", g.ID, strings.Join(in, ", "))
 	}
 	if err := a.cfg.Store.DeleteGroup(ctx, op.LicenseID, g.ID); errors.Is(err, chat.ErrNotFound) {

@@ -100,7 +100,7 @@ func (v view) best(groups []int, exclude []string) (chat.Agent, bool) {
 		found bool
 	)
 	for _, ag := range v.agents {
-		if !inAnyGroup(ag, groups) || slices.Contains(exclude, ag.ID) || !v.available(ag) {
+		if !ag.InAnyGroup(groups...) || slices.Contains(exclude, ag.ID) || !v.available(ag) {
 			continue
 		}
 		if found && cmp.Or(cmp.Compare(v.loads[ag.ID], v.loads[best.ID]),
@@ -115,7 +115,7 @@ func (v view) best(groups []int, exclude []string) (chat.Agent, bool) {
 func (v view) groupStatus(groupID int) chat.GroupStatus {
 	status := chat.GroupOffline
 	for _, ag := range v.agents {
-		if !inAnyGroup(ag, []int{groupID}) {
+		if !ag.InAnyGroup(groupID) {
 			continue
 		}
 		if v.available(ag) {
@@ -135,10 +135,6 @@ func chatGroups(c chat.Chat) []int {
 		return []int{0}
 	}
 	return c.GroupIDs
-}
-
-func inAnyGroup(a chat.Agent, groups []int) bool {
-	return slices.ContainsFunc(a.GroupIDs(), func(g int) bool { return slices.Contains(groups, g) })
 }
 
 // Assign implements chat.Router. Under the license's advisory lock, in one
