@@ -256,8 +256,9 @@ func (s *Service) notify(ctx context.Context, a Actor, c Chat, push Push) {
 // notifySeq is notify for a push placed in the chat's sequence at thread
 // and event (see Seq).
 func (s *Service) notifySeq(ctx context.Context, a Actor, c Chat, push Push, kind SeqKind, thread, event int) {
-	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: s.audience(ctx, c), Origin: a.Origin, Push: push,
-		Seq: Seq{Kind: kind, ChatID: c.ID, Thread: thread, Event: event, Members: recipients(c)}})
+	members := recipients(c)
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: s.audienceOf(ctx, c, members), Origin: a.Origin, Push: push,
+		Seq: Seq{Kind: kind, ChatID: c.ID, Thread: thread, Event: event, Members: members}})
 }
 
 // lastOrder is the order of the last of a thread's events, 0 if none.
@@ -311,11 +312,15 @@ func (s *Service) groupAgents(ctx context.Context, c Chat) []Recipient {
 // audience is who hears of a change of chat c: its present members and,
 // while no agent is in it, every agent of its groups.
 func (s *Service) audience(ctx context.Context, c Chat) []Recipient {
-	to := recipients(c)
-	if !hasPresentAgent(c) {
-		to = merge(to, s.groupAgents(ctx, c))
+	return s.audienceOf(ctx, c, recipients(c))
+}
+
+// audienceOf is audience for a chat whose present members are members.
+func (s *Service) audienceOf(ctx context.Context, c Chat, members []Recipient) []Recipient {
+	if hasPresentAgent(c) {
+		return members
 	}
-	return to
+	return merge(members, s.groupAgents(ctx, c))
 }
 
 // merge returns the recipients of a and b, each once.
