@@ -278,7 +278,7 @@ func TestConsole(t *testing.T) {
 	p.waitFor("the second sneak peek", `document.getElementById("sneak-text").textContent === "Yes! Also, can I pick it up"`)
 	p.waitFor("the newest message in view", `(() => { const m = document.getElementById("messages");
 		return m.scrollHeight - m.scrollTop - m.clientHeight < 2; })()`)
-	writeScreenshot(t, p)
+	writeScreenshot(t, p, "console.png")
 
 	// Markup from the customer is text, wherever it shows.
 	evil := `<img src=x onerror=alert(1)>`
@@ -328,10 +328,9 @@ func TestConsole(t *testing.T) {
 	}
 }
 
-// writeScreenshot saves the console as it looks in a conversation: into
-// docs/images/console.png with PARLEY_UPDATE_SCREENSHOTS=1, else among the
-// test's artifacts.
-func writeScreenshot(t *testing.T, p *browserPage) {
+// writeScreenshot saves what the page shows as name: into docs/images with
+// PARLEY_UPDATE_SCREENSHOTS=1, else among the test's artifacts.
+func writeScreenshot(t *testing.T, p *browserPage, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
 	defer cancel()
@@ -341,9 +340,9 @@ func writeScreenshot(t *testing.T, p *browserPage) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	path := filepath.Join(artifactDir(t), "console.png")
+	path := filepath.Join(artifactDir(t), name)
 	if os.Getenv("PARLEY_UPDATE_SCREENSHOTS") == "1" {
-		path = filepath.Join("..", "..", "docs", "images", "console.png")
+		path = filepath.Join("..", "..", "docs", "images", name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

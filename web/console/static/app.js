@@ -2,7 +2,7 @@
 // customer panel and the routing status. The open chat lives in
 // conversation.js.
 
-import { h, $, clear, show, link, formatTime } from "./dom.js";
+import { h, $, clear, show, link, formatTime, phone } from "./dom.js";
 import { RTM } from "./rtm.js";
 import {
   state, hooks, request, newChat, setUsers, customerOf, customerName, displayName, hasAgent,
@@ -29,6 +29,12 @@ async function boot() {
   $("#signout").addEventListener("click", () => signOut(""));
   $("#routing").addEventListener("change", setRouting);
   $("#conn").addEventListener("click", () => state.rtm && state.rtm.retryNow());
+  $("#back-to-list").addEventListener("click", back);
+  $("#back-to-chat").addEventListener("click", back);
+  $("#show-customer").addEventListener("click", () => forward("customer"));
+  window.addEventListener("popstate", onPopState);
+  if (window.visualViewport) window.visualViewport.addEventListener("resize", fitViewport);
+  fitViewport();
   setInterval(tick, 1000);
 
   let saved = null;
@@ -135,9 +141,7 @@ async function signOut(message) {
   state.chats.clear();
   state.customers.clear();
   sessionStorage.removeItem(sessionKey);
-  closeView();
-  renderChatList();
-  renderCustomer();
+  leaveChat();
   document.title = "Parley · Agent console";
   showSignIn(message);
 }
@@ -189,7 +193,7 @@ async function onLogin(p) {
   await loadChats();
   if (currentChat()) {
     if (state.chats.has(currentChat())) reload();
-    else closeView();
+    else leaveChat();
   }
   const cust = currentCustomerId();
   if (cust) loadCustomer(cust);
@@ -490,11 +494,11 @@ function renderChatList() {
       "aria-current": c.id === currentChat() ? "true" : false,
       tabindex: "0",
       role: "button",
-      onclick: () => openChat(c.id),
+      onclick: () => enterChat(c.id),
       onkeydown: (e) => {
         if (e.key === "Enter" || e.key === " ") {
           e.preventDefault();
-          openChat(c.id);
+          enterChat(c.id);
         }
       },
     },
@@ -608,6 +612,85 @@ async function setRouting() {
   } finally {
     sel.disabled = false;
   }
+}
+
+// Panes. On a phone (dom.js phone) the console shows one pane at a time:
+// the chat list, the open chat or its customer, named by #app's data-pane
+// (console.css hides the others). Going deeper pushes a history entry, so
+// the browser's back (Android's back gesture) leaves a pane as the back
+// buttons do. The focus moves to the heading of a pane entered, and back
+// to what led away from a pane left.
+const paneDepth = { list: 0, chat: 1, customer: 2 };
+
+function pane() {
+  return $("#app").dataset.pane;
+}
+
+function setPane(name, target) {
+  $("#app").dataset.pane = name;
+  if (target && phone.matches) target.focus();
+}
+
+function heading(name) {
+  return name === "chat" ? $("#chat-title") : $("#customer-heading");
+}
+
+// enterChat opens a chat from the list.
+function enterChat(id) {
+  openChat(id);
+  if (currentChat() !== id) return;
+  forward("chat");
+  if (!phone.matches) $("#reply").focus();
+}
+
+function forward(name) {
+  if (paneDepth[name] <= paneDepth[pane()]) return;
+  if (phone.matches) history.pushState({ pane: name }, "");
+  setPane(name, heading(name));
+}
+
+function back() {
+  if (history.state && history.state.pane === pane()) history.back(); // onPopState goes on
+  else backTo(pane() === "customer" ? "chat" : "list");
+}
+
+function backTo(name) {
+  const from = pane();
+  if (name === "list") {
+    const left = currentChat();
+    leaveChat();
+    const item = left && $('#chat-list li[data-chat-id="' + CSS.escape(left) + '"]');
+    setPane("list", item || $("#chats-heading"));
+  } else {
+    setPane(name, from === "customer" ? $("#show-customer") : heading(name));
+  }
+}
+
+function onPopState(e) {
+  const name = (e.state && e.state.pane) || "list";
+  if (paneDepth[name] < paneDepth[pane()]) backTo(name);
+  else if (paneDepth[name] > paneDepth[pane()] && currentChat()) setPane(name, heading(name)); // forward again
+}
+
+// leaveChat closes the open chat and shows the list: on a phone, the agent
+// no longer sees the chat, so what arrives in it counts as unread.
+function leaveChat() {
+  closeView();
+  $("#app").dataset.pane = "list";
+  renderChatList();
+  renderCustomer();
+}
+
+// fitViewport follows the on-screen keyboard: iOS shrinks the visual
+// viewport only, and the phone layout takes its height (--viewport-height
+// in console.css); Chromium resizes the page itself (interactive-widget in
+// index.html). Pinch zoom shrinks the visual viewport too: its scale
+// undoes that.
+function fitViewport() {
+  const vv = window.visualViewport;
+  if (!vv) return;
+  const height = Math.min(window.innerHeight, Math.round(vv.height * vv.scale));
+  document.documentElement.style.setProperty("--viewport-height", height + "px");
 }
 
 // Last, once every module-level binding above is initialised.

@@ -2,7 +2,7 @@
 // scrolling up), live events, sneak peek and typing, the reply box, files,
 // messages with buttons, join, close and transfer.
 
-import { h, clear, show, link, richText, safeURL, formatTime, formatSize } from "./dom.js";
+import { h, clear, show, link, richText, safeURL, formatTime, formatSize, phone } from "./dom.js";
 import { state, hooks, request, isMember, authorName, customerOf, setUsers, notePreview } from "./state.js";
 
 const maxFileBytes = 10 << 20;
@@ -10,6 +10,7 @@ const threadPage = 25;
 const inlineImages = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
 let view = null; // the open chat's view state, see openChat
+let atBottom = true; // the history shows its newest message
 
 const els = {};
 
@@ -18,18 +19,33 @@ export function initConversation() {
     "transfer-panel", "transfer-target", "transfer-cancel", "transfer-note", "messages", "message-list",
     "history-top", "sneak", "sneak-text", "typing", "upload", "upload-name", "upload-progress",
     "upload-status", "chat-error", "composer", "reply", "file", "rich-toggle", "rich-composer",
-    "rich-title", "rich-buttons", "rich-cancel", "offline-banner"]) {
+    "rich-title", "rich-buttons", "rich-cancel", "offline-banner", "chat-menu"]) {
     els[id] = document.getElementById(id);
   }
   els.messages.addEventListener("scroll", () => {
+    atBottom = nearBottom();
     if (els.messages.scrollTop < 120) loadOlder();
   });
+  // When the history's box shrinks (the on-screen keyboard opens, a bar
+  // shows under it), the newest message stays in view if it was.
+  new ResizeObserver(() => {
+    if (atBottom) scrollToBottom();
+  }).observe(els.messages);
+  // On a phone the chat's actions fold behind a menu button.
+  els["chat-menu"].addEventListener("click", () => setMenu(els["chat-menu"].getAttribute("aria-expanded") !== "true"));
   els.composer.addEventListener("submit", (e) => {
     e.preventDefault();
     sendReply();
   });
+  // Enter sends, except on a phone, whose keyboard has no Shift+Enter for
+  // a new line: there the Send button sends.
+  const hint = () => {
+    els.reply.placeholder = phone.matches ? "Write a reply…" : "Write a reply… (Enter sends, Shift+Enter for a new line)";
+  };
+  hint();
+  phone.addEventListener("change", hint);
   els.reply.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && !phone.matches) {
       e.preventDefault();
       sendReply();
     }
@@ -95,7 +111,7 @@ async function guard(fn) {
 }
 
 // openChat shows a chat: its last thread first, older threads as the agent
-// scrolls up.
+// scrolls up. The caller moves the focus.
 export function openChat(id) {
   const chat = state.chats.get(id);
   if (!chat) return;
@@ -129,8 +145,12 @@ export function openChat(id) {
   renderTyping();
   hooks.renderChatList();
   hooks.renderCustomer();
+  setMenu(false);
   reload();
-  els.reply.focus();
+}
+
+function setMenu(open) {
+  els["chat-menu"].setAttribute("aria-expanded", open ? "true" : "false");
 }
 
 export function closeView() {

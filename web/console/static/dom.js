@@ -76,6 +76,10 @@ export function clear(el) {
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+// phone matches the layout of one pane at a time; the width is the one of
+// console.css's @media rule.
+export const phone = window.matchMedia("(max-width: 640px)");
+
 export function show(el, on = true) {
   el.hidden = !on;
 }
