@@ -194,6 +194,9 @@ func TestConsole(t *testing.T) {
 	p.do("open the chat", chromedp.Click(chromedp.CSS(`#chat-list li[data-chat-id="`+ada.chat.ID+`"]`)))
 	p.waitFor("the first message", messageShown(first))
 	p.waitFor("the chat read", item+`.dataset.unread === "0"`)
+	// Wider than a phone: the three panes side by side, no back buttons.
+	p.waitFor("the three panes side by side", panesJS+` === "topbar chats conversation customer" && `+
+		`[...document.querySelectorAll(".pane-nav")].every(b => !b.checkVisibility())`)
 	p.waitFor("the customer panel", `(() => { const t = document.getElementById("customer-panel").textContent;
 		return t.includes("Ada Lovelace") && t.includes("ada@example.com") && t.includes("plan") && t.includes("Pro"); })()`)
 

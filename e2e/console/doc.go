@@ -3,5 +3,7 @@
 // server, chatting with customers of the Go SDK. It holds no code of its
 // own; everything lives in its tests.
 //
-// PARLEY_UPDATE_SCREENSHOTS=1 rewrites docs/images/console.png.
+// PARLEY_UPDATE_SCREENSHOTS=1 rewrites docs/images/console.png (desktop,
+// TestConsole) and docs/images/console-phone-list.png and
+// console-phone-chat.png (375×667, TestConsolePhone).
 package console

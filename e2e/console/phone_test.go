@@ -135,9 +135,13 @@ func TestConsolePhone(t *testing.T) {
 	p.waitFor("the composer and Send in view", rectInView("#reply")+` && `+rectInView("#send")+` && `+rectInView("#back-to-list"))
 	p.checkLayout("the chat")
 
-	// Reply from the composer.
-	reply := "Sorry about that! Let me check where your parcel is."
+	// Reply from the composer. Enter is a new line on a phone (its keyboard
+	// has no Shift+Enter); Send sends.
+	reply := "Sorry about that!\nLet me check where your parcel is."
 	p.do("type a reply", chromedp.SendKeys(chromedp.CSS("#reply"), reply))
+	if v := eval[string](p, `document.getElementById("reply").value`); v != reply {
+		t.Fatalf("the reply box holds %q, want %q (Enter is a new line)", v, reply)
+	}
 	p.tap("send the reply", "#send")
 	got := ada.waitEvent("the agent's reply", func(e customer.Event) bool { return e.Type == customer.EventMessage && e.Text == reply })
 	if got.Author != srv.AgentEmail {

@@ -15,6 +15,10 @@
 // server's origin and WebSockets, images only from the origin (uploaded
 // files), data: and blob: URLs.
 //
+// On a screen 640 px wide or less (a phone) the page shows one pane at a
+// time, the chat list, the open chat or its customer, with back buttons
+// that the browser's back follows; wider, the three side by side.
+//
 // The handler is safe for concurrent use; its assets are built once per
 // process.
 package console
