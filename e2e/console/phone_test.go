@@ -209,6 +209,18 @@ func TestConsolePhone(t *testing.T) {
 	p.do("the browser's back", chromedp.Evaluate[chromedp.Void](`history.back()`))
 	p.waitFor("the list alone after the browser's back", panesJS+` === "topbar chats" && `+focused(adaItem))
 
+	// A reload in a chat starts on the list, and the back button still
+	// leads there from a chat opened after it.
+	p.tap("open Ada's chat once more", adaItem)
+	p.waitFor("the chat alone once more", panesJS+` === "conversation"`)
+	p.do("reload the page", chromedp.Reload())
+	p.waitFor("the list alone after the reload", `document.getElementById("conn").dataset.state === "connected" && `+
+		`document.querySelector(`+js(adaItem)+`) && `+panesJS+` === "topbar chats"`)
+	p.tap("open Ada's chat after the reload", adaItem)
+	p.waitFor("the chat alone after the reload", panesJS+` === "conversation"`)
+	p.tap("go back to the list after the reload", "#back-to-list")
+	p.waitFor("the list alone, back from the chat", panesJS+` === "topbar chats" && `+focused(adaItem))
+
 	// Sign out from the top bar.
 	p.tap("sign out", "#signout")
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && sessionStorage.getItem("parley.agent.session") === null`)

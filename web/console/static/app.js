@@ -33,6 +33,9 @@ async function boot() {
   $("#back-to-chat").addEventListener("click", back);
   $("#show-customer").addEventListener("click", () => forward("customer"));
   window.addEventListener("popstate", onPopState);
+  // A reload starts on the list: the entry of a pane shown before it is
+  // one no longer.
+  if (history.state && history.state.pane) history.replaceState(null, "");
   if (window.visualViewport) window.visualViewport.addEventListener("resize", fitViewport);
   fitViewport();
   setInterval(tick, 1000);
