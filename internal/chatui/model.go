@@ -228,7 +228,12 @@ func (m *Model) reloadList() tea.Cmd {
 func (m *Model) summaryLoaded(msg summaryMsg) tea.Cmd {
 	m.listLoading = false
 	if msg.err != nil {
-		if !errors.Is(msg.err, context.Canceled) {
+		switch {
+		case m.link.ended != nil:
+			m.listErr = "The session ended: " + m.link.ended.Message + "."
+		case errors.Is(msg.err, customer.ErrDestroyed):
+			m.listErr = "The session ended: " + errText(msg.err)
+		case !errors.Is(msg.err, context.Canceled):
 			m.listErr = "Could not load your chats: " + errText(msg.err) + " (r retries)"
 		}
 		return nil

@@ -352,3 +352,13 @@ func TestFinalEnd(t *testing.T) {
 	m.Update(keyOf("enter"))
 	mustShow(t, m, "The server ended the session; restart to chat again.")
 }
+
+// The chat list of an ended session says why, and offers no retry.
+func TestListAfterEnd(t *testing.T) {
+	m := testModel(t)
+	m.Update(notificationMsg{customer.Connected{}})
+	m.Update(notificationMsg{customer.Disconnected{Reason: "customer_banned", Final: true, Err: &customer.Error{Type: "customer_banned"}}})
+	m.Update(summaryMsg{err: fmt.Errorf("get_chats_summary: %w", customer.ErrDestroyed)})
+	mustShow(t, m, "The session ended: you are banned from the chat of license 42 on http://chat.test.")
+	mustNotShow(t, m, "(r retries)")
+}
