@@ -125,7 +125,7 @@ func sendMessage(ctx context.Context, sdk *customer.SDK, c *conv, it *item, acti
 
 // ---- commands ----
 
-const helpText = `Commands: /file PATH (upload; esc cancels) · /rate good|bad [comment] · /close · /new · /retry · /quit · //text sends "/text". Keys: pgup/pgdown/↑/↓ scroll (older messages load at the top) · esc back to the chats · ctrl+c quit.`
+const helpText = `Commands: /file PATH (upload; esc cancels) · /rate good|bad [comment] · /close · /new · /retry · /quit · //text sends "/text". Keys: tab selects the buttons of the newest card (tab/←/→ move, enter presses) · pgup/pgdown/↑/↓ scroll (older messages load at the top) · esc back to the chats · ctrl+c quit.`
 
 func (m *Model) command(text string) tea.Cmd {
 	name, arg, _ := strings.Cut(text, " ")
