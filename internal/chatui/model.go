@@ -386,9 +386,8 @@ func (m *Model) chatKey(k tea.KeyMsg) tea.Cmd {
 		if cmd, ok := m.ratingKey(k); ok {
 			return cmd
 		}
-	}
-	if cmd, ok := m.buttonKey(k); ok {
-		return cmd
+	} else if cmd, ok := m.buttonKey(k); ok {
+		return cmd // no buttons while the rating prompt is open
 	}
 	switch k.String() {
 	case "esc":
