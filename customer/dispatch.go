@@ -50,7 +50,7 @@ func (s *SDK) Once(name string, fn func(Notification)) (off func()) {
 // eventNames are the names SDK.On accepts.
 var eventNames = func() map[string]bool {
 	m := map[string]bool{"*": true, protocol.PushIncomingMulticast: true, protocol.PushAccessSet: true, protocol.PushChatTransferred: true}
-	for _, n := range []Notification{Connected{}, ConnectionLost{}, ConnectionRestored{}, CustomerID{}, Disconnected{},
+	for _, n := range []Notification{Connected{}, ConnectionLost{}, ConnectionRestored{}, Reconnecting{}, CustomerID{}, Disconnected{},
 		ChatPropertiesUpdated{}, ChatThreadPropertiesUpdated{}, EventPropertiesUpdated{}, ChatPropertiesDeleted{},
 		ChatThreadPropertiesDeleted{}, EventPropertiesDeleted{}, EventUpdated{}, LastSeenTimestampUpdated{}, NewEvent{},
 		UserData{}, UserJoinedChat{}, UserLeftChat{}, UserIsTyping{}, UserStoppedTyping{}, ThreadClosed{}, ThreadSummary{},

@@ -53,14 +53,16 @@
 //
 // The SDK pings, and when the connection drops (or goes silent: a ping
 // unanswered for 30 s) it emits ConnectionLost, reconnects with capped
-// exponential backoff and jitter, logs in again (refreshing an expired
+// exponential backoff and jitter (announcing each attempt, its number and
+// its wait with Reconnecting), logs in again (refreshing an expired
 // token), emits ConnectionRestored, and then delivers as NewEvent every
 // event of the customer's chats stored while it was away, in order and
 // none twice. A request in flight when the connection drops fails with
 // ErrConnectionLost; a request made while reconnecting, or written to a
 // connection that was already gone, waits for the connection up to its
 // ctx. A customer_disconnected push with a final reason (customer_banned,
-// …) emits Disconnected{Final: true} and destroys the SDK.
+// …) emits Disconnected{Final: true} and destroys the SDK; its Err is the
+// server's [*Error] that ended it.
 //
 // # Errors
 //
@@ -90,5 +92,6 @@
 // Postback.Toggled is a *bool whose nil means toggled, as in the JS SDK.
 // Token marshals expires_in in seconds (identity files written before
 // still load). SendFile takes a File.Size of 0 as unknown (see File).
-// SDK.On and SDK.Once panic on an unknown event name.
+// SDK.On and SDK.Once panic on an unknown event name. Reconnecting and
+// Disconnected.Err are new.
 package customer

@@ -680,7 +680,7 @@ func TestOnUnknownName(t *testing.T) {
 	mustPanic("Once", func() { sdk.Once("new_evnet", func(customer.Notification) {}) })
 
 	names := []string{"*", protocol.PushIncomingMulticast}
-	for _, n := range []customer.Notification{customer.Connected{}, customer.ConnectionLost{}, customer.ConnectionRestored{},
+	for _, n := range []customer.Notification{customer.Connected{}, customer.ConnectionLost{}, customer.ConnectionRestored{}, customer.Reconnecting{},
 		customer.CustomerID{}, customer.Disconnected{}, customer.ChatPropertiesUpdated{}, customer.ChatThreadPropertiesUpdated{},
 		customer.EventPropertiesUpdated{}, customer.ChatPropertiesDeleted{}, customer.ChatThreadPropertiesDeleted{},
 		customer.EventPropertiesDeleted{}, customer.EventUpdated{}, customer.LastSeenTimestampUpdated{}, customer.NewEvent{},

@@ -180,6 +180,46 @@ func ExampleOn_connectionLost() {
 	// missed: Are you still there?
 }
 
+// While the server cannot be reached, each attempt to connect again is
+// announced with its number and its wait, which a program can show ("next
+// try in 2 s").
+func ExampleOn_reconnecting() {
+	srv := exServer()
+	defer srv.Close()
+	cfg := exConfig(srv)
+	cfg.ReconnectDelay = func(attempt int) time.Duration { return time.Duration(attempt) * 100 * time.Millisecond }
+	sdk, err := customer.Init(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sdk.Destroy()
+	connected := make(chan struct{})
+	customer.On(sdk, func(customer.Connected) { close(connected) })
+	<-connected
+
+	second := make(chan struct{})
+	restored := make(chan struct{})
+	customer.On(sdk, func(r customer.Reconnecting) {
+		if r.Attempt <= 2 {
+			fmt.Printf("attempt %d in %v (%t)\n", r.Attempt, r.Delay, r.Err != nil)
+		}
+		if r.Attempt == 2 {
+			close(second)
+		}
+	})
+	customer.On(sdk, func(customer.ConnectionRestored) { close(restored) })
+	srv.PauseListener(parleytest.CustomerConns)
+	srv.DropConnections(parleytest.CustomerConns)
+	<-second
+	srv.ResumeListener()
+	<-restored
+	fmt.Println(sdk.State())
+	// Output:
+	// attempt 1 in 100ms (true)
+	// attempt 2 in 200ms (true)
+	// connected
+}
+
 // A Disconnected with Final set ends the SDK for good: here the customer
 // was banned.
 func ExampleOn_disconnected() {

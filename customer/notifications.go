@@ -33,6 +33,20 @@ type ConnectionRestored struct {
 	DynamicConfig json.RawMessage
 }
 
+// Reconnecting is emitted before each attempt to connect again, when the
+// connection was lost or an attempt failed (the first connection's
+// included): Attempt counts the attempts since the last successful login
+// (1, 2, …), Delay is the wait before this one (see
+// Config.ReconnectDelay), and Err is why the connection or the attempt
+// before ended (a dial error, a login the server refused for a reason
+// worth retrying, …). A final end emits Disconnected{Final: true}
+// instead.
+type Reconnecting struct {
+	Attempt int
+	Delay   time.Duration
+	Err     error
+}
+
 // CustomerID is emitted once, with the customer's id, before the first
 // login.
 type CustomerID struct {
@@ -48,6 +62,10 @@ type Disconnected struct {
 	Data   map[string]any
 	// Final is true when the SDK was destroyed and will not reconnect.
 	Final bool
+	// Err, when Final, is the error that ended the SDK: an [*Error] with
+	// what the server said (its Type is Reason), the same error later
+	// calls wrap. Nil otherwise.
+	Err error
 }
 
 // ChatPropertiesUpdated reports changed chat properties (only the
@@ -166,6 +184,7 @@ type UnknownPush struct {
 func (Connected) Name() string                   { return "connected" }
 func (ConnectionLost) Name() string              { return "connection_lost" }
 func (ConnectionRestored) Name() string          { return "connection_restored" }
+func (Reconnecting) Name() string                { return "reconnecting" }
 func (CustomerID) Name() string                  { return "customer_id" }
 func (Disconnected) Name() string                { return "disconnected" }
 func (ChatPropertiesUpdated) Name() string       { return "chat_properties_updated" }

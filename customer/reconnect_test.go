@@ -621,8 +621,8 @@ func TestDisconnectedFinal(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, i := rcWait[customer.Disconnected](t, rec, 0)
-	if d.Reason != protocol.ReasonCustomerBanned || !d.Final {
-		t.Fatalf("got %+v, want a final customer_banned", d)
+	if d.Reason != protocol.ReasonCustomerBanned || !d.Final || !customer.IsType(d.Err, protocol.ReasonCustomerBanned) {
+		t.Fatalf("got %+v, want a final customer_banned with its error", d)
 	}
 	// The error is ErrDestroyed and says why.
 	if got, want := <-inHandler, fmt.Sprintf("%s %v: customer: customer_banned", customer.StateDestroyed, customer.ErrDestroyed); !strings.HasPrefix(got, customer.StateDestroyed.String()) ||
@@ -665,8 +665,8 @@ func TestLoginRefusedFinal(t *testing.T) {
 	}
 	srv.DropConnections(parleytest.CustomerConns)
 	d, _ := rcWait[customer.Disconnected](t, rec, 0)
-	if d.Reason != protocol.ErrCustomerBanned || !d.Final {
-		t.Fatalf("got %+v, want a final customer_banned", d)
+	if d.Reason != protocol.ErrCustomerBanned || !d.Final || !customer.IsType(d.Err, protocol.ErrCustomerBanned) {
+		t.Fatalf("got %+v, want a final customer_banned with its error", d)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for sdk.State() != customer.StateDestroyed {
@@ -996,4 +996,40 @@ func TestInitWhileServerDown(t *testing.T) {
 			t.Fatalf("got %s before the first connection: %s", n.Name(), rcNames(rec.list()))
 		}
 	}
+}
+
+// TestReconnectingReportsAttempts: while the server is unreachable every
+// attempt is announced with its number, its wait and why the one before
+// failed; a login resets the count.
+func TestReconnectingReportsAttempts(t *testing.T) {
+	rcLeakCheck(t)
+	srv := parleytest.NewServer(t)
+	sdk, rec := rcInit(t, srv)
+	rcWait[customer.Connected](t, rec, 0)
+
+	srv.PauseListener(parleytest.CustomerConns)
+	srv.DropConnections(parleytest.CustomerConns)
+	_, iLost := rcWait[customer.ConnectionLost](t, rec, 0)
+	from := iLost
+	for want := 1; want <= 3; want++ {
+		r, i := rcWait[customer.Reconnecting](t, rec, from)
+		if r.Attempt != want || r.Delay != rcFastDelay(want) || r.Err == nil {
+			t.Fatalf("reconnecting %+v, want attempt %d after %v with its cause", r, want, rcFastDelay(want))
+		}
+		if i < iLost {
+			t.Fatal("Reconnecting before ConnectionLost")
+		}
+		from = i + 1
+	}
+	srv.ResumeListener()
+	_, iBack := rcWait[customer.ConnectionRestored](t, rec, from)
+	if st := sdk.State(); st != customer.StateConnected {
+		t.Fatalf("state %s after ConnectionRestored", st)
+	}
+
+	srv.DropConnections(parleytest.CustomerConns)
+	if r, _ := rcWait[customer.Reconnecting](t, rec, iBack); r.Attempt != 1 {
+		t.Fatalf("first attempt after a login is number %d, want 1", r.Attempt)
+	}
+	rcWait[customer.ConnectionRestored](t, rec, iBack+1)
 }

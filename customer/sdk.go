@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/parleychat/parley/internal/client"
 	"github.com/parleychat/parley/internal/rtm"
@@ -113,7 +114,10 @@ func Init(cfg Config) (*SDK, error) {
 		Push:    s.handlePush,
 		OnState: s.onState,
 		Lost:    func(err error) Notification { return ConnectionLost{Err: err} },
-		Errors:  &errs, Buffer: cfg.NotificationBuffer,
+		Retry: func(attempt int, delay time.Duration, err error) Notification {
+			return Reconnecting{Attempt: attempt, Delay: delay, Err: err}
+		},
+		Errors: &errs, Buffer: cfg.NotificationBuffer,
 		Unknown: func(n Notification) bool { _, ok := n.(UnknownPush); return ok },
 	})
 	if !cfg.ManualConnect {
@@ -312,7 +316,7 @@ func isAction(action string) func(string) bool {
 // delivered to the handlers, then the SDK destroys itself. Later calls
 // fail with ErrDestroyed wrapping cause.
 func (s *SDK) endFor(reason string, data map[string]any, cause error) {
-	s.core.End(Disconnected{Reason: reason, Data: data, Final: true}, cause, s.sneak.stop)
+	s.core.End(Disconnected{Reason: reason, Data: data, Final: true, Err: cause}, cause, s.sneak.stop)
 }
 
 func (s *SDK) loginPayloadLocked(ctx context.Context, tok Token) protocol.LoginRequest {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/parleychat/parley/customer"
@@ -47,7 +48,13 @@ In a chat, type a message and press enter; the agents see what you type as you t
   /help                      list the commands
   /quit                      leave
 
-The bottom line shows the connection: connecting, connected, or reconnecting when it was lost (messages typed meanwhile are sent once it is back).
+Tab selects the buttons of the agent's newest card (a rich message): tab or ←/→ move, enter presses one (the agent gets the postback), esc goes back to typing.
+
+When an agent closes the chat you are asked for a rating: g good, b bad, s skip; then an optional comment and enter (esc sends without one).
+
+The bottom line shows the connection: connecting, connected, or reconnecting when it was lost, with why, the attempt and the seconds to the next one (messages typed meanwhile are sent once it is back).
+
+When the server refuses the session for good (a wrong --license or --client-id, a refused token, a ban), parley chat exits with status 1 and says why, such as "parley chat: license 999 not found on http://localhost:8080"; a wrong flag or --server URL exits with status 2.
 
 Try it against a local server:
 
@@ -61,6 +68,9 @@ func (c *chatCmd) Run() error {
 		ClientID: c.ClientID,
 		Server:   c.Server,
 		Customer: customer.CustomerData{Name: c.Name, Email: c.Email},
+		// chatui.Run connects once it listens, so that it hears why the
+		// server refuses the session.
+		ManualConnect: true,
 	}
 	if c.Identity != "" {
 		cfg.Identity = customer.FileStore(c.Identity)
@@ -68,20 +78,22 @@ func (c *chatCmd) Run() error {
 	if c.Log != "" {
 		f, err := os.OpenFile(c.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return err
+			return &commandError{cmd: "chat", status: exitFailure, err: err}
 		}
 		defer f.Close()
 		cfg.Logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	sdk, err := customer.Init(cfg)
 	if err != nil {
-		return err
+		// The settings are wrong: a server URL that is not http(s).
+		flags := strings.NewReplacer("customer: Config.Server", "--server", "customer: Config.License", "--license", "customer: Config.ClientID", "--client-id")
+		return &commandError{cmd: "chat", status: exitUsage, err: fmt.Errorf("%s; see 'parley chat --help'", flags.Replace(err.Error()))}
 	}
 	defer sdk.Destroy()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	if err := chatui.Run(ctx, sdk, chatui.Options{Server: c.Server}); err != nil {
-		return fmt.Errorf("chat: %w", err)
+	if err := chatui.Run(ctx, sdk, chatui.Options{Server: c.Server, License: c.License, ClientID: c.ClientID}); err != nil {
+		return &commandError{cmd: "chat", status: exitFailure, err: err}
 	}
 	return nil
 }

@@ -12,4 +12,12 @@
 //	parley healthcheck    exit 0 if a running server answers /healthz
 //	parley chat           chat as a customer in the terminal (--help: keys and commands)
 //	parley bench          drive a running server with real clients and measure it
+//
+// Exit statuses: 0 on success, 1 when a command fails, 2 when it is
+// misused (an unknown flag, a missing argument, a bad value). Errors go to
+// standard error as "parley: …"; parley chat names itself: "parley chat:
+// license 999 not found on http://localhost:8080" (status 1) when the
+// server refuses the session for good (a wrong license or client id, a
+// refused token, a ban), "parley chat: --server must be an http or https
+// URL, …" (status 2).
 package main

@@ -30,7 +30,8 @@ type cli struct {
 }
 
 // Exit statuses: 1 when a command fails, 2 when it is misused (an unknown
-// flag, a missing argument, a bad value).
+// flag, a missing argument, a bad value). Errors go to standard error as
+// "parley: …", or "parley chat: …" for a command that names itself.
 const (
 	exitFailure = 1
 	exitUsage   = 2
@@ -75,11 +76,27 @@ func run(args []string, stderr io.Writer) (status int) {
 		return exitUsage
 	}
 	if err := ctx.Run(); err != nil {
+		var ce *commandError
+		if errors.As(err, &ce) {
+			fmt.Fprintf(stderr, "parley %s: %v\n", ce.cmd, ce.err)
+			return ce.status
+		}
 		fmt.Fprintln(stderr, "parley:", err)
 		return exitFailure
 	}
 	return 0
 }
+
+// commandError is a command's failure told in its own name ("parley chat:
+// license 999 not found on …"), with the exit status it asks for.
+type commandError struct {
+	cmd    string
+	status int
+	err    error
+}
+
+func (e *commandError) Error() string { return e.cmd + ": " + e.err.Error() }
+func (e *commandError) Unwrap() error { return e.err }
 
 // helpPath returns the command whose --help explains a usage error:
 // "parley serve" for an unknown flag of serve.

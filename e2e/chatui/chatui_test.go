@@ -166,7 +166,7 @@ func TestReconnectStatus(t *testing.T) {
 	at = term.mark()
 	srv.PauseListener(parleytest.CustomerConns)
 	srv.DropConnections(parleytest.CustomerConns)
-	term.waitFor(at, "◌ reconnecting… (connection lost")
+	term.waitMatch(at, regexp.MustCompile(`◌ reconnecting \(attempt \d+, (next in \d+s|trying now…)\): the connection was cut`))
 
 	at = term.mark()
 	term.enter("sent while away")
@@ -180,7 +180,7 @@ func TestReconnectStatus(t *testing.T) {
 
 	at = term.mark()
 	srv.Restart(t)
-	term.waitFor(at, "◌ reconnecting…")
+	term.waitFor(at, "◌ reconnecting", "the server is restarting")
 	term.waitFor(at, "● connected")
 	at = term.mark()
 	ag.send(chatID, "back after the restart")
@@ -191,7 +191,7 @@ func TestReconnectStatus(t *testing.T) {
 	if err := srv.BanCustomer(sdk.CustomerID()); err != nil {
 		t.Fatal(err)
 	}
-	term.waitFor(at, "✗ disconnected: customer_banned")
+	term.waitFor(at, "✗ you are banned from the chat of license", "The session ended")
 	at = term.mark()
 	term.enter("let me in")
 	term.waitFor(at, "The server ended the session")

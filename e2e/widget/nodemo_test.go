@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleychat/parley/agent"
+	"github.com/parleychat/parley/e2e/internal/parleybin"
 )
 
 // TestWidgetWithoutDemo is the README's "Without the demo tenant" in a
@@ -36,7 +36,7 @@ func TestWidgetWithoutDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds and runs the server binary")
 	}
-	bin := buildBinary(t)
+	bin := parleybin.Build(t)
 	dir := t.TempDir()
 	cli := func(stdin string, args ...string) string {
 		t.Helper()
@@ -63,7 +63,7 @@ func TestWidgetWithoutDemo(t *testing.T) {
 	if list := cli("", "client", "list", "--license", "7"); !strings.Contains(list, clientID) || !strings.Contains(list, shop) {
 		t.Fatalf("parley client list:\n%s\nwant %s with %s", list, clientID, shop)
 	}
-	base := serveBinary(t, bin, dir, "--no-demo")
+	base := parleybin.Serve(t, bin, dir, "--no-demo").URL
 
 	// Both sites are one server here; the browser reaches it by either name.
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -289,71 +289,4 @@ func recv[T any](t *testing.T, ch <-chan T, what string) T {
 		t.Fatalf("timed out waiting until %s", what)
 		panic("unreachable")
 	}
-}
-
-// buildBinary builds the parley command in the main module (with its
-// go.mod, as a clone builds it) and returns its path.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "parley")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/parley")
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// serveBinary runs `parley serve` of bin on dataDir with more flags and
-// returns its base URL once it answers.
-func serveBinary(t *testing.T, bin, dataDir string, flags ...string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--admin-addr", "", "--data-dir", dataDir, "--log-level", "warn"}, flags...)...)
-	var logBuf syncBuffer
-	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("log of parley serve:\n%s", logBuf.String())
-		}
-	})
-	base := "http://" + addr
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			return base
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("parley serve did not come up: %v\n%s", err, logBuf.String())
-		}
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

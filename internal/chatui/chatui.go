@@ -11,20 +11,35 @@ import (
 
 // Options changes the program.
 type Options struct {
-	// Server is shown in the chat list's title.
-	Server string
+	// Server is shown in the chat list's title and named, with License
+	// and ClientID, when the server ends the session (EndError).
+	Server   string
+	License  int
+	ClientID string
 }
 
 // Run shows the chat on the terminal until the customer quits or ctx
-// ends. The caller still owns sdk (and destroys it).
+// ends. It connects sdk once its notifications are subscribed (so an SDK
+// made with Config.ManualConnect loses none). When the server ends the
+// session for good, Run returns an *EndError that says why in words: at
+// once when it happens before the first login (a wrong license, client id
+// or token), when the customer quits otherwise (a ban). The caller still
+// owns sdk (and destroys it).
 func Run(ctx context.Context, sdk *customer.SDK, o Options, opts ...tea.ProgramOption) error {
 	m := New(ctx, sdk, o)
 	opts = append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx)}, opts...)
 	p := tea.NewProgram(m, opts...)
 	off := Subscribe(sdk, p.Send)
 	defer off()
+	if err := sdk.Connect(); err != nil {
+		m.cancel()
+		return endError("", err, o)
+	}
 	_, err := p.Run()
 	m.cancel()
+	if m.link.ended != nil {
+		return m.link.ended
+	}
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}

@@ -52,6 +52,7 @@ type (
 		ok     string // the status line on success
 		note   string // added to the conversation on success
 		closed bool
+		rated  bool
 		err    error
 	}
 )
@@ -124,7 +125,7 @@ func sendMessage(ctx context.Context, sdk *customer.SDK, c *conv, it *item, acti
 
 // ---- commands ----
 
-const helpText = `Commands: /file PATH (upload; esc cancels) · /rate good|bad [comment] · /close · /new · /retry · /quit · //text sends "/text". Keys: pgup/pgdown/↑/↓ scroll (older messages load at the top) · esc back to the chats · ctrl+c quit.`
+const helpText = `Commands: /file PATH (upload; esc cancels) · /rate good|bad [comment] · /close · /new · /retry · /quit · //text sends "/text". Keys: tab selects the buttons of the newest card (tab/←/→ move, enter presses) · pgup/pgdown/↑/↓ scroll (older messages load at the top) · esc back to the chats · ctrl+c quit.`
 
 func (m *Model) command(text string) tea.Cmd {
 	name, arg, _ := strings.Cut(text, " ")
@@ -188,29 +189,23 @@ func (m *Model) retry() tea.Cmd {
 }
 
 func (m *Model) rate(arg string) tea.Cmd {
-	c := m.conv
 	word, comment, _ := strings.Cut(arg, " ")
 	var score int
 	switch strings.ToLower(word) {
 	case "good", "+", "1", "up":
-		score, word = 1, "good"
+		score = customer.RatingGood
 	case "bad", "-", "0", "down":
-		score, word = 0, "bad"
+		score = customer.RatingBad
 	default:
 		m.say("Usage: /rate good|bad [comment]", true)
 		return nil
 	}
-	if c.id == "" {
+	if m.conv.id == "" {
 		m.say("There is no chat to rate yet.", true)
 		return nil
 	}
-	ctx, sdk, id := m.ctx, m.sdk, c.id
-	r := customer.Rating{Score: score, Comment: strings.TrimSpace(comment)}
-	m.say("Rating the chat…", false)
-	return func() tea.Msg {
-		err := sdk.RateChat(ctx, id, r)
-		return doneMsg{c: c, what: "Rating", ok: "Thank you for your rating.", note: "You rated this chat " + word + ".", err: err}
-	}
+	m.closeRating()
+	return m.rateCmd(m.conv, score, strings.TrimSpace(comment))
 }
 
 // ---- uploads ----

@@ -15,6 +15,7 @@ const (
 	kindMessage itemKind = iota
 	kindFile
 	kindSystem
+	kindRich  // a rich message: cards, maybe with buttons
 	kindOther // an event type this view only names
 	kindNote  // said by this program, not stored in the chat
 )
@@ -44,6 +45,8 @@ type item struct {
 
 	fileName, fileURL string
 	fileSize          int64
+
+	buttons []*button // of a rich message, card after card
 }
 
 func itemOf(e customer.Event) *item {
@@ -57,19 +60,8 @@ func itemOf(e customer.Event) *item {
 	case customer.EventSystemMessage:
 		it.kind, it.text = kindSystem, clean(e.Text, true)
 	case customer.EventRichMessage:
-		it.kind = kindOther
-		it.text = "[card]"
-		for _, el := range e.Elements {
-			if t := line(el.Title); t != "" {
-				it.text += " " + t
-			}
-			if s := line(el.Subtitle); s != "" {
-				it.text += " — " + s
-			}
-			for _, b := range el.Buttons {
-				it.text += " [" + line(b.Text) + "]"
-			}
-		}
+		it.kind = kindRich
+		it.text, it.buttons = richOf(e.Elements)
 	case customer.EventFilledForm:
 		it.kind, it.text = kindOther, "[filled a form]"
 	default:
@@ -101,6 +93,9 @@ type conv struct {
 
 	typing   map[string]time.Time // agents typing, since when
 	seenUpTo time.Time            // agents have seen the chat up to then
+
+	rateAsk bool // closed by an agent: the customer is asked for a rating
+	rated   bool // rated from this program
 }
 
 func newConv(id string, active bool) *conv {

@@ -16,10 +16,26 @@
 //	/retry                   send the messages that failed again
 //	/quit                    leave
 //
+// Tab selects the buttons of the newest rich message (tab, shift+tab, ←/→
+// move; enter presses one: SendPostback; esc or typing goes back to the
+// input). When an agent closes the chat (ThreadClosed) a prompt asks for
+// a rating: g good, b bad, s skip, then an optional comment (RateChat).
+//
 // The bottom line says whether the SDK is connecting, connected or
-// reconnecting. Everything that comes from the network is cleaned of
-// escape sequences and control characters before it is printed.
+// reconnecting, and then why (the SDK's error in words), the attempt and
+// the seconds to the next (Reconnecting). When the server ends the session
+// for good (Disconnected{Final: true}), the reason is said in words
+// (EndError): before the first login the program quits at once, and Run
+// returns the EndError then or when the customer quits. Everything that
+// comes from the network is cleaned of escape sequences and control
+// characters before it is printed.
+//
+// Files by concern: model.go (the list, a conversation, notifications),
+// conv.go (a conversation's items), cmds.go (SDK calls and slash
+// commands), rich.go (buttons), rating.go (the rating prompt), conn.go
+// (the connection's status), end.go (a final end), view.go, sanitize.go.
 //
 // SDK notifications reach the program through Subscribe, which feeds them
-// to a tea.Program with Send; Run does all of it.
+// to a tea.Program with Send; Run does all of it, and connects the SDK
+// once subscribed.
 package chatui

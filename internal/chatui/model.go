@@ -19,6 +19,8 @@ import (
 // summaryPage is how many chats one GetChatsSummary loads.
 const summaryPage = customer.MaxChatsSummaryLimit
 
+const inputPlaceholder = "Type a message, or /help"
+
 // typingTimeout is how long a typing indicator stays without news.
 const typingTimeout = 30 * time.Second
 
@@ -51,9 +53,7 @@ type Model struct {
 	names  map[string]string // user id → name, cleaned
 	agents map[string]bool
 
-	conn    customer.State
-	connErr string // why the connection was lost
-	ended   string // why the server ended the session for good
+	link link // the connection, for the status line
 
 	status    string // the last outcome worth telling
 	statusBad bool
@@ -77,6 +77,10 @@ type Model struct {
 	bar      progress.Model
 	upload   *upload
 	lastPeek string
+
+	btn    *item // the rich message whose button is selected, if any
+	btnAt  int   // the selected button of btn
+	rating *ratePrompt
 }
 
 // New returns the model of a chat over sdk. The SDK's calls it makes end
@@ -85,7 +89,7 @@ func New(ctx context.Context, sdk *customer.SDK, o Options) *Model {
 	ctx, cancel := context.WithCancel(ctx)
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = "Type a message, or /help"
+	in.Placeholder = inputPlaceholder
 	in.CharLimit = 4000
 	in.Cursor.SetMode(cursor.CursorStatic)
 	vp := viewport.New(80, 20)
@@ -96,7 +100,7 @@ func New(ctx context.Context, sdk *customer.SDK, o Options) *Model {
 		width: 80, height: 24,
 		me:    sdk.CustomerID(),
 		names: map[string]string{}, agents: map[string]bool{},
-		conn:  sdk.State(),
+		link:  link{state: sdk.State()},
 		convs: map[string]*conv{},
 		vp:    vp, input: in,
 		bar:         progress.New(progress.WithDefaultGradient(), progress.WithWidth(30), progress.WithoutPercentage()),
@@ -136,6 +140,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.tick(time.Time(msg))
 		return m, tickCmd()
+	case postbackMsg:
+		m.postbackDone(msg)
+		return m, nil
 	case summaryMsg:
 		return m, m.summaryLoaded(msg)
 	case historyMsg:
@@ -221,7 +228,12 @@ func (m *Model) reloadList() tea.Cmd {
 func (m *Model) summaryLoaded(msg summaryMsg) tea.Cmd {
 	m.listLoading = false
 	if msg.err != nil {
-		if !errors.Is(msg.err, context.Canceled) {
+		switch {
+		case m.link.ended != nil:
+			m.listErr = "The session ended: " + m.link.ended.Message + "."
+		case errors.Is(msg.err, customer.ErrDestroyed):
+			m.listErr = "The session ended: " + errText(msg.err)
+		case !errors.Is(msg.err, context.Canceled):
 			m.listErr = "Could not load your chats: " + errText(msg.err) + " (r retries)"
 		}
 		return nil
@@ -340,6 +352,8 @@ func (m *Model) open(c *conv) tea.Cmd {
 	m.conv = c
 	m.input.Reset()
 	m.lastPeek = ""
+	m.btn, m.rating = nil, nil
+	m.input.Placeholder = inputPlaceholder
 	focus := m.input.Focus()
 	m.layout()
 	m.vp.GotoBottom()
@@ -347,6 +361,9 @@ func (m *Model) open(c *conv) tea.Cmd {
 		m.say("New chat: type your first message and press enter.", false)
 	} else {
 		m.say("", false)
+	}
+	if c.rateAsk {
+		m.askRating(c)
 	}
 	return tea.Batch(focus, m.loadOlder())
 }
@@ -365,6 +382,13 @@ func (m *Model) back() tea.Cmd {
 }
 
 func (m *Model) chatKey(k tea.KeyMsg) tea.Cmd {
+	if m.rating != nil {
+		if cmd, ok := m.ratingKey(k); ok {
+			return cmd
+		}
+	} else if cmd, ok := m.buttonKey(k); ok {
+		return cmd // no buttons while the rating prompt is open
+	}
 	switch k.String() {
 	case "esc":
 		if m.upload != nil {
@@ -475,7 +499,7 @@ func (m *Model) submit() tea.Cmd {
 
 func (m *Model) sendText(text string) tea.Cmd {
 	c := m.conv
-	if m.ended != "" {
+	if m.link.ended != nil {
 		m.say("The server ended the session; restart to chat again.", true)
 		return nil
 	}
@@ -593,6 +617,9 @@ func (m *Model) done(msg doneMsg) {
 		msg.c.active = false
 		m.setRowActive(msg.c.id, false)
 	}
+	if msg.rated {
+		msg.c.rated, msg.c.rateAsk = true, false
+	}
 	if msg.note != "" {
 		msg.c.addNote(msg.note, false)
 		m.render()
@@ -631,25 +658,28 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 	case customer.CustomerID:
 		m.me = n.ID
 	case customer.Connected:
-		m.conn, m.connErr = customer.StateConnected, ""
+		m.link.connected()
 		if m.me == "" {
 			m.me = m.sdk.CustomerID()
 		}
 		m.mergeSummary(n.ChatsSummary)
 	case customer.ConnectionRestored:
-		m.conn, m.connErr = customer.StateConnected, ""
+		m.link.connected()
 		m.mergeSummary(n.ChatsSummary)
 		changed = true
 	case customer.ConnectionLost:
-		if m.conn != customer.StateDestroyed {
-			m.conn, m.connErr = customer.StateReconnecting, errText(n.Err)
-		}
+		m.link.lost(n.Err)
+	case customer.Reconnecting:
+		m.link.retrying(n, time.Now())
 	case customer.Disconnected:
-		if n.Final {
-			m.conn, m.ended = customer.StateDestroyed, line(n.Reason)
-		} else {
-			m.say("The server closed the connection: "+line(n.Reason), true)
+		if !n.Final {
+			break // the SDK reconnects; ConnectionLost says why
 		}
+		m.link.state, m.link.ended = customer.StateDestroyed, endError(n.Reason, n.Err, m.opts)
+		if !m.link.ever {
+			return m.quit() // nothing to show: the settings are wrong
+		}
+		m.say("The session ended: restart to chat again.", true)
 	case customer.UserData:
 		if name := line(n.User.Name); name != "" {
 			m.names[n.User.ID] = name
@@ -680,6 +710,10 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 			c.active = false
 			clear(c.typing)
 			changed = c == m.conv
+			c.rateAsk = !c.rated
+			if c == m.conv && m.screen == chatScreen && c.rateAsk {
+				m.askRating(c)
+			}
 		}
 		m.setRowActive(n.Chat, false)
 	case customer.ThreadSummary:
@@ -715,12 +749,13 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 func (m *Model) tick(now time.Time) {
 	// The connection state is also polled: the first Connected may come
 	// before the program subscribes.
-	if st := m.sdk.State(); st != m.conn {
+	if st := m.sdk.State(); st != m.link.state {
 		switch {
 		case st == customer.StateDestroyed, st == customer.StateDisconnected:
-			m.conn = st
-		case m.conn == customer.StateConnecting:
-			m.conn = st
+			m.link.state = st
+		case m.link.state == customer.StateConnecting:
+			m.link.state = st
+			m.link.ever = m.link.ever || st == customer.StateConnected
 		}
 	}
 	if m.me == "" {

@@ -125,6 +125,12 @@ func (m *Model) item(c *conv, it *item) string {
 		return ts + systemStyle.Render("* "+it.text)
 	case kindFile:
 		return ts + style.Render(who) + " sent a file: " + it.fileName + " (" + humanSize(it.fileSize) + ") " + dimStyle.Render(it.fileURL)
+	case kindRich:
+		s := ts + style.Render(who+":") + " " + it.text
+		if len(it.buttons) > 0 {
+			s += "\n" + m.buttonsLine(it)
+		}
+		return s
 	}
 	s := ts + style.Render(who+":") + " " + it.text
 	switch it.state {
@@ -163,24 +169,14 @@ func (m *Model) title(left, right string) string {
 }
 
 func (m *Model) statusLine() string {
-	var s string
-	switch m.conn {
-	case customer.StateConnected:
-		s = okStyle.Render("● connected")
-	case customer.StateConnecting:
-		s = noteStyle.Render("○ connecting…")
-	case customer.StateReconnecting:
-		s = badStyle.Render("◌ reconnecting…")
-		if m.connErr != "" {
-			s += dimStyle.Render(" (connection lost: " + m.connErr + ")")
-		}
-	case customer.StateDisconnected:
-		s = badStyle.Render("✗ disconnected")
-	case customer.StateDestroyed:
-		s = badStyle.Render("✗ disconnected")
-		if m.ended != "" {
-			s += badStyle.Render(": " + m.ended)
-		}
+	s, bad := m.link.status(time.Now())
+	switch {
+	case bad:
+		s = badStyle.Render(s)
+	case m.link.state == customer.StateConnected:
+		s = okStyle.Render(s)
+	default:
+		s = noteStyle.Render(s)
 	}
 	if m.status != "" {
 		st := m.status
@@ -216,7 +212,11 @@ func (m *Model) chatView() string {
 	b.WriteByte('\n')
 	b.WriteString(m.vp.View())
 	b.WriteByte('\n')
-	b.WriteString(m.fit(m.typingLine(c)))
+	if m.rating != nil && m.rating.c == c {
+		b.WriteString(m.fit(m.ratingLine()))
+	} else {
+		b.WriteString(m.fit(m.typingLine(c)))
+	}
 	b.WriteByte('\n')
 	if u := m.upload; u != nil {
 		f := u.fraction()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/parleychat/parley/internal/notify"
 	"github.com/parleychat/parley/internal/rtm"
@@ -30,6 +31,10 @@ type Config[N notify.Named] struct {
 	// Lost is the notification of an established connection that dropped
 	// (ConnectionLost).
 	Lost func(err error) N
+	// Retry, when set, is the notification of a reconnect attempt about
+	// to wait (rtm.Config.OnRetry); the attempts of a final end are not
+	// reported.
+	Retry func(attempt int, delay time.Duration, err error) N
 	// Errors maps engine and wire errors to the client's.
 	Errors *Errors
 	// Buffer is how many notifications may wait for handlers.
@@ -80,6 +85,9 @@ func New[N notify.Named](cfg Config[N]) *Core[N] {
 	})
 	ec := cfg.Engine
 	ec.Login, ec.OnPush, ec.OnState = c.login, c.onPush, c.onState
+	if cfg.Retry != nil {
+		ec.OnRetry = c.onRetry
+	}
 	c.Engine = rtm.New(ec)
 	return c
 }
@@ -186,6 +194,13 @@ func (c *Core[N]) onState(st rtm.State, err error) {
 	if was && !errors.Is(err, ErrLoginFailed) {
 		c.Emit(c.cfg.Lost(err))
 	}
+}
+
+func (c *Core[N]) onRetry(attempt int, delay time.Duration, err error) {
+	if c.Closed() {
+		return
+	}
+	c.Emit(c.cfg.Retry(attempt, delay, c.cfg.Errors.Wrap(err)))
 }
 
 func (c *Core[N]) login(ctx context.Context, s *rtm.Session) error {

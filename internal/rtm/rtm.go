@@ -99,6 +99,11 @@ type Config struct {
 	// OnState is told each state change, with the error that caused it, on
 	// the supervisor goroutine, in order.
 	OnState func(s State, err error)
+	// OnRetry, when set, is told of each reconnect attempt before its
+	// wait: the attempt's number since the last login (1, 2, …), the wait
+	// (from ReconnectDelay) and the error that ended the connection or the
+	// attempt before. It runs on the supervisor goroutine, after OnState.
+	OnRetry func(attempt int, delay time.Duration, err error)
 	// ReconnectDelay returns the wait before reconnect attempt n (1, 2,
 	// …). Nil: 0.5 s doubling to at most 20 s, each ±30 % at random.
 	ReconnectDelay func(attempt int) time.Duration
@@ -267,6 +272,9 @@ func (e *Engine) supervise(ctx context.Context, done chan struct{}) {
 		e.mu.Lock()
 		e.setStateLocked(Reconnecting, err)
 		e.mu.Unlock()
+		if e.cfg.OnRetry != nil {
+			e.cfg.OnRetry(attempt, delay, err)
+		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
