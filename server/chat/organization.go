@@ -2,28 +2,54 @@ package chat
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
-
-	"github.com/google/uuid"
+	"strings"
 )
+
+// Organization ids are UUIDs, made and checked here by hand rather than
+// with a UUID library: the domain imports no networking or SQL code
+// (internal/layout), and the common library pulls in both.
 
 // NewOrganizationID returns a random organization id: a version 4 UUID in
 // canonical form.
-func NewOrganizationID() string { return uuid.NewString() }
+func NewOrganizationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])  // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	return formatUUID(b)
+}
+
+func formatUUID(b [16]byte) string {
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
 
 // ParseOrganizationID returns the canonical form of an organization id
 // (the 36-character hyphenated UUID, in lower case), or ErrInvalid when s
 // is not one. Upper-case hex digits are accepted; braces, "urn:uuid:" and
 // the form without hyphens are not.
 func ParseOrganizationID(s string) (string, error) {
-	if len(s) != 36 {
-		return "", fmt.Errorf("%w: organization id %q is not a UUID", ErrInvalid, s)
+	bad := fmt.Errorf("%w: organization id %q is not a UUID", ErrInvalid, s)
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return "", bad
 	}
-	u, err := uuid.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("%w: organization id %q is not a UUID", ErrInvalid, s)
+	var b [16]byte
+	if _, err := hex.Decode(b[:], []byte(strings.ReplaceAll(s, "-", ""))); err != nil {
+		return "", bad
 	}
-	return u.String(), nil
+	return formatUUID(b), nil
 }
 
 // LicenseByOrganization returns the license whose organization id is

@@ -75,6 +75,8 @@ func TestParseOrganizationID(t *testing.T) {
 		"3703f488b66643f4905fd9565461233e":              "",
 		"urn:uuid:3703f488-b666-43f4-905f-d9565461233e": "",
 		"3703f488-b666-43f4-905f-d9565461233g":          "",
+		"3703f488-b666-43f4-905f-d9565461233-":          "",
+		"3703f4-8b666-43f4-905f-d9565461233e-":          "",
 		"":                                              "",
 	} {
 		got, err := chat.ParseOrganizationID(in)
@@ -88,7 +90,15 @@ func TestParseOrganizationID(t *testing.T) {
 			t.Errorf("ParseOrganizationID(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if id := chat.NewOrganizationID(); len(id) != 36 || id[14] != '4' {
-		t.Errorf("NewOrganizationID() = %q, want a version 4 UUID", id)
+	seen := map[string]bool{}
+	for range 100 {
+		id := chat.NewOrganizationID()
+		if p, err := chat.ParseOrganizationID(id); err != nil || p != id || id[14] != '4' || !strings.ContainsRune("89ab", rune(id[19])) {
+			t.Fatalf("NewOrganizationID() = %q (parsed %q, %v), want a canonical version 4 UUID", id, p, err)
+		}
+		if seen[id] {
+			t.Fatalf("NewOrganizationID() repeated %q", id)
+		}
+		seen[id] = true
 	}
 }
