@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server"
 )
 
 // TestRTM35Pushes: the pushes an agent's actions cause reach a v3.5
@@ -231,4 +233,26 @@ func TestRTM35BothDialects(t *testing.T) {
 	if len(ids30) != 3 || !slices.Equal(ids30, ids35) {
 		t.Errorf("v3.0 history %v, v3.5 history %v", ids30, ids35)
 	}
+}
+
+// TestRTM35KeepAlive: the JS SDK 4 sends no pings; the server keeps its
+// silent connection alive with WebSocket pings (the browser, here the test
+// client's library, answers them), while a silent v3.0 connection beside
+// it is closed for idleness.
+func TestRTM35KeepAlive(t *testing.T) {
+	srv := parleytest.NewServer(t, func(c *server.Config) { c.IdleTimeout = 2 * time.Second })
+	id := newCustomerID()
+	c35 := connectCustomer35(t, srv, id)
+	c30 := connectCustomer(t, srv, id)
+	// Both stay silent; once the v3.0 one is closed, the idle timeout has
+	// passed for both.
+	var p struct {
+		Reason string `json:"reason"`
+	}
+	c30.waitPushInto(&p, protocol.PushCustomerDisconnected, untagged())
+	if p.Reason != protocol.ReasonPingTimeout {
+		t.Fatalf("v3.0 customer_disconnected %q, want %q", p.Reason, protocol.ReasonPingTimeout)
+	}
+	c30.waitClosed()
+	c35.noPush(protocol.PushCustomerDisconnected)
 }

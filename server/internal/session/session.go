@@ -202,6 +202,7 @@ type session struct {
 	swept         bool      // a deadline has closed the session
 	lastRevokeChk time.Time // agents: the last revocation check
 	revoking      atomic.Bool
+	pinging       atomic.Bool // v3.5: a keep-alive ping waits for its pong
 
 	// Set once by login, before the session subscribes to anything; read
 	// by the reader goroutine and by the hub's deliveries.
