@@ -147,7 +147,16 @@ func TestRTM35StartResumeDeactivate(t *testing.T) {
 	// and chat_deactivated tells the chat.
 	f = c.ok("deactivate_chat", obj{"id": ch.ID})
 	wantJSON(t, "deactivate_chat response", f.Payload, `{}`)
-	d := c.waitPush("chat_deactivated", forChat(ch.ID))
+	// Only the answer carries the request id: the JS SDK takes any tagged
+	// incoming_event as the answer, and the system message closing the
+	// thread is not one.
+	var sys w35IncomingEvent
+	c.waitPushInto(&sys, protocol.PushIncomingEvent, forChat(ch.ID), untagged())
+	if sys.Event.Type != "system_message" {
+		t.Errorf("deactivate_chat's event = %+v", sys.Event)
+	}
+	c.noPush("", tagged(f.rid()))
+	d := c.waitPush("chat_deactivated", forChat(ch.ID), untagged())
 	wantPush35(t, d)
 	wantJSON(t, "chat_deactivated", d.Payload, `{"chat_id":"`+ch.ID+`","thread_id":"`+ch.Thread.ID+`","user_id":"`+ch.Users[0].ID+`"}`)
 	if e := c.fail("deactivate_chat", obj{"id": ch.ID}); e.Type != protocol.ErrValidation {
@@ -252,7 +261,7 @@ func TestRTM35Properties(t *testing.T) {
 			// Every property request resolves on its response: {}.
 			f := c.ok(tc.action, tc.payload)
 			wantJSON(t, tc.action+" response", f.Payload, `{}`)
-			p := c.waitPush(tc.push, forChat(chatID))
+			p := c.waitPush(tc.push, forChat(chatID), untagged())
 			wantPush35(t, p)
 			wantJSON(t, tc.push, p.Payload, tc.want)
 		})

@@ -172,9 +172,21 @@ func (s *session) onlineGroups(ctx context.Context) []int {
 }
 
 // actorFor is the session's actor for one request.
+//
+// The pushes the request causes are tagged with its request id for this
+// connection. In v3.5 only those that answer the request are (the
+// incoming_chat of start_chat and resume_chat, the incoming_event or
+// incoming_chat of send_event): the JS SDK 4 takes any incoming_chat or
+// incoming_event carrying a request id as that request's answer, so the
+// system message that deactivate_chat adds, tagged, would resolve
+// deactivate_chat and make its real response throw. The requester gets
+// the other pushes as everyone else does.
 func (s *session) actorFor(req protocol.Request) chat.Actor {
 	a := s.actor
 	a.Origin = chat.Origin{ConnID: s.id, RequestID: req.RequestID}
+	if s.info.Dialect == DialectV35 && !v35.PushResolved(req.Action) {
+		a.Origin.RequestID = ""
+	}
 	return a
 }
 

@@ -147,8 +147,8 @@
 //   - the client, or a broken network;
 //   - no login within Config.LoginTimeout, nothing read for
 //     Config.IdleTimeout, or an expired token (close code 1008, policy).
-//     The JS SDK 4 (v3.5) sends no pings: a v3.5 session silent for half
-//     the idle timeout gets a WebSocket ping, whose pong counts as
+//     The JS SDK 4 (v3.5) sends no pings: a v3.5 session silent for a third
+//     of the idle timeout gets a WebSocket ping, whose pong counts as
 //     activity (sweep.go);
 //   - a revoked agent token, seen at once through the hub or by the
 //     periodic check of Config.RevocationCheck, or a ban (1008);

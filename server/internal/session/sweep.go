@@ -64,10 +64,10 @@ func (h *Hub) sweep(stop chan struct{}) {
 	}
 }
 
-// keepAlive pings a v3.5 client that has been silent for half the idle
+// keepAlive pings a v3.5 client that has been silent for a third of the idle
 // timeout: the JS SDK 4 sends no pings, but its browser answers WebSocket
 // pings, and the pong counts as activity. One ping at a time; it waits
-// for the pong at most half the idle timeout, on a goroutine of its own,
+// for the pong at most a third of the idle timeout, on a goroutine of its own,
 // so as not to hold up the sweep.
 func (s *session) keepAlive() {
 	p, ok := s.conn.(transport.Pinger)
@@ -76,7 +76,7 @@ func (s *session) keepAlive() {
 	}
 	go func() {
 		defer s.pinging.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.IdleTimeout/2)
+		ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.IdleTimeout/3)
 		defer cancel()
 		if p.Ping(ctx) == nil {
 			s.touch()
@@ -94,7 +94,7 @@ func (s *session) checkDeadlines() {
 	cfg := s.srv.cfg
 	now := cfg.Now()
 	loggedIn := s.loggedIn.Load()
-	if s.info.Dialect == DialectV35 && now.Sub(time.Unix(0, s.lastRead.Load())) > cfg.IdleTimeout/2 {
+	if s.info.Dialect == DialectV35 && now.Sub(time.Unix(0, s.lastRead.Load())) > cfg.IdleTimeout/3 {
 		s.keepAlive()
 	}
 	var reason, msg string
