@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server"
 )
 
 // The Customer Chat API v3.5 over /v3.5/customer/rtm/ws, as the JS SDK
@@ -628,4 +630,43 @@ func TestRTM35Misc(t *testing.T) {
 		wantJSON(t, "incoming_rich_message_postback", p.Payload, `{"user_id":"`+ch.Users[0].ID+`","chat_id":"`+ch.ID+`","thread_id":"`+ch.Thread.ID+
 			`","event_id":"`+ie.Event.ID+`","postback":{"id":"pb-yes","toggled":true}}`)
 	})
+}
+
+// A thread longer than a page is split: list_threads gives its newest
+// events, and the next page the same thread with the events before them,
+// so that every event comes once.
+func TestRTM35ListThreadsLongThread(t *testing.T) {
+	srv := parleytest.NewServer(t, func(c *server.Config) { c.PageBytes = 1000 })
+	c := connectCustomer35(t, srv, newCustomerID())
+	ch := c.startChat35("m0")
+	want := []string{ch.Thread.Events[0].ID}
+	for i := 1; i < 12; i++ {
+		want = append(want, c.sendMessage35(ch.ID, "message "+strconv.Itoa(i)).Event.ID)
+	}
+	var got []string
+	pages := 0
+	req := obj{"chat_id": ch.ID}
+	for {
+		var p struct {
+			Threads    []w35Thread `json:"threads"`
+			NextPageID string      `json:"next_page_id"`
+		}
+		c.okInto("list_threads", req, &p)
+		pages++
+		if len(p.Threads) != 1 || p.Threads[0].ID != ch.Thread.ID || len(p.Threads[0].Events) == 0 {
+			t.Fatalf("page %d = %+v", pages, p)
+		}
+		var ids []string
+		for _, e := range p.Threads[0].Events {
+			ids = append(ids, e.ID)
+		}
+		got = append(ids, got...) // each page is older than the one before
+		if p.NextPageID == "" {
+			break
+		}
+		req = obj{"chat_id": ch.ID, "page_id": p.NextPageID}
+	}
+	if pages < 2 || !slices.Equal(got, want) {
+		t.Errorf("%d pages, events %v, want %v", pages, got, want)
+	}
 }
