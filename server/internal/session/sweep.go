@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"time"
 
 	"github.com/parleychat/parley/protocol"
@@ -63,6 +64,26 @@ func (h *Hub) sweep(stop chan struct{}) {
 	}
 }
 
+// keepAlive pings a v3.5 client that has been silent for a third of the idle
+// timeout: the JS SDK 4 sends no pings, but its browser answers WebSocket
+// pings, and the pong counts as activity. One ping at a time; it waits
+// for the pong at most a third of the idle timeout, on a goroutine of its own,
+// so as not to hold up the sweep.
+func (s *session) keepAlive() {
+	p, ok := s.conn.(transport.Pinger)
+	if !ok || !s.pinging.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.pinging.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.IdleTimeout/3)
+		defer cancel()
+		if p.Ping(ctx) == nil {
+			s.touch()
+		}
+	}()
+}
+
 // checkDeadlines closes the session when a deadline has passed: the login
 // deadline, the idle timeout, its token's expiry; for agents it starts the
 // periodic revocation check. Only the sweeper calls it.
@@ -73,6 +94,9 @@ func (s *session) checkDeadlines() {
 	cfg := s.srv.cfg
 	now := cfg.Now()
 	loggedIn := s.loggedIn.Load()
+	if s.info.Dialect == DialectV35 && now.Sub(time.Unix(0, s.lastRead.Load())) > cfg.IdleTimeout/3 {
+		s.keepAlive()
+	}
 	var reason, msg string
 	switch {
 	case !loggedIn && now.Sub(s.start) > cfg.LoginTimeout:

@@ -49,6 +49,18 @@ type Conn interface {
 	Close(code int, reason string) error
 }
 
+// Pinger is implemented by a Conn that can check, below the protocol, that
+// its client is there: a WebSocket ping, which browsers answer by
+// themselves. The Customer Chat API v3.5's JS SDK sends no pings of its
+// own, so a server that closes silent connections pings it instead.
+type Pinger interface {
+	// Ping sends a ping and waits for the client's pong, or until ctx
+	// ends (which does not close the connection). It needs a Read in
+	// progress to receive the pong, and is safe to call concurrently with
+	// Read, Write and Close.
+	Ping(ctx context.Context) error
+}
+
 // Handler serves one accepted connection; the connection is closed with
 // [CloseNormal] when it returns (unless already closed). r is the upgrade
 // request (query, headers, remote address); do not use its body.

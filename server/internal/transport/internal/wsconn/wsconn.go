@@ -374,6 +374,19 @@ func (c *conn) beat() {
 	}
 }
 
+// Ping implements transport.Pinger with a WebSocket ping.
+func (c *conn) Ping(ctx context.Context) error {
+	if c.closeStarted.Load() {
+		return fmt.Errorf("transport: ping: %w", transport.ErrClosed)
+	}
+	if err := c.ws.Ping(ctx); err != nil {
+		return fmt.Errorf("transport: ping: %w", err)
+	}
+	return nil
+}
+
+var _ transport.Pinger = (*conn)(nil)
+
 // goingAway closes the connection because a context ended.
 func (c *conn) goingAway() { c.Close(transport.CloseGoingAway, "going away") }
 
