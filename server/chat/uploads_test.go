@@ -59,3 +59,22 @@ func TestFileEventFromUpload(t *testing.T) {
 	_, err = e.svc.SendEvent(e.ctx, cu, c.ID, chat.Event{Type: chat.EventFile, File: &chat.File{URL: url}}, false)
 	wantErr(t, err, chat.ErrInvalid, "no uploads")
 }
+
+// TestWebCustomer: a Web API caller is created on its first call without
+// a visit, and refused when banned or of no license.
+func TestWebCustomer(t *testing.T) {
+	e := newEnv(t, 0)
+	c, err := e.svc.WebCustomer(e.ctx, license, "web-only")
+	if err != nil || c.ID != "web-only" || c.Visits != 0 {
+		t.Fatalf("first call: %+v, %v", c, err)
+	}
+	if _, err := e.store.Customer(e.ctx, license, "web-only"); err != nil {
+		t.Fatalf("not stored: %v", err)
+	}
+	_, err = e.svc.WebCustomer(e.ctx, 999, "web-only")
+	wantErr(t, err, chat.ErrNotFound, "unknown license")
+	manager := e.agentAs(chat.RoleOwner, "boss", 5)
+	e.must(e.svc.BanCustomer(e.ctx, manager, "web-only", 1), "BanCustomer")
+	_, err = e.svc.WebCustomer(e.ctx, license, "web-only")
+	wantErr(t, err, chat.ErrBanned, "banned")
+}

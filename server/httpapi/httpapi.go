@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -52,6 +53,12 @@ type Config struct {
 	// MaxKeys is how many customers' quotas are tracked at most (about 300
 	// bytes each, twice). Zero: 16,384.
 	MaxKeys int
+	// CustomerAction runs one action of the Customer Web API v3.5 (see
+	// CustomerWebActions) and returns its response payload, encoded. An
+	// error that is a *protocol.Error is answered with its type; any other
+	// is logged and answered as internal. Nil: those actions are 404
+	// not_found (upload_file and check_goals are served here).
+	CustomerAction func(ctx context.Context, call CustomerCall) (json.RawMessage, error)
 }
 
 // API is the Web API handler set.
@@ -91,7 +98,14 @@ const MaxUploadBytes = MaxFileBytes + 64<<10
 // IsUpload reports whether r is an upload, whose body may be up to
 // MaxUploadBytes long.
 func IsUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && (r.URL.Path == customerSendFile || r.URL.Path == agentSendFile)
+	if r.Method != http.MethodPost {
+		return false
+	}
+	switch r.URL.Path {
+	case customerSendFile, agentSendFile, customer35UploadFile:
+		return true
+	}
+	return false
 }
 
 // Register adds the API's routes to mux.
@@ -103,6 +117,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+agentSendFile, a.agentSendFile)
 	mux.HandleFunc("OPTIONS /v3.0/agent/action/{action}", preflight)
 	mux.HandleFunc("POST /v3.0/agent/action/{action}", a.unknownAction)
+	a.registerCustomer35(mux)
 	mux.HandleFunc("GET /files/{license}/{id}/{name}", a.serveFile)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
