@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -354,7 +355,7 @@ func (s *Server) routes() error {
 		Limits:          s.cfg.Limits.sessions(),
 	})
 	apiCfg := httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
-		PublicURL: s.cfg.PublicURL, Logger: s.log}
+		PublicURL: s.cfg.PublicURL, Logger: s.log, CustomerAction: customerWebCall(sessions)}
 	s.cfg.Limits.uploads(&apiCfg)
 	api, err := httpapi.New(apiCfg)
 	if err != nil {
@@ -395,6 +396,14 @@ func (s *Server) routes() error {
 	s.handler = forwarded(s.bodies.handler(s.logRequests(mux)), s.cfg.TrustedProxies)
 	s.admin = adminHandler(reg)
 	return nil
+}
+
+// customerWebCall runs the Customer Web API's actions by the sessions'
+// v3.5 handlers.
+func customerWebCall(sessions *session.Server) func(context.Context, httpapi.CustomerCall) (json.RawMessage, error) {
+	return func(ctx context.Context, c httpapi.CustomerCall) (json.RawMessage, error) {
+		return sessions.RunWebCall(ctx, session.WebCall{Authorization: c.Authorization, LicenseID: c.LicenseID, Action: c.Action, Payload: c.Payload})
+	}
 }
 
 // adminHandler serves the operations endpoints: /metrics and the
