@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -134,6 +137,10 @@ type Config struct {
 	PageBytes int
 }
 
+// DefaultDemoOrganizationID is the organization id a new demo license gets
+// when Demo.OrganizationID is empty.
+const DefaultDemoOrganizationID = "3703f488-b666-43f4-905f-d9565461233e"
+
 // Demo describes the demo license seeded at start: a license, a client id
 // for its customer tokens, group 0 and one agent.
 type Demo struct {
@@ -141,6 +148,11 @@ type Demo struct {
 	Disabled bool
 	// License number. Default 123.
 	License int
+	// OrganizationID of the demo license (chat.License.OrganizationID),
+	// in any case (it is stored in canonical form). Default: the one the
+	// demo license already has, and DefaultDemoOrganizationID for a new
+	// one. A set one replaces the stored one.
+	OrganizationID string
 	// ClientID for customer tokens. Default "parley-demo".
 	ClientID string
 	// Origins allowed to get customer tokens ("https://shop.example")
@@ -166,6 +178,8 @@ type Server struct {
 	service  *chat.Service
 	hub      *session.Hub
 	signer   *auth.Signer
+	uploads  httpapi.Uploads // the uploads, as file events name them
+	pageKey  []byte          // signs v3.5 page ids
 	handler  http.Handler
 	admin    http.Handler
 	bodies   *bodyDeadlines
@@ -232,10 +246,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.signer, err = auth.NewSigner(key); err != nil {
 		return nil, s.fail(err)
 	}
+	s.pageKey = derivedKey(key, "parley/session/page-id/v1")
 	s.hub = session.NewHub(s.broker, s.log)
+	s.uploads = httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
 		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log),
-		Uploads:    httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}}); err != nil {
+		Uploads:    s.uploads}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {
@@ -306,9 +322,14 @@ func (s *Server) seedDemo(ctx context.Context) error {
 		d.AgentPassword = string(pw)
 	}
 	st := s.store
-	if err := st.PutLicense(ctx, chat.License{ID: d.License, Name: "Demo", CreatedAt: time.Now()}); err != nil {
+	org, err := s.demoOrganization(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.PutLicense(ctx, chat.License{ID: d.License, Name: "Demo", OrganizationID: org, CreatedAt: time.Now()}); err != nil {
 		return fmt.Errorf("server: seed license: %w", err)
 	}
+	d.OrganizationID = org
 	if err := st.PutClient(ctx, chat.Client{ID: d.ClientID, LicenseID: d.License, RedirectOrigins: d.Origins}); err != nil {
 		return fmt.Errorf("server: seed client: %w", err)
 	}
@@ -338,6 +359,28 @@ func (s *Server) seedDemo(ctx context.Context) error {
 	return nil
 }
 
+// demoOrganization returns the organization id the demo license is to
+// have: Demo.OrganizationID in canonical form when set, else the one the
+// license has, else DefaultDemoOrganizationID.
+func (s *Server) demoOrganization(ctx context.Context) (string, error) {
+	d := &s.cfg.Demo
+	if d.OrganizationID != "" {
+		org, err := chat.ParseOrganizationID(d.OrganizationID)
+		if err != nil {
+			return "", fmt.Errorf("server: Demo.OrganizationID: %w", err)
+		}
+		return org, nil
+	}
+	l, err := s.store.License(ctx, d.License)
+	switch {
+	case err == nil:
+		return l.OrganizationID, nil
+	case errors.Is(err, chat.ErrNotFound):
+		return DefaultDemoOrganizationID, nil
+	}
+	return "", fmt.Errorf("server: seed license: %w", err)
+}
+
 // Demo returns the demo settings in effect (defaults filled in).
 func (s *Server) Demo() Demo { return s.cfg.Demo }
 
@@ -345,7 +388,7 @@ func (s *Server) routes() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	agentTokens := &auth.AgentTokens{Signer: s.signer, Store: s.store}
-	sessions := session.New(session.Config{
+	sessionCfg := session.Config{
 		Service: s.service, Hub: s.hub, Signer: s.signer, AgentTokens: agentTokens, Logger: s.log,
 		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
 		RevocationCheck: s.cfg.TokenRevocationCheck,
@@ -353,7 +396,11 @@ func (s *Server) routes() error {
 		PageBytes:       s.cfg.PageBytes,
 		Metrics:         session.NewMetrics(reg),
 		Limits:          s.cfg.Limits.sessions(),
-	})
+		PageKey:         s.pageKey,
+		// The Web API's uploads are what v3.5 file events name by URL.
+		Files: s.uploads,
+	}
+	sessions := session.New(sessionCfg)
 	apiCfg := httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
 		PublicURL: s.cfg.PublicURL, Logger: s.log, CustomerAction: customerWebCall(sessions)}
 	s.cfg.Limits.uploads(&apiCfg)
@@ -375,6 +422,7 @@ func (s *Server) routes() error {
 	mux.Handle(sjsPrefix+"/", sockjs.Handler(sjsPrefix, customerRTM, sockjs.Options{Options: topts, HeartbeatInterval: s.cfg.SockJSHeartbeat}))
 	mux.Handle("/v3.0/customer/rtm/ws", ws.Handler(customerRTM, topts))
 	mux.Handle("/v3.0/agent/rtm/ws", ws.Handler(agentRTM, topts))
+	mux.Handle("/v3.5/customer/rtm/ws", ws.Handler(rtm35Handler(sessions.ServeCustomer, s.service, s.log), topts))
 	mux.Handle("/v3.0/agent/login", agentLogin.Handler())
 	ah := accounts.Handler()
 	mux.Handle("/customer", ah)
@@ -426,6 +474,38 @@ func rtmHandler(serve func(context.Context, transport.Conn, session.ConnInfo)) t
 	return func(ctx context.Context, c transport.Conn, r *http.Request) {
 		serve(ctx, c, session.ConnInfo{RemoteAddr: r.RemoteAddr, IP: limit.ClientIP(r), LicenseID: r.URL.Query().Get("license_id")})
 	}
+}
+
+// rtm35Handler serves the Customer Chat API v3.5 over a plain WebSocket:
+// its URL names the license by organization_id. A malformed or unknown one
+// gets customer_disconnected with reason license_not_found once the
+// connection is open (what LiveChat does, and what the JS SDK 4.x takes
+// as final; a login error of that type would only make it retry), and a
+// failure to look it up closes the connection for the client to come
+// back.
+func rtm35Handler(serve func(context.Context, transport.Conn, session.ConnInfo), svc *chat.Service, log *slog.Logger) transport.Handler {
+	return func(ctx context.Context, c transport.Conn, r *http.Request) {
+		info := session.ConnInfo{RemoteAddr: r.RemoteAddr, IP: limit.ClientIP(r), Dialect: session.DialectV35}
+		l, err := svc.LicenseByOrganization(ctx, r.URL.Query().Get("organization_id"))
+		switch {
+		case err == nil:
+			info.LicenseID = strconv.Itoa(l.ID)
+		case errors.Is(err, chat.ErrNotFound):
+			info.NoLicense = true
+		default:
+			log.Error("rtm: look up organization", "err", err)
+			_ = c.Close(transport.CloseInternalError, "internal error")
+			return
+		}
+		serve(ctx, c, info)
+	}
+}
+
+// derivedKey derives a key for one purpose from the server's key.
+func derivedKey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 // Handler returns the server's HTTP handler, for use with any http.Server

@@ -9,9 +9,9 @@ import (
 // them). A file event names its file by the URL its upload answered, and
 // the file's name, type and size come from here, never from the client.
 type Uploads interface {
-	// UploadedFile returns the file uploaded to the license whose URL is
+	// File returns the file uploaded to the license whose URL is
 	// url, or ErrNotFound when url names no file uploaded to that license.
-	UploadedFile(ctx context.Context, licenseID int, url string) (File, error)
+	File(ctx context.Context, licenseID int, url string) (File, error)
 }
 
 // uploadedFile returns the file uploaded to the actor's license that url
@@ -24,7 +24,7 @@ func (s *Service) uploadedFile(ctx context.Context, a Actor, url string) (File, 
 	if len(url) > maxFileURLBytes {
 		return File{}, invalid("url is longer than %d bytes", maxFileURLBytes)
 	}
-	f, err := s.uploads.UploadedFile(ctx, a.LicenseID, url)
+	f, err := s.uploads.File(ctx, a.LicenseID, url)
 	if errors.Is(err, ErrNotFound) {
 		return File{}, invalid("url is not a file uploaded to this license")
 	}

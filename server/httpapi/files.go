@@ -25,11 +25,11 @@ func (u Uploads) fileURL(license int, id, name string) string {
 	return strings.TrimRight(u.PublicURL, "/") + "/files/" + strconv.Itoa(license) + "/" + id + "/" + url.PathEscape(name)
 }
 
-// UploadedFile returns the file uploaded to license that fileURL names
+// File returns the file uploaded to license that fileURL names
 // (as an upload answered it): its name, its URL, its content type as
 // sniffed when served, and its size. A URL of another license, of another
 // server, or of no stored file is chat.ErrNotFound.
-func (u Uploads) UploadedFile(_ context.Context, license int, fileURL string) (chat.File, error) {
+func (u Uploads) File(_ context.Context, license int, fileURL string) (chat.File, error) {
 	rest, ok := strings.CutPrefix(fileURL, strings.TrimRight(u.PublicURL, "/")+"/files/")
 	if !ok {
 		return chat.File{}, chat.ErrNotFound

@@ -100,7 +100,7 @@ func (a *API) customer35(w http.ResponseWriter, r *http.Request) (chat.Actor, bo
 // unwrapped, as the JS SDK 4 resolves it. Unlike send_file it sends no
 // event: the client sends a file event with the URL, and the chat service
 // takes the file's details from the upload the URL names
-// (Uploads.UploadedFile), refusing URLs of no upload of the license.
+// (Uploads.File), refusing URLs of no upload of the license.
 func (a *API) uploadFile(w http.ResponseWriter, r *http.Request) {
 	cors(w)
 	actor, ok := a.customer35(w, r)

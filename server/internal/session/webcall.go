@@ -45,7 +45,7 @@ func (srv *Server) RunWebCall(ctx context.Context, call WebCall) (json.RawMessag
 	case !ok:
 		return nil, protocol.Errorf(protocol.ErrNotFound, "unknown action "+quote(call.Action))
 	}
-	s := &session{srv: srv, role: chat.UserCustomer, info: ConnInfo{LicenseID: strconv.Itoa(call.LicenseID)}}
+	s := &session{srv: srv, role: chat.UserCustomer, info: ConnInfo{LicenseID: strconv.Itoa(call.LicenseID), Dialect: DialectV35}}
 	s.setLog(srv.cfg.Logger.With("conn", "http", "role", string(chat.UserCustomer)))
 	cl, err := srv.cfg.Signer.VerifyBearer(call.Authorization, auth.KindCustomer, srv.cfg.Now())
 	if err != nil {
