@@ -154,9 +154,9 @@ func TestCustomerWebAPI(t *testing.T) {
 	step("list_chats", func(t *testing.T) {
 		var r struct {
 			ChatsSummary []struct {
-				ID                string `json:"id"`
-				LastThreadID      string `json:"last_thread_id"`
-				Active            bool   `json:"active"`
+				ID               string                     `json:"id"`
+				LastThreadID     string                     `json:"last_thread_id"`
+				Active           bool                       `json:"active"`
 				LastEventPerType map[string]json.RawMessage `json:"last_event_per_type"`
 			} `json:"chats_summary"`
 			TotalChats int `json:"total_chats"`
@@ -370,9 +370,18 @@ func TestCustomerWebAPIPushes(t *testing.T) {
 	if got.Event.ID != m["event_id"] || got.Event.Text != "pushed from HTTP" || got.Event.AuthorID != custID {
 		t.Errorf("agent got %+v", got)
 	}
+	// And the other way: what the RTM sends, the Web API reads.
+	sent := rtm35.sendMessage35(chatID, "sent over the RTM")
+	var c w35Chat
+	web.callInto("get_chat", obj{"chat_id": chatID}, &c)
+	if n := len(c.Thread.Events); n != 2 || c.Thread.Events[1].ID != sent.Event.ID {
+		t.Errorf("get_chat over HTTP = %+v, want the RTM's message last", c.Thread)
+	}
 	// No push carries a request id the connections did not send.
 	for _, f := range rtm35.framesWith(protocol.PushIncomingEvent) {
-		if f.rid() != "" {
+		var p w35IncomingEvent
+		_ = json.Unmarshal(f.Payload, &p)
+		if f.rid() != "" && p.Event.ID != sent.Event.ID {
 			t.Errorf("tagged push %s", f)
 		}
 	}
