@@ -150,6 +150,11 @@ func TestCustomerWebAPI(t *testing.T) {
 		m := web.call("send_event", obj{"chat_id": chatID, "event": obj{"type": "message", "text": "second", "custom_id": "c-2"}})
 		keysAre(t, "send_event", m, "event_id")
 		eventID = m["event_id"].(string)
+		// A retry with the same custom_id is the same event.
+		again := web.call("send_event", obj{"chat_id": chatID, "event": obj{"type": "message", "text": "second", "custom_id": "c-2"}})
+		if again["event_id"] != eventID {
+			t.Errorf("retry = %v, want event %s", again, eventID)
+		}
 	})
 	step("list_chats", func(t *testing.T) {
 		var r struct {
