@@ -28,6 +28,12 @@
 //
 // [Notifier] delivers [Notification]s to the users' connections.
 //
+// [Uploads] finds uploaded files (server/httpapi stores them): a file
+// event names its file by URL, and the Service takes the file's name,
+// type and size from the upload, refusing a URL of no upload of the
+// sender's license. [Service.WebCustomer] is the customer of a Web API
+// call, created on its first call.
+//
 // # Routing
 //
 // Agents belong to groups (none: group 0) and have a routing status and a
