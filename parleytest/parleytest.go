@@ -20,10 +20,11 @@ import (
 
 // Defaults of the demo license of a test server.
 const (
-	License       = 123
-	ClientID      = "parley-test"
-	AgentEmail    = "agent@parley.test"
-	AgentPassword = "parley-test-password"
+	License        = 123
+	OrganizationID = "7e5a0c1d-2b3f-4a6e-9c8d-1f0e2d3c4b5a"
+	ClientID       = "parley-test"
+	AgentEmail     = "agent@parley.test"
+	AgentPassword  = "parley-test-password"
 )
 
 // Server is a running test server.
@@ -38,12 +39,13 @@ type Server struct {
 	AdminURL string
 	// DataDir is the server's data directory.
 	DataDir string
-	// License, ClientID, AgentEmail and AgentPassword describe the demo
-	// license.
-	License       int
-	ClientID      string
-	AgentEmail    string
-	AgentPassword string
+	// License, OrganizationID, ClientID, AgentEmail and AgentPassword
+	// describe the demo license.
+	License        int
+	OrganizationID string
+	ClientID       string
+	AgentEmail     string
+	AgentPassword  string
 
 	cfg       server.Config
 	ownBroker *memory.Broker // closed by Close; nil when an Option set the broker
@@ -108,7 +110,7 @@ func start(dataDir string, opts []Option) (*Server, error) {
 	cfg := server.Config{
 		DataDir: dataDir,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Demo:    server.Demo{License: License, ClientID: ClientID, AgentEmail: AgentEmail, AgentPassword: AgentPassword},
+		Demo:    server.Demo{License: License, OrganizationID: OrganizationID, ClientID: ClientID, AgentEmail: AgentEmail, AgentPassword: AgentPassword},
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -147,7 +149,7 @@ func start(dataDir string, opts []Option) (*Server, error) {
 	}))
 	d := srv.Demo()
 	s.URL, s.AdminURL, s.DataDir, s.ts = ts.URL, s.adminTS.URL, cfg.DataDir, ts
-	s.License, s.ClientID, s.AgentEmail, s.AgentPassword = d.License, d.ClientID, d.AgentEmail, d.AgentPassword
+	s.License, s.OrganizationID, s.ClientID, s.AgentEmail, s.AgentPassword = d.License, d.OrganizationID, d.ClientID, d.AgentEmail, d.AgentPassword
 	return s, nil
 }
 

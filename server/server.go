@@ -133,6 +133,10 @@ type Config struct {
 	PageBytes int
 }
 
+// DefaultDemoOrganizationID is the organization id a new demo license gets
+// when Demo.OrganizationID is empty.
+const DefaultDemoOrganizationID = "3703f488-b666-43f4-905f-d9565461233e"
+
 // Demo describes the demo license seeded at start: a license, a client id
 // for its customer tokens, group 0 and one agent.
 type Demo struct {
@@ -140,6 +144,11 @@ type Demo struct {
 	Disabled bool
 	// License number. Default 123.
 	License int
+	// OrganizationID of the demo license (chat.License.OrganizationID),
+	// in any case (it is stored in canonical form). Default: the one the
+	// demo license already has, and DefaultDemoOrganizationID for a new
+	// one. A set one replaces the stored one.
+	OrganizationID string
 	// ClientID for customer tokens. Default "parley-demo".
 	ClientID string
 	// Origins allowed to get customer tokens ("https://shop.example")
@@ -304,9 +313,14 @@ func (s *Server) seedDemo(ctx context.Context) error {
 		d.AgentPassword = string(pw)
 	}
 	st := s.store
-	if err := st.PutLicense(ctx, chat.License{ID: d.License, Name: "Demo", CreatedAt: time.Now()}); err != nil {
+	org, err := s.demoOrganization(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.PutLicense(ctx, chat.License{ID: d.License, Name: "Demo", OrganizationID: org, CreatedAt: time.Now()}); err != nil {
 		return fmt.Errorf("server: seed license: %w", err)
 	}
+	d.OrganizationID = org
 	if err := st.PutClient(ctx, chat.Client{ID: d.ClientID, LicenseID: d.License, RedirectOrigins: d.Origins}); err != nil {
 		return fmt.Errorf("server: seed client: %w", err)
 	}
@@ -334,6 +348,28 @@ func (s *Server) seedDemo(ctx context.Context) error {
 		return fmt.Errorf("server: seed agent: %w", err)
 	}
 	return nil
+}
+
+// demoOrganization returns the organization id the demo license is to
+// have: Demo.OrganizationID in canonical form when set, else the one the
+// license has, else DefaultDemoOrganizationID.
+func (s *Server) demoOrganization(ctx context.Context) (string, error) {
+	d := &s.cfg.Demo
+	if d.OrganizationID != "" {
+		org, err := chat.ParseOrganizationID(d.OrganizationID)
+		if err != nil {
+			return "", fmt.Errorf("server: Demo.OrganizationID: %w", err)
+		}
+		return org, nil
+	}
+	l, err := s.store.License(ctx, d.License)
+	switch {
+	case err == nil:
+		return l.OrganizationID, nil
+	case errors.Is(err, chat.ErrNotFound):
+		return DefaultDemoOrganizationID, nil
+	}
+	return "", fmt.Errorf("server: seed license: %w", err)
 }
 
 // Demo returns the demo settings in effect (defaults filled in).

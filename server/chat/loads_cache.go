@@ -19,12 +19,13 @@ const StatusTTL = time.Second
 // maxCachedLicenses bounds the licenses a hintCache keeps.
 const maxCachedLicenses = 10_000
 
-// hintCache keeps a value per license for StatusTTL. The zero value is
-// ready to use; it is safe for concurrent use. Values are shared between
-// callers, who must not modify them.
-type hintCache[V any] struct {
+// hintCache keeps a value per license (a license id, or another key that
+// names one) for StatusTTL. The zero value is ready to use; it is safe for
+// concurrent use. Values are shared between callers, who must not modify
+// them.
+type hintCache[K comparable, V any] struct {
 	mu sync.Mutex
-	m  map[int]hint[V]
+	m  map[K]hint[V]
 }
 
 type hint[V any] struct {
@@ -34,7 +35,7 @@ type hint[V any] struct {
 
 // get returns what was kept for the license, if it was read less than
 // StatusTTL before now.
-func (c *hintCache[V]) get(licenseID int, now time.Time) (V, bool) {
+func (c *hintCache[K, V]) get(licenseID K, now time.Time) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[licenseID]
@@ -46,17 +47,17 @@ func (c *hintCache[V]) get(licenseID int, now time.Time) (V, bool) {
 }
 
 // put keeps v for the license, read at at.
-func (c *hintCache[V]) put(licenseID int, at time.Time, v V) {
+func (c *hintCache[K, V]) put(licenseID K, at time.Time, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedLicenses {
-		c.m = make(map[int]hint[V])
+		c.m = make(map[K]hint[V])
 	}
 	c.m[licenseID] = hint[V]{at: at, v: v}
 }
 
 // drop forgets what was kept for the license.
-func (c *hintCache[V]) drop(licenseID int) {
+func (c *hintCache[K, V]) drop(licenseID K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, licenseID)
@@ -66,7 +67,7 @@ func (c *hintCache[V]) drop(licenseID int) {
 // for GroupsStatus, for StatusTTL. The zero value is ready to use; it is
 // safe for concurrent use.
 type LoadsCache struct {
-	c hintCache[agentLoads]
+	c hintCache[int, agentLoads]
 }
 
 type agentLoads struct {

@@ -8,7 +8,7 @@ import (
 // TestHintCache: a value is reused for StatusTTL after it was read, not
 // after, not before it was read (a clock set back), and not once dropped.
 func TestHintCache(t *testing.T) {
-	var c hintCache[string]
+	var c hintCache[int, string]
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	if _, ok := c.get(1, t0); ok {
 		t.Fatal("an empty cache had a value")

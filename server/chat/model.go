@@ -24,9 +24,14 @@ type PropertyNames map[string][]string
 
 // License is one tenant. Everything else belongs to exactly one license.
 type License struct {
-	ID        int
-	Name      string
-	CreatedAt time.Time
+	ID   int
+	Name string
+	// OrganizationID is the license's id in the Customer Chat API v3.5
+	// and the v2 customer token endpoint: a UUID in canonical form (lower
+	// case, hyphenated; see ParseOrganizationID), unique among licenses.
+	// Store.PutLicense gives a new license a random one when it is empty.
+	OrganizationID string
+	CreatedAt      time.Time
 }
 
 // Client is an application allowed to ask for customer tokens of a license

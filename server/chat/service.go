@@ -105,8 +105,9 @@ type Service struct {
 	chatLocker ChatLocker
 
 	// What logins read of a license, reused for StatusTTL.
-	licenses hintCache[License]
-	groups   hintCache[[]Group]
+	licenses      hintCache[int, License]
+	groups        hintCache[int, []Group]
+	organizations hintCache[string, License]
 
 	// The routing loop (StartRouting, StopRouting).
 	stopOnce sync.Once

@@ -101,9 +101,15 @@ type LastEvent struct {
 // A method that takes a chat id returns ErrNotFound (wrapped) when the chat
 // does not exist; so do getters for missing rows.
 type Store interface {
-	// PutLicense creates or replaces a license.
+	// PutLicense creates or replaces a license. An empty OrganizationID
+	// keeps the organization id of the license it replaces, or gives a new
+	// license a random one (NewOrganizationID); a set one must be canonical
+	// (ParseOrganizationID), and ErrExists when another license has it.
 	PutLicense(ctx context.Context, l License) error
 	License(ctx context.Context, id int) (License, error)
+	// LicenseByOrganization returns the license whose OrganizationID is
+	// organizationID (compared as given); ErrNotFound if none.
+	LicenseByOrganization(ctx context.Context, organizationID string) (License, error)
 	// Licenses returns every license ordered by id.
 	Licenses(ctx context.Context) ([]License, error)
 	// PutClient creates or replaces a client.

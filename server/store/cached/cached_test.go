@@ -51,7 +51,7 @@ func TestContractTinyCache(t *testing.T) {
 // cached.Store's own: a new Store method fails this test until it is
 // classified here or given an override that keeps the cache right.
 var readOnly = map[string]bool{
-	"PutLicense": true, "License": true, "Licenses": true, "PutClient": true, "Client": true, "Clients": true, "DeleteClient": true,
+	"PutLicense": true, "License": true, "LicenseByOrganization": true, "Licenses": true, "PutClient": true, "Client": true, "Clients": true, "DeleteClient": true,
 	"PutGroup": true, "Groups": true, "DeleteGroup": true, "DeleteAgent": true,
 	"CreateCustomer": true, "Customer": true, "UpdateCustomer": true, "LoginCustomer": true, "SetCustomerSideStorage": true,
 	"PutAgent": true, "Agent": true, "Agents": true, "Chats": true,

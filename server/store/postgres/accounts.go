@@ -15,13 +15,19 @@ import (
 const defaultGroupName = "General"
 
 // PutLicense creates or replaces a license and makes sure its group 0
-// exists.
+// exists. An empty OrganizationID keeps the stored one, or gives a new
+// license a random one.
 func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
 	defer wrap(&err, "put license %d", l.ID)
+	org, keep, err := codec.OrganizationID(l)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO licenses (id, name, created_at) VALUES ($1, $2, $3)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, created_at = excluded.created_at`,
-			l.ID, l.Name, ns(l.CreatedAt)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO licenses (id, name, created_at, organization_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, created_at = excluded.created_at,
+				organization_id = CASE WHEN $5 THEN licenses.organization_id ELSE excluded.organization_id END`,
+			l.ID, l.Name, ns(l.CreatedAt), org, keep); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO license_groups (license_id, id, name) VALUES ($1, 0, $2)
@@ -34,8 +40,21 @@ func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
 func (s *Store) License(ctx context.Context, id int) (l chat.License, err error) {
 	defer wrap(&err, "license %d", id)
 	var created *int64
-	err = s.pool.QueryRow(ctx, `SELECT id, name, created_at FROM licenses WHERE id = $1`, id).
-		Scan(&l.ID, &l.Name, &created)
+	err = s.pool.QueryRow(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE id = $1`, id).
+		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
+	if err != nil {
+		return chat.License{}, notFound(err, "")
+	}
+	l.CreatedAt = fromNS(created)
+	return l, nil
+}
+
+// LicenseByOrganization returns the license with the organization id.
+func (s *Store) LicenseByOrganization(ctx context.Context, organizationID string) (l chat.License, err error) {
+	defer wrap(&err, "license of organization %q", organizationID)
+	var created *int64
+	err = s.pool.QueryRow(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE organization_id = $1`, organizationID).
+		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
 	if err != nil {
 		return chat.License{}, notFound(err, "")
 	}
@@ -46,7 +65,7 @@ func (s *Store) License(ctx context.Context, id int) (l chat.License, err error)
 // Licenses returns every license ordered by id.
 func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
 	defer wrap(&err, "licenses")
-	rows, err := s.pool.Query(ctx, `SELECT id, name, created_at FROM licenses ORDER BY id`)
+	rows, err := s.pool.Query(ctx, `SELECT id, name, created_at, organization_id FROM licenses ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +74,7 @@ func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
 			l       chat.License
 			created *int64
 		)
-		err := row.Scan(&l.ID, &l.Name, &created)
+		err := row.Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
 		l.CreatedAt = fromNS(created)
 		return l, err
 	})

@@ -409,3 +409,50 @@ func TestRefusedWrites(t *testing.T) {
 		t.Errorf("stored events: got %+v", evs)
 	}
 }
+
+// Migration 5 gives every existing license a distinct organization id, a
+// canonical version 4 UUID, and LicenseByOrganization finds it.
+func TestMigrateOrganizations(t *testing.T) {
+	ctx := context.Background()
+	db := testDB(t, true)
+	s := open(t, db)
+	for id := 1; id <= 5; id++ {
+		if err := s.PutLicense(ctx, chat.License{ID: id, Name: "L"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Back to the schema of version 4.
+	for _, q := range []string{
+		`DROP INDEX licenses_by_organization`,
+		`ALTER TABLE licenses DROP COLUMN organization_id`,
+		`DELETE FROM schema_migrations WHERE version = 5`,
+	} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := Migrate(ctx, db); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	ls, err := s.Licenses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range ls {
+		canon, err := chat.ParseOrganizationID(l.OrganizationID)
+		if err != nil || canon != l.OrganizationID || l.OrganizationID[14] != '4' {
+			t.Errorf("license %d: organization id %q is not a canonical version 4 UUID", l.ID, l.OrganizationID)
+		}
+		if seen[l.OrganizationID] {
+			t.Errorf("license %d: organization id %q repeated", l.ID, l.OrganizationID)
+		}
+		seen[l.OrganizationID] = true
+		if got, err := s.LicenseByOrganization(ctx, l.OrganizationID); err != nil || got.ID != l.ID {
+			t.Errorf("LicenseByOrganization(%q): %+v, %v", l.OrganizationID, got, err)
+		}
+	}
+	if len(ls) != 5 {
+		t.Fatalf("%d licenses after migrating, want 5", len(ls))
+	}
+}

@@ -15,13 +15,19 @@ import (
 const defaultGroupName = "General"
 
 // PutLicense creates or replaces a license and makes sure its group 0
-// exists.
+// exists. An empty OrganizationID keeps the stored one, or gives a new
+// license a random one.
 func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
 	defer wrap(&err, "put license %d", l.ID)
+	org, keep, err := codec.OrganizationID(l)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO licenses (id, name, created_at) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, created_at = excluded.created_at`,
-			l.ID, l.Name, ns(l.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO licenses (id, name, created_at, organization_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, created_at = excluded.created_at,
+				organization_id = CASE WHEN ? THEN licenses.organization_id ELSE excluded.organization_id END`,
+			l.ID, l.Name, ns(l.CreatedAt), org, keep); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO license_groups (license_id, id, name) VALUES (?, 0, ?)
@@ -34,8 +40,21 @@ func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
 func (s *Store) License(ctx context.Context, id int) (l chat.License, err error) {
 	defer wrap(&err, "license %d", id)
 	var created sql.NullInt64
-	err = s.rStmts.QueryRowContext(ctx, `SELECT id, name, created_at FROM licenses WHERE id = ?`, id).
-		Scan(&l.ID, &l.Name, &created)
+	err = s.rStmts.QueryRowContext(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE id = ?`, id).
+		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
+	if err != nil {
+		return chat.License{}, notFound(err, "")
+	}
+	l.CreatedAt = fromNS(created)
+	return l, nil
+}
+
+// LicenseByOrganization returns the license with the organization id.
+func (s *Store) LicenseByOrganization(ctx context.Context, organizationID string) (l chat.License, err error) {
+	defer wrap(&err, "license of organization %q", organizationID)
+	var created sql.NullInt64
+	err = s.rStmts.QueryRowContext(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE organization_id = ?`, organizationID).
+		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
 	if err != nil {
 		return chat.License{}, notFound(err, "")
 	}
@@ -46,7 +65,7 @@ func (s *Store) License(ctx context.Context, id int) (l chat.License, err error)
 // Licenses returns every license ordered by id.
 func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
 	defer wrap(&err, "licenses")
-	rows, err := s.rStmts.QueryContext(ctx, `SELECT id, name, created_at FROM licenses ORDER BY id`)
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT id, name, created_at, organization_id FROM licenses ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +76,7 @@ func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
 			l       chat.License
 			created sql.NullInt64
 		)
-		if err := rows.Scan(&l.ID, &l.Name, &created); err != nil {
+		if err := rows.Scan(&l.ID, &l.Name, &created, &l.OrganizationID); err != nil {
 			return nil, err
 		}
 		l.CreatedAt = fromNS(created)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parleychat/parley/server/chat"
@@ -68,4 +69,63 @@ func ids(last map[string]chat.LastEvent) map[string]string {
 		out[typ] = l.Event.ID
 	}
 	return out
+}
+
+// Migration 5 gives every license a distinct organization id, a canonical
+// version 4 UUID, and LicenseByOrganization finds it.
+func TestMigrateOrganizations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	s := open(t, path)
+	for id := 1; id <= 5; id++ {
+		if err := s.PutLicense(ctx, chat.License{ID: id, Name: "L"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Back to the schema of version 4.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP INDEX licenses_by_organization`,
+		`ALTER TABLE licenses DROP COLUMN organization_id`,
+		`DELETE FROM schema_migrations WHERE version = 5`,
+		`PRAGMA user_version = 4`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = open(t, path)
+	defer s.Close()
+	ls, err := s.Licenses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range ls {
+		canon, err := chat.ParseOrganizationID(l.OrganizationID)
+		if err != nil || canon != l.OrganizationID || l.OrganizationID[14] != '4' || !strings.ContainsAny(l.OrganizationID[19:20], "89ab") {
+			t.Errorf("license %d: organization id %q is not a canonical version 4 UUID", l.ID, l.OrganizationID)
+		}
+		if seen[l.OrganizationID] {
+			t.Errorf("license %d: organization id %q repeated", l.ID, l.OrganizationID)
+		}
+		seen[l.OrganizationID] = true
+		if got, err := s.LicenseByOrganization(ctx, l.OrganizationID); err != nil || got.ID != l.ID {
+			t.Errorf("LicenseByOrganization(%q): %+v, %v", l.OrganizationID, got, err)
+		}
+	}
+	if len(ls) != 5 {
+		t.Fatalf("%d licenses after migrating, want 5", len(ls))
+	}
 }

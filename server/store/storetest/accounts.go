@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,6 +79,98 @@ func testLicenses(t *testing.T, mk func(*testing.T) *env) {
 		e.must(err, "Groups")
 		if len(gs) != 1 || gs[0].Name != "Support" {
 			t.Errorf("Groups after renaming group 0 and putting the license again: got %+v", gs)
+		}
+	})
+}
+
+func testOrganizations(t *testing.T, mk func(*testing.T) *env) {
+	const org = "5b2f7c4e-9d3a-4f61-8e0b-2a6c1d9e7f30"
+	t.Run("Given", func(t *testing.T) {
+		e := mk(t)
+		created := e.now()
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", OrganizationID: org, CreatedAt: created}), "PutLicense")
+		l, err := e.s.License(e.ctx, 7)
+		e.must(err, "License")
+		if l.OrganizationID != org {
+			t.Errorf("License: OrganizationID %q, want %q", l.OrganizationID, org)
+		}
+		l, err = e.s.LicenseByOrganization(e.ctx, org)
+		e.must(err, "LicenseByOrganization")
+		if l.ID != 7 || l.Name != "Shop" || l.OrganizationID != org {
+			t.Errorf("LicenseByOrganization: got %+v", l)
+		}
+		checkTime(t, "CreatedAt", l.CreatedAt, created)
+		ls, err := e.s.Licenses(e.ctx)
+		e.must(err, "Licenses")
+		if len(ls) != 1 || ls[0].OrganizationID != org {
+			t.Errorf("Licenses: got %+v", ls)
+		}
+	})
+	t.Run("NewGetsRandom", func(t *testing.T) {
+		e := mk(t)
+		seen := map[string]bool{}
+		for id := 1; id <= 3; id++ {
+			e.must(e.s.PutLicense(e.ctx, chat.License{ID: id, Name: "L"}), "PutLicense")
+			l, err := e.s.License(e.ctx, id)
+			e.must(err, "License")
+			canon, err := chat.ParseOrganizationID(l.OrganizationID)
+			if err != nil || canon != l.OrganizationID || l.OrganizationID[14] != '4' {
+				t.Errorf("license %d: OrganizationID %q is not a canonical version 4 UUID", id, l.OrganizationID)
+			}
+			if seen[l.OrganizationID] {
+				t.Errorf("license %d: OrganizationID %q repeated", id, l.OrganizationID)
+			}
+			seen[l.OrganizationID] = true
+			byOrg, err := e.s.LicenseByOrganization(e.ctx, l.OrganizationID)
+			e.must(err, "LicenseByOrganization")
+			if byOrg.ID != id {
+				t.Errorf("LicenseByOrganization(%q): license %d, want %d", l.OrganizationID, byOrg.ID, id)
+			}
+		}
+	})
+	t.Run("ReplaceKeeps", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", OrganizationID: org}), "PutLicense")
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Renamed"}), "PutLicense without organization id")
+		l, err := e.s.License(e.ctx, 7)
+		e.must(err, "License")
+		if l.OrganizationID != org || l.Name != "Renamed" {
+			t.Errorf("after replacing without an organization id: got %+v, want organization %q kept", l, org)
+		}
+	})
+	t.Run("ReplaceChanges", func(t *testing.T) {
+		e := mk(t)
+		const other = "0e1d2c3b-4a59-4687-9a5b-c4d3e2f1a0b9"
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", OrganizationID: org}), "PutLicense")
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", OrganizationID: other}), "PutLicense with another id")
+		if l, err := e.s.LicenseByOrganization(e.ctx, other); err != nil || l.ID != 7 {
+			t.Errorf("LicenseByOrganization(new id): %+v, %v", l, err)
+		}
+		_, err := e.s.LicenseByOrganization(e.ctx, org)
+		wantErr(t, err, chat.ErrNotFound, "LicenseByOrganization(old id)")
+	})
+	t.Run("Taken", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", OrganizationID: org}), "PutLicense")
+		err := e.s.PutLicense(e.ctx, chat.License{ID: 8, Name: "Other", OrganizationID: org})
+		wantErr(t, err, chat.ErrExists, "PutLicense with another license's organization id")
+		if _, err := e.s.License(e.ctx, 8); !errors.Is(err, chat.ErrNotFound) {
+			t.Errorf("License(8) after the refused put: %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("NotCanonical", func(t *testing.T) {
+		e := mk(t)
+		for _, bad := range []string{strings.ToUpper(org), "not-a-uuid", "{" + org + "}"} {
+			err := e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", OrganizationID: bad})
+			wantErr(t, err, chat.ErrInvalid, "PutLicense with organization id "+bad)
+		}
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		e := mk(t)
+		e.must(e.s.PutLicense(e.ctx, chat.License{ID: 7, Name: "Shop", OrganizationID: org}), "PutLicense")
+		for _, id := range []string{"9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "", strings.ToUpper(org)} {
+			_, err := e.s.LicenseByOrganization(e.ctx, id)
+			wantErr(t, err, chat.ErrNotFound, "LicenseByOrganization("+id+")")
 		}
 	})
 }

@@ -7,6 +7,9 @@
 //
 //   - PutLicense makes sure the license has a group 0 (Groups lists it).
 //     Groups and Agents of an unknown license are empty, not errors.
+//   - PutLicense refuses an organization id that is not canonical with
+//     ErrInvalid; LicenseByOrganization compares ids byte for byte, so an
+//     upper-case id finds nothing (chat.Service canonicalizes first).
 //   - CreateChat with an empty Thread.ID (and no Events) stores a chat
 //     without threads: LastThreadID "", Active false. AppendLast answers
 //     ErrNoThread for it, and ActivateChat or AppendOrOpen give it thread 1.

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		run  func(*testing.T, func(*testing.T) *env)
 	}{
 		{"Licenses", testLicenses},
+		{"Organizations", testOrganizations},
 		{"Clients", testClients},
 		{"Groups", testGroups},
 		{"Customers", testCustomers},

@@ -240,3 +240,18 @@ func DecodePage(s *string) (*chat.Page, error) {
 	}
 	return p, nil
 }
+
+// OrganizationID returns the organization id PutLicense stores for a new
+// license l, and whether it keeps the stored one when l replaces a
+// license: an empty l.OrganizationID keeps it (and gives a new license a
+// random one); a set one must be canonical (chat.ErrInvalid otherwise).
+func OrganizationID(l chat.License) (id string, keep bool, err error) {
+	if l.OrganizationID == "" {
+		return chat.NewOrganizationID(), true, nil
+	}
+	id, err = chat.ParseOrganizationID(l.OrganizationID)
+	if err == nil && id != l.OrganizationID {
+		err = fmt.Errorf("%w: organization id %q is not in canonical form", chat.ErrInvalid, l.OrganizationID)
+	}
+	return id, false, err
+}

@@ -2,5 +2,5 @@
 // chat.Store share: an event's type-specific fields as one JSON body,
 // properties without empty namespaces, a customer's page, and the merge and
 // delete of properties that the property methods apply before they store
-// the result.
+// the result, and the organization id PutLicense stores.
 package codec
