@@ -42,11 +42,12 @@ func nodeConfig(name string, log *transcript) server.Config {
 		Logger:    logger.With("node", name),
 		PublicURL: "https://" + apiHost, // file links are on the API host, where the scenario fetches them
 		Demo: server.Demo{
-			License:       demoLicense,
-			ClientID:      demoClientID,
-			Origins:       []string{widgetOrigin},
-			AgentEmail:    demoAgentEmail,
-			AgentPassword: demoAgentPassword,
+			License:        demoLicense,
+			OrganizationID: demoOrganizationID,
+			ClientID:       demoClientID,
+			Origins:        []string{widgetOrigin},
+			AgentEmail:     demoAgentEmail,
+			AgentPassword:  demoAgentPassword,
 		},
 	}
 }
