@@ -261,12 +261,12 @@ func DecodePayload(p json.RawMessage, v any) error {
 
 // Response encodes a successful response frame. payload nil encodes {}.
 func Response(requestID, action string, payload any) ([]byte, error) {
-	return encodeFrame(requestID, action, TypeResponse, true, payload)
+	return encodeFrame(requestID, action, TypeResponse, true, payload, "")
 }
 
 // ErrorResponse encodes a failed response frame.
 func ErrorResponse(requestID, action string, e *Error) []byte {
-	b, err := encodeFrame(requestID, action, TypeResponse, false, errorPayload{Error: e})
+	b, err := encodeFrame(requestID, action, TypeResponse, false, errorPayload{Error: e}, "")
 	if err != nil {
 		// An *Error always encodes; this is unreachable but never silent.
 		panic(err)
@@ -281,7 +281,47 @@ type errorPayload struct {
 // Push encodes a push frame without request_id. Use WithRequestID to tag a
 // copy for the connection whose request caused it.
 func Push(action string, payload any) ([]byte, error) {
-	return encodeFrame("", action, TypePush, false, payload)
+	return encodeFrame("", action, TypePush, false, payload, "")
+}
+
+// VersionedPush encodes a push frame as Push does, with a last key
+// "version" naming the API version its payload is shaped for (the Customer
+// Chat API v3.3 and later put it on every push).
+func VersionedPush(action, version string, payload any) ([]byte, error) {
+	return encodeFrame("", action, TypePush, false, payload, version)
+}
+
+// PushAction returns the action of a push frame encoded by Push or
+// VersionedPush, tagged by WithRequestID or not, reading only its first
+// keys; "" for any other frame.
+func PushAction(frame []byte) string {
+	const tag, key = `{"request_id":`, `"action":`
+	var rest []byte
+	switch {
+	case bytes.HasPrefix(frame, []byte(tag)):
+		end := stringEnd(frame, len(tag))
+		if end < 0 || end >= len(frame) || frame[end] != ',' {
+			return ""
+		}
+		rest = frame[end+1:]
+	case len(frame) > 0 && frame[0] == '{':
+		rest = frame[1:]
+	default:
+		return ""
+	}
+	if !bytes.HasPrefix(rest, []byte(key)) {
+		return ""
+	}
+	rest = rest[len(key):]
+	end := stringEnd(rest, 0)
+	if end < 0 || len(rest) == 0 || rest[0] != '"' {
+		return ""
+	}
+	name := rest[1 : end-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		return "" // no action name needs escaping
+	}
+	return string(name)
 }
 
 // WithRequestID returns a copy of an encoded push frame carrying request_id
@@ -299,8 +339,8 @@ func WithRequestID(frame []byte, requestID string) []byte {
 }
 
 // encodeFrame writes keys in the order the JS SDK's server used:
-// request_id, action, type, success, payload.
-func encodeFrame(requestID, action, typ string, success bool, payload any) ([]byte, error) {
+// request_id, action, type, success, payload, then version when not empty.
+func encodeFrame(requestID, action, typ string, success bool, payload any, version string) ([]byte, error) {
 	var p []byte
 	if payload == nil {
 		p = []byte("{}")
@@ -328,6 +368,10 @@ func encodeFrame(requestID, action, typ string, success bool, payload any) ([]by
 	}
 	b = append(b, `,"payload":`...)
 	b = append(b, p...)
+	if version != "" {
+		b = append(b, `,"version":`...)
+		b = appendJSONString(b, version)
+	}
 	return append(b, '}'), nil
 }
 

@@ -204,3 +204,44 @@ func (s *Service) BanCustomer(ctx context.Context, a Actor, customerID string, d
 	s.drain(ctx)
 	return nil
 }
+
+// MaxStatisticsChats is how many of a customer's chats, the newest,
+// CustomerStatistics counts the threads of: each costs the store a read.
+const MaxStatisticsChats = 100
+
+// CustomerStats counts what a customer did.
+type CustomerStats struct {
+	// Chats is how many chats the customer has.
+	Chats int
+	// Threads is how many threads its newest MaxStatisticsChats chats
+	// have.
+	Threads int
+}
+
+// Self returns the actor, a customer, with the counts of its chats and
+// threads.
+func (s *Service) Self(ctx context.Context, a Actor) (Customer, CustomerStats, error) {
+	if a.Type != UserCustomer {
+		return Customer{}, CustomerStats{}, invalid("only customers look themselves up")
+	}
+	c, err := s.store.Customer(ctx, a.LicenseID, a.UserID)
+	if err != nil {
+		return Customer{}, CustomerStats{}, err
+	}
+	chats, total, err := s.store.Chats(ctx, ChatFilter{LicenseID: a.LicenseID, CustomerID: a.UserID}, 0, MaxStatisticsChats)
+	if err != nil {
+		return Customer{}, CustomerStats{}, err
+	}
+	st := CustomerStats{Chats: total}
+	for _, ch := range chats {
+		if ch.LastThreadID == "" {
+			continue
+		}
+		_, n, err := s.store.Threads(ctx, ch.ID, 0, 1)
+		if err != nil {
+			return Customer{}, CustomerStats{}, err
+		}
+		st.Threads += n
+	}
+	return c, st, nil
+}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/protocol/v35"
 	"github.com/parleychat/parley/server/auth"
 	"github.com/parleychat/parley/server/chat"
 )
@@ -66,14 +68,51 @@ func (s *session) authError(err error) error {
 }
 
 func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any, error) {
-	if s.loggedIn.Load() {
-		return nil, protocol.Errorf(protocol.ErrValidation, "already logged in")
+	if err := s.loginAgain(); err != nil {
+		return nil, err
 	}
 	var p protocol.LoginRequest
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	cl, err := s.srv.cfg.Signer.VerifyBearer(p.Token, auth.KindCustomer, s.srv.cfg.Now())
+	in := chat.LoginInfo{GroupID: p.GroupID}
+	if c := p.Customer; c != nil {
+		in.Name, in.Email, in.Avatar, in.Fields = c.Name, c.Email, c.Avatar, c.Fields
+	}
+	cu, err := s.loginCustomer(ctx, p.Token, in, p.CustomerPage, p.Referrer)
+	if err != nil || cu == nil {
+		return noResponse, err
+	}
+
+	resp := protocol.LoginResponse{CustomerID: cu.ID, Chats: []protocol.LoginChat{}}
+	chats, err := s.srv.cfg.Service.CustomerChats(ctx, s.actor)
+	if err == nil {
+		for _, c := range chats {
+			resp.Chats = append(resp.Chats, protocol.LoginChat{ChatID: c.ID})
+			resp.HasActiveThread = resp.HasActiveThread || c.Active
+		}
+	}
+	dc := &protocol.DynamicConfig{
+		CustomerData: protocol.DynamicCustomerData{Name: cu.Name, LastVisitTimestamp: unix(cu.LastVisit),
+			VisitsCount: cu.Visits, PageViewsCount: cu.Visits, ChatsCount: len(chats), Fields: cu.Fields, GroupID: cu.GroupID},
+		OnlineGroupIDs:   s.onlineGroups(ctx),
+		GlobalProperties: map[string]any{},
+	}
+	if dc.CustomerData.Fields == nil {
+		dc.CustomerData.Fields = map[string]string{}
+	}
+	resp.PrivDynamicConfig = dc
+	return resp, nil
+}
+
+// loginCustomer is the login of a customer in every dialect: it checks
+// the token (and that it is of the connection's license), counts the
+// connection under the customer's limit, records the visit and subscribes
+// the session to the customer's topic. A nil customer without error: the
+// connection was refused (too many of the customer's) and is closing; the
+// login gets no answer.
+func (s *session) loginCustomer(ctx context.Context, token string, in chat.LoginInfo, page *protocol.Page, referrer string) (*chat.Customer, error) {
+	cl, err := s.srv.cfg.Signer.VerifyBearer(token, auth.KindCustomer, s.srv.cfg.Now())
 	if err != nil {
 		return nil, s.authError(err)
 	}
@@ -84,17 +123,13 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 		s.log().Info("too many connections of this customer", "license", cl.LicenseID, "customer", cl.Subject,
 			"max", s.srv.cfg.Limits.ConnsPerCustomer)
 		s.tooManyConns()
-		return noResponse, nil
+		return nil, nil
 	}
-	in := chat.LoginInfo{GroupID: p.GroupID}
-	if c := p.Customer; c != nil {
-		in.Name, in.Email, in.Avatar, in.Fields = c.Name, c.Email, c.Avatar, c.Fields
+	if page != nil {
+		in.Page = &chat.Page{URL: page.URL, Title: page.Title}
 	}
-	if pg := p.CustomerPage; pg != nil {
-		in.Page = &chat.Page{URL: pg.URL, Title: pg.Title}
-	}
-	if p.Referrer != "" {
-		in.Referrer = &p.Referrer
+	if referrer != "" {
+		in.Referrer = &referrer
 	}
 	cu, err := s.srv.cfg.Service.LoginCustomer(ctx, cl.LicenseID, cl.Subject, in)
 	switch {
@@ -109,36 +144,31 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 	}
 	s.expires.Store(cl.ExpiresAt.UnixNano())
 	s.loggedInAs(cl.LicenseID, "customer", cl.Subject)
+	return &cu, nil
+}
 
-	resp := protocol.LoginResponse{CustomerID: cu.ID, Chats: []protocol.LoginChat{}}
-	chats, err := s.srv.cfg.Service.CustomerChats(ctx, s.actor)
-	if err == nil {
-		for _, c := range chats {
-			resp.Chats = append(resp.Chats, protocol.LoginChat{ChatID: c.ID})
-			resp.HasActiveThread = resp.HasActiveThread || c.Active
-		}
+// loginAgain refuses a second login on a connection.
+func (s *session) loginAgain() error {
+	if s.loggedIn.Load() {
+		return protocol.Errorf(protocol.ErrValidation, "already logged in")
 	}
-	dc := &protocol.DynamicConfig{
-		CustomerData: protocol.DynamicCustomerData{Name: cu.Name, LastVisitTimestamp: unix(cu.LastVisit),
-			VisitsCount: cu.Visits, PageViewsCount: cu.Visits, ChatsCount: len(chats), Fields: cu.Fields, GroupID: cu.GroupID},
-		OnlineGroupIDs:   []int{},
-		GlobalProperties: map[string]any{},
-	}
-	if dc.CustomerData.Fields == nil {
-		dc.CustomerData.Fields = map[string]string{}
-	}
+	return nil
+}
+
+// onlineGroups lists the license's groups that take chats now, in order.
+// A group whose agents are all busy still takes chats: they wait in its
+// queue.
+func (s *session) onlineGroups(ctx context.Context) []int {
+	ids := []int{}
 	if st, err := s.srv.cfg.Service.GroupsStatus(ctx, s.actor, nil); err == nil {
-		// A group whose agents are all busy still takes chats: they wait
-		// in its queue.
 		for id, status := range st {
 			if status != chat.GroupOffline {
-				dc.OnlineGroupIDs = append(dc.OnlineGroupIDs, id)
+				ids = append(ids, id)
 			}
 		}
-		slices.Sort(dc.OnlineGroupIDs)
+		slices.Sort(ids)
 	}
-	resp.PrivDynamicConfig = dc
-	return resp, nil
+	return ids
 }
 
 // actorFor is the session's actor for one request.
@@ -246,15 +276,31 @@ func (s *session) sendEvent(ctx context.Context, req protocol.Request) (any, err
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	a := s.actorFor(req)
-	r, err := s.srv.cfg.Service.SendEvent(ctx, a, p.ChatID, clientEvent(p.Event), p.AttachToLastThread)
+	return s.storeEvent(ctx, req, p.ChatID, clientEvent(p.Event), p.AttachToLastThread, DialectV30)
+}
+
+// storeEvent stores an event a client sent and answers with its id; its
+// push goes to the chat like any other. A retry (the same custom_id)
+// stores and pushes nothing new, but the client waits for the push that
+// carries its request id: it is sent again, in the client's dialect, to
+// this connection.
+func (s *session) storeEvent(ctx context.Context, req protocol.Request, chatID string, e chat.Event, attach bool, d Dialect) (any, error) {
+	r, err := s.srv.cfg.Service.SendEvent(ctx, s.actorFor(req), chatID, e, attach)
 	if err != nil {
 		return nil, err
 	}
 	if r.Duplicate {
-		// A retry: nothing new was stored or pushed, but the client waits
-		// for the push that carries its request id.
-		frame, err := protocol.Push(protocol.PushIncomingEvent, protocol.IncomingEvent{ChatID: r.Event.ChatID, ThreadID: r.Event.ThreadID, Event: wireEvent(r.Event)})
+		push := chat.IncomingEvent{Event: r.Event}
+		action, payload, err := wirePush(push, chat.UserCustomer)
+		version := ""
+		if d == DialectV35 {
+			action, payload, err = wirePush35(push)
+			version = v35.Version
+		}
+		if err != nil {
+			return nil, err
+		}
+		frame, err := protocol.VersionedPush(action, version, payload)
 		if err != nil {
 			return nil, err
 		}
@@ -290,15 +336,30 @@ func (s *session) closeThread(ctx context.Context, req protocol.Request) (any, e
 	return struct{}{}, err
 }
 
+// propertyKinds tells, for each action that changes properties in any
+// dialect, what they belong to.
+var propertyKinds = map[string]string{
+	protocol.ActionUpdateChatProperties:       "chat",
+	protocol.ActionDeleteChatProperties:       "chat",
+	protocol.ActionUpdateChatThreadProperties: "thread",
+	protocol.ActionDeleteChatThreadProperties: "thread",
+	v35.ActionUpdateThreadProperties:         "thread",
+	v35.ActionDeleteThreadProperties:         "thread",
+	protocol.ActionUpdateEventProperties:      "event",
+	protocol.ActionDeleteEventProperties:      "event",
+}
+
 func propertyTarget(p protocol.PropertiesRequest, action string) chat.PropertyTarget {
 	t := chat.PropertyTarget{ChatID: p.ChatID}
-	switch action {
-	case protocol.ActionUpdateChatThreadProperties, protocol.ActionDeleteChatThreadProperties:
+	switch propertyKinds[action] {
+	case "thread":
 		t.ThreadID = p.ThreadID
-		// The JS SDK's deleteEventProperties sends this action with an
-		// event_id: treat it as delete_event_properties.
-		t.EventID = p.EventID
-	case protocol.ActionUpdateEventProperties, protocol.ActionDeleteEventProperties:
+		if action == protocol.ActionDeleteChatThreadProperties {
+			// The JS SDK 2's deleteEventProperties sends this action with
+			// an event_id: treat it as delete_event_properties.
+			t.EventID = p.EventID
+		}
+	case "event":
 		t.ThreadID, t.EventID = p.ThreadID, p.EventID
 	}
 	return t
@@ -309,14 +370,19 @@ func (s *session) updateProperties(ctx context.Context, req protocol.Request) (a
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	if len(p.Properties) > chat.MaxPropertiesBytes {
+	return s.setProperties(ctx, req, propertyTarget(p, req.Action), p.Properties)
+}
+
+// setProperties is every dialect's update_*_properties once the target is
+// read: raw is {namespace: {name: value}}.
+func (s *session) setProperties(ctx context.Context, req protocol.Request, t chat.PropertyTarget, raw json.RawMessage) (any, error) {
+	if len(raw) > chat.MaxPropertiesBytes {
 		return nil, protocol.Errorf(protocol.ErrValidation, "properties are too large")
 	}
 	var props chat.Properties
-	if err := protocol.DecodePayload(p.Properties, &props); err != nil {
+	if err := protocol.DecodePayload(raw, &props); err != nil {
 		return nil, protocol.Errorf(protocol.ErrValidation, "properties must be {namespace: {name: value}}")
 	}
-	t := propertyTarget(p, req.Action)
 	if err := requireTarget(t, req.Action); err != nil {
 		return nil, err
 	}
@@ -331,11 +397,16 @@ func (s *session) deleteProperties(ctx context.Context, req protocol.Request) (a
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
+	return s.removeProperties(ctx, req, propertyTarget(p, req.Action), p.Properties)
+}
+
+// removeProperties is every dialect's delete_*_properties once the target
+// is read: raw is {namespace: [name, …]}.
+func (s *session) removeProperties(ctx context.Context, req protocol.Request, t chat.PropertyTarget, raw json.RawMessage) (any, error) {
 	var names chat.PropertyNames
-	if err := protocol.DecodePayload(p.Properties, &names); err != nil {
+	if err := protocol.DecodePayload(raw, &names); err != nil {
 		return nil, protocol.Errorf(protocol.ErrValidation, "properties must be {namespace: [name, …]}")
 	}
-	t := propertyTarget(p, req.Action)
 	if err := requireTarget(t, req.Action); err != nil {
 		return nil, err
 	}
@@ -359,12 +430,12 @@ func checkRating(t chat.PropertyTarget, props chat.Properties) error {
 }
 
 func requireTarget(t chat.PropertyTarget, action string) error {
-	switch action {
-	case protocol.ActionUpdateChatThreadProperties, protocol.ActionDeleteChatThreadProperties:
+	switch propertyKinds[action] {
+	case "thread":
 		if t.ThreadID == "" {
 			return protocol.Errorf(protocol.ErrValidation, "thread_id is required")
 		}
-	case protocol.ActionUpdateEventProperties, protocol.ActionDeleteEventProperties:
+	case "event":
 		if t.ThreadID == "" || t.EventID == "" {
 			return protocol.Errorf(protocol.ErrValidation, "thread_id and event_id are required")
 		}
@@ -397,15 +468,20 @@ func (s *session) setCustomerFields(ctx context.Context, req protocol.Request) (
 }
 
 func (s *session) updateCustomerPage(ctx context.Context, req protocol.Request) (any, error) {
-	var p protocol.Page
-	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
-		return nil, err
-	}
-	pg, err := s.srv.cfg.Service.UpdateCustomerPage(ctx, s.actorFor(req), chat.Page{URL: p.URL, Title: p.Title})
+	pg, err := s.setCustomerPage(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	return protocol.CustomerPageUpdated{URL: pg.URL, Title: pg.Title, Timestamp: unix(pg.Timestamp)}, nil
+}
+
+// setCustomerPage is every dialect's update_customer_page: {url, title}.
+func (s *session) setCustomerPage(ctx context.Context, req protocol.Request) (chat.Page, error) {
+	var p protocol.Page
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return chat.Page{}, err
+	}
+	return s.srv.cfg.Service.UpdateCustomerPage(ctx, s.actorFor(req), chat.Page{URL: p.URL, Title: p.Title})
 }
 
 func (s *session) updateLastSeen(ctx context.Context, req protocol.Request) (any, error) {
@@ -419,15 +495,21 @@ func (s *session) updateLastSeen(ctx context.Context, req protocol.Request) (any
 			return nil, protocol.Errorf(protocol.ErrValidation, "timestamp must not be negative")
 		}
 		at = time.Unix(*p.Timestamp, 0)
-		if now := s.srv.cfg.Now(); at.After(now) {
-			at = now
-		}
 	}
-	u, err := s.srv.cfg.Service.UpdateLastSeen(ctx, s.actorFor(req), p.ChatID, at)
+	u, err := s.markSeen(ctx, req, p.ChatID, at)
 	if err != nil {
 		return nil, err
 	}
 	return protocol.LastSeenTimestampUpdated{UserID: u.UserID, ChatID: u.ChatID, ThreadID: u.ThreadID, Timestamp: unix(u.At)}, nil
+}
+
+// markSeen is every dialect's "seen up to at" (zero: now); a time in the
+// future is now.
+func (s *session) markSeen(ctx context.Context, req protocol.Request, chatID string, at time.Time) (chat.LastSeenUpdated, error) {
+	if now := s.srv.cfg.Now(); at.After(now) {
+		at = now
+	}
+	return s.srv.cfg.Service.UpdateLastSeen(ctx, s.actorFor(req), chatID, at)
 }
 
 func (s *session) getPredictedAgent(ctx context.Context, req protocol.Request) (any, error) {
@@ -435,15 +517,21 @@ func (s *session) getPredictedAgent(ctx context.Context, req protocol.Request) (
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	group := 0
-	if p.GroupID != nil {
-		group = *p.GroupID
-	}
-	ag, err := s.srv.cfg.Service.PredictedAgent(ctx, s.actorFor(req), group)
+	ag, err := s.predictedAgent(ctx, req, p.GroupID)
 	if err != nil {
 		return nil, err
 	}
 	return protocol.PredictedAgentResponse{Agent: protocol.Agent{ID: ag.ID, Name: ag.Name, Avatar: ag.Avatar, JobTitle: ag.JobTitle, Type: "agent"}}, nil
+}
+
+// predictedAgent is every dialect's get_predicted_agent: the agent a chat
+// of the group (nil: group 0) would go to.
+func (s *session) predictedAgent(ctx context.Context, req protocol.Request, groupID *int) (chat.Agent, error) {
+	group := 0
+	if groupID != nil {
+		group = *groupID
+	}
+	return s.srv.cfg.Service.PredictedAgent(ctx, s.actorFor(req), group)
 }
 
 // getForm answers that no form is configured: Parley has no form editor
@@ -477,13 +565,23 @@ func (s *session) getGroupsStatus(ctx context.Context, req protocol.Request) (an
 			return nil, protocol.Errorf(protocol.ErrValidation, "give groups or all: true")
 		}
 	}
+	st, err := s.groupsStatus(ctx, req, ids)
+	if err != nil {
+		return nil, err
+	}
+	return protocol.GroupsStatusResponse{GroupsStatus: st}, nil
+}
+
+// groupsStatus is every dialect's group status request: the status of the
+// groups named, of every group when ids is nil.
+func (s *session) groupsStatus(ctx context.Context, req protocol.Request, ids []int) (map[string]string, error) {
 	st, err := s.srv.cfg.Service.GroupsStatus(ctx, s.actorFor(req), ids)
 	if err != nil {
 		return nil, err
 	}
-	out := protocol.GroupsStatusResponse{GroupsStatus: make(map[string]string, len(st))}
+	out := make(map[string]string, len(st))
 	for id, status := range st {
-		out.GroupsStatus[strconv.Itoa(id)] = string(status)
+		out[strconv.Itoa(id)] = string(status)
 	}
 	return out, nil
 }
@@ -492,6 +590,16 @@ func (s *session) getGroupsStatus(ctx context.Context, req protocol.Request) (an
 // customer-supplied URLs (that would let any customer make the server
 // request arbitrary addresses).
 func (s *session) getURLDetails(ctx context.Context, req protocol.Request) (any, error) {
+	u, err := urlOf(req)
+	if err != nil {
+		return nil, err
+	}
+	return protocol.URLDetailsResponse{Title: u.Host, URL: u.String()}, nil
+}
+
+// urlOf reads the url of get_url_details or get_url_info: an absolute
+// http or https URL.
+func urlOf(req protocol.Request) (*url.URL, error) {
 	var p protocol.URLDetailsRequest
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
@@ -500,5 +608,5 @@ func (s *session) getURLDetails(ctx context.Context, req protocol.Request) (any,
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, protocol.Errorf(protocol.ErrValidation, "url must be an absolute http or https URL")
 	}
-	return protocol.URLDetailsResponse{Title: u.Host, URL: u.String()}, nil
+	return u, nil
 }

@@ -110,18 +110,18 @@ func (h *Hub) deliver(t *topic, data []byte) {
 	h.topicMu.Unlock()
 	switch {
 	case !m.placed:
-		deliverTo(sessions, m.o, m.frame)
+		deliverTo(sessions, m.o, m.frames)
 	case m.p.kind == seqForget:
 		h.forget(t, sessions, m.chatID)
-		deliverTo(sessions, m.o, m.frame)
-	case h.placed(t, sessions, m.chatID, m.p, m.o, m.frame):
+		deliverTo(sessions, m.o, m.frames)
+	case h.placed(t, sessions, m.chatID, m.p, m.o, m.frames):
 		h.pushGap(t)
 	}
 }
 
-func deliverTo(sessions []*session, o chat.Origin, frame []byte) {
+func deliverTo(sessions []*session, o chat.Origin, f pushFrames) {
 	for _, s := range sessions {
-		s.deliver(o, frame)
+		s.deliver(o, f)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/protocol/v35"
 	"github.com/parleychat/parley/server/broker"
 	"github.com/parleychat/parley/server/chat"
 )
@@ -84,35 +85,24 @@ func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
 		return
 	}
 	var (
-		frames [2][]byte    // the push for customers, agents
-		msgs   [2][2][]byte // the broker message for them: unplaced, placed
+		rendered [2]bool
+		fs       [2]pushFrames // the push for customers, agents
+		msgs     [2][2][]byte  // the broker message for them: unplaced, placed
 	)
-	frame := func(t chat.UserType) []byte {
+	frame := func(t chat.UserType) pushFrames {
 		i := audienceIndex(t)
-		if frames[i] == nil {
-			frames[i] = []byte{}
-			action, payload, err := wirePush(n.Push, t)
-			if err != nil {
-				if !errors.Is(err, errNotForAudience) {
-					h.log.Error("render push", "audience", string(t), "err", err)
-				}
-				return nil
+		if !rendered[i] {
+			rendered[i] = true
+			fs[i].v30 = h.render(n.Push, t, func() (string, any, error) { return wirePush(n.Push, t) }, "")
+			if t == chat.UserCustomer {
+				fs[i].v35 = h.render(n.Push, t, func() (string, any, error) { return wirePush35(n.Push) }, v35.Version)
 			}
-			b, err := protocol.Push(action, payload)
-			if err != nil {
-				h.log.Error("encode push", "action", action, "err", err)
-				return nil
-			}
-			frames[i] = b
 		}
-		if len(frames[i]) == 0 {
-			return nil
-		}
-		return frames[i]
+		return fs[i]
 	}
 	msg := func(r chat.Recipient) []byte {
 		f := frame(r.Type)
-		if f == nil {
+		if f.empty() {
 			return nil
 		}
 		if id := joinerOrLeaver(n.Push); id != "" && id == r.ID {
@@ -147,6 +137,31 @@ func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
 	}
 }
 
+// render encodes a push for one audience and dialect (version "" for
+// v3.0, whose pushes carry none); nil when the push is not for them.
+func (h *Hub) render(push chat.Push, t chat.UserType, wire func() (string, any, error), version string) []byte {
+	action, payload, err := wire()
+	if err != nil {
+		if !errors.Is(err, errNotForAudience) {
+			h.log.Error("render push", "audience", string(t), "version", version, "err", err)
+		}
+		return nil
+	}
+	b, err := protocol.VersionedPush(action, version, payload)
+	if err != nil {
+		h.log.Error("encode push", "action", action, "err", err)
+		return nil
+	}
+	return b
+}
+
+// pushFrames is one push rendered for each dialect of its audience: agents
+// and v3.0 customers read v30, v3.5 customers v35. Either is nil when the
+// push is not for that dialect (agents have no v3.5 frame).
+type pushFrames struct{ v30, v35 []byte }
+
+func (f pushFrames) empty() bool { return len(f.v30) == 0 && len(f.v35) == 0 }
+
 func audienceIndex(t chat.UserType) int {
 	if t == chat.UserAgent {
 		return 1
@@ -176,35 +191,56 @@ func chatOf(p chat.Push) string {
 }
 
 // A broker message is: uvarint len(conn id field), conn id field, uvarint
-// len(request id), request id, the push frame. The conn id field is the
-// connection id, followed by the push's place in its chat's sequence when
-// it has one (seq.go).
-func encodeMessage(o chat.Origin, seq chat.Seq, frame []byte) []byte {
+// len(request id field), request id field, the v3.0 push frame. The conn
+// id field is the connection id, followed by the push's place in its
+// chat's sequence when it has one (seq.go). The request id field is the
+// request id, or, when the push has a v3.5 frame (a customer's topic,
+// where sessions of both dialects may listen), 0xFF, uvarint len(request
+// id), request id, the v3.5 frame. A request id is valid UTF-8 (JSON
+// decoding makes it so), so it never starts with 0xFF; and a node that
+// does not know the v3.5 frame reads the field as a request id, which it
+// only uses for the connection that caused the push, which is on the
+// publishing node: it delivers the v3.0 frame as before.
+func encodeMessage(o chat.Origin, seq chat.Seq, f pushFrames) []byte {
 	idLen := len(o.ConnID)
 	if seq.Kind != chat.SeqNone {
 		idLen += placeLen(seq)
 	}
-	b := make([]byte, 0, len(frame)+idLen+len(o.RequestID)+4)
+	ridLen := len(o.RequestID)
+	if f.v35 != nil {
+		ridLen = 1 + uvarintLen(uint64(len(o.RequestID))) + len(o.RequestID) + len(f.v35)
+	}
+	b := make([]byte, 0, len(f.v30)+idLen+ridLen+8)
 	b = binary.AppendUvarint(b, uint64(idLen))
 	b = append(b, o.ConnID...)
 	if seq.Kind != chat.SeqNone {
 		b = appendPlace(b, seq)
 	}
-	b = binary.AppendUvarint(b, uint64(len(o.RequestID)))
-	b = append(b, o.RequestID...)
-	return append(b, frame...)
+	b = binary.AppendUvarint(b, uint64(ridLen))
+	if f.v35 != nil {
+		b = append(b, v35Marker)
+		b = binary.AppendUvarint(b, uint64(len(o.RequestID)))
+		b = append(b, o.RequestID...)
+		b = append(b, f.v35...)
+	} else {
+		b = append(b, o.RequestID...)
+	}
+	return append(b, f.v30...)
 }
+
+// v35Marker starts a request id field that carries a v3.5 frame.
+const v35Marker = 0xFF
 
 var errBadMessage = errors.New("session: malformed broker message")
 
-// message is a decoded broker message. chatID and frame are in the
+// message is a decoded broker message. chatID and frames are in the
 // message's bytes.
 type message struct {
 	o      chat.Origin
 	placed bool
 	p      place
 	chatID []byte
-	frame  []byte
+	frames pushFrames
 }
 
 func decodeMessage(b []byte) (m message, err error) {
@@ -226,8 +262,18 @@ func decodeMessage(b []byte) (m message, err error) {
 	if f, err = read(); err != nil {
 		return m, err
 	}
-	m.o.RequestID = string(f)
-	m.frame = b
+	if len(f) > 0 && f[0] == v35Marker {
+		n, k := binary.Uvarint(f[1:])
+		if k <= 0 || n > uint64(len(f)-1-k) {
+			return m, errBadMessage
+		}
+		f = f[1+k:]
+		m.o.RequestID = string(f[:n])
+		m.frames.v35 = f[n:]
+	} else {
+		m.o.RequestID = string(f)
+	}
+	m.frames.v30 = b
 	return m, nil
 }
 
@@ -243,7 +289,7 @@ func (h *Hub) disconnect(ctx context.Context, n chat.Notification, reason string
 			h.log.Error("encode push", "action", action, "err", err)
 			continue
 		}
-		msg := encodeMessage(chat.Origin{ConnID: ctlDisconnect, RequestID: reason}, chat.Seq{}, frame)
+		msg := encodeMessage(chat.Origin{ConnID: ctlDisconnect, RequestID: reason}, chat.Seq{}, pushFrames{v30: frame})
 		if err := h.broker.Publish(ctx, userTopic(n.LicenseID, r.ID), msg); err != nil {
 			h.log.Error("publish disconnect", "user", r.ID, "err", err)
 		}
@@ -267,7 +313,7 @@ func (h *Hub) revokeToken(ctx context.Context, license int, agentID, tokenID str
 		h.log.Error("encode push", "err", err)
 		return
 	}
-	msg := encodeMessage(chat.Origin{ConnID: ctlRevoke, RequestID: tokenID}, chat.Seq{}, frame)
+	msg := encodeMessage(chat.Origin{ConnID: ctlRevoke, RequestID: tokenID}, chat.Seq{}, pushFrames{v30: frame})
 	if err := h.broker.Publish(ctx, userTopic(license, agentID), msg); err != nil {
 		h.log.Error("publish revocation", "agent", agentID, "err", err)
 	}

@@ -22,16 +22,7 @@ func (s *session) chatThreadsPage(ctx context.Context, req protocol.Request, cha
 		}
 		from = &c
 	}
-	budget, used := s.srv.cfg.PageBytes, 0
-	take := func(e chat.Event) bool {
-		b, _ := json.Marshal(wireEvent(e)) // an event that does not encode fails the response below
-		n := len(b) + 1                    // and its comma
-		if used > 0 && used+n > budget {
-			return false
-		}
-		used += n
-		return true
-	}
+	take := eventBudget(s.srv.cfg.PageBytes, func(e chat.Event) any { return wireEvent(e) })
 	p, err := s.srv.cfg.Service.ChatThreads(ctx, s.actorFor(req), chatID, threadIDs, from, take)
 	if err != nil {
 		return nil, err
@@ -41,6 +32,23 @@ func (s *session) chatThreadsPage(ctx context.Context, req protocol.Request, cha
 		out.NextPageID = formatPageID(*p.Next)
 	}
 	return out, nil
+}
+
+// eventBudget returns a take function for chat.Service.ChatThreads that
+// accepts events while their encoding (by wire) stays within budget
+// bytes, and always the first. One function may serve several calls: the
+// budget is for all of them.
+func eventBudget(budget int, wire func(chat.Event) any) func(chat.Event) bool {
+	used := 0
+	return func(e chat.Event) bool {
+		b, _ := json.Marshal(wire(e)) // an event that does not encode fails the response
+		n := len(b) + 1               // and its comma
+		if used > 0 && used+n > budget {
+			return false
+		}
+		used += n
+		return true
+	}
 }
 
 // A page id is "<thread id>:<before>": clients treat it as opaque.

@@ -178,8 +178,7 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 	case chat.IncomingEvent:
 		return protocol.PushIncomingEvent, protocol.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent(p.Event)}, nil
 	case chat.TypingIndicator:
-		return protocol.PushIncomingTypingIndicator, protocol.IncomingTypingIndicator{ChatID: p.ChatID, ThreadID: p.ThreadID,
-			TypingIndicator: protocol.TypingIndicator{AuthorID: p.AuthorID, Timestamp: unix(p.At), IsTyping: p.IsTyping}}, nil
+		return protocol.PushIncomingTypingIndicator, wireTyping(p), nil
 	case chat.SneakPeek:
 		return protocol.PushIncomingSneakPeek, protocol.IncomingSneakPeek{ChatID: p.ChatID, ThreadID: p.ThreadID,
 			SneakPeek: protocol.SneakPeek{AuthorID: p.AuthorID, Timestamp: unix(p.At), Text: p.Text}}, forAgents(agent)
@@ -192,20 +191,12 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 		return protocol.PushChatUserRemoved, protocol.ChatUserRemoved{ChatID: p.ChatID, ThreadID: p.ThreadID,
 			UserID: p.UserID, UserType: string(p.UserType)}, nil
 	case chat.PropertiesUpdated:
-		action := protocol.PushChatPropertiesUpdated
-		if p.EventID != "" {
-			action = protocol.PushEventPropertiesUpdated
-		} else if p.ThreadID != "" {
-			action = protocol.PushChatThreadPropertiesUpdated
-		}
+		action := propertiesAction(p.ThreadID, p.EventID, protocol.PushChatPropertiesUpdated,
+			protocol.PushChatThreadPropertiesUpdated, protocol.PushEventPropertiesUpdated)
 		return action, protocol.PropertiesUpdated{ChatID: p.ChatID, ThreadID: p.ThreadID, EventID: p.EventID, Properties: wireProps(p.Properties)}, nil
 	case chat.PropertiesDeleted:
-		action := protocol.PushChatPropertiesDeleted
-		if p.EventID != "" {
-			action = protocol.PushEventPropertiesDeleted
-		} else if p.ThreadID != "" {
-			action = protocol.PushChatThreadPropertiesDeleted
-		}
+		action := propertiesAction(p.ThreadID, p.EventID, protocol.PushChatPropertiesDeleted,
+			protocol.PushChatThreadPropertiesDeleted, protocol.PushEventPropertiesDeleted)
 		return action, protocol.PropertiesDeleted{ChatID: p.ChatID, ThreadID: p.ThreadID, EventID: p.EventID, Properties: protocol.PropertyNames(p.Names)}, nil
 	case chat.LastSeenUpdated:
 		return protocol.PushLastSeenTimestampUpdated, protocol.LastSeenTimestampUpdated{UserID: p.UserID, ChatID: p.ChatID,
@@ -219,9 +210,7 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 		}
 		return protocol.PushCustomerPageUpdated, out, nil
 	case chat.PostbackReceived:
-		pb := p.Postback
-		return protocol.PushIncomingRichMessagePostback, protocol.IncomingRichMessagePostback{UserID: pb.UserID, ChatID: pb.ChatID,
-			ThreadID: pb.ThreadID, EventID: pb.EventID, Postback: protocol.PostbackValue{ID: pb.ID, Toggled: pb.Toggled}}, nil
+		return protocol.PushIncomingRichMessagePostback, wirePostback(p.Postback), nil
 	case chat.ChatTransferred:
 		out := protocol.ChatTransferred{ChatID: p.ChatID, ThreadID: p.ThreadID, RequesterID: p.RequesterID, Type: p.TargetType, IDs: []any{}}
 		for _, id := range p.AgentIDs {
@@ -240,6 +229,32 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 		return protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, nil
 	}
 	return "", nil, fmt.Errorf("%w: %T", errUnknownPush, push)
+}
+
+// wireTyping is incoming_typing_indicator's payload, the same in every
+// dialect.
+func wireTyping(p chat.TypingIndicator) protocol.IncomingTypingIndicator {
+	return protocol.IncomingTypingIndicator{ChatID: p.ChatID, ThreadID: p.ThreadID,
+		TypingIndicator: protocol.TypingIndicator{AuthorID: p.AuthorID, Timestamp: unix(p.At), IsTyping: p.IsTyping}}
+}
+
+// wirePostback is incoming_rich_message_postback's payload, the same in
+// every dialect.
+func wirePostback(pb chat.Postback) protocol.IncomingRichMessagePostback {
+	return protocol.IncomingRichMessagePostback{UserID: pb.UserID, ChatID: pb.ChatID,
+		ThreadID: pb.ThreadID, EventID: pb.EventID, Postback: protocol.PostbackValue{ID: pb.ID, Toggled: pb.Toggled}}
+}
+
+// propertiesAction names the push of a property change for its target:
+// chat, thread or event, one of the three names given.
+func propertiesAction(threadID, eventID, chatAction, threadAction, eventAction string) string {
+	switch {
+	case eventID != "":
+		return eventAction
+	case threadID != "":
+		return threadAction
+	}
+	return chatAction
 }
 
 // clientEvent turns a wire event a client sent into a domain event.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/protocol/v35"
 	"github.com/parleychat/parley/server/broker/memory"
 	"github.com/parleychat/parley/server/chat"
 )
@@ -145,6 +146,36 @@ func TestWirePushCoversEveryType(t *testing.T) {
 				t.Errorf("%s: frame %s (err %v)", name, frame, err)
 			}
 		}
+
+		// v3.5 customers get what v3.0 customers get, and transfers.
+		name := reflect.TypeOf(s.push).Name() + " to a v3.5 customer"
+		_, transfer := s.push.(chat.ChatTransferred)
+		action, payload, err := wirePush35(s.push)
+		if !s.customer && !transfer {
+			if !errors.Is(err, errNotForAudience) {
+				t.Errorf("%s: err = %v, want errNotForAudience", name, err)
+			}
+			continue
+		}
+		if err != nil || !slices.Contains(v35.Pushes, action) {
+			t.Errorf("%s: action %q (not a v3.5 push?), err %v", name, action, err)
+			continue
+		}
+		frame, err := protocol.VersionedPush(action, v35.Version, payload)
+		if err != nil {
+			t.Errorf("%s: encode: %v", name, err)
+			continue
+		}
+		var got struct {
+			Action  string          `json:"action"`
+			Type    string          `json:"type"`
+			Payload json.RawMessage `json:"payload"`
+			Version string          `json:"version"`
+		}
+		if err := json.Unmarshal(frame, &got); err != nil || got.Action != action || got.Type != "push" || len(got.Payload) < 2 ||
+			got.Version != "3.5" || protocol.PushAction(frame) != action {
+			t.Errorf("%s: frame %s (err %v)", name, frame, err)
+		}
 	}
 }
 
@@ -152,6 +183,9 @@ func TestWirePushCoversEveryType(t *testing.T) {
 func TestWirePushUnknown(t *testing.T) {
 	if _, _, err := wirePush(nil, chat.UserCustomer); !errors.Is(err, errUnknownPush) {
 		t.Errorf("nil push: err = %v, want errUnknownPush", err)
+	}
+	if _, _, err := wirePush35(nil); !errors.Is(err, errUnknownPush) {
+		t.Errorf("nil push in v3.5: err = %v, want errUnknownPush", err)
 	}
 }
 
@@ -173,12 +207,13 @@ func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// The hub logs a push it cannot render as an error.
+// The hub logs a push it cannot render as an error, for each dialect of
+// the audience (a customer's: v3.0 and v3.5).
 func TestHubLogsUnrenderablePush(t *testing.T) {
 	rec := &recordingHandler{}
 	h := NewHub(memory.New(), slog.New(rec))
 	h.Notify(context.Background(), chat.Notification{LicenseID: 1, Recipients: []chat.Recipient{{ID: "ann", Type: chat.UserCustomer}}})
-	if len(rec.errors) != 1 || rec.errors[0] != "render push" {
-		t.Errorf("logged errors %q, want one render push", rec.errors)
+	if len(rec.errors) != 2 || rec.errors[0] != "render push" || rec.errors[1] != "render push" {
+		t.Errorf("logged errors %q, want two render push", rec.errors)
 	}
 }

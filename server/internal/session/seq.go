@@ -127,10 +127,10 @@ type chatSeq struct {
 }
 
 type heldPush struct {
-	p     place
-	o     chat.Origin
-	frame []byte
-	at    time.Time // when it came
+	p  place
+	o  chat.Origin
+	f  pushFrames
+	at time.Time // when it came
 }
 
 // Where a push stands against the last place delivered.
@@ -182,7 +182,7 @@ func (c *chatSeq) move(p place) {
 // placed handles a push of topic t with a place: it hands it (and the
 // pushes that waited for it) to deliver, or keeps it waiting. It reports
 // whether the topic lost pushes and must be resynced at once.
-func (h *Hub) placed(t *topic, sessions []*session, chatID []byte, p place, o chat.Origin, frame []byte) (lost bool) {
+func (h *Hub) placed(t *topic, sessions []*session, chatID []byte, p place, o chat.Origin, f pushFrames) (lost bool) {
 	q := &t.seqs
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -195,23 +195,23 @@ func (h *Hub) placed(t *topic, sessions []*session, chatID []byte, p place, o ch
 			q.evict()
 		}
 		q.chats[string(chatID)] = &chatSeq{thread: p.thread, event: p.event}
-		deliverTo(sessions, o, frame)
+		deliverTo(sessions, o, f)
 		return false
 	}
 	switch c.stand(p) {
 	case stale:
-		deliverTo(sessions, o, frame)
+		deliverTo(sessions, o, f)
 		return false
 	case afterHole:
 		if len(c.held) >= maxSeqHeld {
 			return true
 		}
-		c.held = append(c.held, heldPush{p: p, o: o, frame: frame, at: time.Now()})
+		c.held = append(c.held, heldPush{p: p, o: o, f: f, at: time.Now()})
 		h.armSeqTimer(t)
 		return false
 	}
 	c.move(p)
-	deliverTo(sessions, o, frame)
+	deliverTo(sessions, o, f)
 	// Deliver what waited for it, in place order.
 	for len(c.held) > 0 {
 		i := slices.IndexFunc(c.held, func(w heldPush) bool { return c.stand(w.p) != afterHole })
@@ -223,7 +223,7 @@ func (h *Hub) placed(t *topic, sessions []*session, chatID []byte, p place, o ch
 		if c.stand(w.p) == following {
 			c.move(w.p)
 		}
-		deliverTo(sessions, w.o, w.frame)
+		deliverTo(sessions, w.o, w.f)
 	}
 	if len(c.held) == 0 {
 		c.held = nil
@@ -243,7 +243,7 @@ func (h *Hub) forget(t *topic, sessions []*session, chatID []byte) {
 		return
 	}
 	for _, w := range c.held {
-		deliverTo(sessions, w.o, w.frame)
+		deliverTo(sessions, w.o, w.f)
 	}
 	delete(q.chats, string(chatID))
 }

@@ -242,23 +242,41 @@ func TestSeqMembersAndOldMessages(t *testing.T) {
 // sees a connection id no session has.
 func TestSeqMessageFormat(t *testing.T) {
 	seq := chat.Seq{Kind: chat.SeqEvent, ChatID: "CHAT1", Thread: 300, Event: 70000}
-	b := encodeMessage(chat.Origin{ConnID: "conn", RequestID: "req"}, seq, []byte(`{"x":1}`))
+	b := encodeMessage(chat.Origin{ConnID: "conn", RequestID: "req"}, seq, pushFrames{v30: []byte(`{"x":1}`)})
 	m, err := decodeMessage(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !m.placed || m.o.ConnID != "conn" || m.o.RequestID != "req" || string(m.chatID) != "CHAT1" ||
-		m.p != (place{kind: chat.SeqEvent, thread: 300, event: 70000}) || string(m.frame) != `{"x":1}` {
+		m.p != (place{kind: chat.SeqEvent, thread: 300, event: 70000}) || string(m.frames.v30) != `{"x":1}` || m.frames.v35 != nil {
 		t.Errorf("decoded %+v", m)
 	}
 	for _, o := range []chat.Origin{{ConnID: ctlDisconnect, RequestID: "banned"}, {ConnID: ctlRevoke, RequestID: "tok"}, {}} {
-		m, err := decodeMessage(encodeMessage(o, chat.Seq{}, []byte("{}")))
+		m, err := decodeMessage(encodeMessage(o, chat.Seq{}, pushFrames{v30: []byte("{}")}))
 		if err != nil || m.placed || m.o != o {
 			t.Errorf("%+v decoded as %+v, %v", o, m, err)
 		}
 	}
 	for i := range len(b) {
 		_, _ = decodeMessage(b[:i]) // never panics
+	}
+	// A customer's push carries a v3.5 frame in the request id field.
+	for _, o := range []chat.Origin{{ConnID: "conn", RequestID: "req"}, {ConnID: "conn"}, {}} {
+		f := pushFrames{v30: []byte(`{"v":30}`), v35: []byte(`{"v":35}`)}
+		b := encodeMessage(o, seq, f)
+		m, err := decodeMessage(b)
+		if err != nil || m.o != o || string(m.frames.v30) != `{"v":30}` || string(m.frames.v35) != `{"v":35}` || !m.placed {
+			t.Errorf("%+v with two frames decoded as %+v, %v", o, m, err)
+		}
+		for i := range len(b) {
+			_, _ = decodeMessage(b[:i]) // never panics
+		}
+	}
+	// A push for v3.5 only (chat_transferred to a customer) has no v3.0
+	// frame.
+	m, err = decodeMessage(encodeMessage(chat.Origin{}, chat.Seq{}, pushFrames{v35: []byte(`{}`)}))
+	if err != nil || len(m.frames.v30) != 0 || string(m.frames.v35) != `{}` {
+		t.Errorf("v3.5 only: %+v, %v", m, err)
 	}
 }
 
@@ -269,7 +287,7 @@ func TestSeqDeliverAllocations(t *testing.T) {
 	h.topicMu.Lock()
 	tp := h.topics[userTopic(seqLicense, ann.ID)]
 	h.topicMu.Unlock()
-	frame := []byte(`{}`)
+	frame := pushFrames{v30: []byte(`{}`)}
 	const runs = 1000
 	placed := make([][]byte, runs+2)
 	for i := range placed {

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/protocol/v35"
 	"github.com/parleychat/parley/server/auth"
 	"github.com/parleychat/parley/server/chat"
 	"github.com/parleychat/parley/server/internal/transport"
@@ -54,6 +56,20 @@ type Config struct {
 	RevocationCheck time.Duration
 	// Limits bound what one client may open and ask (see Limits).
 	Limits Limits
+	// PageKey signs the page ids of v3.5 (pages35.go); every server that
+	// must accept the same page ids needs the same key. Nil: a random key,
+	// so that page ids hold on this server only until it restarts.
+	PageKey []byte
+	// Files finds the uploads that v3.5 file events name by URL. Nil:
+	// file events are refused (validation: uploads are not served).
+	Files FileLookup
+}
+
+// FileLookup finds an uploaded file by the URL its upload answered with.
+type FileLookup interface {
+	// File returns the upload of license at url; an error matching
+	// chat.ErrNotFound when there is none.
+	File(ctx context.Context, license int, url string) (chat.File, error)
 }
 
 // DefaultQueueBytes is the default of Config.QueueBytes: 4 MiB.
@@ -61,10 +77,11 @@ const DefaultQueueBytes = 4 << 20
 
 // Server serves customer and agent RTM connections.
 type Server struct {
-	cfg    Config
-	nextID atomic.Uint64
-	prefix string
-	limits limits
+	cfg     Config
+	pageKey []byte
+	nextID  atomic.Uint64
+	prefix  string
+	limits  limits
 }
 
 // New returns a Server.
@@ -98,7 +115,12 @@ func New(cfg Config) *Server {
 	if cfg.Hub != nil && cfg.Metrics != nil {
 		cfg.Hub.metricsp.Store(cfg.Metrics)
 	}
-	return &Server{cfg: cfg, prefix: chat.NewID(4) + "-", limits: lim}
+	key := cfg.PageKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	return &Server{cfg: cfg, pageKey: key, prefix: chat.NewID(4) + "-", limits: lim}
 }
 
 // ConnInfo is what a session needs to know of the request that opened its
@@ -108,10 +130,39 @@ type ConnInfo struct {
 	RemoteAddr string
 	// IP is the client's address, for the per-address limits.
 	IP netip.Addr
-	// LicenseID is the license_id query parameter of the connection URL,
+	// LicenseID is the license_id query parameter of the connection URL
+	// (v3.0), or the id of the license its organization_id names (v3.5);
 	// "" when absent. A customer whose token is of another license is
 	// refused at login.
 	LicenseID string
+	// Dialect is the protocol the connection speaks. Zero: DialectV30.
+	// Agents speak DialectV30 only.
+	Dialect Dialect
+	// NoLicense tells that the connection URL named no license that
+	// exists (v3.5: an organization_id that is malformed or unknown). The
+	// session then sends customer_disconnected with reason
+	// license_not_found, which the JS SDK 4.x takes as final, and closes.
+	NoLicense bool
+}
+
+// Dialect is a version of the customer protocol.
+type Dialect uint8
+
+// The dialects. A session's dialect decides its handler table, the shape
+// of its answers and which frame of a push it reads (hub.go).
+const (
+	// DialectV30 is the Customer Chat API v3.0 (package protocol).
+	DialectV30 Dialect = iota
+	// DialectV35 is the Customer Chat API v3.5 (package protocol/v35).
+	DialectV35
+)
+
+// String returns "3.0" or "3.5".
+func (d Dialect) String() string {
+	if d == DialectV35 {
+		return v35.Version
+	}
+	return "3.0"
 }
 
 // ServeCustomer serves one customer connection until it ends.
@@ -157,6 +208,9 @@ type session struct {
 	actor  chat.Actor
 	token  auth.Claims // agents only
 	topics []string    // subscribed through the hub; handler goroutine only
+	// pushes35 is the set of v3.5 pushes the login subscribed to (bits
+	// of pushBit); set by login before the session subscribes.
+	pushes35 uint64
 	// customerKey is the key under which a customer's connection is
 	// counted (limits.perCustomer); handler goroutine only.
 	customerKey string
@@ -176,6 +230,10 @@ func (srv *Server) serve(ctx context.Context, c transport.Conn, info ConnInfo, r
 	s := srv.open(ctx, c, info, role)
 	if s == nil {
 		return
+	}
+	if info.NoLicense {
+		s.log().Info("rtm connection names no license")
+		s.disconnect(protocol.ReasonLicenseNotFound, transport.ClosePolicy)
 	}
 	s.readLoop(ctx)
 	s.close()
@@ -484,8 +542,9 @@ func (s *session) kill() {
 }
 
 // deliver takes a message the hub received on one of this session's
-// topics, already decoded. It never blocks.
-func (s *session) deliver(o chat.Origin, frame []byte) {
+// topics, already decoded, and queues the frame of the session's dialect.
+// It never blocks.
+func (s *session) deliver(o chat.Origin, f pushFrames) {
 	switch o.ConnID {
 	case ctlDisconnect:
 		s.disconnect(o.RequestID, transport.ClosePolicy)
@@ -496,7 +555,19 @@ func (s *session) deliver(o chat.Origin, frame []byte) {
 		}
 		return
 	}
-	if o.ConnID == s.id && o.RequestID != "" {
+	frame, mine := f.v30, o.ConnID == s.id && o.RequestID != ""
+	if s.info.Dialect == DialectV35 {
+		frame = f.v35
+		// The answer to a request of this connection comes whatever the
+		// login subscribed to.
+		if len(frame) == 0 || !mine && !s.subscribed35(protocol.PushAction(frame)) {
+			return
+		}
+	}
+	if len(frame) == 0 {
+		return
+	}
+	if mine {
 		frame = protocol.WithRequestID(frame, o.RequestID)
 	}
 	s.push(frame)
@@ -531,11 +602,7 @@ func (s *session) handle(ctx context.Context, req protocol.Request, err error) {
 		s.answer(b)
 		return
 	}
-	table := customerHandlers
-	if s.role == chat.UserAgent {
-		table = agentHandlers
-	}
-	h, ok := table[req.Action]
+	h, ok := s.handlers()[req.Action]
 	if !ok {
 		s.respondError(req, protocol.Errorf(protocol.ErrValidation, "unknown action "+quote(req.Action)))
 		return
@@ -577,6 +644,18 @@ func (s *session) handle(ctx context.Context, req protocol.Request, err error) {
 		return
 	}
 	s.answer(b)
+}
+
+// handlers is the session's handler table: by role, and for customers by
+// dialect.
+func (s *session) handlers() map[string]handlerFunc {
+	switch {
+	case s.role == chat.UserAgent:
+		return agentHandlers
+	case s.info.Dialect == DialectV35:
+		return customer35Handlers
+	}
+	return customerHandlers
 }
 
 // noResponse tells handle that the handler answered by itself.

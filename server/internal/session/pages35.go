@@ -1,0 +1,89 @@
+package session
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/protocol"
+)
+
+// Page ids of v3.5 (list_chats, list_threads). A page id is opaque to
+// clients: base64url(JSON of a pageToken) "." base64url(HMAC-SHA256), under
+// Config.PageKey. It names the page by what the request that made it
+// asked (limit, order, …) and where the page starts, for the user it was
+// given to, and it is good for PageIDLifetime. A page id that was altered,
+// is of another user, chat or action, or has expired is refused with a
+// validation error.
+
+// PageIDLifetime is how long a v3.5 page id stays valid.
+const PageIDLifetime = 30 * 24 * time.Hour
+
+// maxPageIDBytes bounds a page id a client sends back.
+const maxPageIDBytes = 512
+
+// Kinds of page ids.
+const (
+	pageChats   = "chats"
+	pageThreads = "threads"
+)
+
+// pageToken is what a page id says.
+type pageToken struct {
+	Kind   string `json:"k"`
+	User   string `json:"u"`
+	Chat   string `json:"c,omitempty"`
+	Issued int64  `json:"i"`
+	Limit  int    `json:"l"`
+	// list_chats: the offset of the page's first chat, newest first.
+	Offset int `json:"o,omitempty"`
+	// list_threads: the order, the least events wanted, the order of the
+	// page's first thread and, when the page starts inside it, the order
+	// of the event its part ends before.
+	Asc       bool `json:"a,omitempty"`
+	MinEvents int  `json:"m,omitempty"`
+	From      int  `json:"f,omitempty"`
+	Before    int  `json:"b,omitempty"`
+}
+
+var b64url = base64.RawURLEncoding.Strict()
+
+func (srv *Server) pageMAC(p string) string {
+	m := hmac.New(sha256.New, srv.pageKey)
+	m.Write([]byte(p))
+	return b64url.EncodeToString(m.Sum(nil))
+}
+
+// sealPage makes the page id of t, issued now.
+func (s *session) sealPage(t pageToken) string {
+	t.User = s.actor.UserID
+	t.Issued = s.srv.cfg.Now().Unix()
+	b, _ := json.Marshal(t) // a pageToken always encodes
+	p := b64url.EncodeToString(b)
+	return p + "." + s.srv.pageMAC(p)
+}
+
+// openPage reads a page id the session's user was given for a page of
+// kind (and chat, for list_threads).
+func (s *session) openPage(id, kind, chatID string) (pageToken, error) {
+	bad := protocol.Errorf(protocol.ErrValidation, "page_id is not one this server gave")
+	if len(id) > maxPageIDBytes {
+		return pageToken{}, bad
+	}
+	p, mac, ok := strings.Cut(id, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(s.srv.pageMAC(p))) {
+		return pageToken{}, bad
+	}
+	b, err := b64url.DecodeString(p)
+	var t pageToken
+	if err != nil || json.Unmarshal(b, &t) != nil || t.Kind != kind || t.User != s.actor.UserID || t.Chat != chatID {
+		return pageToken{}, bad
+	}
+	if s.srv.cfg.Now().Sub(time.Unix(t.Issued, 0)) > PageIDLifetime {
+		return pageToken{}, protocol.Errorf(protocol.ErrValidation, "page_id has expired: ask for the first page again")
+	}
+	return t, nil
+}
