@@ -36,8 +36,9 @@ const waitTimeout = 30 * time.Second
 
 // Endpoints of the RTM APIs.
 const (
-	customerPath = "/v3.0/customer/rtm/ws"
-	agentPath    = "/v3.0/agent/rtm/ws"
+	customerPath   = "/v3.0/customer/rtm/ws"
+	customer35Path = "/v3.5/customer/rtm/ws"
+	agentPath      = "/v3.0/agent/rtm/ws"
 )
 
 // frame is one frame the server sent.
@@ -47,6 +48,7 @@ type frame struct {
 	Type      string          `json:"type"`
 	Success   *bool           `json:"success"`
 	Payload   json.RawMessage `json:"payload"`
+	Version   string          `json:"version"`
 	raw       []byte
 }
 
@@ -82,6 +84,9 @@ type rtmClient struct {
 	name string
 	ws   *websocket.Conn
 	role string // "customer" or "agent"
+	// v35 is set on a client of the Customer Chat API v3.5: its login
+	// carries "version":"3.5", as the JS SDK 4's does.
+	v35 bool
 	// loginID is the agent's id when connectAgent logged it in.
 	loginID string
 
@@ -282,7 +287,11 @@ func (c *rtmClient) sendRequest(action string, payload any) (string, error) {
 	c.mu.Lock()
 	c.held[rid] = true
 	c.mu.Unlock()
-	return rid, c.sendRaw(encodeRequest(rid, action, payload))
+	msg := encodeRequest(rid, action, payload)
+	if c.v35 && action == protocol.ActionLogin {
+		msg = append(msg[:len(msg)-1], `,"version":"3.5"}`...)
+	}
+	return rid, c.sendRaw(msg)
 }
 
 // waitResponse waits for the response to request rid.
@@ -564,6 +573,49 @@ func connectAgent(t testing.TB, srv *parleytest.Server, id string) *rtmClient {
 	return c
 }
 
+// customer35URL is the v3.5 customer RTM of the server's organization.
+func customer35URL(srv *parleytest.Server) string {
+	return wsURL(srv, customer35Path, url.Values{"organization_id": {srv.OrganizationID}})
+}
+
+// dial35 opens a v3.5 customer connection to rawURL.
+func dial35(t testing.TB, name, rawURL string) *rtmClient {
+	t.Helper()
+	c := dial(t, name, rawURL, "customer")
+	c.v35 = true
+	return c
+}
+
+// login35Payload is the login payload of the JS SDK 4.0.2, with the pushes
+// given (none: the SDK's list, every v3.5 push but customer_disconnected).
+func login35Payload(token string, pushes ...string) map[string]any {
+	if pushes == nil {
+		pushes = sdk4Pushes
+	}
+	return map[string]any{
+		"token": "Bearer " + token, "customer": map[string]any{}, "customer_side_storage": map[string]any{},
+		"is_mobile": false, "application": map[string]any{"name": "customer_sdk", "version": "4.0.2"},
+		"pushes": map[string]any{"3.5": pushes},
+	}
+}
+
+// sdk4Pushes is what the JS SDK 4.0.2 subscribes to.
+var sdk4Pushes = []string{"chat_deactivated", "chat_properties_deleted", "chat_properties_updated", "chat_transferred",
+	"customer_page_updated", "customer_side_storage_updated", "customer_updated", "event_properties_deleted",
+	"event_properties_updated", "event_updated", "events_marked_as_seen", "greeting_accepted", "greeting_canceled",
+	"groups_status_updated", "incoming_chat", "incoming_event", "incoming_greeting", "incoming_multicast",
+	"incoming_rich_message_postback", "incoming_typing_indicator", "queue_position_updated", "thread_properties_deleted",
+	"thread_properties_updated", "user_added_to_chat", "user_removed_from_chat"}
+
+// connectCustomer35 dials the v3.5 customer RTM and logs in as customer
+// id as the JS SDK 4.0.2 does.
+func connectCustomer35(t testing.TB, srv *parleytest.Server, id string) *rtmClient {
+	t.Helper()
+	c := dial35(t, "v3.5 customer "+id[:min(8, len(id))], customer35URL(srv))
+	c.ok(protocol.ActionLogin, login35Payload(srv.CustomerToken(t, id)))
+	return c
+}
+
 // testSigner signs tokens with the server's own key, for tokens the server
 // would not issue itself (expired ones).
 func testSigner(t testing.TB, srv *parleytest.Server) *auth.Signer {
@@ -673,6 +725,95 @@ type wThreadsSummary struct {
 		TotalEvents int    `json:"total_events"`
 	} `json:"threads_summary"`
 	TotalThreads int `json:"total_threads"`
+}
+
+// Wire shapes of v3.5.
+
+type w35User struct {
+	ID             string              `json:"id"`
+	Type           string              `json:"type"`
+	Name           string              `json:"name"`
+	Email          string              `json:"email"`
+	JobTitle       string              `json:"job_title"`
+	SessionFields  []map[string]string `json:"session_fields"`
+	Present        bool                `json:"present"`
+	EventsSeenUpTo string              `json:"events_seen_up_to"`
+}
+
+type w35Event struct {
+	ID         string          `json:"id"`
+	CustomID   string          `json:"custom_id"`
+	Type       string          `json:"type"`
+	AuthorID   string          `json:"author_id"`
+	CreatedAt  string          `json:"created_at"`
+	Text       string          `json:"text"`
+	Properties json.RawMessage `json:"properties"`
+	Order      *int            `json:"order"`
+	Timestamp  *int64          `json:"timestamp"`
+	URL        string          `json:"url"`
+	Name       string          `json:"name"`
+}
+
+type w35Thread struct {
+	ID               string          `json:"id"`
+	Active           bool            `json:"active"`
+	CreatedAt        string          `json:"created_at"`
+	UserIDs          []string        `json:"user_ids"`
+	Events           []w35Event      `json:"events"`
+	Properties       json.RawMessage `json:"properties"`
+	PreviousThreadID string          `json:"previous_thread_id"`
+	NextThreadID     string          `json:"next_thread_id"`
+}
+
+type w35Chat struct {
+	ID         string          `json:"id"`
+	Users      []w35User       `json:"users"`
+	Access     *wAccess        `json:"access"`
+	Properties json.RawMessage `json:"properties"`
+	Thread     *w35Thread      `json:"thread"`
+}
+
+type w35IncomingEvent struct {
+	ChatID   string   `json:"chat_id"`
+	ThreadID string   `json:"thread_id"`
+	Event    w35Event `json:"event"`
+}
+
+// startChat35 starts a chat with one message (none: empty) as the JS SDK
+// 4 does and returns the incoming_chat push that resolves it.
+func (c *rtmClient) startChat35(text string) w35Chat {
+	c.t.Helper()
+	payload := map[string]any{"active": true, "chat": map[string]any{}}
+	if text != "" {
+		payload["chat"] = map[string]any{"thread": map[string]any{"events": []any{message(text)}}}
+	}
+	rid, err := c.sendRequest(protocol.ActionStartChat, payload)
+	if err != nil {
+		c.fatalf("send start_chat: %v", err)
+	}
+	var ic struct {
+		Chat w35Chat `json:"chat"`
+	}
+	c.waitPushInto(&ic, "incoming_chat", tagged(rid))
+	if f := c.waitResponse(rid); f.Success == nil || !*f.Success {
+		c.fatalf("start_chat failed: %s", f)
+	}
+	return ic.Chat
+}
+
+// sendMessage35 sends a message and returns the tagged incoming_event.
+func (c *rtmClient) sendMessage35(chatID, text string) w35IncomingEvent {
+	c.t.Helper()
+	rid, err := c.sendRequest(protocol.ActionSendEvent, map[string]any{"chat_id": chatID, "event": message(text)})
+	if err != nil {
+		c.fatalf("send send_event: %v", err)
+	}
+	var ie w35IncomingEvent
+	c.waitPushInto(&ie, protocol.PushIncomingEvent, tagged(rid))
+	if f := c.waitResponse(rid); f.Success == nil || !*f.Success {
+		c.fatalf("send_event failed: %s", f)
+	}
+	return ie
 }
 
 // message is a client message event.

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -174,6 +177,7 @@ type Server struct {
 	service  *chat.Service
 	hub      *session.Hub
 	signer   *auth.Signer
+	pageKey  []byte // signs v3.5 page ids
 	handler  http.Handler
 	admin    http.Handler
 	bodies   *bodyDeadlines
@@ -240,6 +244,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.signer, err = auth.NewSigner(key); err != nil {
 		return nil, s.fail(err)
 	}
+	s.pageKey = derivedKey(key, "parley/session/page-id/v1")
 	s.hub = session.NewHub(s.broker, s.log)
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
 		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log)}); err != nil {
@@ -379,15 +384,6 @@ func (s *Server) routes() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	agentTokens := &auth.AgentTokens{Signer: s.signer, Store: s.store}
-	sessions := session.New(session.Config{
-		Service: s.service, Hub: s.hub, Signer: s.signer, AgentTokens: agentTokens, Logger: s.log,
-		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
-		RevocationCheck: s.cfg.TokenRevocationCheck,
-		QueueBytes:      s.cfg.QueueBytes,
-		PageBytes:       s.cfg.PageBytes,
-		Metrics:         session.NewMetrics(reg),
-		Limits:          s.cfg.Limits.sessions(),
-	})
 	apiCfg := httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
 		PublicURL: s.cfg.PublicURL, Logger: s.log}
 	s.cfg.Limits.uploads(&apiCfg)
@@ -395,6 +391,22 @@ func (s *Server) routes() error {
 	if err != nil {
 		return err
 	}
+	sessionCfg := session.Config{
+		Service: s.service, Hub: s.hub, Signer: s.signer, AgentTokens: agentTokens, Logger: s.log,
+		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
+		RevocationCheck: s.cfg.TokenRevocationCheck,
+		QueueBytes:      s.cfg.QueueBytes,
+		PageBytes:       s.cfg.PageBytes,
+		Metrics:         session.NewMetrics(reg),
+		Limits:          s.cfg.Limits.sessions(),
+		PageKey:         s.pageKey,
+	}
+	// The Web API's uploads, when it serves them, are what v3.5 file
+	// events name by URL.
+	if files, ok := any(api).(session.FileLookup); ok {
+		sessionCfg.Files = files
+	}
+	sessions := session.New(sessionCfg)
 	config, err := configapi.New(configapi.Config{Store: s.store, AgentTokens: agentTokens, RevokeAgent: s.hub.RevokeAgent, Logger: s.log})
 	if err != nil {
 		return err
@@ -409,6 +421,7 @@ func (s *Server) routes() error {
 	mux.Handle(sjsPrefix+"/", sockjs.Handler(sjsPrefix, customerRTM, sockjs.Options{Options: topts, HeartbeatInterval: s.cfg.SockJSHeartbeat}))
 	mux.Handle("/v3.0/customer/rtm/ws", ws.Handler(customerRTM, topts))
 	mux.Handle("/v3.0/agent/rtm/ws", ws.Handler(agentRTM, topts))
+	mux.Handle("/v3.5/customer/rtm/ws", ws.Handler(rtm35Handler(sessions.ServeCustomer, s.service, s.log), topts))
 	mux.Handle("/v3.0/agent/login", agentLogin.Handler())
 	ah := accounts.Handler()
 	mux.Handle("/customer", ah)
@@ -452,6 +465,38 @@ func rtmHandler(serve func(context.Context, transport.Conn, session.ConnInfo)) t
 	return func(ctx context.Context, c transport.Conn, r *http.Request) {
 		serve(ctx, c, session.ConnInfo{RemoteAddr: r.RemoteAddr, IP: limit.ClientIP(r), LicenseID: r.URL.Query().Get("license_id")})
 	}
+}
+
+// rtm35Handler serves the Customer Chat API v3.5 over a plain WebSocket:
+// its URL names the license by organization_id. A malformed or unknown one
+// gets customer_disconnected with reason license_not_found once the
+// connection is open (what LiveChat does, and what the JS SDK 4.x takes
+// as final; a login error of that type would only make it retry), and a
+// failure to look it up closes the connection for the client to come
+// back.
+func rtm35Handler(serve func(context.Context, transport.Conn, session.ConnInfo), svc *chat.Service, log *slog.Logger) transport.Handler {
+	return func(ctx context.Context, c transport.Conn, r *http.Request) {
+		info := session.ConnInfo{RemoteAddr: r.RemoteAddr, IP: limit.ClientIP(r), Dialect: session.DialectV35}
+		l, err := svc.LicenseByOrganization(ctx, r.URL.Query().Get("organization_id"))
+		switch {
+		case err == nil:
+			info.LicenseID = strconv.Itoa(l.ID)
+		case errors.Is(err, chat.ErrNotFound):
+			info.NoLicense = true
+		default:
+			log.Error("rtm: look up organization", "err", err)
+			_ = c.Close(transport.CloseInternalError, "internal error")
+			return
+		}
+		serve(ctx, c, info)
+	}
+}
+
+// derivedKey derives a key for one purpose from the server's key.
+func derivedKey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 // Handler returns the server's HTTP handler, for use with any http.Server

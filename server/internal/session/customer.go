@@ -343,8 +343,8 @@ var propertyKinds = map[string]string{
 	protocol.ActionDeleteChatProperties:       "chat",
 	protocol.ActionUpdateChatThreadProperties: "thread",
 	protocol.ActionDeleteChatThreadProperties: "thread",
-	v35.ActionUpdateThreadProperties:         "thread",
-	v35.ActionDeleteThreadProperties:         "thread",
+	v35.ActionUpdateThreadProperties:          "thread",
+	v35.ActionDeleteThreadProperties:          "thread",
 	protocol.ActionUpdateEventProperties:      "event",
 	protocol.ActionDeleteEventProperties:      "event",
 }
