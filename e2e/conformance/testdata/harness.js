@@ -173,10 +173,14 @@ window.Conformance = {
         const marks = {};
         for (const [label, rec] of Object.entries(recorders())) if (rec) marks[label] = rec.mark();
         const res = { name: s.name };
+        const errorsBefore = pageErrors.length;
         try {
           const p = Promise.resolve().then(s.fn);
           p.catch(() => {}); // a late rejection after a timeout is not an unhandled one
           const detail = await withTimeout(p, s.timeout);
+          // An SDK that throws in its frame handler (a response it cannot
+          // match or parse) fails the step during which it threw.
+          check(pageErrors.length === errorsBefore, 'uncaught errors in the page during this step', pageErrors.slice(errorsBefore));
           res.status = 'pass';
           if (detail !== undefined) res.detail = detail;
         } catch (e) {
