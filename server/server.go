@@ -427,6 +427,7 @@ func (s *Server) routes() error {
 	mux.Handle("/customer", ah)
 	mux.Handle("/customer/", ah)
 	mux.Handle("/licence/", ah)
+	mux.Handle("/v2/customer/", ah)
 	api.Register(mux)
 	config.Register(mux)
 	wh := widget.Handler(widget.Config{License: s.cfg.Demo.License, ClientID: s.cfg.Demo.ClientID})

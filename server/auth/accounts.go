@@ -53,6 +53,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 type Lookup interface {
 	Client(ctx context.Context, id string) (chat.Client, error)
 	License(ctx context.Context, id int) (chat.License, error)
+	// LicenseByOrganization is given canonical ids only.
+	LicenseByOrganization(ctx context.Context, organizationID string) (chat.License, error)
 }
 
 // Accounts serves the customer token endpoints of the accounts host (see the
@@ -113,7 +115,9 @@ func (a *Accounts) logger() *slog.Logger {
 //	GET     /licence/g<license>_<group>/customer   token page (iframe flow)
 //	POST    /customer/token                        token as JSON (XHR flow)
 //	POST    /licence/g<license>_<group>/customer/token
-//	OPTIONS both token paths                       CORS preflight
+//	POST    /v2/customer/token                     token as JSON (v2 XHR flow)
+//	POST    /v2/customer/<organization>/<group>/token
+//	OPTIONS the token paths                        CORS preflight
 //
 // It panics when Store or Signer is nil.
 func (a *Accounts) Handler() http.Handler {
@@ -122,7 +126,8 @@ func (a *Accounts) Handler() http.Handler {
 	}
 	lim := newTokenLimiter(a.Limits)
 	page := func(w http.ResponseWriter, r *http.Request) { a.servePage(w, r, lim) }
-	token := func(w http.ResponseWriter, r *http.Request) { a.serveToken(w, r, lim) }
+	token := func(w http.ResponseWriter, r *http.Request) { a.serveToken(w, r, lim, false) }
+	tokenV2 := func(w http.ResponseWriter, r *http.Request) { a.serveToken(w, r, lim, true) }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /customer", page)
 	mux.HandleFunc("GET /licence/{lg}/customer", page)
@@ -130,6 +135,10 @@ func (a *Accounts) Handler() http.Handler {
 	mux.HandleFunc("POST /licence/{lg}/customer/token", token)
 	mux.HandleFunc("OPTIONS /customer/token", a.servePreflight)
 	mux.HandleFunc("OPTIONS /licence/{lg}/customer/token", a.servePreflight)
+	mux.HandleFunc("POST /v2/customer/token", tokenV2)
+	mux.HandleFunc("POST /v2/customer/{org}/{group}/token", tokenV2)
+	mux.HandleFunc("OPTIONS /v2/customer/token", a.servePreflight)
+	mux.HandleFunc("OPTIONS /v2/customer/{org}/{group}/token", a.servePreflight)
 	return mux
 }
 
@@ -182,9 +191,16 @@ type tokenRequest struct {
 	responseType string
 	grantType    string // XHR flow only
 	clientID     string
-	license      string // license_id as sent; "" when missing
+	// byOrganization is set on the v2 paths, which name the license by
+	// organization_id instead of license_id.
+	byOrganization bool
+	license        string // license_id as sent; "" when missing
+	organization   string // organization_id as sent (v2); "" when missing
 	// pathLG is the g<license>_<group> path segment, "" on the short paths.
 	pathLG string
+	// pathOrg and pathGroup are the segments of
+	// /v2/customer/<organization>/<group>/token, "" on the short v2 path.
+	pathOrg, pathGroup string
 	// uris are the URIs whose origins must be allowed: redirect_uri and, in
 	// the iframe flow, post_message_uri. Empty ones are left out.
 	uris []string
@@ -198,7 +214,7 @@ type tokenRequest struct {
 type grant struct {
 	token      string
 	customerID string
-	licenseID  int
+	license    chat.License
 	clientID   string
 	expiresIn  time.Duration
 }
@@ -211,7 +227,9 @@ type successBody struct {
 	ExpiresIn   int64  `json:"expires_in"`
 	TokenType   string `json:"token_type"`
 	ClientID    string `json:"client_id,omitempty"`
-	State       string `json:"state,omitempty"`
+	// OrganizationID is set in answers of the v2 paths.
+	OrganizationID string `json:"organization_id,omitempty"`
+	State          string `json:"state,omitempty"`
 }
 
 type errorBody struct {
@@ -257,15 +275,9 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 	if req.clientID == "" {
 		return grant{}, errInvalidClient
 	}
-	licenseID, ok := parseID(req.license)
-	if !ok {
-		return grant{}, errInvalidRequest
-	}
-	if req.pathLG != "" {
-		l, _, ok := parseLicenceGroup(req.pathLG)
-		if !ok || l != licenseID {
-			return grant{}, errInvalidRequest
-		}
+	ref, aerr := req.licenseRef()
+	if aerr != nil {
+		return grant{}, aerr
 	}
 	origins := make([]string, 0, len(req.uris))
 	for _, u := range req.uris {
@@ -297,15 +309,17 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 		// The answer, whatever it is, is for this page to read.
 		setCORS(w, req.origin)
 	}
-	if client.LicenseID != licenseID {
+	if ref.id != 0 && client.LicenseID != ref.id {
 		return grant{}, errLicenseNotFound
 	}
-	if _, err := a.Store.License(ctx, licenseID); errors.Is(err, chat.ErrNotFound) {
-		return grant{}, errLicenseNotFound
-	} else if err != nil {
-		a.logger().ErrorContext(ctx, "auth: license lookup failed", "license_id", licenseID, "err", err)
-		return grant{}, errServer
+	license, aerr := a.license(ctx, ref)
+	if aerr != nil {
+		return grant{}, aerr
 	}
+	if client.LicenseID != license.ID {
+		return grant{}, errLicenseNotFound
+	}
+	licenseID := license.ID
 
 	if len(origins) == 0 && req.origin == "" {
 		return grant{}, errRedirectURIMismatch
@@ -347,7 +361,64 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 		return grant{}, errServer
 	}
 	a.setCookie(w, r, licenseID, customerID)
-	return grant{token: tok, customerID: customerID, licenseID: licenseID, clientID: client.ID, expiresIn: ttl}, nil
+	return grant{token: tok, customerID: customerID, license: license, clientID: client.ID, expiresIn: ttl}, nil
+}
+
+// licenseRef names the license of a token request: by number (id) on the
+// v3.0 paths, by organization id (canonical) on the v2 paths.
+type licenseRef struct {
+	id           int
+	organization string
+}
+
+// licenseRef checks the form of the request's license_id or
+// organization_id and of the path segments that repeat it.
+func (req tokenRequest) licenseRef() (licenseRef, *authError) {
+	if req.byOrganization {
+		org, err := chat.ParseOrganizationID(req.organization)
+		if err != nil {
+			return licenseRef{}, errInvalidRequest
+		}
+		if req.pathOrg != "" {
+			p, err := chat.ParseOrganizationID(req.pathOrg)
+			if _, ok := parseGroup(req.pathGroup); err != nil || p != org || !ok {
+				return licenseRef{}, errInvalidRequest
+			}
+		}
+		return licenseRef{organization: org}, nil
+	}
+	id, ok := parseID(req.license)
+	if !ok {
+		return licenseRef{}, errInvalidRequest
+	}
+	if req.pathLG != "" {
+		l, _, ok := parseLicenceGroup(req.pathLG)
+		if !ok || l != id {
+			return licenseRef{}, errInvalidRequest
+		}
+	}
+	return licenseRef{id: id}, nil
+}
+
+// license reads the license ref names.
+func (a *Accounts) license(ctx context.Context, ref licenseRef) (chat.License, *authError) {
+	var (
+		l   chat.License
+		err error
+	)
+	if ref.organization != "" {
+		l, err = a.Store.LicenseByOrganization(ctx, ref.organization)
+	} else {
+		l, err = a.Store.License(ctx, ref.id)
+	}
+	if errors.Is(err, chat.ErrNotFound) {
+		return chat.License{}, errLicenseNotFound
+	}
+	if err != nil {
+		a.logger().ErrorContext(ctx, "auth: license lookup failed", "license_id", ref.id, "organization_id", ref.organization, "err", err)
+		return chat.License{}, errServer
+	}
+	return l, nil
 }
 
 // servePage answers the iframe flow with a page that posts the outcome to
@@ -421,18 +492,21 @@ func writePage(w http.ResponseWriter, status int, msg any, targetOrigin string) 
 		script+"</script></body></html>\n")
 }
 
-// tokenBodyIn is the body of POST …/customer/token.
+// tokenBodyIn is the body of POST …/customer/token: license_id on the
+// v3.0 paths, organization_id on the v2 paths.
 type tokenBodyIn struct {
-	ResponseType string          `json:"response_type"`
-	GrantType    string          `json:"grant_type"`
-	ClientID     string          `json:"client_id"`
-	LicenseID    json.RawMessage `json:"license_id"`
-	RedirectURI  string          `json:"redirect_uri"`
+	ResponseType   string          `json:"response_type"`
+	GrantType      string          `json:"grant_type"`
+	ClientID       string          `json:"client_id"`
+	LicenseID      json.RawMessage `json:"license_id"`
+	OrganizationID json.RawMessage `json:"organization_id"`
+	RedirectURI    string          `json:"redirect_uri"`
 }
 
-// serveToken answers the XHR flow. The body is JSON whatever its
-// Content-Type (the client sends text/plain to avoid a preflight).
-func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *tokenLimiter) {
+// serveToken answers the XHR flow, of the v2 paths when byOrganization
+// is set. The body is JSON whatever its Content-Type (the client sends
+// text/plain to avoid a preflight).
+func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *tokenLimiter, byOrganization bool) {
 	w.Header().Add("Vary", "Origin")
 	var in tokenBodyIn
 	if readJSON(w, r, &in) != nil {
@@ -440,13 +514,17 @@ func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *token
 		return
 	}
 	req := tokenRequest{
-		responseType: in.ResponseType,
-		grantType:    in.GrantType,
-		clientID:     in.ClientID,
-		license:      rawLicense(in.LicenseID),
-		pathLG:       r.PathValue("lg"),
-		origin:       r.Header.Get("Origin"),
-		redirectURI:  in.RedirectURI,
+		responseType:   in.ResponseType,
+		grantType:      in.GrantType,
+		clientID:       in.ClientID,
+		byOrganization: byOrganization,
+		license:        rawLicense(in.LicenseID),
+		organization:   rawString(in.OrganizationID),
+		pathLG:         r.PathValue("lg"),
+		pathOrg:        r.PathValue("org"),
+		pathGroup:      r.PathValue("group"),
+		origin:         r.Header.Get("Origin"),
+		redirectURI:    in.RedirectURI,
 	}
 	if in.RedirectURI != "" {
 		req.uris = []string{in.RedirectURI}
@@ -456,13 +534,17 @@ func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *token
 		writeJSON(w, aerr.status, aerr.body(""))
 		return
 	}
-	writeJSON(w, http.StatusOK, successBody{
+	body := successBody{
 		AccessToken: g.token,
 		EntityID:    g.customerID,
 		ExpiresIn:   int64(g.expiresIn / time.Second),
 		TokenType:   "Bearer",
 		ClientID:    g.clientID,
-	})
+	}
+	if byOrganization {
+		body.OrganizationID = g.license.OrganizationID
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // servePreflight answers CORS preflight requests of the token paths. A
@@ -525,6 +607,16 @@ func rawLicense(raw json.RawMessage) string {
 	return string(raw)
 }
 
+// rawString returns the contents of a JSON string, "" for anything else
+// (missing, null, a number): organization_id is a string or unusable.
+func rawString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
 // parseID parses a positive decimal id.
 func parseID(s string) (int, bool) {
 	if s == "" || len(s) > 10 {
@@ -556,14 +648,19 @@ func parseLicenceGroup(s string) (license, group int, ok bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	if gs == "0" {
-		return license, 0, true
-	}
-	group, ok = parseID(gs)
+	group, ok = parseGroup(gs)
 	if !ok {
 		return 0, 0, false
 	}
 	return license, group, true
+}
+
+// parseGroup parses a group id of a path: 0 or a positive decimal id.
+func parseGroup(s string) (int, bool) {
+	if s == "0" {
+		return 0, true
+	}
+	return parseID(s)
 }
 
 // originOf returns the serialized origin ("https://host[:port]") of an

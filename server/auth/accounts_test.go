@@ -49,9 +49,23 @@ func (f *fakeLookup) License(_ context.Context, id int) (chat.License, error) {
 	return l, nil
 }
 
+func (f *fakeLookup) LicenseByOrganization(_ context.Context, id string) (chat.License, error) {
+	if f.err != nil {
+		return chat.License{}, f.err
+	}
+	for _, l := range f.licenses {
+		if l.OrganizationID == id {
+			return l, nil
+		}
+	}
+	return chat.License{}, fmt.Errorf("organization %q: %w", id, chat.ErrNotFound)
+}
+
 var _ Lookup = chat.Store(nil)
 
 const (
+	org123       = "3d1f0c2e-7a4b-4c59-8e6d-1b2a3c4d5e6f"
+	org456       = "9a8b7c6d-5e4f-4321-9fed-cba987654321"
 	widgetURI    = "https://widget.conformance.test/index.html"
 	widgetOrigin = "https://widget.conformance.test"
 	authState    = "@livechat/customer-auth"
@@ -68,8 +82,8 @@ func newFakeLookup() *fakeLookup {
 			"other":      {ID: "other", LicenseID: 456, RedirectOrigins: []string{widgetOrigin}},
 		},
 		licenses: map[int]chat.License{
-			123: {ID: 123, Name: "one"},
-			456: {ID: 456, Name: "two"},
+			123: {ID: 123, Name: "one", OrganizationID: org123},
+			456: {ID: 456, Name: "two", OrganizationID: org456},
 		},
 	}
 }

@@ -1,7 +1,7 @@
 // Package auth issues and verifies access tokens and serves the endpoints
 // that hand them out: the customer token endpoints of the accounts host
-// (compatible with @livechat/customer-auth 0.4.0-alpha.x) and the agent
-// login.
+// (compatible with @livechat/customer-auth 0.4.0-alpha.x and 1.0.0) and the
+// agent login.
 //
 // # Tokens
 //
@@ -21,7 +21,7 @@
 //
 // # Customer tokens (Accounts)
 //
-// Two flows share one validation and one identity:
+// Three flows share one validation and one identity:
 //
 //   - Iframe flow: GET /customer or GET /licence/g<license>_<group>/customer
 //     with the query license_id, flow, response_type=token, client_id,
@@ -47,11 +47,25 @@
 //     read any answer. OPTIONS answers preflights for any http(s) origin:
 //     a preflight names no client, and the request it clears is checked
 //     in full.
+//   - v2 XHR flow (customer-auth 1.0.0, Customer Chat API v3.5): POST
+//     /v2/customer/token or POST /v2/customer/<organization>/<group>/token
+//     (the client's uniqueGroups) with the body of the XHR flow where
+//     organization_id (a UUID string, chat.License.OrganizationID, in any
+//     case) replaces license_id. The license is the organization's; the
+//     answers, CORS and preflights are those of the XHR flow, and a token
+//     answer also carries organization_id (canonical). The path's
+//     organization must be the body's; its group is checked for form only
+//     (0 or a positive integer). The cookie grant is the only one:
+//     customer-auth 1.0.0 in a browser sends no other (its React Native
+//     build loads GET /v2/customer/token in a WebView and reads a
+//     redirect, which is not served).
 //
 // The customer id is kept in the cookie __lc_cid, which holds license and
 // customer id signed with a key derived from the Signer key. It is HttpOnly,
 // Path=/, Max-Age two years and renewed on every grant. A missing, forged
-// or other-license cookie makes a new customer id. Over TLS (r.TLS set or
+// or other-license cookie makes a new customer id. The v3.0 and v2 flows of
+// one license read the same cookie, so a visitor keeps its id when a site
+// moves to the newer SDK. Over TLS (r.TLS set or
 // X-Forwarded-Proto: https) the cookie is SameSite=None; Secure, so the
 // cross-site iframe and XHR send it back. Over plain HTTP it is
 // SameSite=Lax without Secure, because browsers refuse SameSite=None
@@ -94,12 +108,15 @@
 //	client_id missing                                  oauth_exception     invalid_client             401
 //	license_id missing, not a positive integer         oauth_exception     invalid_request            400
 //	/licence/ segment malformed or of another license  oauth_exception     invalid_request            400
+//	organization_id missing, not a UUID string (v2)    oauth_exception     invalid_request            400
+//	/v2/customer/<organization>/<group>/ segments
+//	  malformed, or of another organization            oauth_exception     invalid_request            400
 //	redirect_uri or post_message_uri not an absolute
 //	  http(s) URL; neither given (iframe flow);
 //	  body not JSON (XHR flow)                         oauth_exception     invalid_request            400
 //	client unknown                                     oauth_exception     invalid_client             401
 //	client of another license                          identity_exception  license_not_found          400
-//	license unknown                                    identity_exception  license_not_found          400
+//	license or organization unknown                    identity_exception  license_not_found          400
 //	redirect_uri / post_message_uri origin not
 //	  allowed, or no origin given at all; redirect_uri
 //	  not one of the client's RedirectURIs             oauth_exception     redirect_uri_mismatch      400
