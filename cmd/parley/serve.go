@@ -17,32 +17,34 @@ import (
 
 	"github.com/parleychat/parley/server"
 	natsbroker "github.com/parleychat/parley/server/broker/nats"
+	"github.com/parleychat/parley/server/chat"
 	"github.com/parleychat/parley/server/store/postgres"
 )
 
 type serveCmd struct {
-	Addr              string        `default:":8080" env:"PARLEY_ADDR" help:"Listen address."`
-	AdminAddr         string        `default:"127.0.0.1:9090" env:"PARLEY_ADMIN_ADDR" help:"Listen address of the operations endpoints: /metrics and /debug/pprof/. Keep it private; empty: off."`
-	DataDir           string        `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Directory for the SQLite database, the token key, the demo agent's password and uploads (with --database-url: uploads only, unless --files-dir is given)."`
-	DatabaseURL       string        `env:"PARLEY_DATABASE_URL" help:"PostgreSQL database (postgres://user:password@host:5432/parley) instead of SQLite in the data directory; migrated on start. The token key and the demo agent's password are kept in it, so every node on it shares them."`
-	FilesDir          string        `env:"PARLEY_FILES_DIR" help:"Directory for uploaded files (default: files in the data directory). Nodes on one database must share it (a network file system)."`
-	NodeName          string        `env:"PARLEY_NODE_NAME" help:"Name of this node in logs and in the shared routing state (default: the host name). Nodes on one database need different names."`
-	NATSURL           string        `name:"nats-url" env:"PARLEY_NATS_URL" help:"NATS server(s) carrying pushes between the nodes of a cluster (nats://host:4222); needs --database-url. Default: one node, pushes in process."`
-	NATSPrefix        string        `name:"nats-prefix" default:"parley" env:"PARLEY_NATS_PREFIX" help:"Subject prefix of this cluster's NATS messages, so that clusters sharing a NATS server do not hear each other."`
-	PublicURL         string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server (https://chat.example.com): file links are built on it (default: relative links) and its origin may get customer tokens."`
-	TrustedProxies    []string      `env:"PARLEY_TRUSTED_PROXIES" sep:"," help:"Reverse proxies (CIDR or IP, comma-separated) whose X-Forwarded-For, -Host and -Proto are believed (default: none)."`
-	DemoLicense       int           `default:"123" env:"PARLEY_DEMO_LICENSE" help:"License number of the demo license."`
-	DemoClientID      string        `default:"parley-demo" env:"PARLEY_DEMO_CLIENT_ID" help:"Client id customers use to get tokens for the demo license."`
-	DemoOrigins       []string      `env:"PARLEY_DEMO_ORIGINS" sep:"," help:"Origins of the sites that embed the chat, allowed to get the demo license's customer tokens besides the server's own (comma-separated; default: none)."`
-	DemoAgentEmail    string        `default:"agent@parley.local" env:"PARLEY_DEMO_AGENT_EMAIL" help:"E-mail (login) of the demo agent."`
-	DemoAgentPassword string        `env:"PARLEY_DEMO_AGENT_PASSWORD" help:"Password of the demo agent (default: random, kept in the data directory)."`
-	NoDemo            bool          `env:"PARLEY_NO_DEMO" help:"Do not seed the demo license."`
-	LogLevel          string        `default:"info" enum:"debug,info,warn,error" env:"PARLEY_LOG_LEVEL" help:"Log level: debug, info, warn or error."`
-	LogFormat         string        `default:"text" enum:"text,json" env:"PARLEY_LOG_FORMAT" help:"Log format: text or json."`
-	ShutdownTimeout   time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
-	SockJSHeartbeat   time.Duration `name:"sockjs-heartbeat" default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
-	AgentGracePeriod  time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
-	AgentLease        time.Duration `default:"30s" env:"PARLEY_AGENT_LEASE" help:"With --database-url: how long the record of the agents connected to this node stays valid unless the node renews it (every second). When a node dies, its agents' grace period starts once the lease runs out."`
+	Addr               string        `default:":8080" env:"PARLEY_ADDR" help:"Listen address."`
+	AdminAddr          string        `default:"127.0.0.1:9090" env:"PARLEY_ADMIN_ADDR" help:"Listen address of the operations endpoints: /metrics and /debug/pprof/. Keep it private; empty: off."`
+	DataDir            string        `default:"parley-data" env:"PARLEY_DATA_DIR" help:"Directory for the SQLite database, the token key, the demo agent's password and uploads (with --database-url: uploads only, unless --files-dir is given)."`
+	DatabaseURL        string        `env:"PARLEY_DATABASE_URL" help:"PostgreSQL database (postgres://user:password@host:5432/parley) instead of SQLite in the data directory; migrated on start. The token key and the demo agent's password are kept in it, so every node on it shares them."`
+	FilesDir           string        `env:"PARLEY_FILES_DIR" help:"Directory for uploaded files (default: files in the data directory). Nodes on one database must share it (a network file system)."`
+	NodeName           string        `env:"PARLEY_NODE_NAME" help:"Name of this node in logs and in the shared routing state (default: the host name). Nodes on one database need different names."`
+	NATSURL            string        `name:"nats-url" env:"PARLEY_NATS_URL" help:"NATS server(s) carrying pushes between the nodes of a cluster (nats://host:4222); needs --database-url. Default: one node, pushes in process."`
+	NATSPrefix         string        `name:"nats-prefix" default:"parley" env:"PARLEY_NATS_PREFIX" help:"Subject prefix of this cluster's NATS messages, so that clusters sharing a NATS server do not hear each other."`
+	PublicURL          string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server (https://chat.example.com): file links are built on it (default: relative links) and its origin may get customer tokens."`
+	TrustedProxies     []string      `env:"PARLEY_TRUSTED_PROXIES" sep:"," help:"Reverse proxies (CIDR or IP, comma-separated) whose X-Forwarded-For, -Host and -Proto are believed (default: none)."`
+	DemoLicense        int           `default:"123" env:"PARLEY_DEMO_LICENSE" help:"License number of the demo license."`
+	DemoOrganizationID string        `name:"demo-organization-id" env:"PARLEY_DEMO_ORGANIZATION_ID" help:"Organization id (a UUID) of the demo license, as a widget on the Customer Chat API v3.5 names it (default: the one the demo license has, or 3703f488-b666-43f4-905f-d9565461233e for a new one)."`
+	DemoClientID       string        `default:"parley-demo" env:"PARLEY_DEMO_CLIENT_ID" help:"Client id customers use to get tokens for the demo license."`
+	DemoOrigins        []string      `env:"PARLEY_DEMO_ORIGINS" sep:"," help:"Origins of the sites that embed the chat, allowed to get the demo license's customer tokens besides the server's own (comma-separated; default: none)."`
+	DemoAgentEmail     string        `default:"agent@parley.local" env:"PARLEY_DEMO_AGENT_EMAIL" help:"E-mail (login) of the demo agent."`
+	DemoAgentPassword  string        `env:"PARLEY_DEMO_AGENT_PASSWORD" help:"Password of the demo agent (default: random, kept in the data directory)."`
+	NoDemo             bool          `env:"PARLEY_NO_DEMO" help:"Do not seed the demo license."`
+	LogLevel           string        `default:"info" enum:"debug,info,warn,error" env:"PARLEY_LOG_LEVEL" help:"Log level: debug, info, warn or error."`
+	LogFormat          string        `default:"text" enum:"text,json" env:"PARLEY_LOG_FORMAT" help:"Log format: text or json."`
+	ShutdownTimeout    time.Duration `default:"15s" env:"PARLEY_SHUTDOWN_TIMEOUT" help:"How long a graceful shutdown may take."`
+	SockJSHeartbeat    time.Duration `name:"sockjs-heartbeat" default:"25s" env:"PARLEY_SOCKJS_HEARTBEAT" help:"SockJS heartbeat interval."`
+	AgentGracePeriod   time.Duration `default:"30s" env:"PARLEY_AGENT_GRACE_PERIOD" help:"How long an agent whose connections are all gone stays online before its active chats go to other agents."`
+	AgentLease         time.Duration `default:"30s" env:"PARLEY_AGENT_LEASE" help:"With --database-url: how long the record of the agents connected to this node stays valid unless the node renews it (every second). When a node dies, its agents' grace period starts once the lease runs out."`
 
 	// HTTP timeouts (see docs/security.md).
 	HTTPReadHeaderTimeout time.Duration `default:"10s" env:"PARLEY_HTTP_READ_HEADER_TIMEOUT" help:"How long a client may take to send a request's headers."`
@@ -170,6 +172,11 @@ func (c *serveCmd) Run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if c.DemoOrganizationID != "" {
+		if _, err := chat.ParseOrganizationID(c.DemoOrganizationID); err != nil {
+			return fmt.Errorf("--demo-organization-id %q is not a UUID (like %s)", c.DemoOrganizationID, server.DefaultDemoOrganizationID)
+		}
+	}
 	proxies, err := parsePrefixes(c.TrustedProxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
@@ -178,7 +185,7 @@ func (c *serveCmd) Run() error {
 		Addr: c.Addr, DataDir: c.DataDir, FilesDir: c.FilesDir, PublicURL: c.PublicURL, TrustedProxies: proxies, Logger: log, SockJSHeartbeat: c.SockJSHeartbeat,
 		AgentGracePeriod: c.AgentGracePeriod, Limits: c.limits(),
 		QueueBytes: c.QueueBytes, PageBytes: c.PageBytes,
-		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
+		Demo: server.Demo{Disabled: c.NoDemo, License: c.DemoLicense, OrganizationID: c.DemoOrganizationID, ClientID: c.DemoClientID, Origins: c.DemoOrigins,
 			AgentEmail: c.DemoAgentEmail, AgentPassword: c.DemoAgentPassword},
 		HTTPReadHeaderTimeout: c.HTTPReadHeaderTimeout, HTTPIdleTimeout: c.HTTPIdleTimeout,
 		HTTPBodyTimeout: c.HTTPBodyTimeout, UploadMinRate: c.UploadMinRate,
@@ -244,7 +251,7 @@ func (c *serveCmd) Run() error {
 	if !c.NoDemo {
 		d := srv.Demo()
 		fmt.Fprintf(os.Stderr, "\n  Parley is running at %s\n", base)
-		fmt.Fprintf(os.Stderr, "  Customer Chat API:  %s/v3.0/customer  (license %d, client id %q)\n", base, d.License, d.ClientID)
+		fmt.Fprintf(os.Stderr, "  Customer Chat API:  %s/v3.0/customer  (license %d, organization %s, client id %q)\n", base, d.License, d.OrganizationID, d.ClientID)
 		fmt.Fprintf(os.Stderr, "  Chat widget:        %s/\n", base)
 		fmt.Fprintf(os.Stderr, "  Agent console:      %s/agent/\n", base)
 		fmt.Fprintf(os.Stderr, "  Demo agent sign-in: %s / %s\n\n", d.AgentEmail, d.AgentPassword)

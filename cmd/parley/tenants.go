@@ -19,14 +19,16 @@ import (
 // the license's customer tokens.
 
 type licenseCmd struct {
-	Add  licenseAddCmd  `cmd:"" help:"Create a license (with its group 0), or rename one."`
+	Add  licenseAddCmd  `cmd:"" help:"Create a license (with its group 0), or rename one or change its organization id."`
 	List licenseListCmd `cmd:"" help:"List the licenses."`
+	Show licenseShowCmd `cmd:"" help:"Show a license, by number or by organization id."`
 }
 
 type licenseAddCmd struct {
-	dbFlags `embed:""`
-	ID      int    `name:"id" required:"" help:"License number (positive)."`
-	Name    string `help:"License name (a new license: \"License <id>\")."`
+	dbFlags        `embed:""`
+	ID             int    `name:"id" required:"" help:"License number (positive)."`
+	Name           string `help:"License name (a new license: \"License <id>\")."`
+	OrganizationID string `name:"organization-id" help:"Organization id of the license, a UUID: what the Customer Chat API v3.5 and customer-auth 1.0.0 name it by (a new license: random; an existing one keeps its own)."`
 }
 
 func (c *licenseAddCmd) Run() error {
@@ -34,11 +36,26 @@ func (c *licenseAddCmd) Run() error {
 	if c.ID <= 0 {
 		return errors.New("--id must be positive")
 	}
+	org := ""
+	if c.OrganizationID != "" {
+		var err error
+		if org, err = chat.ParseOrganizationID(c.OrganizationID); err != nil {
+			return fmt.Errorf("--organization-id %q is not a UUID (like %s)", c.OrganizationID, chat.NewOrganizationID())
+		}
+	}
 	st, err := c.open(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if org != "" {
+		switch other, err := st.LicenseByOrganization(ctx, org); {
+		case err == nil && other.ID != c.ID:
+			return fmt.Errorf("organization id %s belongs to license %d", org, other.ID)
+		case err != nil && !errors.Is(err, chat.ErrNotFound):
+			return err
+		}
+	}
 	l, err := st.License(ctx, c.ID)
 	verb := "updated"
 	switch {
@@ -51,10 +68,17 @@ func (c *licenseAddCmd) Run() error {
 	if c.Name != "" {
 		l.Name = c.Name
 	}
+	if org != "" {
+		l.OrganizationID = org
+	}
 	if err := st.PutLicense(ctx, l); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s license %d %q\n", verb, l.ID, l.Name)
+	// A new license without --organization-id got its id from the store.
+	if l, err = st.License(ctx, c.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s license %d %q, organization %s\n", verb, l.ID, l.Name, l.OrganizationID)
 	return nil
 }
 
@@ -74,14 +98,51 @@ func (c *licenseListCmd) Run() error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCREATED")
+	fmt.Fprintln(tw, "ID\tNAME\tORGANIZATION\tCREATED")
 	for _, l := range ls {
-		created := "-"
-		if !l.CreatedAt.IsZero() {
-			created = l.CreatedAt.UTC().Format(time.RFC3339)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\n", l.ID, l.Name, created)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", l.ID, l.Name, l.OrganizationID, createdText(l))
 	}
+	return tw.Flush()
+}
+
+// createdText is a license's creation time for the license commands.
+func createdText(l chat.License) string {
+	if l.CreatedAt.IsZero() {
+		return "-"
+	}
+	return l.CreatedAt.UTC().Format(time.RFC3339)
+}
+
+type licenseShowCmd struct {
+	dbFlags        `embed:""`
+	ID             int    `name:"id" xor:"which" required:"" help:"License number."`
+	OrganizationID string `name:"organization-id" xor:"which" required:"" help:"Organization id of the license."`
+}
+
+func (c *licenseShowCmd) Run() error {
+	ctx := context.Background()
+	st, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var l chat.License
+	if c.OrganizationID != "" {
+		org, perr := chat.ParseOrganizationID(c.OrganizationID)
+		if perr != nil {
+			return fmt.Errorf("--organization-id %q is not a UUID", c.OrganizationID)
+		}
+		if l, err = st.LicenseByOrganization(ctx, org); errors.Is(err, chat.ErrNotFound) {
+			return fmt.Errorf("no license has organization id %s in this database", org)
+		}
+	} else if l, err = st.License(ctx, c.ID); errors.Is(err, chat.ErrNotFound) {
+		return fmt.Errorf("there is no license %d in this database", c.ID)
+	}
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "id:\t%d\nname:\t%s\norganization id:\t%s\ncreated:\t%s\n", l.ID, l.Name, l.OrganizationID, createdText(l))
 	return tw.Flush()
 }
 

@@ -55,18 +55,43 @@ func testTenantCommands(t *testing.T, db []string, open func(*testing.T) chat.St
 	run := func(args ...string) string { t.Helper(); return mustRun(t, append(args, db...)...) }
 	fail := func(want string, args ...string) { t.Helper(); mustFail(t, want, append(args, db...)...) }
 
-	if out := run("license", "add", "--id", "7", "--name", "Shop"); out != "added license 7 \"Shop\"\n" {
+	const org7, org3 = "7a7a7a7a-0000-4000-8000-000000000007", "3b3b3b3b-0000-4000-8000-000000000003"
+	if out := run("license", "add", "--id", "7", "--name", "Shop", "--organization-id", strings.ToUpper(org7)); out != "added license 7 \"Shop\", organization "+org7+"\n" {
 		t.Errorf("license add printed %q", out)
 	}
-	if out := run("license", "add", "--id", "7", "--name", "Shop Inc"); !strings.Contains(out, "updated license 7") {
+	// Renaming keeps the organization id.
+	if out := run("license", "add", "--id", "7", "--name", "Shop Inc"); out != "updated license 7 \"Shop Inc\", organization "+org7+"\n" {
 		t.Errorf("license add (rename) printed %q", out)
 	}
-	run("license", "add", "--id", "3")
-	out := run("license", "list")
+	out := run("license", "add", "--id", "3")
+	random := strings.TrimSuffix(strings.TrimPrefix(out, "added license 3 \"License 3\", organization "), "\n")
+	if canon, err := chat.ParseOrganizationID(random); err != nil || canon != random {
+		t.Errorf("license add without --organization-id printed %q", out)
+	}
+	if l, err := open(t).License(ctx, 3); err != nil || l.OrganizationID != random {
+		t.Errorf("license 3: stored %+v, %v; printed organization %s", l, err, random)
+	}
+	fail("not a UUID", "license", "add", "--id", "3", "--organization-id", "shop")
+	fail("organization id "+org7+" belongs to license 7", "license", "add", "--id", "3", "--organization-id", org7)
+	run("license", "add", "--id", "3", "--organization-id", org3)
+	out = run("license", "list")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[1], "License 3") || !strings.Contains(lines[2], "Shop Inc") {
+	if len(lines) != 3 || !strings.Contains(lines[0], "ORGANIZATION") || !strings.Contains(lines[1], "License 3") || !strings.Contains(lines[1], org3) ||
+		!strings.Contains(lines[2], "Shop Inc") || !strings.Contains(lines[2], org7) {
 		t.Errorf("license list:\n%s", out)
 	}
+	for _, by := range [][]string{{"--id", "7"}, {"--organization-id", org7}} {
+		out := run(append([]string{"license", "show"}, by...)...)
+		for _, want := range []string{"id:               7\n", "name:             Shop Inc\n", "organization id:  " + org7 + "\n", "created:  "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("license show %v: no %q in\n%s", by, want, out)
+			}
+		}
+	}
+	fail("there is no license 9", "license", "show", "--id", "9")
+	const org9 = "9c9c9c9c-0000-4000-8000-000000000009"
+	fail("no license has organization id "+org9, "license", "show", "--organization-id", org9)
+	fail("not a UUID", "license", "show", "--organization-id", "x")
 	fail("positive", "license", "add", "--id", "0")
 
 	// Clients.

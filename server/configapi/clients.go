@@ -130,9 +130,10 @@ func (a *API) deleteClient(ctx context.Context, op chat.Agent, in []byte) (any, 
 
 // licenseJSON is the operator's license.
 type licenseJSON struct {
-	ID        int       `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID             int       `json:"id"`
+	Name           string    `json:"name"`
+	OrganizationID string    `json:"organization_id"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // getLicense: {} → the operator's license.
@@ -141,7 +142,7 @@ func (a *API) getLicense(ctx context.Context, op chat.Agent, in []byte) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return licenseJSON{ID: l.ID, Name: l.Name, CreatedAt: l.CreatedAt.UTC()}, nil
+	return licenseJSON{ID: l.ID, Name: l.Name, OrganizationID: l.OrganizationID, CreatedAt: l.CreatedAt.UTC()}, nil
 }
 
 // updateLicense: {name} → {}. Owners only.

@@ -323,17 +323,18 @@ func TestClientsAndLicense(t *testing.T) {
 	e.fails(e.owner, "delete_client", map[string]any{"id": created.ID}, 404, "not_found")
 
 	var l struct {
-		ID   int    `json:"id"`
-		Name string `json:"name"`
+		ID             int    `json:"id"`
+		Name           string `json:"name"`
+		OrganizationID string `json:"organization_id"`
 	}
 	e.ok(e.admin, "get_license", nil, &l)
-	if l.ID != e.srv.License || l.Name != "Demo" {
+	if l.ID != e.srv.License || l.Name != "Demo" || l.OrganizationID != e.srv.OrganizationID {
 		t.Errorf("get_license = %+v", l)
 	}
 	e.fails(e.admin, "update_license", map[string]any{"name": "Shop"}, 403, "authorization")
 	e.ok(e.owner, "update_license", map[string]any{"name": "Shop"}, nil)
 	e.ok(e.admin, "get_license", nil, &l)
-	if l.Name != "Shop" {
+	if l.Name != "Shop" || l.OrganizationID != e.srv.OrganizationID {
 		t.Errorf("after update_license: %+v", l)
 	}
 }
