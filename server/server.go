@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -177,7 +178,8 @@ type Server struct {
 	service  *chat.Service
 	hub      *session.Hub
 	signer   *auth.Signer
-	pageKey  []byte // signs v3.5 page ids
+	uploads  httpapi.Uploads // the uploads, as file events name them
+	pageKey  []byte          // signs v3.5 page ids
 	handler  http.Handler
 	admin    http.Handler
 	bodies   *bodyDeadlines
@@ -246,8 +248,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.pageKey = derivedKey(key, "parley/session/page-id/v1")
 	s.hub = session.NewHub(s.broker, s.log)
+	s.uploads = httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
-		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log)}); err != nil {
+		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log),
+		Uploads:    s.uploads}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {
@@ -384,13 +388,6 @@ func (s *Server) routes() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	agentTokens := &auth.AgentTokens{Signer: s.signer, Store: s.store}
-	apiCfg := httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
-		PublicURL: s.cfg.PublicURL, Logger: s.log}
-	s.cfg.Limits.uploads(&apiCfg)
-	api, err := httpapi.New(apiCfg)
-	if err != nil {
-		return err
-	}
 	sessionCfg := session.Config{
 		Service: s.service, Hub: s.hub, Signer: s.signer, AgentTokens: agentTokens, Logger: s.log,
 		LoginTimeout: s.cfg.LoginTimeout, IdleTimeout: s.cfg.IdleTimeout,
@@ -400,13 +397,17 @@ func (s *Server) routes() error {
 		Metrics:         session.NewMetrics(reg),
 		Limits:          s.cfg.Limits.sessions(),
 		PageKey:         s.pageKey,
-	}
-	// The Web API's uploads, when it serves them, are what v3.5 file
-	// events name by URL.
-	if files, ok := any(api).(session.FileLookup); ok {
-		sessionCfg.Files = files
+		// The Web API's uploads are what v3.5 file events name by URL.
+		Files: s.uploads,
 	}
 	sessions := session.New(sessionCfg)
+	apiCfg := httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,
+		PublicURL: s.cfg.PublicURL, Logger: s.log, CustomerAction: customerWebCall(sessions)}
+	s.cfg.Limits.uploads(&apiCfg)
+	api, err := httpapi.New(apiCfg)
+	if err != nil {
+		return err
+	}
 	config, err := configapi.New(configapi.Config{Store: s.store, AgentTokens: agentTokens, RevokeAgent: s.hub.RevokeAgent, Logger: s.log})
 	if err != nil {
 		return err
@@ -444,6 +445,14 @@ func (s *Server) routes() error {
 	s.handler = forwarded(s.bodies.handler(s.logRequests(mux)), s.cfg.TrustedProxies)
 	s.admin = adminHandler(reg)
 	return nil
+}
+
+// customerWebCall runs the Customer Web API's actions by the sessions'
+// v3.5 handlers.
+func customerWebCall(sessions *session.Server) func(context.Context, httpapi.CustomerCall) (json.RawMessage, error) {
+	return func(ctx context.Context, c httpapi.CustomerCall) (json.RawMessage, error) {
+		return sessions.RunWebCall(ctx, session.WebCall{Authorization: c.Authorization, LicenseID: c.LicenseID, Action: c.Action, Payload: c.Payload})
+	}
 }
 
 // adminHandler serves the operations endpoints: /metrics and the

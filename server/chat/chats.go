@@ -306,7 +306,7 @@ func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, T
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}
-	events, err := s.prepareEvents(a, "", in.Events, now)
+	events, err := s.prepareEvents(ctx, a, "", in.Events, now)
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}
@@ -345,7 +345,7 @@ func (s *Service) ActivateChat(ctx context.Context, a Actor, chatID string, in S
 		return Chat{}, Thread{}, err
 	}
 	now := s.now()
-	events, err := s.prepareEvents(a, chatID, in.Events, now)
+	events, err := s.prepareEvents(ctx, a, chatID, in.Events, now)
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}

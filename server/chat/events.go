@@ -13,13 +13,14 @@ import (
 // This file holds the events: checking and storing what users send, the
 // postbacks, and what is told but not stored (sneak peeks, typing).
 
-func (s *Service) prepareEvents(a Actor, chatID string, in []Event, now time.Time) ([]Event, error) {
+func (s *Service) prepareEvents(ctx context.Context, a Actor, chatID string, in []Event, now time.Time) ([]Event, error) {
 	if len(in) > MaxThreadEvents {
 		return nil, invalid("at most %d events open a thread, got %d", MaxThreadEvents, len(in))
 	}
 	out := make([]Event, len(in))
 	for i, e := range in {
-		if err := s.checkEvent(a, e); err != nil {
+		e, err := s.checkEvent(ctx, a, e)
+		if err != nil {
 			return nil, fmt.Errorf("events[%d]: %w", i, err)
 		}
 		e.ID, e.ChatID, e.AuthorID, e.CreatedAt = newEventID(), chatID, a.UserID, now
@@ -28,8 +29,25 @@ func (s *Service) prepareEvents(a Actor, chatID string, in []Event, now time.Tim
 	return out, nil
 }
 
-// checkEvent validates an event a user sends.
-func (s *Service) checkEvent(a Actor, e Event) error {
+// checkEvent validates an event a user sends and returns it as it is to
+// be stored: a file event gets its file's details from the upload its URL
+// names (see uploadedFile).
+func (s *Service) checkEvent(ctx context.Context, a Actor, e Event) (Event, error) {
+	if err := s.checkEventFields(a, e); err != nil {
+		return Event{}, err
+	}
+	if e.Type == EventFile {
+		f, err := s.uploadedFile(ctx, a, e.File.URL)
+		if err != nil {
+			return Event{}, err
+		}
+		e.File = &f
+	}
+	return e, nil
+}
+
+// checkEventFields validates the fields of an event a user sends.
+func (s *Service) checkEventFields(a Actor, e Event) error {
 	switch e.Type {
 	case EventMessage:
 		if e.Text == "" {
@@ -42,7 +60,7 @@ func (s *Service) checkEvent(a Actor, e Event) error {
 	case EventCustom:
 	case EventFile:
 		if e.File == nil || e.File.URL == "" {
-			return invalid("file events are created by uploading a file")
+			return invalid("a file event needs the url of an uploaded file")
 		}
 	case EventRichMessage, EventSystemMessage, EventAnnotation:
 		if a.Type != UserAgent {
@@ -101,7 +119,8 @@ func plainEvent(e Event) bool {
 // A retry with the same CustomID returns the stored event and stores and
 // notifies nothing.
 func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event, attachToLast bool) (AppendResult, error) {
-	if err := s.checkEvent(a, e); err != nil {
+	e, err := s.checkEvent(ctx, a, e)
+	if err != nil {
 		return AppendResult{}, err
 	}
 	// The chat is loaded under this process's lock of it, so the members

@@ -75,6 +75,10 @@ type Config struct {
 	// changes in store order. Nil: the lock is this process's alone, which
 	// is right while no other process changes the chats.
 	ChatLocker ChatLocker
+	// Uploads finds uploaded files by their URLs: a file event names its
+	// file by URL, and the Service takes the rest from Uploads. Nil: file
+	// events are refused.
+	Uploads Uploads
 }
 
 // ChatLocker is a lock per chat shared by the processes that share a
@@ -100,6 +104,7 @@ type Service struct {
 	grace    time.Duration
 	now      func() time.Time
 	log      *slog.Logger
+	uploads  Uploads
 	locks    chatLocks
 	// chatLocker extends locks to the other processes; nil: none.
 	chatLocker ChatLocker
@@ -122,7 +127,7 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.New("chat: Config.Store is required")
 	}
 	s := &Service{store: cfg.Store, notifier: cfg.Notifier, router: cfg.Router, grace: cfg.GracePeriod,
-		now: cfg.Now, log: cfg.Logger, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{})}
+		now: cfg.Now, log: cfg.Logger, uploads: cfg.Uploads, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{})}
 	if s.grace <= 0 {
 		s.grace = DefaultGracePeriod
 	}

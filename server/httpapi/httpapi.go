@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -10,7 +11,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -53,12 +53,19 @@ type Config struct {
 	// MaxKeys is how many customers' quotas are tracked at most (about 300
 	// bytes each, twice). Zero: 16,384.
 	MaxKeys int
+	// CustomerAction runs one action of the Customer Web API v3.5 (see
+	// CustomerWebActions) and returns its response payload, encoded. An
+	// error that is a *protocol.Error is answered with its type; any other
+	// is logged and answered as internal. Nil: those actions are 404
+	// not_found (upload_file and check_goals are served here).
+	CustomerAction func(ctx context.Context, call CustomerCall) (json.RawMessage, error)
 }
 
 // API is the Web API handler set.
 type API struct {
-	cfg    Config
-	quotas uploadQuota
+	cfg     Config
+	quotas  uploadQuota
+	uploads Uploads
 }
 
 // New returns the API, creating FilesDir if needed.
@@ -75,7 +82,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &API{cfg: cfg, quotas: newUploadQuota(cfg)}, nil
+	return &API{cfg: cfg, quotas: newUploadQuota(cfg), uploads: Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}}, nil
 }
 
 // Paths of the uploads.
@@ -91,7 +98,14 @@ const MaxUploadBytes = MaxFileBytes + 64<<10
 // IsUpload reports whether r is an upload, whose body may be up to
 // MaxUploadBytes long.
 func IsUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && (r.URL.Path == customerSendFile || r.URL.Path == agentSendFile)
+	if r.Method != http.MethodPost {
+		return false
+	}
+	switch r.URL.Path {
+	case customerSendFile, agentSendFile, customer35UploadFile:
+		return true
+	}
+	return false
 }
 
 // Register adds the API's routes to mux.
@@ -103,6 +117,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+agentSendFile, a.agentSendFile)
 	mux.HandleFunc("OPTIONS /v3.0/agent/action/{action}", preflight)
 	mux.HandleFunc("POST /v3.0/agent/action/{action}", a.unknownAction)
+	a.registerCustomer35(mux)
 	mux.HandleFunc("GET /files/{license}/{id}/{name}", a.serveFile)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -225,54 +240,21 @@ func (a *API) agentSendFile(w http.ResponseWriter, r *http.Request) {
 // pushed to the chat's members like any event. The answer is
 // {"payload":{"url":…}} (the JS SDK resolves with body.payload).
 func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "body must be multipart/form-data")
+	var chatID, customID string
+	stored, ok := a.readUpload(w, r, actor.LicenseID, "payload.file", map[string]*string{
+		"payload.chat_id": &chatID, "payload.custom_id": &customID,
+	})
+	if !ok {
 		return
 	}
-	var chatID, customID string
-	var stored *storedFile
-	defer func() {
-		if stored != nil && !stored.keep {
-			_ = os.RemoveAll(filepath.Dir(stored.path))
-		}
-	}()
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			a.uploadError(w, err)
-			return
-		}
-		switch p.FormName() {
-		case "payload.chat_id":
-			chatID, err = readSmall(p)
-		case "payload.custom_id":
-			customID, err = readSmall(p)
-		case "payload.file":
-			if stored != nil {
-				err = errors.New("more than one file")
-				break
-			}
-			stored, err = a.store(actor.LicenseID, p)
-		}
-		p.Close()
-		if err != nil {
-			a.uploadError(w, err)
-			return
-		}
-	}
-	if chatID == "" || stored == nil {
+	defer stored.cleanup()
+	if chatID == "" || stored.f == nil {
 		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "payload.chat_id and payload.file are required")
 		return
 	}
-	fileURL := strings.TrimRight(a.cfg.PublicURL, "/") + "/files/" + strconv.Itoa(actor.LicenseID) + "/" + stored.id + "/" + url.PathEscape(stored.name)
-	e := chat.Event{Type: chat.EventFile, CustomID: customID, File: &chat.File{
-		Name: stored.name, URL: fileURL, ContentType: stored.contentType, Size: stored.size,
-	}}
+	// The service takes the file's details from the upload its URL names.
+	fileURL := a.uploads.fileURL(actor.LicenseID, stored.f.id, stored.f.name)
+	e := chat.Event{Type: chat.EventFile, CustomID: customID, File: &chat.File{URL: fileURL}}
 	res, err := a.cfg.Service.SendEvent(r.Context(), actor, chatID, e, false)
 	switch {
 	case errors.Is(err, chat.ErrNotFound):
@@ -289,12 +271,66 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
 		writeError(w, http.StatusInternalServerError, protocol.ErrInternal, "Internal server error")
 		return
 	}
-	stored.keep = true
 	if res.Duplicate && res.Event.File != nil {
 		fileURL = res.Event.File.URL
-		stored.keep = false
+	} else {
+		stored.f.keep = true
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"payload": map[string]string{"url": fileURL}, "url": fileURL})
+}
+
+// upload is a multipart upload being read: its file, once stored, and
+// whether to keep it.
+type upload struct{ f *storedFile }
+
+// cleanup removes the stored file unless it was kept.
+func (u upload) cleanup() {
+	if u.f != nil && !u.f.keep {
+		_ = os.RemoveAll(filepath.Dir(u.f.path))
+	}
+}
+
+// readUpload reads a multipart/form-data body of at most MaxUploadBytes:
+// the part named fileField is stored (see store) and the small fields
+// named in fields are read into them; other parts are skipped. On an
+// error it answers and returns false, having removed what it stored. The
+// caller defers cleanup.
+func (a *API) readUpload(w http.ResponseWriter, r *http.Request, license int, fileField string, fields map[string]*string) (upload, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, protocol.ErrValidation, "body must be multipart/form-data")
+		return upload{}, false
+	}
+	var u upload
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return u, true
+		}
+		if err != nil {
+			u.cleanup()
+			a.uploadError(w, err)
+			return upload{}, false
+		}
+		name := p.FormName()
+		switch {
+		case name == fileField:
+			if u.f != nil {
+				err = errors.New("more than one file")
+				break
+			}
+			u.f, err = a.store(license, p)
+		case fields[name] != nil:
+			*fields[name], err = readSmall(p)
+		}
+		p.Close()
+		if err != nil {
+			u.cleanup()
+			a.uploadError(w, err)
+			return upload{}, false
+		}
+	}
 }
 
 func (a *API) uploadError(w http.ResponseWriter, err error) {
@@ -325,9 +361,9 @@ func readSmall(r io.Reader) (string, error) {
 }
 
 type storedFile struct {
-	id, name, path, contentType string
-	size                        int64
-	keep                        bool
+	id, name, path string
+	size           int64
+	keep           bool
 }
 
 // store writes one uploaded file under FilesDir/<license>/<id>/file and
@@ -350,16 +386,7 @@ func (a *API) store(license int, p io.Reader) (*storedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(p, head)
-	head = head[:n]
-	f.contentType = detectType(head, name)
-	w1, err := out.Write(head)
-	if err == nil {
-		var w2 int64
-		w2, err = io.Copy(out, io.LimitReader(p, MaxFileBytes+1-int64(w1)))
-		f.size = int64(w1) + w2
-	}
+	f.size, err = io.Copy(out, io.LimitReader(p, MaxFileBytes+1))
 	if err == nil && f.size > MaxFileBytes {
 		err = &http.MaxBytesError{Limit: MaxFileBytes}
 	}
@@ -425,7 +452,7 @@ func cleanName(n string) string {
 // content of this origin.
 func (a *API) serveFile(w http.ResponseWriter, r *http.Request) {
 	license, id := r.PathValue("license"), r.PathValue("id")
-	if _, err := strconv.Atoi(license); err != nil || len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+	if _, err := strconv.Atoi(license); err != nil || !isUploadID(id) {
 		http.NotFound(w, r)
 		return
 	}

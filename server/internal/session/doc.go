@@ -34,6 +34,16 @@
 // reads on. A ping without a request_id (the JS SDK's) only
 // keeps the connection alive and never counts.
 //
+// # Calls without a connection
+//
+// Server.RunWebCall runs one Customer Chat API v3.5 action for the
+// Customer Web API (HTTP): the token is checked as at login, and the
+// action's handler, the same as for a v3.5 connection, runs on a session
+// that stands for no connection (its id is empty, so no push is tagged
+// for it, and it has no writer). The pushes it causes go through the hub
+// as any others, to the RTM connections of everyone concerned. One
+// customer may have Limits.MaxInFlight calls running on a node at once.
+//
 // # Limits on connections
 //
 // One address (an IPv6 /64; loopback is exempt unless

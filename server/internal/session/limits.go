@@ -18,8 +18,9 @@ const (
 // defaults.
 type Limits struct {
 	// MaxInFlight is how many requests one connection may have sent and
-	// not yet had answered. Past it a request is answered at once with
-	// too_many_requests, and the connection stays up. Zero:
+	// not yet had answered, and how many Web API calls one customer may
+	// have running on this node. Past it a request is answered at once
+	// with too_many_requests, and the connection stays up. Zero:
 	// protocol.MaxRequestsInFlight (10), the protocol's limit, which
 	// clients count on: a lower value makes them see refusals.
 	MaxInFlight int
@@ -43,6 +44,9 @@ type limits struct {
 	addrs       limit.Addrs
 	perIP       *limit.Counter // nil: no limit
 	perCustomer *limit.Counter // nil: no limit
+	// webCalls counts each customer's Web API calls being run (MaxInFlight
+	// at once, as on one connection).
+	webCalls *limit.Counter
 }
 
 // newLimits fills in l's defaults and returns its state.
@@ -56,7 +60,7 @@ func newLimits(l *Limits) limits {
 	if l.ConnsPerIP == 0 {
 		l.ConnsPerIP = DefaultConnsPerIP
 	}
-	st := limits{addrs: limit.Addrs{Loopback: l.LimitLoopback}}
+	st := limits{addrs: limit.Addrs{Loopback: l.LimitLoopback}, webCalls: limit.NewCounter(l.MaxInFlight)}
 	if l.ConnsPerIP > 0 {
 		st.perIP = limit.NewCounter(l.ConnsPerIP)
 	}

@@ -621,20 +621,11 @@ func (s *session) handle(ctx context.Context, req protocol.Request, err error) {
 		return
 	}
 	defer s.in.handled()
-	start := time.Now()
-	payload, err := h(s, rctx, req)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && rctx.Err() != nil {
-			err = protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")
-		}
-		pe := s.protocolError(req, err)
-		s.srv.cfg.Metrics.request(string(s.role), req.Action, pe.Type, time.Since(start))
-		s.logRequest(ctx, req, pe.Type, time.Since(start))
+	payload, pe := s.run(rctx, h, req)
+	if pe != nil {
 		s.answer(protocol.ErrorResponse(req.RequestID, req.Action, pe))
 		return
 	}
-	s.srv.cfg.Metrics.request(string(s.role), req.Action, "ok", time.Since(start))
-	s.logRequest(ctx, req, "ok", time.Since(start))
 	if payload == noResponse {
 		return
 	}
@@ -644,6 +635,26 @@ func (s *session) handle(ctx context.Context, req protocol.Request, err error) {
 		return
 	}
 	s.answer(b)
+}
+
+// run calls h for req under rctx, the request's context with its
+// timeout, records and logs it, and returns its payload or its error as
+// the protocol's.
+func (s *session) run(rctx context.Context, h handlerFunc, req protocol.Request) (any, *protocol.Error) {
+	start := time.Now()
+	payload, err := h(s, rctx, req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && rctx.Err() != nil {
+			err = protocol.Errorf(protocol.ErrRequestTimeout, "request took too long")
+		}
+		pe := s.protocolError(req, err)
+		s.srv.cfg.Metrics.request(string(s.role), req.Action, pe.Type, time.Since(start))
+		s.logRequest(rctx, req, pe.Type, time.Since(start))
+		return nil, pe
+	}
+	s.srv.cfg.Metrics.request(string(s.role), req.Action, "ok", time.Since(start))
+	s.logRequest(rctx, req, "ok", time.Since(start))
+	return payload, nil
 }
 
 // handlers is the session's handler table: by role, and for customers by
