@@ -457,7 +457,7 @@ func (c *rtmClient) waitPushInto(v any, action string, ms ...pushMatch) frame {
 // that caused it, and each connection gets its frames in queue order.
 func (c *rtmClient) sync() {
 	c.t.Helper()
-	if c.role == "agent" {
+	if c.role == "agent" || c.v35 {
 		c.ok(protocol.ActionListChats, map[string]int{"limit": 1})
 	} else {
 		c.ok(protocol.ActionGetChatsSummary, map[string]int{"limit": 1})
