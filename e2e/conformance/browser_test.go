@@ -27,6 +27,9 @@ type release struct {
 	dir     string // the package's directory under node_modules (an npm alias for the second)
 	page    string // the scenario's page
 	dialect string // the Customer Chat API version it speaks
+	// idleTimeout is the server's (server.Config.IdleTimeout) while the
+	// scenario runs; zero leaves the default.
+	idleTimeout time.Duration
 }
 
 var (
@@ -38,7 +41,10 @@ var (
 	// browser build also defines the global CustomerSDK, so it runs on a
 	// page of its own; it embeds @livechat/customer-auth 1.0.0 and
 	// @livechat/platform-client 0.3.2 (a plain WebSocket).
-	sdk4 = release{version: "4.0.2", dir: "customer-sdk-4", page: "/index35.html", dialect: "v3.5"}
+	//
+	// 4.0.2 sends no ping: its scenario idles past a short idle timeout
+	// (scenario35.js repeats it) to show that its connections stay up.
+	sdk4 = release{version: "4.0.2", dir: "customer-sdk-4", page: "/index35.html", dialect: "v3.5", idleTimeout: 8 * time.Second}
 
 	releases = []release{sdk2, sdk4}
 )

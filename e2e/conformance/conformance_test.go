@@ -89,7 +89,7 @@ func runConformance(t *testing.T, rel release, suffix string, start startFunc) {
 	}
 
 	pki := newTestPKI(t, allowedHosts)
-	be := start(t, ctx, log)
+	be := start(t, ctx, log, rel)
 	t.Logf("backend: %s", be)
 	f := newFront(t, pki, be, log)
 

@@ -15,7 +15,7 @@
   const CLIENT_ID = 'abc';
 
   const {
-    pageErrors, check, eq, need, post, agent, agentSees, recordEvents, step, run,
+    pageErrors, check, eq, need, post, agent, agentSees, recordEvents, step, run, sleep,
   } = Conformance.create({ defaultTimeout: 5000, agentWait: 5000 });
 
   // ------------------------------------------------------------------ state
@@ -487,6 +487,23 @@
     eq(ret, undefined, 'updateCustomerPage returns nothing (fire-and-forget)');
     return agentSees('customer_page_updated', { url, title: 'Pricing', customer_id: S.customerId });
   });
+
+  // 4.0.2 sends no ping. The Go test runs the server with an idle timeout
+  // of IDLE_TIMEOUT_MS (release.idleTimeout): both instances, silent here,
+  // must stay connected past it, as a widget left open does.
+  const IDLE_TIMEOUT_MS = 8000;
+  step('idle past the server\'s idle timeout', async () => {
+    need(S.customer, 'connected');
+    const m = ev.mark();
+    const om = oev ? oev.mark() : 0;
+    await sleep(IDLE_TIMEOUT_MS + 3000);
+    const lost = (rec, from) => rec.log.slice(from).filter((e) => ['disconnected', 'connection_unstable', 'connected'].includes(e.type))
+      .map((e) => ({ type: e.type, payload: e.payload, at: new Date(e.at).toISOString() }));
+    const got = { sdk: lost(ev, m), secondInstance: oev ? lost(oev, om) : [] };
+    check(got.sdk.length === 0 && got.secondInstance.length === 0, 'no disconnected (nor a new login) while idle', got);
+    const r = await sdk.listChats();
+    eq(r.totalChats, 1, 'listChats after idling, totalChats');
+  }, { timeout: IDLE_TIMEOUT_MS + 10000 });
 
   // Checks over the whole run, before destroy drops the listeners.
   step('requester got its own events only as resolutions', async () => {
