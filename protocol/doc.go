@@ -11,5 +11,8 @@
 // and both Go clients import this package; the clients convert to their
 // own Go-shaped types in one file each.
 //
+// Package protocol/v35 holds what the Customer Chat API v3.5 changed,
+// reusing this package's envelope, errors and unchanged payloads.
+//
 // The package does no I/O.
 package protocol

@@ -198,7 +198,9 @@ func TestRTM35BothDialects(t *testing.T) {
 		`{"chat_id":"`+ch.ID+`","properties":{"ns":{"a":1}}}`)
 	c35.ok("update_chat_properties", obj{"id": ch.ID, "properties": obj{"ns": obj{"b": 2}}})
 	wantJSON(t, "v3.0 chat_properties_updated", c30.waitPush(protocol.PushChatPropertiesUpdated, forChat(ch.ID), untagged(),
-		func(f frame) bool { return jsonEqual(t, f.Payload, `{"chat_id":"`+ch.ID+`","properties":{"ns":{"b":{"value":2}}}}`) }).Payload,
+		func(f frame) bool {
+			return jsonEqual(t, f.Payload, `{"chat_id":"`+ch.ID+`","properties":{"ns":{"b":{"value":2}}}}`)
+		}).Payload,
 		`{"chat_id":"`+ch.ID+`","properties":{"ns":{"b":{"value":2}}}}`)
 
 	// Each pushed event reached each connection once.

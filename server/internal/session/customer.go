@@ -354,9 +354,10 @@ func propertyTarget(p protocol.PropertiesRequest, action string) chat.PropertyTa
 	switch propertyKinds[action] {
 	case "thread":
 		t.ThreadID = p.ThreadID
-		if action == protocol.ActionDeleteChatThreadProperties {
+		if action == protocol.ActionUpdateChatThreadProperties || action == protocol.ActionDeleteChatThreadProperties {
 			// The JS SDK 2's deleteEventProperties sends this action with
-			// an event_id: treat it as delete_event_properties.
+			// an event_id: treat it as delete_event_properties. (v3.5's
+			// thread actions name threads only.)
 			t.EventID = p.EventID
 		}
 	case "event":

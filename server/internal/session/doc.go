@@ -8,11 +8,34 @@
 // # Login
 //
 // The first request must be login with a "Bearer <token>". A customer token
-// is checked with auth.Signer (and against the license_id of the
-// connection URL), an agent token with auth.AgentTokens.Verify (signature,
+// is checked with auth.Signer (and against the license of the connection
+// URL: license_id in v3.0, organization_id in v3.5), an agent token with auth.AgentTokens.Verify (signature,
 // expiry, revocation, the agent still exists). Until then every other
 // action is refused. Login subscribes the session to its topics (below) and
 // tells the domain an agent is connected (routing).
+//
+// # Dialects
+//
+// Customers speak the Customer Chat API v3.0 (package protocol, the JS SDK
+// 2's dialect) or v3.5 (package protocol/v35, the JS SDK 4's); agents
+// speak v3.0. ConnInfo.Dialect, set by the route, decides a session's
+// handler table (customerHandlers in customer.go, customer35Handlers in
+// customer35.go) and which frame of a push it reads. Both tables call the
+// same chat.Service methods through helpers they share, so a chat looks
+// the same from either dialect; only the wire shapes differ (render.go,
+// render35.go). A v3.5 URL that names no license gets
+// customer_disconnected (license_not_found) at once. A v3.5 login may
+// subscribe to a subset of pushes (its pushes, {"3.5": [names]}; all when
+// absent): the session drops the others, except the push that answers one
+// of its own requests. v3.5 lists are paged with page ids signed with
+// Config.PageKey (pages35.go).
+//
+// A handler is a handlerFunc: it reads the request's payload and answers
+// with a payload or an error, which handle encodes. Of its session it
+// uses the server (Config: the Service, the page key, the clock, Files),
+// the logged-in actor and the connection id (actorFor, which tags the
+// pushes a request causes for the connection); only a duplicate send_event
+// writes to the connection itself, to send its push again.
 //
 // # Requests
 //
@@ -84,9 +107,16 @@
 // # The hub
 //
 // The Hub is the node's meeting point. As the chat.Notifier it renders each
-// notification once per audience (customer, agent) with wirePush and
-// publishes it on the broker topic of each recipient: one topic per user,
-// one per license's agents. It subscribes to each topic once per node, for
+// notification once per audience and dialect (customers in v3.0 with
+// wirePush and in v3.5 with wirePush35, agents in v3.0) and publishes it
+// on the broker topic of each recipient: one topic per user, one per
+// license's agents. A customer's connections on any node may speak either
+// dialect, so a message to a customer's topic carries both frames, each
+// encoded once, and each session takes its own (the message format is in
+// hub.go, at encodeMessage: the v3.5 frame rides in the request id field,
+// which a node that does not know it reads as a request id it never
+// uses). A push for one dialect only (a transfer, which v3.0 customers are
+// not told) carries only that frame. It subscribes to each topic once per node, for
 // all the node's sessions that need it, counting them: the first session
 // of a topic subscribes, the last to leave unsubscribes. Each message is
 // decoded once and handed to each of the topic's local sessions. The
