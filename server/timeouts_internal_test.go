@@ -23,6 +23,8 @@ func TestBodyLimit(t *testing.T) {
 		{"/v3.0/agent/action/send_file", 320 << 10, 30*time.Second + 10*time.Second},
 		{"/v3.0/customer/action/send_file", 1 << 30, 30*time.Second + time.Duration(httpapi.MaxUploadBytes)*time.Second/(32<<10)},
 		{"/v3.0/customer/action/send_file", -1, 30*time.Second + time.Duration(httpapi.MaxUploadBytes)*time.Second/(32<<10)},
+		{"/v3.5/customer/action/upload_file", 1 << 20, 30*time.Second + 32*time.Second},
+		{"/v3.5/customer/action/send_event", 1 << 20, 30 * time.Second},
 	} {
 		r := httptest.NewRequest("POST", tc.path, strings.NewReader("x"))
 		r.ContentLength = tc.size

@@ -2,16 +2,20 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server/auth"
+	"github.com/parleychat/parley/server/chat"
 	"github.com/parleychat/parley/server/httpapi"
 )
 
@@ -146,13 +150,18 @@ func TestCustomerWebAPI(t *testing.T) {
 		m := web.call("send_event", obj{"chat_id": chatID, "event": obj{"type": "message", "text": "second", "custom_id": "c-2"}})
 		keysAre(t, "send_event", m, "event_id")
 		eventID = m["event_id"].(string)
+		// A retry with the same custom_id is the same event.
+		again := web.call("send_event", obj{"chat_id": chatID, "event": obj{"type": "message", "text": "second", "custom_id": "c-2"}})
+		if again["event_id"] != eventID {
+			t.Errorf("retry = %v, want event %s", again, eventID)
+		}
 	})
 	step("list_chats", func(t *testing.T) {
 		var r struct {
 			ChatsSummary []struct {
-				ID                string `json:"id"`
-				LastThreadID      string `json:"last_thread_id"`
-				Active            bool   `json:"active"`
+				ID               string                     `json:"id"`
+				LastThreadID     string                     `json:"last_thread_id"`
+				Active           bool                       `json:"active"`
 				LastEventPerType map[string]json.RawMessage `json:"last_event_per_type"`
 			} `json:"chats_summary"`
 			TotalChats int `json:"total_chats"`
@@ -326,4 +335,205 @@ func TestCustomerWebAPI(t *testing.T) {
 			t.Errorf("action %s is not driven by this test", a)
 		}
 	}
+}
+
+// TestCustomerWebAPIPushes: what a Web API call changes is pushed to the
+// RTM connections of everyone concerned: the same customer's v3.5 and
+// v3.0 connections (untagged: no connection asked) and the agent.
+func TestCustomerWebAPIPushes(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	ag := connectAgent(t, srv, parleytest.AgentEmail)
+	custID := newCustomerID()
+	rtm35 := connectCustomer35(t, srv, custID)
+	rtm30 := connectCustomer(t, srv, custID)
+	web := webClient{t: t, srv: srv, token: srv.CustomerToken(t, custID)}
+
+	m := web.call("start_chat", obj{"chat": obj{}})
+	chatID := m["chat_id"].(string)
+	var ic struct {
+		Chat w35Chat `json:"chat"`
+	}
+	rtm35.waitPushInto(&ic, "incoming_chat", forChat(chatID), untagged())
+	if ic.Chat.ID != chatID || ic.Chat.Thread == nil || ic.Chat.Thread.ID != m["thread_id"] {
+		t.Errorf("incoming_chat = %+v", ic.Chat)
+	}
+	ag.waitPush(protocol.PushIncomingChatThread, forChat(chatID))
+
+	m = web.call("send_event", obj{"chat_id": chatID, "event": message("pushed from HTTP")})
+	var ie w35IncomingEvent
+	rtm35.waitPushInto(&ie, protocol.PushIncomingEvent, forChat(chatID), untagged())
+	if ie.Event.ID != m["event_id"] || ie.Event.Text != "pushed from HTTP" || ie.Event.AuthorID != custID || ie.Event.CreatedAt == "" {
+		t.Errorf("v3.5 connection got %+v", ie)
+	}
+	var ie30 wIncomingEvent
+	rtm30.waitPushInto(&ie30, protocol.PushIncomingEvent, forChat(chatID), untagged())
+	if ie30.Event.ID != m["event_id"] {
+		t.Errorf("v3.0 connection got %+v", ie30)
+	}
+	var got wIncomingEvent
+	ag.waitPushInto(&got, protocol.PushIncomingEvent, forChat(chatID))
+	if got.Event.ID != m["event_id"] || got.Event.Text != "pushed from HTTP" || got.Event.AuthorID != custID {
+		t.Errorf("agent got %+v", got)
+	}
+	// And the other way: what the RTM sends, the Web API reads.
+	sent := rtm35.sendMessage35(chatID, "sent over the RTM")
+	var c w35Chat
+	web.callInto("get_chat", obj{"chat_id": chatID}, &c)
+	if n := len(c.Thread.Events); n != 2 || c.Thread.Events[1].ID != sent.Event.ID {
+		t.Errorf("get_chat over HTTP = %+v, want the RTM's message last", c.Thread)
+	}
+	// No push carries a request id the connections did not send.
+	for _, f := range rtm35.framesWith(protocol.PushIncomingEvent) {
+		var p w35IncomingEvent
+		_ = json.Unmarshal(f.Payload, &p)
+		if f.rid() != "" && p.Event.ID != sent.Event.ID {
+			t.Errorf("tagged push %s", f)
+		}
+	}
+}
+
+// TestUploadFileEventOverRTM35 is the JS SDK 4's way to send a file:
+// upload_file over HTTP, then a file event with the URL over the RTM. The
+// event carries the stored file's details; a URL of no upload of the
+// license is refused and nothing is stored.
+func TestUploadFileEventOverRTM35(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	ag := connectAgent(t, srv, parleytest.AgentEmail)
+	custID := newCustomerID()
+	c := connectCustomer35(t, srv, custID)
+	web := webClient{t: t, srv: srv, token: srv.CustomerToken(t, custID)}
+	ch := c.startChat35("hi")
+	ag.waitPush(protocol.PushIncomingChatThread, forChat(ch.ID))
+
+	u := web.upload("photo notes.txt", []byte("plain text file"))
+	rid, err := c.sendRequest(protocol.ActionSendEvent, obj{"chat_id": ch.ID, "event": obj{"type": "file", "url": u, "name": "evil.html", "custom_id": "f-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ie struct {
+		ChatID string `json:"chat_id"`
+		Event  struct {
+			ID          string `json:"id"`
+			Type        string `json:"type"`
+			URL         string `json:"url"`
+			Name        string `json:"name"`
+			ContentType string `json:"content_type"`
+			Size        int    `json:"size"`
+			CustomID    string `json:"custom_id"`
+		} `json:"event"`
+	}
+	c.waitPushInto(&ie, protocol.PushIncomingEvent, tagged(rid))
+	if f := c.waitResponse(rid); f.Success == nil || !*f.Success {
+		t.Fatalf("send_event: %s", f)
+	}
+	e := ie.Event
+	if e.Type != "file" || e.URL != u || e.Name != "photo notes.txt" || e.Size != len("plain text file") || e.CustomID != "f-1" ||
+		!strings.HasPrefix(e.ContentType, "text/plain") {
+		t.Errorf("file event %+v, want the upload %s", e, u)
+	}
+	var agot wIncomingEvent
+	ag.waitPushInto(&agot, protocol.PushIncomingEvent, forChat(ch.ID))
+	if agot.Event.ID != e.ID || agot.Event.Type != "file" {
+		t.Errorf("agent got %+v", agot)
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "plain text file" {
+		t.Errorf("served %q", b)
+	}
+
+	// A URL of no upload of this license.
+	other := srv.URL + "/files/999/" + strings.Repeat("a", 32) + "/x.txt"
+	for _, bad := range []string{other, "https://elsewhere.example/x.png", strings.Replace(u, "/files/", "/files/x", 1)} {
+		if e := c.fail(protocol.ActionSendEvent, obj{"chat_id": ch.ID, "event": obj{"type": "file", "url": bad}}); e.Type != protocol.ErrValidation {
+			t.Errorf("file event of %s: %+v, want validation", bad, e)
+		}
+		web.fail("send_event", obj{"chat_id": ch.ID, "event": obj{"type": "file", "url": bad}}, http.StatusBadRequest, "validation")
+	}
+	var got w35Chat
+	web.callInto("get_chat", obj{"chat_id": ch.ID}, &got)
+	if n := len(got.Thread.Events); n != 2 {
+		t.Errorf("thread holds %d events, want the message and the file", n)
+	}
+}
+
+// TestCustomerWebAPIErrors: LiveChat's error envelope, alone in the body,
+// with the HTTP status of its type; nothing is stored by a refused call.
+func TestCustomerWebAPIErrors(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	custID := newCustomerID()
+	web := webClient{t: t, srv: srv, token: srv.CustomerToken(t, custID)}
+	chatID := web.call("start_chat", obj{})["chat_id"].(string)
+
+	web.fail("no_such_action", obj{}, http.StatusNotFound, "not_found")
+	web.fail("login", obj{"token": "Bearer " + web.token}, http.StatusNotFound, "not_found")
+	web.fail("send_event", obj{"event": message("x")}, http.StatusBadRequest, "validation")
+	web.fail("send_event", `{"chat_id":`, http.StatusBadRequest, "validation")
+	web.fail("send_event", `[1,2]`, http.StatusBadRequest, "validation")
+	web.fail("send_event", strings.Repeat("[", 100)+strings.Repeat("]", 100), http.StatusBadRequest, "validation")
+	web.fail("send_event", `{"chat_id":"`+chatID+`","event":{"type":"message","text":"`+strings.Repeat("x", 70<<10)+`"}}`,
+		http.StatusRequestEntityTooLarge, "entity_too_large")
+	web.fail("get_chat", obj{"chat_id": "NOSUCHCHAT"}, http.StatusNotFound, "not_found")
+	web.fail("mark_events_as_seen", obj{"chat_id": chatID, "seen_up_to": "yesterday"}, http.StatusBadRequest, "validation")
+
+	// Another customer's chat is not found, exactly as a missing one.
+	stranger := webClient{t: t, srv: srv, token: srv.CustomerToken(t, newCustomerID())}
+	stranger.fail("get_chat", obj{"chat_id": chatID}, http.StatusNotFound, "not_found")
+	stranger.fail("send_event", obj{"chat_id": chatID, "event": message("intrusion")}, http.StatusNotFound, "not_found")
+
+	// Tokens.
+	(webClient{t: t, srv: srv}).fail("list_chats", obj{}, http.StatusUnauthorized, "authentication")
+	(webClient{t: t, srv: srv, token: "garbage"}).fail("list_chats", obj{}, http.StatusUnauthorized, "authentication")
+	agentTok := webClient{t: t, srv: srv, token: srv.AgentToken(t, parleytest.AgentEmail)}
+	agentTok.fail("list_chats", obj{}, http.StatusUnauthorized, "authentication")
+	expired, err := testSigner(t, srv).Issue(auth.Claims{Kind: auth.KindCustomer, LicenseID: srv.License, Subject: custID,
+		IssuedAt: time.Now().Add(-2 * time.Hour), ExpiresAt: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	(webClient{t: t, srv: srv, token: expired}).fail("list_chats", obj{}, http.StatusUnauthorized, "authentication")
+
+	// Organizations.
+	err = srv.Store().PutLicense(context.Background(), chat.License{ID: 456, Name: "Other", OrganizationID: "0b9f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(org string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v3.5/customer/action/list_chats?"+org, strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+web.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	for _, tc := range []struct {
+		query  string
+		status int
+		typ    string
+	}{
+		{"", http.StatusBadRequest, "validation"},
+		{"organization_id=11111111-2222-4333-8444-555555555555", http.StatusNotFound, "license_not_found"},
+		{"organization_id=0b9f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4", http.StatusUnauthorized, "authentication"},
+	} {
+		status, m := call(tc.query)
+		e, _ := m["error"].(map[string]any)
+		if status != tc.status || e == nil || e["type"] != tc.typ {
+			t.Errorf("?%s: %d %v, want %d %s", tc.query, status, m, tc.status, tc.typ)
+		}
+	}
+
+	// A banned customer.
+	if err := srv.BanCustomer(custID); err != nil {
+		t.Fatal(err)
+	}
+	web.fail("list_chats", obj{}, http.StatusForbidden, "customer_banned")
+
 }

@@ -70,12 +70,13 @@ func (srv *Server) RunWebCall(ctx context.Context, call WebCall) (json.RawMessag
 		return nil, s.protocolError(req, err)
 	}
 	// The session stands for no connection: its id is empty, which no
-	// connection's is, so no push is tagged for it, and what a handler
-	// queues for its own connection has nowhere to go and is dropped.
+	// connection's is, so no push is tagged for it, and its queue is
+	// closed, so what a handler queues for its own connection (a
+	// duplicate send_event's push) is dropped.
 	s.actor = chat.Actor{LicenseID: cl.LicenseID, UserID: cl.Subject, Type: chat.UserCustomer}
 	s.loggedIn.Store(true)
 	s.q = newOutQueue(srv.cfg.QueueBytes, func() {})
-	defer s.q.close()
+	s.q.close()
 	s.setLog(s.log().With("license", cl.LicenseID, "customer", cl.Subject))
 	payload, pe := s.run(rctx, h, req)
 	if pe != nil {
