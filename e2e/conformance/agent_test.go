@@ -68,7 +68,31 @@ func dialAgent(ctx context.Context, client *http.Client, wsURL, token string, lo
 		return nil, fmt.Errorf("agent login: %w", err)
 	}
 	a.login = login
+	go a.keepAlive(ctx)
 	return a, nil
+}
+
+// agentKeepAlive is how often the agent pings, as agent apps do: below the
+// shortest idle timeout a scenario runs the server with.
+const agentKeepAlive = 2 * time.Second
+
+// keepAlive sends a protocol ping (no request_id, no answer) every
+// agentKeepAlive until ctx ends, so that the agent stays connected while a
+// scenario idles. The pings stay out of the transcript.
+func (a *agent) keepAlive(ctx context.Context) {
+	t := time.NewTicker(agentKeepAlive)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Not ctx: an expired ctx would close the whole connection.
+		if err := a.conn.Write(context.Background(), websocket.MessageText, []byte(`{"action":"ping"}`)); err != nil {
+			return
+		}
+	}
 }
 
 func (a *agent) readLoop(ctx context.Context) {

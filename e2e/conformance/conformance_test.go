@@ -14,13 +14,16 @@ import (
 	"github.com/parleychat/parley/e2e/internal/browsertest"
 )
 
-// Demo tenant the scenario logs into (see testdata/scenario.js).
+// Demo tenant the scenarios log into (see testdata/scenario.js and
+// testdata/scenario35.js, which repeat the license, organization and client
+// ids).
 const (
-	demoLicense       = 123
-	demoClientID      = "abc"
-	demoAgentEmail    = "agent@parley.test"
-	demoAgentPassword = "secret"
-	widgetOrigin      = "https://" + widgetHost
+	demoLicense        = 123
+	demoOrganizationID = "5c0f5d1e-8a3b-4d9e-b7a2-3f6c1e0d9b4a"
+	demoClientID       = "abc"
+	demoAgentEmail     = "agent@parley.test"
+	demoAgentPassword  = "secret"
+	widgetOrigin       = "https://" + widgetHost
 )
 
 // scenarioTimeout bounds the whole browser run; each step in the scenario
@@ -28,9 +31,10 @@ const (
 const scenarioTimeout = 5 * time.Minute
 
 // TestConformance runs testdata/scenario.js, which drives the unmodified
-// @livechat/customer-sdk browser bundle in headless Chromium against Parley,
-// and turns each scenario step into a subtest.
-func TestConformance(t *testing.T) { runConformance(t, "", startParley) }
+// @livechat/customer-sdk 2.0.0-alpha.3 browser bundle (Customer Chat API
+// v3.0) in headless Chromium against Parley, and turns each scenario step
+// into a subtest.
+func TestConformance(t *testing.T) { runConformance(t, sdk2, "", startParley) }
 
 // TestConformanceCluster runs the same scenario against two Parley nodes on
 // one PostgreSQL database and one NATS server, the front spreading the
@@ -41,15 +45,31 @@ func TestConformanceCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: needs PostgreSQL and NATS")
 	}
-	runConformance(t, "-cluster", startCluster)
+	runConformance(t, sdk2, "-cluster", startCluster)
 }
 
-// runConformance runs the scenario against the backend start starts. The
-// transcript file, if asked for, gets suffix before its extension.
-func runConformance(t *testing.T, suffix string, start startFunc) {
-	chromium := browsertest.Chromium(t, "The real customer SDK (conformance)")
+// TestConformance35 runs testdata/scenario35.js, which drives the unmodified
+// @livechat/customer-sdk 4.0.2 browser bundle (Customer Chat API v3.5) in
+// headless Chromium against Parley, as its README documents it; the agent
+// stays on the v3.0 agent API, so one chat is seen from both dialects.
+func TestConformance35(t *testing.T) { runConformance(t, sdk4, "-v35", startParley) }
+
+// TestConformance35Cluster runs the v3.5 scenario on two nodes, spread as
+// TestConformanceCluster's.
+func TestConformance35Cluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: needs PostgreSQL and NATS")
+	}
+	runConformance(t, sdk4, "-v35-cluster", startCluster)
+}
+
+// runConformance runs the scenario of release rel against the backend start
+// starts. The transcript file, if asked for, gets suffix before its
+// extension.
+func runConformance(t *testing.T, rel release, suffix string, start startFunc) {
+	chromium := browsertest.Chromium(t, "The real customer SDK "+rel.version+" (conformance)")
 	ensureNodeModules(t)
-	checkSDKVersion(t)
+	checkSDKVersion(t, rel)
 
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout+time.Minute)
@@ -69,7 +89,7 @@ func runConformance(t *testing.T, suffix string, start startFunc) {
 	}
 
 	pki := newTestPKI(t, allowedHosts)
-	be := start(t, ctx, log)
+	be := start(t, ctx, log, rel)
 	t.Logf("backend: %s", be)
 	f := newFront(t, pki, be, log)
 
@@ -90,8 +110,8 @@ func runConformance(t *testing.T, suffix string, start startFunc) {
 	}
 
 	b := startBrowser(t, ctx, chromium, f, pki, log)
-	if err := chromedp.Do(b.ctx, chromedp.Navigate(widgetOrigin+"/index.html")); err != nil {
-		t.Fatalf("load %s/index.html: %v\n%s", widgetOrigin, err, dump(log.all()))
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(widgetOrigin+rel.page)); err != nil {
+		t.Fatalf("load %s%s: %v\n%s", widgetOrigin, rel.page, err, dump(log.all()))
 	}
 
 	// Wait for the plan, then for each result as it comes; a subtest per step.
@@ -147,6 +167,11 @@ func runConformance(t *testing.T, suffix string, start startFunc) {
 			}
 		}
 		t.Logf("requests per host: %v", hosts)
+		// Chromium resolves no other name, so such requests never left the
+		// machine; they are listed so that a client's attempts are known.
+		for h, urls := range b.refusedHosts() {
+			t.Logf("the page also tried %s, which the resolver rules refused (%d requests), first: %s", h, len(urls), clip(urls[0], 300))
+		}
 	})
 	t.Run("requests_spread_over_nodes", func(t *testing.T) { checkSpread(t, f.spread) })
 	t.Logf("conformance run took %s", time.Since(began).Round(time.Millisecond))

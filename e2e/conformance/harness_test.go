@@ -140,16 +140,32 @@ func (f *front) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveWidget serves the page that embeds the SDK, and the JSON API the
+// widgetFiles are the files of the "site" on widgetHost: each release's page
+// and scenario, the scenarios' shared plumbing, and each release's browser
+// bundle byte for byte from node_modules.
+var widgetFiles = map[string]string{
+	"/":                  filepath.Join("testdata", "index.html"),
+	"/index.html":        filepath.Join("testdata", "index.html"),
+	"/index35.html":      filepath.Join("testdata", "index35.html"),
+	"/harness.js":        filepath.Join("testdata", "harness.js"),
+	"/scenario.js":       filepath.Join("testdata", "scenario.js"),
+	"/scenario35.js":     filepath.Join("testdata", "scenario35.js"),
+	"/customer-sdk.js":   sdk2.bundle(),
+	"/customer-sdk-4.js": sdk4.bundle(),
+}
+
+// serveWidget serves the pages that embed the SDKs, and the JSON API the
 // scenario uses to report results and to make the agent act.
 func (f *front) serveWidget(w http.ResponseWriter, r *http.Request) {
+	if file, ok := widgetFiles[r.URL.Path]; ok {
+		contentType := "text/javascript; charset=utf-8"
+		if strings.HasSuffix(file, ".html") {
+			contentType = "text/html; charset=utf-8"
+		}
+		f.serveFile(w, r, file, contentType)
+		return
+	}
 	switch r.URL.Path {
-	case "/", "/index.html":
-		f.serveFile(w, r, filepath.Join("testdata", "index.html"), "text/html; charset=utf-8")
-	case "/scenario.js":
-		f.serveFile(w, r, filepath.Join("testdata", "scenario.js"), "text/javascript; charset=utf-8")
-	case "/customer-sdk.js":
-		f.serveFile(w, r, sdkBundle, "text/javascript; charset=utf-8")
 	case "/pricing":
 		// A second page of the "site", used as the customer page URL.
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

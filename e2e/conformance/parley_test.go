@@ -30,32 +30,35 @@ type node struct {
 	handler http.Handler
 }
 
-// startFunc starts a backend whose logs go to the transcript.
-type startFunc func(t *testing.T, ctx context.Context, log *transcript) backend
+// startFunc starts a backend for release rel whose logs go to the
+// transcript.
+type startFunc func(t *testing.T, ctx context.Context, log *transcript, rel release) backend
 
 // nodeConfig is the configuration every node gets: the demo tenant the
-// scenario uses. Its logs go to the transcript, each record naming the
-// node.
-func nodeConfig(name string, log *transcript) server.Config {
+// scenarios use, and the idle timeout of rel. Its logs go to the
+// transcript, each record naming the node.
+func nodeConfig(name string, log *transcript, rel release) server.Config {
 	logger := slog.New(slog.NewTextHandler(transcriptWriter{log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return server.Config{
-		Logger:    logger.With("node", name),
-		PublicURL: "https://" + apiHost, // file links are on the API host, where the scenario fetches them
+		Logger:      logger.With("node", name),
+		PublicURL:   "https://" + apiHost, // file links are on the API host, where the scenario fetches them
+		IdleTimeout: rel.idleTimeout,
 		Demo: server.Demo{
-			License:       demoLicense,
-			ClientID:      demoClientID,
-			Origins:       []string{widgetOrigin},
-			AgentEmail:    demoAgentEmail,
-			AgentPassword: demoAgentPassword,
+			License:        demoLicense,
+			OrganizationID: demoOrganizationID,
+			ClientID:       demoClientID,
+			Origins:        []string{widgetOrigin},
+			AgentEmail:     demoAgentEmail,
+			AgentPassword:  demoAgentPassword,
 		},
 	}
 }
 
 // startParley starts one Parley server in-process, on SQLite in a
 // temporary directory.
-func startParley(t *testing.T, ctx context.Context, log *transcript) backend {
+func startParley(t *testing.T, ctx context.Context, log *transcript, rel release) backend {
 	t.Helper()
-	cfg := nodeConfig("parley", log)
+	cfg := nodeConfig("parley", log, rel)
 	cfg.DataDir = t.TempDir()
 	srv := newServer(t, ctx, cfg)
 	return backend{nodes: []node{{name: "parley", handler: srv.Handler()}}, agentToken: agentToken(t, srv)}
@@ -70,14 +73,14 @@ var clusterNodes = []string{"node-a", "node-b"}
 // router, its own NATS broker under a subject prefix of the test's own, the
 // token key shared through the database, and its own data directory; both
 // keep uploads in one files directory.
-func startCluster(t *testing.T, ctx context.Context, log *transcript) backend {
+func startCluster(t *testing.T, ctx context.Context, log *transcript, rel release) backend {
 	t.Helper()
 	dbURL := clustertest.Database(t)
 	natsURL, prefix := clustertest.NATS(t)
 	files := filepath.Join(t.TempDir(), "files")
 	var be backend
 	for _, name := range clusterNodes {
-		cfg := nodeConfig(name, log)
+		cfg := nodeConfig(name, log, rel)
 		cfg.DataDir, cfg.FilesDir = t.TempDir(), files
 		st, err := postgres.Open(ctx, dbURL)
 		if err != nil {

@@ -94,3 +94,31 @@ func TestSpreadRules(t *testing.T) {
 		t.Errorf("one node that served nothing: want 2 problems, got %q", problems)
 	}
 }
+
+// TestKindOf: the requests of both dialects are told apart alike, so the
+// v3.5 scenario is spread by the same rules as the v3.0 one.
+func TestKindOf(t *testing.T) {
+	for _, tc := range []struct {
+		method, path string
+		upgrade      bool
+		want         kind
+	}{
+		{"GET", "/v3.0/customer/rtm/sjs/1/a/websocket", true, customerRTM},
+		{"GET", "/v3.5/customer/rtm/ws?organization_id=x", true, customerRTM},
+		{"GET", "/v3.0/agent/rtm/ws", true, agentRTM},
+		{"POST", "/v3.0/customer/action/send_file?license_id=123", false, upload},
+		{"POST", "/v3.5/customer/action/upload_file?organization_id=x", false, upload},
+		{"OPTIONS", "/v3.5/customer/action/upload_file?organization_id=x", false, plainHTTP},
+		{"GET", "/files/123/x/hello.txt", false, download},
+		{"POST", "/v2/customer/token", false, plainHTTP},
+		{"POST", "/v3.5/customer/action/list_chats?organization_id=x", false, plainHTTP},
+	} {
+		r := httptest.NewRequest(tc.method, "https://"+apiHost+tc.path, nil)
+		if tc.upgrade {
+			r.Header.Set("Upgrade", "websocket")
+		}
+		if got := kindOf(r); got != tc.want {
+			t.Errorf("%s %s: %s, want %s", tc.method, tc.path, got, tc.want)
+		}
+	}
+}

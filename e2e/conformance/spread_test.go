@@ -15,7 +15,7 @@ type kind int
 const (
 	customerRTM kind = iota // a customer's WebSocket (SockJS or plain)
 	agentRTM                // an agent's WebSocket
-	upload                  // POST …/action/send_file
+	upload                  // POST …/action/send_file (v3.0) or …/action/upload_file (v3.5)
 	download                // GET /files/…
 	plainHTTP               // every other request: token, iframe, SockJS /info, preflights, web API
 	numKinds
@@ -76,7 +76,7 @@ func kindOf(r *http.Request) kind {
 			return agentRTM
 		}
 		return customerRTM
-	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/action/send_file"):
+	case r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/action/send_file") || strings.HasSuffix(r.URL.Path, "/action/upload_file")):
 		return upload
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/files/"):
 		return download
