@@ -18,6 +18,12 @@
 //	GET /widget/demo.css     the demo page's styles
 //	GET /widget/config.json  {"license": N, "client_id": "…"}: what the widget
 //	                         uses when its script tag does not say
+//	GET /widget/greeting.json?license_id=N&group_id=G
+//	                         {"greeting": "…"}: the group's greeting (group 0
+//	                         without group_id), "" for none; 400 for a
+//	                         malformed license_id or group_id
+//	GET /widget/i18n/<lang>.json  the widget's strings in a language other
+//	                         than English, loaded when the page needs them
 //
 // Mount it on those three paths:
 //
@@ -30,6 +36,7 @@ package widget
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -54,6 +61,10 @@ type Config struct {
 	License int
 	// ClientID is the client id the widget gets customer tokens with.
 	ClientID string
+	// Greeting returns the greeting of a group of a license ("" for none,
+	// or for an unknown license or group), served by
+	// /widget/greeting.json. Nil: every greeting is "".
+	Greeting func(ctx context.Context, license, group int) (string, error)
 }
 
 // ContentSecurityPolicy is sent with the demo page: scripts and styles
@@ -115,7 +126,7 @@ var assets = sync.OnceValue(func() map[string]*asset {
 		if err != nil {
 			return err
 		}
-		out[path.Base(name)] = newAsset(name, b)
+		out[strings.TrimPrefix(name, "static/")] = newAsset(name, b)
 		return nil
 	})
 	if err != nil {
@@ -147,6 +158,8 @@ func Handler(cfg Config) http.Handler {
 			serveAsset(w, r, files["widget.js"])
 		case p == "/widget/config.json":
 			serveAsset(w, r, config)
+		case p == "/widget/greeting.json":
+			serveGreeting(w, r, cfg.Greeting)
 		case strings.HasPrefix(p, "/widget/") && files[strings.TrimPrefix(p, "/widget/")] != nil:
 			serveAsset(w, r, files[strings.TrimPrefix(p, "/widget/")])
 		default:
@@ -225,4 +238,38 @@ func serveDemo(w http.ResponseWriter, r *http.Request, cfg Config) {
 		return
 	}
 	_, _ = w.Write(buf.Bytes())
+}
+
+// serveGreeting answers /widget/greeting.json to any origin, as the other
+// files the widget reads.
+func serveGreeting(w http.ResponseWriter, r *http.Request, greeting func(context.Context, int, int) (string, error)) {
+	q := r.URL.Query()
+	license, err1 := strconv.Atoi(q.Get("license_id"))
+	group, err2 := 0, error(nil)
+	if g := q.Get("group_id"); g != "" {
+		group, err2 = strconv.Atoi(g)
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	if err1 != nil || err2 != nil || license <= 0 || group < 0 {
+		http.Error(w, "license_id must be a positive integer and group_id, when given, a group number", http.StatusBadRequest)
+		return
+	}
+	text := ""
+	if greeting != nil {
+		var err error
+		if text, err = greeting(r.Context(), license, group); err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	body, _ := json.Marshal(map[string]string{"greeting": text})
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
 }
