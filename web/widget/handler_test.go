@@ -66,11 +66,11 @@ func TestDemoPage(t *testing.T) {
 func TestAssets(t *testing.T) {
 	h := widget.Handler(widget.Config{License: 7, ClientID: `c"1`})
 	for path, ctype := range map[string]string{
-		"/widget.js":          "text/javascript; charset=utf-8",
-		"/widget/widget.js":   "text/javascript; charset=utf-8",
-		"/widget/widget.css":  "text/css; charset=utf-8",
-		"/widget/demo.css":    "text/css; charset=utf-8",
-		"/widget/config.json": "application/json",
+		"/widget.js":           "text/javascript; charset=utf-8",
+		"/widget/widget.js":    "text/javascript; charset=utf-8",
+		"/widget/widget.css":   "text/css; charset=utf-8",
+		"/widget/demo.css":     "text/css; charset=utf-8",
+		"/widget/config.json":  "application/json",
 		"/widget/i18n/de.json": "application/json",
 		"/widget/i18n/pl.json": "application/json",
 		"/widget/i18n/es.json": "application/json",

@@ -67,7 +67,7 @@ func TestTranslations(t *testing.T) {
 		}
 	}
 	js := string(files["widget.js"])
-	for _, m := range regexp.MustCompile(`\b[tL]\('(\w+)'`).FindAllStringSubmatch(js, -1) {
+	for _, m := range regexp.MustCompile(`\b(?:tr|L)\('(\w+)'`).FindAllStringSubmatch(js, -1) {
 		if _, ok := en[m[1]]; !ok {
 			t.Errorf("widget.js uses %q, which is not in the table", m[1])
 		}

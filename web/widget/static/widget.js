@@ -21,7 +21,7 @@
 
   // ---- strings: every text of the widget, in English. Other languages
   // replace them from /widget/i18n/<lang>.json, keys as here; {0}, {1} are
-  // the arguments of t. ----
+  // the arguments of tr. ----
   const S = {
     open: 'Open chat',
     close: 'Close chat',
@@ -71,12 +71,12 @@
   };
   const LANGS = ['en', 'de', 'pl', 'es'];
   let lang = 'en';
-  const t = (k, ...a) => S[k].replace(/\{(\d)\}/g, (_, i) => a[i]);
+  const tr = (k, ...a) => S[k].replace(/\{(\d)\}/g, (_, i) => a[i]);
   // L marks a text of the table in h's props and children: fixed keeps
   // where it went, to set it again when a language loads.
   const L = k => ({k});
   const fixed = [];
-  const relabel = () => fixed.forEach(([el, a, k]) => a ? el.setAttribute(a, t(k)) : el.textContent = t(k));
+  const relabel = () => fixed.forEach(([el, a, k]) => a ? el.setAttribute(a, tr(k)) : el.textContent = tr(k));
 
   // ---- DOM helpers ----
   const h = (tag, props, ...kids) => {
@@ -85,7 +85,7 @@
       if (v == null || v === false) continue;
       if (v.k) {
         fixed.push([el, k !== 'text' && k, v.k]);
-        v = t(v.k);
+        v = tr(v.k);
       }
       if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
       else if (k === 'text') el.textContent = v;
@@ -94,7 +94,7 @@
     for (let c of kids.flat()) {
       if (c && c.k) {
         const k = c.k;
-        fixed.push([c = new Text(t(k)), 0, k]);
+        fixed.push([c = new Text(tr(k)), 0, k]);
       }
       if (c != null && c !== false && c !== '') el.append(c);
     }
@@ -232,7 +232,7 @@
     host.dataset.conn = s;
     conn.className = 'conn ' + s;
     conn.hidden = s === 'online';
-    conn.textContent = s === 'online' ? '' : t(s);
+    conn.textContent = s === 'online' ? '' : tr(s);
     launcher.classList.toggle('offline', s !== 'online');
   };
 
@@ -463,7 +463,7 @@
     for (const el of log.querySelectorAll('.msg.me[data-id]')) {
       if (el.ts <= seenAt && el.dataset.state !== 'seen') {
         el.dataset.state = 'seen';
-        el.querySelector('.st').textContent = t('seen');
+        el.querySelector('.st').textContent = tr('seen');
       }
     }
   }
@@ -511,7 +511,7 @@
     typing.hidden = !ti.is_typing;
     if (ti.is_typing) {
       const u = users.get(ti.author_id);
-      typing.replaceChildren(h('span', {text: t('typing', (u && u.name) || t('agent'))}), h('i'), h('i'), h('i'));
+      typing.replaceChildren(h('span', {text: tr('typing', (u && u.name) || tr('agent'))}), h('i'), h('i'), h('i'));
       typingTimer = setTimeout(() => { typing.hidden = true; }, 15e3);
       if (stick) bottom();
     }
@@ -577,8 +577,8 @@
     const u = users.get(e.author_id);
     const when = h('time', {datetime: date(e.timestamp).toISOString(), title: date(e.timestamp).toLocaleString(), text: clock(e.timestamp)});
     return h('div', {class: 'msg ' + (mine ? 'me' : 'them'), 'data-id': e.id, 'data-type': e.type, 'data-author': e.author_id || '', 'data-state': mine && 'sent'},
-      !mine && h('div', {class: 'name', text: (u && u.name) || t('agent')}), body,
-      h('div', {class: 'meta'}, when, mine && h('span', {class: 'st', text: t('sent')})));
+      !mine && h('div', {class: 'name', text: (u && u.name) || tr('agent')}), body,
+      h('div', {class: 'meta'}, when, mine && h('span', {class: 'st', text: tr('sent')})));
   }
 
   function fileBody(e) {
@@ -631,11 +631,11 @@
     const s = r && r.score && r.score.value;
     rateForm.hidden = s != null;
     thanks.hidden = s == null;
-    thanks.textContent = s == null ? '' : t(s ? 'ratedGood' : 'ratedBad');
+    thanks.textContent = s == null ? '' : tr(s ? 'ratedGood' : 'ratedBad');
     let agent = null;
     for (const u of users.values()) if (u.type === 'agent' && u.present) agent = u;
-    title.textContent = act && agent ? agent.name || t('agent') : t('title');
-    sub.textContent = act && agent ? agent.job || t('online') : t('sub');
+    title.textContent = act && agent ? agent.name || tr('agent') : tr('title');
+    sub.textContent = act && agent ? agent.job || tr('online') : tr('sub');
     // The agent's picture: an absolute http(s) URL only.
     const av = act && agent && /^https?:\/\//i.test(agent.avatar) && safeURL(agent.avatar);
     face.hidden = !av;
@@ -646,7 +646,7 @@
     win.hidden = !open;
     launcher.classList.toggle('open', open);
     launcher.setAttribute('aria-expanded', open);
-    launcher.setAttribute('aria-label', t(open ? 'close' : 'open'));
+    launcher.setAttribute('aria-label', tr(open ? 'close' : 'open'));
     keep('sessionStorage', 'open', open ? '1' : '');
     if (!open) return;
     unread = 0;
@@ -695,7 +695,7 @@
       await ensureChat();
       ta.focus();
     } catch (e) {
-      showNote(e.type === 'validation' ? e.message : t('noStart'));
+      showNote(e.type === 'validation' ? e.message : tr('noStart'));
     }
     startBtn.disabled = false;
   }
@@ -706,7 +706,7 @@
       await ensureChat();
       ta.focus();
     } catch {
-      showNote(t('noNew'));
+      showNote(tr('noNew'));
     }
   }
 
@@ -723,7 +723,7 @@
       view();
     } catch {
       rateBtn.disabled = false;
-      showNote(t('noRate'));
+      showNote(tr('noRate'));
     }
   }
 
@@ -770,7 +770,7 @@
 
   function sendText(text) {
     const m = {cid: rid(), text};
-    m.retry = h('button', {type: 'button', class: 'link', text: t('retry'), onclick: () => deliver(m)});
+    m.retry = h('button', {type: 'button', class: 'link', text: tr('retry'), onclick: () => deliver(m)});
     pendingItem('message', h('div', {class: 'bubble'}, linkify(text)), m, m.retry);
     deliver(m);
   }
@@ -779,27 +779,27 @@
   // means trying again after the reconnect, with the same custom_id, so
   // the server stores it once.
   async function deliver(m) {
-    setState(m, 'sending', t('sending'));
+    setState(m, 'sending', tr('sending'));
     while (outbox.has(m.cid)) {
       await ready();
       if (!outbox.has(m.cid)) return;
       try {
         await ensureChat();
         await req('send_event', {chat_id: chat.id, event: {type: 'message', text: m.text, custom_id: m.cid}});
-        if (outbox.has(m.cid)) setState(m, 'sent', t('sent'));
+        if (outbox.has(m.cid)) setState(m, 'sent', tr('sent'));
         return;
       } catch (e) {
-        if (!e.lost) return setState(m, 'failed', t('notSent', e.message));
+        if (!e.lost) return setState(m, 'failed', tr('notSent', e.message));
       }
     }
   }
 
   function upload(f) {
-    if (f.size > MAX_FILE) return showNote(t('big', f.name, size(f.size)));
+    if (f.size > MAX_FILE) return showNote(tr('big', f.name, size(f.size)));
     const bar = h('progress', {max: 100, value: 0});
     const m = {cid: rid(), bar};
-    m.retry = h('button', {type: 'button', class: 'link', text: t('retry'), onclick: () => go()});
-    const cancel = h('button', {type: 'button', class: 'link cancel', text: t('cancel'), onclick: () => {
+    m.retry = h('button', {type: 'button', class: 'link', text: tr('retry'), onclick: () => go()});
+    const cancel = h('button', {type: 'button', class: 'link cancel', text: tr('cancel'), onclick: () => {
       outbox.delete(m.cid);
       m.el.remove();
       if (m.xhr) m.xhr.abort();
@@ -807,7 +807,7 @@
     pendingItem('file', h('div', {class: 'bubble file up'}, icon('clip'), h('span', {class: 'fname', text: f.name}), bar), m, [m.retry, cancel]);
     const fail = text => outbox.has(m.cid) && setState(m, 'failed', text);
     const go = async () => {
-      setState(m, 'sending', t('uploading'));
+      setState(m, 'sending', tr('uploading'));
       bar.value = 0;
       let tok;
       try {
@@ -815,7 +815,7 @@
         await ensureChat();
         tok = await getToken();
       } catch {
-        return fail(t('upFail'));
+        return fail(tr('upFail'));
       }
       if (!outbox.has(m.cid)) return;
       const x = m.xhr = new XMLHttpRequest();
@@ -826,14 +826,14 @@
       x.onload = () => {
         if (x.status < 300) {
           bar.value = 100;
-          if (outbox.has(m.cid)) setState(m, 'sent', t('sent'));
+          if (outbox.has(m.cid)) setState(m, 'sent', tr('sent'));
           return cancel.remove();
         }
-        let msg = t('upFail');
+        let msg = tr('upFail');
         try { msg = JSON.parse(x.responseText).error.message; } catch { /* not JSON */ }
-        fail(x.status === 413 ? t('tooBig') : msg);
+        fail(x.status === 413 ? tr('tooBig') : msg);
       };
-      x.onerror = () => fail(t('upFail'));
+      x.onerror = () => fail(tr('upFail'));
       const fd = new FormData();
       fd.append('payload.chat_id', chat.id);
       fd.append('payload.custom_id', m.cid);
