@@ -70,8 +70,9 @@ type Config struct {
 // ContentSecurityPolicy is sent with the demo page: scripts and styles
 // only from the server's own origin and no inline script; connections to
 // the origin and WebSockets; images from the origin (uploads), data: and
-// blob: URLs.
-const ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; " +
+// blob: URLs, and any https URL (agents' pictures and rich message images
+// live on other hosts).
+const ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob: https:; " +
 	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Files are the embedded widget files, by name: widget.js and widget.css
