@@ -6,9 +6,13 @@
 // and a demo page that shows it. The widget is plain JavaScript (ES2020,
 // no framework, no build step) and CSS, embedded in the binary. It is a
 // client of the Customer Chat API v3.0: it gets a customer token from
-// POST /customer/token (the cookie grant, so the same browser stays the
-// same customer), talks over the plain WebSocket /v3.0/customer/rtm/ws and
-// uploads files with POST /v3.0/customer/action/send_file.
+// POST /customer/token (the identity grant with the identity token it keeps
+// in the host page's localStorage, else the cookie grant, so the same
+// browser stays the same customer on any site), talks over the plain
+// WebSocket /v3.0/customer/rtm/ws and uploads files with POST
+// /v3.0/customer/action/send_file. Its strings are English in widget.js;
+// German, Polish and Spanish are loaded from i18n/<lang>.json only by
+// pages that need them.
 //
 // Handler serves:
 //
@@ -25,7 +29,7 @@
 //	GET /widget/i18n/<lang>.json  the widget's strings in a language other
 //	                         than English, loaded when the page needs them
 //
-// Mount it on those three paths:
+// Mount it on those three paths (Config.Greeting answers greeting.json):
 //
 //	h := widget.Handler(widget.Config{License: 123, ClientID: "parley-demo"})
 //	mux.Handle("GET /{$}", h)
