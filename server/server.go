@@ -333,7 +333,17 @@ func (s *Server) seedDemo(ctx context.Context) error {
 	if err := st.PutClient(ctx, chat.Client{ID: d.ClientID, LicenseID: d.License, RedirectOrigins: d.Origins}); err != nil {
 		return fmt.Errorf("server: seed client: %w", err)
 	}
-	if err := st.PutGroup(ctx, chat.Group{LicenseID: d.License, ID: 0, Name: "General"}); err != nil {
+	groups, err := st.Groups(ctx, d.License)
+	if err != nil {
+		return fmt.Errorf("server: seed group: %w", err)
+	}
+	general := chat.Group{LicenseID: d.License, ID: 0, Name: "General"}
+	for _, g := range groups {
+		if g.ID == 0 {
+			general.Greeting = g.Greeting // set by an operator: kept
+		}
+	}
+	if err := st.PutGroup(ctx, general); err != nil {
 		return fmt.Errorf("server: seed group: %w", err)
 	}
 	hash, err := auth.HashPassword(d.AgentPassword)
@@ -431,7 +441,7 @@ func (s *Server) routes() error {
 	mux.Handle("/v2/customer/", ah)
 	api.Register(mux)
 	config.Register(mux)
-	wh := widget.Handler(widget.Config{License: s.cfg.Demo.License, ClientID: s.cfg.Demo.ClientID})
+	wh := widget.Handler(widget.Config{License: s.cfg.Demo.License, ClientID: s.cfg.Demo.ClientID, Greeting: s.groupGreeting})
 	mux.Handle("GET /{$}", wh)
 	mux.Handle("GET /widget.js", wh)
 	mux.Handle("GET /widget/", wh)
@@ -597,4 +607,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.shutdownErr = errors.Join(errs...)
 	})
 	return s.shutdownErr
+}
+
+// groupGreeting is the greeting of a group of a license, "" when the group
+// or license is unknown or has none.
+func (s *Server) groupGreeting(ctx context.Context, licenseID, groupID int) (string, error) {
+	groups, err := s.store.Groups(ctx, licenseID)
+	if err != nil {
+		return "", err
+	}
+	for _, g := range groups {
+		if g.ID == groupID {
+			return g.Greeting, nil
+		}
+	}
+	return "", nil
 }

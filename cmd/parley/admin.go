@@ -234,8 +234,9 @@ type groupCmd struct {
 
 type groupAddCmd struct {
 	storeFlags `embed:""`
-	ID         int    `name:"id" required:"" help:"Group number (0 is the license's default group)."`
-	Name       string `required:"" help:"Group name."`
+	ID         int     `name:"id" required:"" help:"Group number (0 is the license's default group)."`
+	Name       string  `required:"" help:"Group name."`
+	Greeting   *string `help:"What the widget shows a visitor of the group before a chat starts (empty: the widget's own). Without the flag a renamed group keeps its greeting."`
 }
 
 func (c *groupAddCmd) Run() error {
@@ -251,9 +252,29 @@ func (c *groupAddCmd) Run() error {
 	if err := c.ensureLicense(ctx, st, out); err != nil {
 		return err
 	}
-	if err := st.PutGroup(ctx, chat.Group{LicenseID: c.License, ID: c.ID, Name: c.Name}); err != nil {
+	g := chat.Group{LicenseID: c.License, ID: c.ID, Name: c.Name}
+	if c.Greeting != nil {
+		if err := chat.CheckGreeting(*c.Greeting); err != nil {
+			return err
+		}
+		g.Greeting = strings.TrimSpace(*c.Greeting)
+	} else {
+		groups, err := st.Groups(ctx, c.License)
+		if err != nil {
+			return err
+		}
+		for _, old := range groups {
+			if old.ID == c.ID {
+				g.Greeting = old.Greeting
+			}
+		}
+	}
+	if err := st.PutGroup(ctx, g); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "group %d of license %d is %q\n", c.ID, c.License, c.Name)
+	if g.Greeting != "" {
+		fmt.Fprintf(out, "its greeting: %q\n", g.Greeting)
+	}
 	return nil
 }

@@ -188,3 +188,38 @@ func testSigner(t *testing.T, dir string) *auth.Signer {
 	}
 	return s
 }
+
+// TestGroupGreetingCommand sets a group's greeting with parley group add,
+// keeps it through a rename without the flag and clears it with "".
+func TestGroupGreetingCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PARLEY_DATA_DIR", dir)
+	greeting := func() string {
+		gs, err := openStore(t, dir).Groups(context.Background(), 123)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range gs {
+			if g.ID == 1 {
+				return g.Greeting
+			}
+		}
+		t.Fatal("no group 1")
+		return ""
+	}
+	out := mustRun(t, "group", "add", "--id", "1", "--name", "Sales", "--greeting", "Hola 👋 ¿Qué tal?")
+	if !strings.Contains(out, `its greeting: "Hola 👋 ¿Qué tal?"`) || greeting() != "Hola 👋 ¿Qué tal?" {
+		t.Errorf("group add --greeting printed %q, stored %q", out, greeting())
+	}
+	mustRun(t, "group", "add", "--id", "1", "--name", "Ventas")
+	if g := greeting(); g != "Hola 👋 ¿Qué tal?" {
+		t.Errorf("a rename without --greeting left %q", g)
+	}
+	if _, err := runCLI(t, "group", "add", "--id", "1", "--name", "Ventas", "--greeting", strings.Repeat("x", 1001)); err == nil {
+		t.Error("a greeting over 1000 bytes: no error")
+	}
+	mustRun(t, "group", "add", "--id", "1", "--name", "Ventas", "--greeting", "")
+	if g := greeting(); g != "" {
+		t.Errorf("--greeting \"\" left %q", g)
+	}
+}

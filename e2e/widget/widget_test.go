@@ -262,8 +262,15 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 // threads.
 func TestWidget(t *testing.T) {
 	srv := parleytest.NewServer(t)
+	// The agent's picture, from its profile.
+	pics := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(testPNG(t, 48, 48))
+	}))
+	t.Cleanup(pics.Close)
+	configCall(t, srv, "update_agent", obj{"id": srv.AgentEmail, "avatar_path": pics.URL + "/ada.png"})
 	agent := dialAgent(t, srv)
-	b := newBrowser(t)
+	b := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true)) // the pictures' test certificate
 	files := t.TempDir()
 	msgs := func(sel string) string { return `__texts(` + js(sel) + `)` }
 	lastMine := `__ws('.msg.me').at(-1)`
@@ -393,6 +400,9 @@ func TestWidget(t *testing.T) {
 	agent.do("send_event", obj{"chat_id": chatID, "event": obj{"type": "message", "text": "Thanks, that diagram helps. Anything else?"}})
 	b.waitFor("the last answer shows", msgs(".msg.them .bubble")+`.includes('Thanks, that diagram helps. Anything else?')`)
 	b.waitFor("the log follows the conversation to its end", `(l => l.scrollHeight - l.scrollTop - l.clientHeight < 2)(__w('.log'))`)
+	// The agent has read it all: the customer's messages say Seen.
+	agent.do("update_last_seen_timestamp", obj{"chat_id": chatID})
+	b.waitFor("the messages are seen, the agent's picture shows", `__ws('.msg.me[data-id]').every(m => m.dataset.state === 'seen') && !__w('.face').hidden && __w('.face').naturalWidth === 48`)
 	b.checkClean()
 	b.screenshot(t)
 

@@ -190,6 +190,7 @@ type tokenRequest struct {
 
 	responseType string
 	grantType    string // XHR flow only
+	identity     string // identity_token of the identity grant
 	clientID     string
 	// byOrganization is set on the v2 paths, which name the license by
 	// organization_id instead of license_id.
@@ -213,6 +214,7 @@ type tokenRequest struct {
 // grant is a token granted to a customer.
 type grant struct {
 	token      string
+	identity   string // identity token, answered by the XHR flows
 	customerID string
 	license    chat.License
 	clientID   string
@@ -227,6 +229,9 @@ type successBody struct {
 	ExpiresIn   int64  `json:"expires_in"`
 	TokenType   string `json:"token_type"`
 	ClientID    string `json:"client_id,omitempty"`
+	// IdentityToken is set in answers of the XHR flows: the grant of a
+	// returning customer (grant_type "identity").
+	IdentityToken string `json:"identity_token,omitempty"`
 	// OrganizationID is set in answers of the v2 paths.
 	OrganizationID string `json:"organization_id,omitempty"`
 	State          string `json:"state,omitempty"`
@@ -266,6 +271,10 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 	if !req.page {
 		switch req.grantType {
 		case "cookie":
+		case GrantIdentity:
+			if req.identity == "" {
+				return grant{}, errInvalidRequest
+			}
 		case "":
 			return grant{}, errInvalidRequest
 		default:
@@ -339,7 +348,14 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 		}
 	}
 
-	customerID := a.cookieCustomer(r, licenseID)
+	var customerID string
+	if req.grantType == GrantIdentity {
+		if customerID, aerr = a.identityCustomer(req.identity, licenseID, client.ID); aerr != nil {
+			return grant{}, aerr
+		}
+	} else {
+		customerID = a.cookieCustomer(r, licenseID)
+	}
 	if customerID == "" {
 		customerID = a.newCustomerID()
 		if customerID == "" || len(customerID) > maxCustomerIDLen {
@@ -360,8 +376,13 @@ func (a *Accounts) grant(w http.ResponseWriter, r *http.Request, req tokenReques
 		a.logger().ErrorContext(ctx, "auth: issuing customer token failed", "err", err)
 		return grant{}, errServer
 	}
+	ident, err := a.Signer.IssueIdentity(Identity{LicenseID: licenseID, ClientID: client.ID, CustomerID: customerID, ExpiresAt: now.Add(IdentityTTL)})
+	if err != nil {
+		a.logger().ErrorContext(ctx, "auth: issuing identity token failed", "err", err)
+		return grant{}, errServer
+	}
 	a.setCookie(w, r, licenseID, customerID)
-	return grant{token: tok, customerID: customerID, license: license, clientID: client.ID, expiresIn: ttl}, nil
+	return grant{token: tok, identity: ident, customerID: customerID, license: license, clientID: client.ID, expiresIn: ttl}, nil
 }
 
 // licenseRef names the license of a token request: by number (id) on the
@@ -497,6 +518,7 @@ func writePage(w http.ResponseWriter, status int, msg any, targetOrigin string) 
 type tokenBodyIn struct {
 	ResponseType   string          `json:"response_type"`
 	GrantType      string          `json:"grant_type"`
+	IdentityToken  string          `json:"identity_token"`
 	ClientID       string          `json:"client_id"`
 	LicenseID      json.RawMessage `json:"license_id"`
 	OrganizationID json.RawMessage `json:"organization_id"`
@@ -516,6 +538,7 @@ func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *token
 	req := tokenRequest{
 		responseType:   in.ResponseType,
 		grantType:      in.GrantType,
+		identity:       in.IdentityToken,
 		clientID:       in.ClientID,
 		byOrganization: byOrganization,
 		license:        rawLicense(in.LicenseID),
@@ -535,11 +558,12 @@ func (a *Accounts) serveToken(w http.ResponseWriter, r *http.Request, lim *token
 		return
 	}
 	body := successBody{
-		AccessToken: g.token,
-		EntityID:    g.customerID,
-		ExpiresIn:   int64(g.expiresIn / time.Second),
-		TokenType:   "Bearer",
-		ClientID:    g.clientID,
+		AccessToken:   g.token,
+		EntityID:      g.customerID,
+		ExpiresIn:     int64(g.expiresIn / time.Second),
+		TokenType:     "Bearer",
+		ClientID:      g.clientID,
+		IdentityToken: g.identity,
 	}
 	if byOrganization {
 		body.OrganizationID = g.license.OrganizationID

@@ -38,8 +38,9 @@
 //   - XHR flow: POST /customer/token or POST
 //     /licence/g<license>_<group>/customer/token with a JSON body (sent as
 //     text/plain) {"response_type":"token","grant_type":"cookie",
-//     "client_id","license_id","redirect_uri"}. The answer is JSON with the
-//     same fields (plus client_id on success, without state), status 200 on
+//     "client_id","license_id","redirect_uri"}, or with the identity grant
+//     (below). The answer is JSON with the same fields (plus client_id and
+//     identity_token on success, without state), status 200 on
 //     success and the status of the table below otherwise. Once the client
 //     is known, an allowed request Origin (see below) is echoed in
 //     Access-Control-Allow-Origin with Access-Control-Allow-Credentials:
@@ -55,10 +56,10 @@
 //     answers, CORS and preflights are those of the XHR flow, and a token
 //     answer also carries organization_id (canonical). The path's
 //     organization must be the body's; its group is checked for form only
-//     (0 or a positive integer). The cookie grant is the only one:
-//     customer-auth 1.0.0 in a browser sends no other (its React Native
-//     build loads GET /v2/customer/token in a WebView and reads a
-//     redirect, which is not served).
+//     (0 or a positive integer). customer-auth 1.0.0 in a browser sends the
+//     cookie grant only (its React Native build loads GET
+//     /v2/customer/token in a WebView and reads a redirect, which is not
+//     served); the identity grant is accepted here too.
 //
 // The customer id is kept in the cookie __lc_cid, which holds license and
 // customer id signed with a key derived from the Signer key. It is HttpOnly,
@@ -73,6 +74,39 @@
 // and every token call from another site makes a new customer (same-site
 // calls keep it). The group of the /licence/ paths is checked for form only;
 // the identity is per license.
+//
+// # Identity grant
+//
+// A site of another origin than the server cannot keep the cookie where
+// browsers block third-party cookies (Safari, Chrome's phase-out) or over
+// plain HTTP, so the XHR flows also name the customer by an identity token
+// that the page keeps in its own storage (the widget: localStorage of the
+// host page's origin). Every successful XHR answer carries
+// identity_token: the license, the client id and the customer id, with an
+// expiry two years ahead (IdentityTTL), signed with HMAC-SHA256 under a key
+// derived from the Signer key apart from the token and cookie keys. The
+// body {"grant_type":"identity","identity_token":"…"} (with the other
+// fields of the cookie grant) gets a token of that customer and a renewed
+// identity token; the cookie is renewed too. The identity grant passes
+// every check of the cookie grant first (client, license, redirect URI,
+// Origin); then an identity token that is forged or altered, expired,
+// made under another signing key, or of another license or client is
+// refused with invalid_grant, and the page starts over with the cookie
+// grant. A new signing key revokes every identity token at once (and
+// every access token and cookie).
+//
+// Threat model: the identity token is a bearer credential for one
+// customer of one license and client, stored where the host page's own
+// scripts can read it. Script injection (XSS) on the host page can read
+// it and chat as that customer from a listed origin, as it could with
+// LiveChat's and Chatwoot's widgets, which keep the visitor's identity the
+// same way; the HttpOnly cookie was out of its reach but is not kept
+// across sites. It names no agent, gives no access to other customers or
+// licenses, and cannot be turned into one for another client: the access
+// tokens it gets are the ordinary eight-hour customer tokens. A page of an
+// origin that is not listed cannot use a stolen identity token from the
+// visitor's browser (the Origin check answers first); a server-side
+// client can send any Origin, as it can with a stolen cookie.
 //
 // Tokens go only to allowed origins, so that no other site can obtain the
 // token of a visitor whose browser holds the cookie: redirect_uri and
@@ -104,7 +138,8 @@
 //	response_type missing                              oauth_exception     invalid_request            400
 //	response_type not "token"                          oauth_exception     unsupported_response_type  400
 //	grant_type missing (XHR flow)                      oauth_exception     invalid_request            400
-//	grant_type not "cookie" (XHR flow)                 oauth_exception     unsupported_grant_type     400
+//	grant_type not "cookie" or "identity" (XHR flow)   oauth_exception     unsupported_grant_type     400
+//	identity_token missing (identity grant)            oauth_exception     invalid_request            400
 //	client_id missing                                  oauth_exception     invalid_client             401
 //	license_id missing, not a positive integer         oauth_exception     invalid_request            400
 //	/licence/ segment malformed or of another license  oauth_exception     invalid_request            400
@@ -121,6 +156,8 @@
 //	  allowed, or no origin given at all; redirect_uri
 //	  not one of the client's RedirectURIs             oauth_exception     redirect_uri_mismatch      400
 //	Origin header not allowed (XHR flow)               oauth_exception     unauthorized_client        403
+//	identity token forged, expired, of another key,
+//	  license or client (identity grant)               oauth_exception     invalid_grant              400
 //	store or signing failure                           oauth_exception     server_error               500
 //
 // The iframe page is served with the same status codes; browsers run its

@@ -88,12 +88,13 @@ var b64 = base64.RawURLEncoding.Strict()
 //
 //	base64url(JSON payload) "." base64url(HMAC-SHA256(payload text))
 //
-// It also signs the identity cookie of the customer accounts endpoints, with a
-// key derived separately so that a cookie value is never a valid token and a
-// token never a valid cookie. A Signer is safe for concurrent use.
+// It also signs the identity cookie and the identity tokens of the customer
+// accounts endpoints, each with a key derived separately so that no cookie,
+// identity token or access token is valid as one of the others. A Signer is safe for concurrent use.
 type Signer struct {
-	tokenKey  []byte
-	cookieKey []byte
+	tokenKey    []byte
+	cookieKey   []byte
+	identityKey []byte
 }
 
 // NewSigner returns a Signer for key, which must be at least MinKeySize bytes
@@ -104,8 +105,9 @@ func NewSigner(key []byte) (*Signer, error) {
 		return nil, fmt.Errorf("auth: signing key must be at least %d bytes, got %d", MinKeySize, len(key))
 	}
 	return &Signer{
-		tokenKey:  derive(key, "parley/auth/token/v1"),
-		cookieKey: derive(key, "parley/auth/cookie/v1"),
+		tokenKey:    derive(key, "parley/auth/token/v1"),
+		cookieKey:   derive(key, "parley/auth/cookie/v1"),
+		identityKey: derive(key, "parley/auth/identity/v1"),
 	}, nil
 }
 

@@ -2,8 +2,11 @@ package chat
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // UserType tells customers from agents.
@@ -55,6 +58,21 @@ type Group struct {
 	LicenseID int
 	ID        int
 	Name      string
+	// Greeting is what the widget shows a visitor of the group before a
+	// chat starts, at most MaxGreetingBytes; empty means the widget's own.
+	Greeting string
+}
+
+// MaxGreetingBytes bounds Group.Greeting.
+const MaxGreetingBytes = 1000
+
+// CheckGreeting returns an error when s cannot be a group's greeting: not
+// UTF-8, over MaxGreetingBytes, or holding U+0000.
+func CheckGreeting(s string) error {
+	if !utf8.ValidString(s) || len(s) > MaxGreetingBytes || strings.ContainsRune(s, 0) {
+		return fmt.Errorf("a greeting must be UTF-8 text of at most %d bytes without U+0000", MaxGreetingBytes)
+	}
+	return nil
 }
 
 // Page is the page a customer is looking at.

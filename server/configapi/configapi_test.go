@@ -150,6 +150,7 @@ func (a agentOut) groupIDs() []int {
 type groupOut struct {
 	ID              int               `json:"id"`
 	Name            string            `json:"name"`
+	Greeting        string            `json:"greeting"`
 	AgentPriorities map[string]string `json:"agent_priorities"`
 }
 
@@ -275,6 +276,37 @@ func TestGroups(t *testing.T) {
 	e.ok(e.admin, "delete_group", map[string]any{"id": gid.ID}, nil)
 	e.fails(e.admin, "get_group", map[string]any{"id": gid.ID}, 404, "not_found")
 	e.fails(e.admin, "delete_group", map[string]any{"id": gid.ID}, 404, "not_found")
+}
+
+// TestGroupGreeting sets, keeps, refuses and clears a group's greeting.
+func TestGroupGreeting(t *testing.T) {
+	e := newEnv(t)
+	var gid struct{ ID int }
+	hello := "Hallo 👋 — Fragen zur Rechnung?\nWir helfen."
+	e.ok(e.admin, "create_group", map[string]any{"name": "Billing", "greeting": "  " + hello + " "}, &gid)
+	get := func() groupOut {
+		var g groupOut
+		e.ok(e.admin, "get_group", map[string]any{"id": gid.ID}, &g)
+		return g
+	}
+	if g := get(); g.Greeting != hello {
+		t.Errorf("greeting after create_group = %q, want %q", g.Greeting, hello)
+	}
+	e.ok(e.admin, "update_group", map[string]any{"id": gid.ID, "name": "Invoices"}, nil)
+	if g := get(); g.Greeting != hello || g.Name != "Invoices" {
+		t.Errorf("a rename changed the greeting: %+v", g)
+	}
+	for _, bad := range []string{strings.Repeat("é", 501), "a\u0000b"} {
+		e.fails(e.admin, "update_group", map[string]any{"id": gid.ID, "greeting": bad}, 400, "validation")
+	}
+	e.ok(e.admin, "update_group", map[string]any{"id": gid.ID, "greeting": strings.Repeat("é", 500)}, nil)
+	e.ok(e.admin, "update_group", map[string]any{"id": 0, "greeting": "Welcome"}, nil)
+	e.ok(e.admin, "update_group", map[string]any{"id": gid.ID, "greeting": ""}, nil)
+	var list []groupOut
+	e.ok(e.admin, "list_groups", nil, &list)
+	if len(list) != 2 || list[0].Greeting != "Welcome" || list[1].Greeting != "" || list[1].Name != "Invoices" {
+		t.Errorf("list_groups = %+v", list)
+	}
 }
 
 func TestClientsAndLicense(t *testing.T) {

@@ -14,13 +14,15 @@ import (
 type groupJSON struct {
 	ID   int    `json:"id"`
 	Name string `json:"name"`
+	// Greeting is Parley's: what the widget shows before a chat starts.
+	Greeting string `json:"greeting"`
 	// AgentPriorities maps the group's agents to their priority, always
 	// "normal" (Parley routes without priorities).
 	AgentPriorities map[string]string `json:"agent_priorities"`
 }
 
 func toGroupJSON(g chat.Group, agents []chat.Agent) groupJSON {
-	j := groupJSON{ID: g.ID, Name: g.Name, AgentPriorities: map[string]string{}}
+	j := groupJSON{ID: g.ID, Name: g.Name, Greeting: g.Greeting, AgentPriorities: map[string]string{}}
 	for _, id := range chat.AgentsInGroup(agents, g.ID) {
 		j.AgentPriorities[id] = "normal"
 	}
@@ -31,7 +33,19 @@ func toGroupJSON(g chat.Group, agents []chat.Agent) groupJSON {
 type groupRequest struct {
 	ID              *int              `json:"id"`
 	Name            *string           `json:"name"`
+	Greeting        *string           `json:"greeting"`
 	AgentPriorities map[string]string `json:"agent_priorities"`
+}
+
+// greeting checks the greeting of a request, "" when it has none.
+func (r groupRequest) greeting() (string, error) {
+	if r.Greeting == nil {
+		return "", nil
+	}
+	if err := chat.CheckGreeting(*r.Greeting); err != nil {
+		return "", invalid("greeting: %v", err)
+	}
+	return strings.TrimSpace(*r.Greeting), nil
 }
 
 // groupOf loads a group of the operator's license, and the license's
@@ -99,7 +113,7 @@ func (a *API) putAgents(ctx context.Context, agents []chat.Agent) error {
 	return nil
 }
 
-// createGroup: {name, agent_priorities?: {agent id: priority}} → {id}.
+// createGroup: {name, greeting?, agent_priorities?: {agent id: priority}} → {id}.
 // The group gets the number after the license's highest.
 func (a *API) createGroup(ctx context.Context, op chat.Agent, in []byte) (any, error) {
 	var req groupRequest
@@ -110,6 +124,10 @@ func (a *API) createGroup(ctx context.Context, op chat.Agent, in []byte) (any, e
 		return nil, invalid("name is required")
 	}
 	if err := text("name", *req.Name, 1, 255); err != nil {
+		return nil, err
+	}
+	greeting, err := req.greeting()
+	if err != nil {
 		return nil, err
 	}
 	groups, err := a.cfg.Store.Groups(ctx, op.LicenseID)
@@ -128,7 +146,7 @@ func (a *API) createGroup(ctx context.Context, op chat.Agent, in []byte) (any, e
 	if err != nil {
 		return nil, err
 	}
-	if err := a.cfg.Store.PutGroup(ctx, chat.Group{LicenseID: op.LicenseID, ID: id, Name: strings.TrimSpace(*req.Name)}); err != nil {
+	if err := a.cfg.Store.PutGroup(ctx, chat.Group{LicenseID: op.LicenseID, ID: id, Name: strings.TrimSpace(*req.Name), Greeting: greeting}); err != nil {
 		return nil, err
 	}
 	return map[string]int{"id": id}, a.putAgents(ctx, changed)
@@ -164,7 +182,7 @@ func (a *API) listGroups(ctx context.Context, op chat.Agent, in []byte) (any, er
 	return out, nil
 }
 
-// updateGroup: {id, name?, agent_priorities?} → {}. agent_priorities,
+// updateGroup: {id, name?, greeting?, agent_priorities?} → {}. agent_priorities,
 // when given, are the group's agents from then on.
 func (a *API) updateGroup(ctx context.Context, op chat.Agent, in []byte) (any, error) {
 	var req groupRequest
@@ -186,6 +204,13 @@ func (a *API) updateGroup(ctx context.Context, op chat.Agent, in []byte) (any, e
 			return nil, err
 		}
 		g.Name = strings.TrimSpace(*req.Name)
+	}
+	if req.Greeting != nil {
+		if g.Greeting, err = req.greeting(); err != nil {
+			return nil, err
+		}
+	}
+	if req.Name != nil || req.Greeting != nil {
 		if err := a.cfg.Store.PutGroup(ctx, g); err != nil {
 			return nil, err
 		}

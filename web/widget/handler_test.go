@@ -66,11 +66,14 @@ func TestDemoPage(t *testing.T) {
 func TestAssets(t *testing.T) {
 	h := widget.Handler(widget.Config{License: 7, ClientID: `c"1`})
 	for path, ctype := range map[string]string{
-		"/widget.js":          "text/javascript; charset=utf-8",
-		"/widget/widget.js":   "text/javascript; charset=utf-8",
-		"/widget/widget.css":  "text/css; charset=utf-8",
-		"/widget/demo.css":    "text/css; charset=utf-8",
-		"/widget/config.json": "application/json",
+		"/widget.js":           "text/javascript; charset=utf-8",
+		"/widget/widget.js":    "text/javascript; charset=utf-8",
+		"/widget/widget.css":   "text/css; charset=utf-8",
+		"/widget/demo.css":     "text/css; charset=utf-8",
+		"/widget/config.json":  "application/json",
+		"/widget/i18n/de.json": "application/json",
+		"/widget/i18n/pl.json": "application/json",
+		"/widget/i18n/es.json": "application/json",
 	} {
 		rec := serve(h, "GET", path)
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != ctype {
@@ -111,7 +114,7 @@ func TestAssets(t *testing.T) {
 		t.Errorf("HEAD = %d with %d bytes", rec.Code, rec.Body.Len())
 	}
 
-	for _, path := range []string{"/nope", "/widget/", "/widget/index.html", "/widget/static/widget.js", "/widget.css", "/index.html"} {
+	for _, path := range []string{"/nope", "/widget/", "/widget/index.html", "/widget/static/widget.js", "/widget.css", "/index.html", "/widget/de.json", "/widget/i18n/fr.json"} {
 		if rec := serve(h, "GET", path); rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, rec.Code)
 		}

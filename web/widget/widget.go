@@ -6,9 +6,13 @@
 // and a demo page that shows it. The widget is plain JavaScript (ES2020,
 // no framework, no build step) and CSS, embedded in the binary. It is a
 // client of the Customer Chat API v3.0: it gets a customer token from
-// POST /customer/token (the cookie grant, so the same browser stays the
-// same customer), talks over the plain WebSocket /v3.0/customer/rtm/ws and
-// uploads files with POST /v3.0/customer/action/send_file.
+// POST /customer/token (the identity grant with the identity token it keeps
+// in the host page's localStorage, else the cookie grant, so the same
+// browser stays the same customer on any site), talks over the plain
+// WebSocket /v3.0/customer/rtm/ws and uploads files with POST
+// /v3.0/customer/action/send_file. Its strings are English in widget.js;
+// German, Polish and Spanish are loaded from i18n/<lang>.json only by
+// pages that need them.
 //
 // Handler serves:
 //
@@ -18,8 +22,14 @@
 //	GET /widget/demo.css     the demo page's styles
 //	GET /widget/config.json  {"license": N, "client_id": "…"}: what the widget
 //	                         uses when its script tag does not say
+//	GET /widget/greeting.json?license_id=N&group_id=G
+//	                         {"greeting": "…"}: the group's greeting (group 0
+//	                         without group_id), "" for none; 400 for a
+//	                         malformed license_id or group_id
+//	GET /widget/i18n/<lang>.json  the widget's strings in a language other
+//	                         than English, loaded when the page needs them
 //
-// Mount it on those three paths:
+// Mount it on those three paths (Config.Greeting answers greeting.json):
 //
 //	h := widget.Handler(widget.Config{License: 123, ClientID: "parley-demo"})
 //	mux.Handle("GET /{$}", h)
@@ -30,6 +40,7 @@ package widget
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -54,13 +65,18 @@ type Config struct {
 	License int
 	// ClientID is the client id the widget gets customer tokens with.
 	ClientID string
+	// Greeting returns the greeting of a group of a license ("" for none,
+	// or for an unknown license or group), served by
+	// /widget/greeting.json. Nil: every greeting is "".
+	Greeting func(ctx context.Context, license, group int) (string, error)
 }
 
 // ContentSecurityPolicy is sent with the demo page: scripts and styles
 // only from the server's own origin and no inline script; connections to
 // the origin and WebSockets; images from the origin (uploads), data: and
-// blob: URLs.
-const ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; " +
+// blob: URLs, and any https URL (agents' pictures and rich message images
+// live on other hosts).
+const ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob: https:; " +
 	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Files are the embedded widget files, by name: widget.js and widget.css
@@ -115,7 +131,7 @@ var assets = sync.OnceValue(func() map[string]*asset {
 		if err != nil {
 			return err
 		}
-		out[path.Base(name)] = newAsset(name, b)
+		out[strings.TrimPrefix(name, "static/")] = newAsset(name, b)
 		return nil
 	})
 	if err != nil {
@@ -147,6 +163,8 @@ func Handler(cfg Config) http.Handler {
 			serveAsset(w, r, files["widget.js"])
 		case p == "/widget/config.json":
 			serveAsset(w, r, config)
+		case p == "/widget/greeting.json":
+			serveGreeting(w, r, cfg.Greeting)
 		case strings.HasPrefix(p, "/widget/") && files[strings.TrimPrefix(p, "/widget/")] != nil:
 			serveAsset(w, r, files[strings.TrimPrefix(p, "/widget/")])
 		default:
@@ -225,4 +243,38 @@ func serveDemo(w http.ResponseWriter, r *http.Request, cfg Config) {
 		return
 	}
 	_, _ = w.Write(buf.Bytes())
+}
+
+// serveGreeting answers /widget/greeting.json to any origin, as the other
+// files the widget reads.
+func serveGreeting(w http.ResponseWriter, r *http.Request, greeting func(context.Context, int, int) (string, error)) {
+	q := r.URL.Query()
+	license, err1 := strconv.Atoi(q.Get("license_id"))
+	group, err2 := 0, error(nil)
+	if g := q.Get("group_id"); g != "" {
+		group, err2 = strconv.Atoi(g)
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	if err1 != nil || err2 != nil || license <= 0 || group < 0 {
+		http.Error(w, "license_id must be a positive integer and group_id, when given, a group number", http.StatusBadRequest)
+		return
+	}
+	text := ""
+	if greeting != nil {
+		var err error
+		if text, err = greeting(r.Context(), license, group); err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	body, _ := json.Marshal(map[string]string{"greeting": text})
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
 }

@@ -147,8 +147,8 @@ func (s *Store) deleteRow(ctx context.Context, q string, args ...any) error {
 // PutGroup creates or replaces a group.
 func (s *Store) PutGroup(ctx context.Context, g chat.Group) (err error) {
 	defer wrap(&err, "put group %d of license %d", g.ID, g.LicenseID)
-	_, err = s.pool.Exec(ctx, `INSERT INTO license_groups (license_id, id, name) VALUES ($1, $2, $3)
-		ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name`, g.LicenseID, g.ID, g.Name)
+	_, err = s.pool.Exec(ctx, `INSERT INTO license_groups (license_id, id, name, greeting) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name, greeting = excluded.greeting`, g.LicenseID, g.ID, g.Name, g.Greeting)
 	return err
 }
 
@@ -161,13 +161,13 @@ func (s *Store) DeleteGroup(ctx context.Context, licenseID, id int) (err error) 
 // Groups returns a license's groups ordered by id.
 func (s *Store) Groups(ctx context.Context, licenseID int) (gs []chat.Group, err error) {
 	defer wrap(&err, "groups of license %d", licenseID)
-	rows, err := s.pool.Query(ctx, `SELECT license_id, id, name FROM license_groups WHERE license_id = $1 ORDER BY id`, licenseID)
+	rows, err := s.pool.Query(ctx, `SELECT license_id, id, name, greeting FROM license_groups WHERE license_id = $1 ORDER BY id`, licenseID)
 	if err != nil {
 		return nil, err
 	}
 	gs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.Group, error) {
 		var g chat.Group
-		err := row.Scan(&g.LicenseID, &g.ID, &g.Name)
+		err := row.Scan(&g.LicenseID, &g.ID, &g.Name, &g.Greeting)
 		return g, err
 	})
 	if err != nil {

@@ -166,8 +166,8 @@ func (s *Store) deleteRow(ctx context.Context, q string, args ...any) error {
 func (s *Store) PutGroup(ctx context.Context, g chat.Group) (err error) {
 	defer wrap(&err, "put group %d of license %d", g.ID, g.LicenseID)
 	return s.write(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO license_groups (license_id, id, name) VALUES (?, ?, ?)
-			ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name`, g.LicenseID, g.ID, g.Name)
+		_, err := tx.ExecContext(ctx, `INSERT INTO license_groups (license_id, id, name, greeting) VALUES (?, ?, ?, ?)
+			ON CONFLICT (license_id, id) DO UPDATE SET name = excluded.name, greeting = excluded.greeting`, g.LicenseID, g.ID, g.Name, g.Greeting)
 		return err
 	})
 }
@@ -181,7 +181,7 @@ func (s *Store) DeleteGroup(ctx context.Context, licenseID, id int) (err error) 
 // Groups returns a license's groups ordered by id.
 func (s *Store) Groups(ctx context.Context, licenseID int) (gs []chat.Group, err error) {
 	defer wrap(&err, "groups of license %d", licenseID)
-	rows, err := s.rStmts.QueryContext(ctx, `SELECT license_id, id, name FROM license_groups WHERE license_id = ? ORDER BY id`, licenseID)
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT license_id, id, name, greeting FROM license_groups WHERE license_id = ? ORDER BY id`, licenseID)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func (s *Store) Groups(ctx context.Context, licenseID int) (gs []chat.Group, err
 	gs = []chat.Group{}
 	for rows.Next() {
 		var g chat.Group
-		if err := rows.Scan(&g.LicenseID, &g.ID, &g.Name); err != nil {
+		if err := rows.Scan(&g.LicenseID, &g.ID, &g.Name, &g.Greeting); err != nil {
 			return nil, err
 		}
 		gs = append(gs, g)

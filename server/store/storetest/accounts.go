@@ -266,10 +266,11 @@ func testGroups(t *testing.T, mk func(*testing.T) *env) {
 	t.Run("Replace", func(t *testing.T) {
 		e := mk(t)
 		e.must(e.s.PutGroup(e.ctx, chat.Group{LicenseID: license, ID: 1, Name: "Sales"}), "PutGroup")
-		e.must(e.s.PutGroup(e.ctx, chat.Group{LicenseID: license, ID: 1, Name: "Billing"}), "PutGroup again")
+		billing := chat.Group{LicenseID: license, ID: 1, Name: "Billing", Greeting: "Grüß Gott 👋 — ask about invoices"}
+		e.must(e.s.PutGroup(e.ctx, billing), "PutGroup again")
 		gs, err := e.s.Groups(e.ctx, license)
 		e.must(err, "Groups")
-		if len(gs) != 1 || gs[0] != (chat.Group{LicenseID: license, ID: 1, Name: "Billing"}) {
+		if len(gs) != 1 || gs[0] != billing {
 			t.Errorf("Groups: got %+v, want only the replaced group", gs)
 		}
 	})

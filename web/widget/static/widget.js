@@ -3,7 +3,8 @@
  *
  *   <script src="https://chat.example.com/widget.js" data-license="123" data-client-id="…" async></script>
  *
- * Optional attributes: data-group (a group id), data-color (the accent colour).
+ * Optional attributes: data-group (a group id), data-color (the accent colour),
+ * data-lang (en, de, pl or es; default: the browser's languages, then en).
  * Plain ES2020, no dependencies, no build step. Every text from the network
  * reaches the page as a text node; links and images are used only when their
  * URL is http(s).
@@ -18,16 +19,85 @@
   const LAST = 1e15; // sort key of what the server has not stored yet
   const FINAL = ['customer_banned', 'license_not_found', 'product_version_changed', 'unsupported_version'];
 
+  // ---- strings: every text of the widget, in English. Other languages
+  // replace them from /widget/i18n/<lang>.json, keys as here; {0}, {1} are
+  // the arguments of tr. ----
+  const S = {
+    open: 'Open chat',
+    close: 'Close chat',
+    title: 'Chat with us',
+    sub: 'We usually reply in a few minutes',
+    older: 'Loading earlier messages…',
+    hello: 'Hi! How can we help?',
+    who: 'Tell us who you are, if you like, so we can follow up.',
+    name: 'Name (optional)',
+    mail: 'Email (optional)',
+    start: 'Start chat',
+    good: 'Good',
+    bad: 'Bad',
+    more: 'Tell us more (optional)',
+    comment: 'Comment',
+    rate: 'Send rating',
+    how: 'How was this chat?',
+    ended: 'This chat has ended.',
+    again: 'Start a new chat',
+    write: 'Write a message…',
+    msg: 'Message',
+    attach: 'Attach a file (up to 10 MB)',
+    send: 'Send',
+    chat: 'Chat',
+    min: 'Minimize chat',
+    connecting: 'Connecting…',
+    reconnecting: 'Reconnecting… Messages you write now are sent when we are back.',
+    stopped: 'The chat is not available right now.',
+    agent: 'Agent',
+    online: 'Online',
+    typing: '{0} is typing',
+    ratedGood: 'You rated this chat good. Thank you!',
+    ratedBad: 'You rated this chat bad. Thank you!',
+    noStart: 'Could not start the chat. Please try again.',
+    noNew: 'Could not start a new chat. Please try again.',
+    noRate: 'Could not send your rating. Please try again.',
+    sending: 'Sending…',
+    sent: 'Sent',
+    seen: 'Seen',
+    notSent: 'Not sent: {0}.',
+    retry: 'Retry',
+    cancel: 'Cancel',
+    uploading: 'Uploading…',
+    upFail: 'Upload failed.',
+    tooBig: 'Too big: files can be up to 10 MB.',
+    big: '“{0}” is too big to send ({1}): files can be up to 10 MB.',
+  };
+  const LANGS = ['en', 'de', 'pl', 'es'];
+  let lang = 'en';
+  const tr = (k, ...a) => S[k].replace(/\{(\d)\}/g, (_, i) => a[i]);
+  // L marks a text of the table in h's props and children: fixed keeps
+  // where it went, to set it again when a language loads.
+  const L = k => ({k});
+  const fixed = [];
+  const relabel = () => fixed.forEach(([el, a, k]) => a ? el.setAttribute(a, tr(k)) : el.textContent = tr(k));
+
   // ---- DOM helpers ----
   const h = (tag, props, ...kids) => {
     const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(props || {})) {
+    for (let [k, v] of Object.entries(props || {})) {
       if (v == null || v === false) continue;
+      if (v.k) {
+        fixed.push([el, k !== 'text' && k, v.k]);
+        v = tr(v.k);
+      }
       if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
       else if (k === 'text') el.textContent = v;
       else el.setAttribute(k, v === true ? '' : v);
     }
-    for (const c of kids.flat()) if (c != null && c !== false && c !== '') el.append(c);
+    for (let c of kids.flat()) {
+      if (c && c.k) {
+        const k = c.k;
+        fixed.push([c = new Text(tr(k)), 0, k]);
+      }
+      if (c != null && c !== false && c !== '') el.append(c);
+    }
     return el;
   };
   const PATHS = {
@@ -67,13 +137,16 @@
     return out;
   };
   const date = s => new Date(s * 1000);
-  const clock = s => date(s).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+  const clock = s => date(s).toLocaleTimeString(lang, {hour: '2-digit', minute: '2-digit'});
   const size = n => n < 1024 ? n + ' B' : n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB';
   const rid = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
-  const session = (k, v) => {
+  // keep reads (no v) or writes (v; '' removes) a value of the host page's
+  // sessionStorage or localStorage.
+  const keep = (st, k, v) => {
     try {
-      if (v === undefined) return sessionStorage.getItem('parley:' + k);
-      sessionStorage.setItem('parley:' + k, v);
+      st = window[st];
+      if (v === undefined) return st.getItem('parley:' + k);
+      v ? st.setItem('parley:' + k, v) : st.removeItem('parley:' + k);
     } catch { /* storage may be off */ }
   };
 
@@ -87,23 +160,24 @@
   sheet.onload = () => host.style.removeProperty('visibility');
 
   const badge = h('span', {class: 'badge', hidden: true});
-  const launcher = h('button', {class: 'launcher', type: 'button', 'aria-label': 'Open chat', 'aria-expanded': 'false', onclick: () => toggle()},
+  const launcher = h('button', {class: 'launcher', type: 'button', 'aria-label': L('open'), 'aria-expanded': 'false', onclick: () => toggle()},
     icon('chat', 'open-i'), icon('x', 'shut-i'), badge);
-  const title = h('strong', {text: 'Chat with us'});
-  const sub = h('span', {class: 'sub', text: 'We usually reply in a few minutes'});
+  const face = h('img', {class: 'face', alt: '', hidden: true, onerror: () => { face.hidden = true; }});
+  const title = h('strong', {text: L('title')});
+  const sub = h('span', {class: 'sub', text: L('sub')});
   const conn = h('div', {class: 'conn', role: 'status', hidden: true});
-  const older = h('div', {class: 'older', text: 'Loading earlier messages…'});
+  const older = h('div', {class: 'older', text: L('older')});
   const log = h('div', {class: 'log', role: 'log', 'aria-live': 'polite'}, older);
   const typing = h('div', {class: 'typing', hidden: true});
   const note = h('div', {class: 'note', role: 'alert', hidden: true});
 
   const nameIn = h('input', {name: 'name', autocomplete: 'name', maxlength: 100});
   const mailIn = h('input', {name: 'email', type: 'email', autocomplete: 'email', maxlength: 200});
-  const startBtn = h('button', {class: 'primary', text: 'Start chat'});
+  const startBtn = h('button', {class: 'primary', text: L('start')});
+  const hello = h('p', {class: 'hello', text: L('hello')});
   const prechat = h('form', {class: 'prechat', hidden: true, onsubmit: startChat},
-    h('p', {class: 'hello', text: 'Hi! How can we help?'}),
-    h('p', {text: 'Tell us who you are, if you like, so we can follow up.'}),
-    h('label', {}, 'Name (optional)', nameIn), h('label', {}, 'Email (optional)', mailIn), startBtn);
+    hello, h('p', {text: L('who')}),
+    h('label', {}, L('name'), nameIn), h('label', {}, L('mail'), mailIn), startBtn);
 
   let score = null;
   const pick = s => {
@@ -112,17 +186,17 @@
     bad.setAttribute('aria-pressed', s === 0);
     rateBtn.disabled = false;
   };
-  const good = h('button', {type: 'button', class: 'rate good', 'aria-pressed': 'false', onclick: () => pick(1)}, icon('thumb'), 'Good');
-  const bad = h('button', {type: 'button', class: 'rate bad', 'aria-pressed': 'false', onclick: () => pick(0)}, icon('thumb'), 'Bad');
-  const comment = h('textarea', {rows: 2, maxlength: 1000, placeholder: 'Tell us more (optional)', 'aria-label': 'Comment'});
-  const rateBtn = h('button', {class: 'primary', disabled: true, text: 'Send rating'});
-  const rateForm = h('form', {class: 'rating', onsubmit: rate}, h('p', {text: 'How was this chat?'}), h('div', {class: 'rates'}, good, bad), comment, rateBtn);
+  const good = h('button', {type: 'button', class: 'rate good', 'aria-pressed': 'false', onclick: () => pick(1)}, icon('thumb'), L('good'));
+  const bad = h('button', {type: 'button', class: 'rate bad', 'aria-pressed': 'false', onclick: () => pick(0)}, icon('thumb'), L('bad'));
+  const comment = h('textarea', {rows: 2, maxlength: 1000, placeholder: L('more'), 'aria-label': L('comment')});
+  const rateBtn = h('button', {class: 'primary', disabled: true, text: L('rate')});
+  const rateForm = h('form', {class: 'rating', onsubmit: rate}, h('p', {text: L('how')}), h('div', {class: 'rates'}, good, bad), comment, rateBtn);
   const thanks = h('p', {class: 'thanks', hidden: true});
   const closed = h('div', {class: 'closed', hidden: true},
-    h('p', {class: 'ended', text: 'This chat has ended.'}), rateForm, thanks,
-    h('button', {type: 'button', class: 'primary new', text: 'Start a new chat', onclick: newChat}));
+    h('p', {class: 'ended', text: L('ended')}), rateForm, thanks,
+    h('button', {type: 'button', class: 'primary new', text: L('again'), onclick: newChat}));
 
-  const ta = h('textarea', {rows: 1, maxlength: 4000, placeholder: 'Write a message…', 'aria-label': 'Message', oninput: onInput, onkeydown: e => {
+  const ta = h('textarea', {rows: 1, maxlength: 4000, placeholder: L('write'), 'aria-label': L('msg'), oninput: onInput, onkeydown: e => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   }});
   const fileIn = h('input', {type: 'file', hidden: true, multiple: true, onchange: () => {
@@ -130,10 +204,10 @@
     fileIn.value = '';
   }});
   const composer = h('form', {class: 'composer', hidden: true, onsubmit: e => { e.preventDefault(); submit(); }},
-    h('button', {type: 'button', class: 'icon attach', title: 'Attach a file (up to 10 MB)', 'aria-label': 'Attach a file (up to 10 MB)', onclick: () => fileIn.click()}, icon('clip')),
-    ta, h('button', {class: 'icon send', 'aria-label': 'Send'}, icon('send')), fileIn);
-  const win = h('section', {class: 'win', role: 'dialog', 'aria-label': 'Chat', hidden: true, onkeydown: e => e.key === 'Escape' && toggle(false)},
-    h('header', {}, h('div', {class: 'who'}, title, sub), h('button', {type: 'button', class: 'icon', 'aria-label': 'Minimize chat', onclick: () => toggle(false)}, icon('min'))),
+    h('button', {type: 'button', class: 'icon attach', title: L('attach'), 'aria-label': L('attach'), onclick: () => fileIn.click()}, icon('clip')),
+    ta, h('button', {class: 'icon send', 'aria-label': L('send')}, icon('send')), fileIn);
+  const win = h('section', {class: 'win', role: 'dialog', 'aria-label': L('chat'), hidden: true, onkeydown: e => e.key === 'Escape' && toggle(false)},
+    h('header', {}, face, h('div', {class: 'who'}, title, sub), h('button', {type: 'button', class: 'icon', 'aria-label': L('min'), onclick: () => toggle(false)}, icon('min'))),
     conn, log, typing, note, prechat, closed, composer);
   root.append(sheet, win, launcher);
 
@@ -151,26 +225,34 @@
   const outbox = new Map(); // custom_id -> message or upload not yet stored
   let summ = [], summTotal = 0, next = 0, loadingOlder = false; // thread summaries (ascending), for history
   let stick = true, unread = 0, starting = null, typingTimer = 0, peekAt = 0, peekTimer = 0;
+  let seenAt = 0; // the latest last_seen_timestamp of an agent of the chat
 
   // ---- connection ----
   const setConn = s => {
     host.dataset.conn = s;
     conn.className = 'conn ' + s;
     conn.hidden = s === 'online';
-    conn.textContent = {connecting: 'Connecting…', reconnecting: 'Reconnecting… Messages you write now are sent when we are back.',
-      stopped: 'The chat is not available right now.'}[s] || '';
+    conn.textContent = s === 'online' ? '' : tr(s);
     launcher.classList.toggle('offline', s !== 'online');
   };
 
+  // getToken asks for a customer token with the identity token kept in the
+  // host page's localStorage (the identity grant: no third-party cookie
+  // needed), or with the cookie grant when there is none or the server
+  // refuses it. The answer's identity token is kept for the next time.
   async function getToken() {
     if (token && token.exp > Date.now() + 60e3) return token;
-    const r = await fetch(base + '/customer/token', {
+    const key = 'identity:' + cfg.license + ':' + cfg.clientId;
+    const ask = async id => (await fetch(base + '/customer/token', {
       method: 'POST', credentials: 'include',
-      body: JSON.stringify({response_type: 'token', grant_type: 'cookie', client_id: cfg.clientId, license_id: cfg.license,
-        redirect_uri: location.origin + location.pathname}),
-    });
-    const b = await r.json();
+      body: JSON.stringify({response_type: 'token', grant_type: id ? 'identity' : 'cookie', identity_token: id || undefined,
+        client_id: cfg.clientId, license_id: cfg.license, redirect_uri: location.origin + location.pathname}),
+    })).json();
+    const id = keep('localStorage', key);
+    let b = await ask(id);
+    if (id && b.oauth_exception === 'invalid_grant') b = await ask();
     if (!b.access_token) throw new Error(b.identity_exception || b.oauth_exception || 'no token');
+    keep('localStorage', key, b.identity_token || '');
     return token = {t: b.access_token, id: b.entity_id, exp: Date.now() + b.expires_in * 1e3};
   }
 
@@ -271,6 +353,7 @@
       case 'thread_closed': if (ours) onClosed(p.thread_id); break;
       case 'chat_user_added': if (ours) { addUsers([p.user]); view(); } break;
       case 'chat_user_removed': if (ours && users.has(p.user_id)) { users.get(p.user_id).present = false; view(); } break;
+      case 'last_seen_timestamp_updated': if (ours && p.user_id !== me) seen(p.timestamp); break;
       case 'chat_thread_properties_updated': {
         const t = ours && threads.get(p.thread_id);
         if (t) { t.props = Object.assign({}, t.props, p.properties); view(); }
@@ -357,6 +440,7 @@
 
   function reset() {
     chat = null;
+    seenAt = 0;
     threads.clear();
     shown.clear();
     summ = [];
@@ -366,7 +450,22 @@
 
   // ---- chat content ----
   function addUsers(list) {
-    for (const u of list || []) users.set(u.id, {name: u.name, type: u.type, present: u.present !== false, job: u.job_title});
+    for (const u of list || []) {
+      users.set(u.id, {name: u.name, type: u.type, present: u.present !== false, job: u.job_title, avatar: u.avatar});
+      if (u.type === 'agent') seen(u.last_seen_timestamp);
+    }
+  }
+
+  // seen marks the customer's messages an agent has seen: those up to the
+  // agent's last_seen_timestamp.
+  function seen(at) {
+    seenAt = Math.max(seenAt, at || 0);
+    for (const el of log.querySelectorAll('.msg.me[data-id]')) {
+      if (el.ts <= seenAt && el.dataset.state !== 'seen') {
+        el.dataset.state = 'seen';
+        el.querySelector('.st').textContent = tr('seen');
+      }
+    }
   }
 
   function onThread(c, live) {
@@ -412,7 +511,7 @@
     typing.hidden = !ti.is_typing;
     if (ti.is_typing) {
       const u = users.get(ti.author_id);
-      typing.replaceChildren(h('span', {text: ((u && u.name) || 'Agent') + ' is typing'}), h('i'), h('i'), h('i'));
+      typing.replaceChildren(h('span', {text: tr('typing', (u && u.name) || tr('agent'))}), h('i'), h('i'), h('i'));
       typingTimer = setTimeout(() => { typing.hidden = true; }, 15e3);
       if (stick) bottom();
     }
@@ -447,12 +546,14 @@
       m.el.remove();
     }
     shown.set(e.id, el);
+    el.ts = e.timestamp;
     if (t && !t.sep) {
-      t.sep = h('div', {class: 'sep', text: date(t.ts || e.timestamp).toLocaleDateString([], {day: 'numeric', month: 'short', year: 'numeric'})});
+      t.sep = h('div', {class: 'sep', text: date(t.ts || e.timestamp).toLocaleDateString(lang, {day: 'numeric', month: 'short', year: 'numeric'})});
       place(t.sep, [order, -1]);
     }
     const atEnd = !log.lastChild.key || cmp(log.lastChild.key, [order, e.order]) <= 0;
     place(el, [order, e.order]);
+    if (mine) seen();
     if (atEnd && (stick || mine)) bottom();
     if (live && !mine && e.type !== 'system_message') {
       typing.hidden = true;
@@ -476,8 +577,8 @@
     const u = users.get(e.author_id);
     const when = h('time', {datetime: date(e.timestamp).toISOString(), title: date(e.timestamp).toLocaleString(), text: clock(e.timestamp)});
     return h('div', {class: 'msg ' + (mine ? 'me' : 'them'), 'data-id': e.id, 'data-type': e.type, 'data-author': e.author_id || '', 'data-state': mine && 'sent'},
-      !mine && h('div', {class: 'name', text: (u && u.name) || 'Agent'}), body,
-      h('div', {class: 'meta'}, when, mine && h('span', {class: 'st', text: 'Sent'})));
+      !mine && h('div', {class: 'name', text: (u && u.name) || tr('agent')}), body,
+      h('div', {class: 'meta'}, when, mine && h('span', {class: 'st', text: tr('sent')})));
   }
 
   function fileBody(e) {
@@ -530,19 +631,23 @@
     const s = r && r.score && r.score.value;
     rateForm.hidden = s != null;
     thanks.hidden = s == null;
-    thanks.textContent = s == null ? '' : 'You rated this chat ' + (s ? 'good' : 'bad') + '. Thank you!';
+    thanks.textContent = s == null ? '' : tr(s ? 'ratedGood' : 'ratedBad');
     let agent = null;
     for (const u of users.values()) if (u.type === 'agent' && u.present) agent = u;
-    title.textContent = act && agent ? agent.name || 'Agent' : 'Chat with us';
-    sub.textContent = act && agent ? agent.job || 'Online' : 'We usually reply in a few minutes';
+    title.textContent = act && agent ? agent.name || tr('agent') : tr('title');
+    sub.textContent = act && agent ? agent.job || tr('online') : tr('sub');
+    // The agent's picture: an absolute http(s) URL only.
+    const av = act && agent && /^https?:\/\//i.test(agent.avatar) && safeURL(agent.avatar);
+    face.hidden = !av;
+    if (av && face.src !== av) face.src = av;
   }
 
   function toggle(open = win.hidden) {
     win.hidden = !open;
     launcher.classList.toggle('open', open);
     launcher.setAttribute('aria-expanded', open);
-    launcher.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
-    session('open', open ? '1' : '');
+    launcher.setAttribute('aria-label', tr(open ? 'close' : 'open'));
+    keep('sessionStorage', 'open', open ? '1' : '');
     if (!open) return;
     unread = 0;
     badge.hidden = true;
@@ -590,7 +695,7 @@
       await ensureChat();
       ta.focus();
     } catch (e) {
-      showNote(e.type === 'validation' ? e.message : 'Could not start the chat. Please try again.');
+      showNote(e.type === 'validation' ? e.message : tr('noStart'));
     }
     startBtn.disabled = false;
   }
@@ -601,7 +706,7 @@
       await ensureChat();
       ta.focus();
     } catch {
-      showNote('Could not start a new chat. Please try again.');
+      showNote(tr('noNew'));
     }
   }
 
@@ -618,7 +723,7 @@
       view();
     } catch {
       rateBtn.disabled = false;
-      showNote('Could not send your rating. Please try again.');
+      showNote(tr('noRate'));
     }
   }
 
@@ -665,7 +770,7 @@
 
   function sendText(text) {
     const m = {cid: rid(), text};
-    m.retry = h('button', {type: 'button', class: 'link', text: 'Retry', onclick: () => deliver(m)});
+    m.retry = h('button', {type: 'button', class: 'link', text: tr('retry'), onclick: () => deliver(m)});
     pendingItem('message', h('div', {class: 'bubble'}, linkify(text)), m, m.retry);
     deliver(m);
   }
@@ -674,27 +779,27 @@
   // means trying again after the reconnect, with the same custom_id, so
   // the server stores it once.
   async function deliver(m) {
-    setState(m, 'sending', 'Sending…');
+    setState(m, 'sending', tr('sending'));
     while (outbox.has(m.cid)) {
       await ready();
       if (!outbox.has(m.cid)) return;
       try {
         await ensureChat();
         await req('send_event', {chat_id: chat.id, event: {type: 'message', text: m.text, custom_id: m.cid}});
-        if (outbox.has(m.cid)) setState(m, 'sent', 'Sent');
+        if (outbox.has(m.cid)) setState(m, 'sent', tr('sent'));
         return;
       } catch (e) {
-        if (!e.lost) return setState(m, 'failed', 'Not sent: ' + e.message + '.');
+        if (!e.lost) return setState(m, 'failed', tr('notSent', e.message));
       }
     }
   }
 
   function upload(f) {
-    if (f.size > MAX_FILE) return showNote(`“${f.name}” is too big to send (${size(f.size)}): files can be up to 10 MB.`);
+    if (f.size > MAX_FILE) return showNote(tr('big', f.name, size(f.size)));
     const bar = h('progress', {max: 100, value: 0});
     const m = {cid: rid(), bar};
-    m.retry = h('button', {type: 'button', class: 'link', text: 'Retry', onclick: () => go()});
-    const cancel = h('button', {type: 'button', class: 'link cancel', text: 'Cancel', onclick: () => {
+    m.retry = h('button', {type: 'button', class: 'link', text: tr('retry'), onclick: () => go()});
+    const cancel = h('button', {type: 'button', class: 'link cancel', text: tr('cancel'), onclick: () => {
       outbox.delete(m.cid);
       m.el.remove();
       if (m.xhr) m.xhr.abort();
@@ -702,7 +807,7 @@
     pendingItem('file', h('div', {class: 'bubble file up'}, icon('clip'), h('span', {class: 'fname', text: f.name}), bar), m, [m.retry, cancel]);
     const fail = text => outbox.has(m.cid) && setState(m, 'failed', text);
     const go = async () => {
-      setState(m, 'sending', 'Uploading…');
+      setState(m, 'sending', tr('uploading'));
       bar.value = 0;
       let tok;
       try {
@@ -710,7 +815,7 @@
         await ensureChat();
         tok = await getToken();
       } catch {
-        return fail('Upload failed.');
+        return fail(tr('upFail'));
       }
       if (!outbox.has(m.cid)) return;
       const x = m.xhr = new XMLHttpRequest();
@@ -721,14 +826,14 @@
       x.onload = () => {
         if (x.status < 300) {
           bar.value = 100;
-          if (outbox.has(m.cid)) setState(m, 'sent', 'Sent');
+          if (outbox.has(m.cid)) setState(m, 'sent', tr('sent'));
           return cancel.remove();
         }
-        let msg = 'Upload failed.';
+        let msg = tr('upFail');
         try { msg = JSON.parse(x.responseText).error.message; } catch { /* not JSON */ }
-        fail(x.status === 413 ? 'Too big: files can be up to 10 MB.' : msg);
+        fail(x.status === 413 ? tr('tooBig') : msg);
       };
-      x.onerror = () => fail('Upload failed.');
+      x.onerror = () => fail(tr('upFail'));
       const fd = new FormData();
       fd.append('payload.chat_id', chat.id);
       fd.append('payload.custom_id', m.cid);
@@ -749,6 +854,22 @@
         cfg.clientId = cfg.clientId || c.client_id;
       } catch { /* reported below */ }
     }
+    // The language: data-lang, else the browser's first we have, else English.
+    lang = [data.lang, ...navigator.languages].map(x => String(x).slice(0, 2).toLowerCase()).find(x => LANGS.includes(x)) || 'en';
+    if (lang !== 'en') {
+      try {
+        Object.assign(S, await (await fetch(base + '/widget/i18n/' + lang + '.json')).json());
+        relabel();
+      } catch {
+        lang = 'en';
+      }
+    }
+    win.lang = lang;
+    // The group's greeting, shown before the chat starts.
+    if (cfg.license) {
+      fetch(base + '/widget/greeting.json?license_id=' + cfg.license + (cfg.group != null ? '&group_id=' + cfg.group : ''))
+        .then(r => r.json()).then(g => { if (g.greeting) hello.textContent = g.greeting; }, () => {});
+    }
     (document.body || document.documentElement).append(host);
     // The log follows new messages until the customer scrolls up; only a
     // scroll up unsticks it (content growing under a scroll to the end must not).
@@ -763,7 +884,7 @@
     if (!cfg.license || !cfg.clientId) return stop();
     setConn('connecting');
     addEventListener('online', () => { if (!ws && !stopped) { tries = 0; connect(); } });
-    if (session('open')) toggle(true);
+    if (keep('sessionStorage', 'open')) toggle(true);
     connect();
   }
 
