@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -36,6 +37,9 @@ type Store struct {
 	rStmts *stmtCache // prepared at Open and on first use outside transactions
 	ck     *checkpointer
 	wr     *writer
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -138,8 +142,14 @@ func prepare(ctx context.Context, db *sql.DB, queries []string) (*stmtCache, err
 }
 
 // Close closes the database. It waits for running methods to finish;
-// writes queued before it are committed.
+// writes queued before it are committed. Later calls return the first
+// call's result.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
 	if s.wr != nil {
 		s.wr.close()
 	}
