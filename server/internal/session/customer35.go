@@ -279,6 +279,14 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 	if t.Asc {
 		lo, hi = t.From, t.From+t.Limit-1
 	}
+	if t.To > 0 {
+		// A previous page ends where the page it was given with starts.
+		if t.Asc {
+			hi = min(hi, t.To)
+		} else {
+			lo = max(lo, t.To)
+		}
+	}
 	lo, hi = max(lo, 1), min(hi, total)
 	if total == 0 || lo > hi {
 		return out, nil
@@ -319,13 +327,13 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 		if pg.Next != nil {
 			// The rest of this thread starts the next page.
 			n := t
-			n.From, n.Before = k, pg.Next.Before
+			n.From, n.Before, n.To = k, pg.Next.Before, 0
 			next = &n
 			break
 		}
 		// The page goes on after this thread.
 		n := t
-		n.From, n.Before = k-1, 0
+		n.From, n.Before, n.To = k-1, 0, 0
 		if t.Asc {
 			n.From = k + 1
 		}
@@ -336,6 +344,9 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 	}
 	if next != nil && next.From >= 1 && next.From <= total {
 		out.NextPageID = s.sealPage(*next)
+	}
+	if prev := previousThreads(t, len(out.Threads), total); prev != nil {
+		out.PreviousPageID = s.sealPage(*prev)
 	}
 	return out, nil
 }
