@@ -488,6 +488,9 @@ func TestCustomerWebAPIErrors(t *testing.T) {
 		http.StatusRequestEntityTooLarge, "entity_too_large")
 	web.fail("get_chat", obj{"chat_id": "NOSUCHCHAT"}, http.StatusNotFound, "not_found")
 	web.fail("mark_events_as_seen", obj{"chat_id": chatID, "seen_up_to": "yesterday"}, http.StatusBadRequest, "validation")
+	// Greetings belong to an RTM connection (Parley shows none).
+	web.fail("accept_greeting", obj{"greeting_id": 7, "unique_id": "u1"}, http.StatusNotFound, "not_found")
+	web.fail("cancel_greeting", obj{"unique_id": "u1"}, http.StatusNotFound, "not_found")
 
 	// Another customer's chat is not found, exactly as a missing one.
 	stranger := webClient{t: t, srv: srv, token: srv.CustomerToken(t, newCustomerID())}
