@@ -441,9 +441,10 @@ func TestRTM35ListThreadsPages(t *testing.T) {
 		threads = append(threads, ic.Chat.Thread.ID)
 	}
 	type page struct {
-		Threads      []w35Thread `json:"threads"`
-		FoundThreads int         `json:"found_threads"`
-		NextPageID   string      `json:"next_page_id"`
+		Threads        []w35Thread `json:"threads"`
+		FoundThreads   int         `json:"found_threads"`
+		PreviousPageID string      `json:"previous_page_id"`
+		NextPageID     string      `json:"next_page_id"`
 	}
 	ids := func(p page) []string {
 		var out []string
@@ -469,6 +470,36 @@ func TestRTM35ListThreadsPages(t *testing.T) {
 	if !slices.Equal(ids(p2), []string{threads[0]}) || p2.NextPageID != "" || p2.Threads[0].Events[0].Text != "one" {
 		t.Fatalf("second page = %s", f.Payload)
 	}
+	// previous_page_id leads back, and that page's next_page_id forward again.
+	if p1.PreviousPageID != "" || p2.PreviousPageID == "" {
+		t.Fatalf("previous page ids: first %q, second %q", p1.PreviousPageID, p2.PreviousPageID)
+	}
+	var back, again page
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": p2.PreviousPageID}, &back)
+	if !slices.Equal(ids(back), ids(p1)) || back.PreviousPageID != "" || back.NextPageID == "" {
+		t.Errorf("back from the second page = %v (previous %q)", ids(back), back.PreviousPageID)
+	}
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": back.NextPageID}, &again)
+	if !slices.Equal(ids(again), ids(p2)) {
+		t.Errorf("forward again = %v", ids(again))
+	}
+	// One at a time, backwards from the oldest: a previous page ends where
+	// its page starts, though the window is clipped at the newest thread.
+	var one, prev1, prev2 page
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "limit": 2}, &one)
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": one.NextPageID}, &one)
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": one.PreviousPageID}, &prev1)
+	if !slices.Equal(ids(prev1), []string{threads[2], threads[1]}) {
+		t.Errorf("previous of the oldest = %v", ids(prev1))
+	}
+	var single page
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "limit": 1}, &single)
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": single.NextPageID}, &single)
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": single.NextPageID}, &single)
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": single.PreviousPageID}, &prev2)
+	if !slices.Equal(ids(single), threads[:1]) || !slices.Equal(ids(prev2), threads[1:2]) || prev2.PreviousPageID == "" {
+		t.Errorf("limit 1: last page %v, its previous %v", ids(single), ids(prev2))
+	}
 	// Oldest first.
 	var asc page
 	c.okInto("list_threads", obj{"chat_id": ch.ID, "sort_order": "asc", "limit": 2}, &asc)
@@ -479,6 +510,11 @@ func TestRTM35ListThreadsPages(t *testing.T) {
 	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": asc.NextPageID}, &asc2)
 	if !slices.Equal(ids(asc2), threads[2:]) || asc2.NextPageID != "" {
 		t.Errorf("asc page 2 = %v", ids(asc2))
+	}
+	var ascBack page
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": asc2.PreviousPageID}, &ascBack)
+	if asc.PreviousPageID != "" || !slices.Equal(ids(ascBack), threads[:2]) {
+		t.Errorf("asc back = %v (first page's previous %q)", ids(ascBack), asc.PreviousPageID)
 	}
 	// min_events_count: threads until that many events (deactivating adds
 	// a system message to each closed thread).
@@ -648,11 +684,25 @@ func TestRTM35ListThreadsLongThread(t *testing.T) {
 	req := obj{"chat_id": ch.ID}
 	for {
 		var p struct {
-			Threads    []w35Thread `json:"threads"`
-			NextPageID string      `json:"next_page_id"`
+			Threads        []w35Thread `json:"threads"`
+			PreviousPageID string      `json:"previous_page_id"`
+			NextPageID     string      `json:"next_page_id"`
 		}
 		c.okInto("list_threads", req, &p)
 		pages++
+		if (pages > 1) != (p.PreviousPageID != "") {
+			t.Errorf("page %d: previous_page_id %q", pages, p.PreviousPageID)
+		}
+		if pages > 1 {
+			// The page before one that starts inside the thread ends with it.
+			var back struct {
+				Threads []w35Thread `json:"threads"`
+			}
+			c.okInto("list_threads", obj{"chat_id": ch.ID, "page_id": p.PreviousPageID}, &back)
+			if len(back.Threads) != 1 || back.Threads[0].ID != ch.Thread.ID {
+				t.Errorf("page %d: previous page %+v", pages, back)
+			}
+		}
 		if len(p.Threads) != 1 || p.Threads[0].ID != ch.Thread.ID || len(p.Threads[0].Events) == 0 {
 			t.Fatalf("page %d = %+v", pages, p)
 		}

@@ -178,8 +178,7 @@ type Server struct {
 	service  *chat.Service
 	hub      *session.Hub
 	signer   *auth.Signer
-	uploads  httpapi.Uploads // the uploads, as file events name them
-	pageKey  []byte          // signs v3.5 page ids
+	pageKey  []byte // signs v3.5 page ids
 	handler  http.Handler
 	admin    http.Handler
 	bodies   *bodyDeadlines
@@ -248,10 +247,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.pageKey = derivedKey(key, "parley/session/page-id/v1")
 	s.hub = session.NewHub(s.broker, s.log)
-	s.uploads = httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
 		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log),
-		Uploads:    s.uploads}); err != nil {
+		Uploads:    httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {
@@ -407,8 +405,6 @@ func (s *Server) routes() error {
 		Metrics:         session.NewMetrics(reg),
 		Limits:          s.cfg.Limits.sessions(),
 		PageKey:         s.pageKey,
-		// The Web API's uploads are what v3.5 file events name by URL.
-		Files: s.uploads,
 	}
 	sessions := session.New(sessionCfg)
 	apiCfg := httpapi.Config{Service: s.service, Signer: s.signer, AgentTokens: agentTokens, FilesDir: s.cfg.FilesDir,

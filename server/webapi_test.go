@@ -454,6 +454,15 @@ func TestUploadFileEventOverRTM35(t *testing.T) {
 		}
 		web.fail("send_event", obj{"chat_id": ch.ID, "event": obj{"type": "file", "url": bad}}, http.StatusBadRequest, "validation")
 	}
+	// Nor without a url, nor in the events a chat starts with.
+	if e := c.fail(protocol.ActionSendEvent, obj{"chat_id": ch.ID, "event": obj{"type": "file"}}); e.Type != protocol.ErrValidation {
+		t.Errorf("file event without url: %+v, want validation", e)
+	}
+	start := obj{"chat": obj{"thread": obj{"events": []any{obj{"type": "file", "url": other}}}}}
+	if e := c.fail("start_chat", start); e.Type != protocol.ErrValidation {
+		t.Errorf("start_chat with a file of no upload: %+v, want validation", e)
+	}
+	web.fail("start_chat", start, http.StatusBadRequest, "validation")
 	var got w35Chat
 	web.callInto("get_chat", obj{"chat_id": ch.ID}, &got)
 	if n := len(got.Thread.Events); n != 2 {
@@ -479,6 +488,9 @@ func TestCustomerWebAPIErrors(t *testing.T) {
 		http.StatusRequestEntityTooLarge, "entity_too_large")
 	web.fail("get_chat", obj{"chat_id": "NOSUCHCHAT"}, http.StatusNotFound, "not_found")
 	web.fail("mark_events_as_seen", obj{"chat_id": chatID, "seen_up_to": "yesterday"}, http.StatusBadRequest, "validation")
+	// Greetings belong to an RTM connection (Parley shows none).
+	web.fail("accept_greeting", obj{"greeting_id": 7, "unique_id": "u1"}, http.StatusNotFound, "not_found")
+	web.fail("cancel_greeting", obj{"unique_id": "u1"}, http.StatusNotFound, "not_found")
 
 	// Another customer's chat is not found, exactly as a missing one.
 	stranger := webClient{t: t, srv: srv, token: srv.CustomerToken(t, newCustomerID())}

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"slices"
 
 	"github.com/parleychat/parley/protocol"
@@ -279,6 +278,14 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 	if t.Asc {
 		lo, hi = t.From, t.From+t.Limit-1
 	}
+	if t.To > 0 {
+		// A previous page ends where the page it was given with starts.
+		if t.Asc {
+			hi = min(hi, t.To)
+		} else {
+			lo = max(lo, t.To)
+		}
+	}
 	lo, hi = max(lo, 1), min(hi, total)
 	if total == 0 || lo > hi {
 		return out, nil
@@ -319,13 +326,13 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 		if pg.Next != nil {
 			// The rest of this thread starts the next page.
 			n := t
-			n.From, n.Before = k, pg.Next.Before
+			n.From, n.Before, n.To = k, pg.Next.Before, 0
 			next = &n
 			break
 		}
 		// The page goes on after this thread.
 		n := t
-		n.From, n.Before = k-1, 0
+		n.From, n.Before, n.To = k-1, 0, 0
 		if t.Asc {
 			n.From = k + 1
 		}
@@ -336,6 +343,9 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 	}
 	if next != nil && next.From >= 1 && next.From <= total {
 		out.NextPageID = s.sealPage(*next)
+	}
+	if prev := previousThreads(t, len(out.Threads), total); prev != nil {
+		out.PreviousPageID = s.sealPage(*prev)
 	}
 	return out, nil
 }
@@ -400,7 +410,7 @@ func (s *session) getChat35(ctx context.Context, req protocol.Request) (any, err
 // chats are all continuous (they start, and wait in the queue, with no
 // agent online), so continuous needs nothing; a chat without an active
 // thread (active: false) is not something Parley starts.
-func (s *session) startInput35(ctx context.Context, p v35.StartChatRequest) (chat.StartChat, error) {
+func startInput35(p v35.StartChatRequest) (chat.StartChat, error) {
 	if p.Active != nil && !*p.Active {
 		return chat.StartChat{}, protocol.Errorf(protocol.ErrValidation, "active: false is not supported: chats start active")
 	}
@@ -411,40 +421,24 @@ func (s *session) startInput35(ctx context.Context, p v35.StartChatRequest) (cha
 	if t := p.Chat.Thread; t != nil {
 		in.ThreadProperties = chat.Properties(t.Properties)
 		for _, e := range t.Events {
-			ce, err := s.clientEvent35(ctx, e)
-			if err != nil {
-				return in, err
-			}
-			in.Events = append(in.Events, ce)
+			in.Events = append(in.Events, clientEvent35(e))
 		}
 	}
 	return in, nil
 }
 
 // clientEvent35 turns an event a v3.5 client sent into a domain event. A
-// file event names its upload by URL: Config.Files finds it.
-func (s *session) clientEvent35(ctx context.Context, e v35.ClientEvent) (chat.Event, error) {
+// file event names its upload by URL only: the chat service finds the
+// file, fills in its name, type and size, and refuses a URL that is not an
+// upload of the sender's license.
+func clientEvent35(e v35.ClientEvent) chat.Event {
 	out := clientEvent(protocol.ClientEvent{Type: e.Type, CustomID: e.CustomID, Properties: e.Properties, Text: e.Text,
 		Postback: e.Postback, SystemMessageType: e.SystemMessageType, TextVars: e.TextVars, TemplateID: e.TemplateID,
 		Elements: e.Elements, FormID: e.FormID, Fields: e.Fields, Content: e.Content})
-	if e.Type != chat.EventFile {
-		return out, nil
+	if e.Type == chat.EventFile {
+		out.File = &chat.File{URL: e.URL}
 	}
-	if e.URL == "" {
-		return out, protocol.Errorf(protocol.ErrValidation, "a file event needs the url upload_file answered")
-	}
-	if s.srv.cfg.Files == nil {
-		return out, protocol.Errorf(protocol.ErrValidation, "this server takes no uploads")
-	}
-	f, err := s.srv.cfg.Files.File(ctx, s.actor.LicenseID, e.URL)
-	if errors.Is(err, chat.ErrNotFound) {
-		return out, protocol.Errorf(protocol.ErrValidation, "url names no file uploaded with upload_file")
-	}
-	if err != nil {
-		return out, err
-	}
-	out.File = &f
-	return out, nil
+	return out
 }
 
 func (s *session) startChat35(ctx context.Context, req protocol.Request) (any, error) {
@@ -452,7 +446,7 @@ func (s *session) startChat35(ctx context.Context, req protocol.Request) (any, e
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	in, err := s.startInput35(ctx, p)
+	in, err := startInput35(p)
 	if err != nil {
 		return nil, err
 	}
@@ -468,7 +462,7 @@ func (s *session) resumeChat35(ctx context.Context, req protocol.Request) (any, 
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	in, err := s.startInput35(ctx, p)
+	in, err := startInput35(p)
 	if err != nil {
 		return nil, err
 	}
@@ -493,11 +487,7 @@ func (s *session) sendEvent35(ctx context.Context, req protocol.Request) (any, e
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
-	e, err := s.clientEvent35(ctx, p.Event)
-	if err != nil {
-		return nil, err
-	}
-	return s.storeEvent(ctx, req, p.ChatID, e, p.AttachToLastThread, DialectV35)
+	return s.storeEvent(ctx, req, p.ChatID, clientEvent35(p.Event), p.AttachToLastThread, DialectV35)
 }
 
 func (s *session) updateChatProperties35(ctx context.Context, req protocol.Request) (any, error) {

@@ -32,7 +32,7 @@
 //
 // A handler is a handlerFunc: it reads the request's payload and answers
 // with a payload or an error, which handle encodes. Of its session it
-// uses the server (Config: the Service, the page key, the clock, Files),
+// uses the server (Config: the Service, the page key, the clock),
 // the logged-in actor and the connection id (actorFor, which tags the
 // pushes a request causes for the connection); only a duplicate send_event
 // writes to the connection itself, to send its push again.

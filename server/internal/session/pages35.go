@@ -47,6 +47,40 @@ type pageToken struct {
 	MinEvents int  `json:"m,omitempty"`
 	From      int  `json:"f,omitempty"`
 	Before    int  `json:"b,omitempty"`
+	// list_threads, a previous page: the order of the page's last thread,
+	// so that it ends where the page it was given with starts.
+	To int `json:"t,omitempty"`
+}
+
+// previousThreads is the token of the list_threads page before the one
+// t starts, which holds n threads and found total: up to t.Limit threads
+// (n for min_events_count pages) just before t's first thread in the
+// page's order, ending with that thread when t starts inside it. Nil
+// when nothing comes before t.
+func previousThreads(t pageToken, n, total int) *pageToken {
+	p := t
+	p.Before, p.MinEvents = 0, 0
+	if t.MinEvents > 0 {
+		p.Limit = max(n, 1)
+	}
+	step, in := p.Limit, 0
+	if t.Before > 0 {
+		in = 1 // the page starts inside thread From: the previous one ends with it
+	}
+	if t.Asc {
+		p.To = t.From - 1 + in
+		p.From = max(t.From-step+in, 1)
+		if p.To < 1 {
+			return nil
+		}
+	} else {
+		p.To = t.From + 1 - in
+		p.From = min(t.From+step-in, total)
+		if p.To > total {
+			return nil
+		}
+	}
+	return &p
 }
 
 var b64url = base64.RawURLEncoding.Strict()

@@ -60,16 +60,6 @@ type Config struct {
 	// must accept the same page ids needs the same key. Nil: a random key,
 	// so that page ids hold on this server only until it restarts.
 	PageKey []byte
-	// Files finds the uploads that v3.5 file events name by URL. Nil:
-	// file events are refused (validation: uploads are not served).
-	Files FileLookup
-}
-
-// FileLookup finds an uploaded file by the URL its upload answered with.
-type FileLookup interface {
-	// File returns the upload of license at url; an error matching
-	// chat.ErrNotFound when there is none.
-	File(ctx context.Context, license int, url string) (chat.File, error)
 }
 
 // DefaultQueueBytes is the default of Config.QueueBytes: 4 MiB.
