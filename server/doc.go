@@ -1,9 +1,10 @@
 // Package server assembles a Parley chat server: the Customer Chat API
-// v3.0 (SockJS for the JS SDK, plain WebSocket for Go and other clients),
-// the customer accounts endpoints (with the v2 token endpoint of
-// customer-auth 1.0.0, which names a license by its organization id), the
-// agent RTM API, the Configuration
-// API (package configapi), uploads and /healthz, over a chat.Store and a
+// v3.0 (SockJS for the JS SDK 2, plain WebSocket for Go and other
+// clients) and v3.5 (plain WebSocket for the JS SDK 4, and the Customer
+// Web API over HTTP), the customer accounts endpoints (with the v2 token
+// endpoint of customer-auth 1.0.0, which names a license by its
+// organization id), the agent RTM API, the Configuration API (package
+// configapi), uploads and /healthz, over a chat.Store and a
 // broker.Broker. Operations endpoints (Prometheus /metrics and
 // net/http/pprof) are on a separate handler, AdminHandler, meant for a
 // listener that only operators reach.
