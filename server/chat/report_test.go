@@ -135,7 +135,7 @@ func TestReport(t *testing.T) {
 		// Every thread. FR 30 120 10 60 50 → 10 30 50 60 120: median rank
 		// ceil(2.5) = 3 → 50, p90 rank ceil(4.5) = 5 → 120. Resolution 300
 		// 1200 100 1800 660 → 100 300 660 1200 1800: median 660, p90 1800.
-		Total: chat.ReportStats{Chats: 6, Answered: 5, Closed: 5, FirstResponse: pct(5, 50, 120), Resolution: pct(5, 660, 1800), Good: 3, Bad: 1},
+		Total:  chat.ReportStats{Chats: 6, Answered: 5, Closed: 5, FirstResponse: pct(5, 50, 120), Resolution: pct(5, 660, 1800), Good: 3, Bad: 1},
 		Agents: []chat.AgentReport{{AgentID: repAnn, ReportStats: repAnnStats}, {AgentID: repBob, ReportStats: repBobStats}},
 		Groups: []chat.GroupReport{{GroupID: 1, ReportStats: repGroup1}, {GroupID: 2, ReportStats: repGroup2}},
 		Comments: []chat.RatingComment{

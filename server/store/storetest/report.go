@@ -26,7 +26,7 @@ func (e *env) reportChat(licenseID int, groups []int, start time.Time, events ..
 	}
 	_, _, err := e.s.CreateChat(e.ctx, chat.NewChat{
 		Chat: chat.Chat{ID: chatID, LicenseID: licenseID, CustomerID: customer, GroupIDs: groups,
-			Users: []chat.User{{ID: customer, Type: chat.UserCustomer}, {ID: agent, Type: chat.UserAgent}, {ID: agent2, Type: chat.UserAgent}},
+			Users:     []chat.User{{ID: customer, Type: chat.UserCustomer}, {ID: agent, Type: chat.UserAgent}, {ID: agent2, Type: chat.UserAgent}},
 			CreatedAt: start},
 		Thread: chat.Thread{ID: threadID, CreatedAt: start},
 		Events: events,
