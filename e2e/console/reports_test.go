@@ -260,6 +260,20 @@ func TestConsoleReports(t *testing.T) {
 	}
 	writeScreenshot(t, p, "console-reports.png")
 
+	// The group filter: Sales holds Ben's chat only.
+	chooseGroup := func(v string) string {
+		return `(s => { s.value = ` + js(v) + `; s.dispatchEvent(new Event("change")); })(document.getElementById("reports-group"))`
+	}
+	if opts := eval[[]string](p, `[...document.querySelectorAll("#reports-group option")].map(o => o.value + "=" + o.textContent)`); len(opts) != 3 || opts[2] != "1=Sales" {
+		t.Errorf("group choice = %q, want all groups and the license's two", opts)
+	}
+	p.do("choose Sales", chromedp.Evaluate[chromedp.Void](chooseGroup("1")))
+	p.waitFor("the report of Sales", `document.querySelector('#report-totals [data-stat="chats"] dd').textContent === "1" && `+
+		`document.querySelectorAll("#report-agents tbody tr").length === 1 && document.querySelector("#report-agents tbody tr").dataset.key === `+js(bea)+` && `+
+		`[...document.querySelectorAll("#chats-chart rect.bar")].map(r => r.dataset.chats).join() === "0,0,0,0,0,0,1"`)
+	p.do("all groups again", chromedp.Evaluate[chromedp.Void](chooseGroup("")))
+	p.waitFor("the report of all groups", `document.querySelector('#report-totals [data-stat="chats"] dd').textContent === `+js(strconv.Itoa(4+history)))
+
 	// The last 30 days: 30 bars.
 	p.do("choose the last 30 days", chromedp.Click(chromedp.CSS(`#reports .range button[data-days="30"]`)))
 	p.waitFor("30 bars", `document.querySelectorAll("#chats-chart rect.bar").length === 30 && `+

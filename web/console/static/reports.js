@@ -21,6 +21,7 @@ export function initReports() {
       loadReport();
     });
   }
+  $("#reports-group").addEventListener("change", loadReport);
   window.addEventListener("resize", () => {
     if (last && !$("#reports").hidden) renderChart(last.report);
   });
@@ -36,6 +37,8 @@ function utcDay(n) {
 export async function loadReport() {
   const seq = ++loading;
   const payload = { from: utcDay(rangeDays - 1), to: utcDay(0) };
+  const group = $("#reports-group").value;
+  if (group !== "") payload.group_id = Number(group);
   $("#reports-error").textContent = "";
   $("#reports").setAttribute("aria-busy", "true");
   try {
@@ -50,6 +53,7 @@ export async function loadReport() {
       agents: new Map((agents.agents || []).map((a) => [a.id, a.name || a.id])),
       groups: new Map((groups.groups || []).map((g) => [g.id, g.name || "Group " + g.id])),
     };
+    renderGroupChoice();
     render();
   } catch (err) {
     if (seq === loading) $("#reports-error").textContent = "Could not load the report: " + err.message;
@@ -72,6 +76,16 @@ export function formatDuration(s) {
 
 function shortDate(d) {
   return new Date(d + "T00:00:00Z").toLocaleDateString("en", { month: "short", day: "numeric", timeZone: "UTC" });
+}
+
+// renderGroupChoice lists the license's groups in the group filter,
+// keeping the choice.
+function renderGroupChoice() {
+  const sel = $("#reports-group");
+  const chosen = sel.value;
+  sel.replaceChildren(h("option", { value: "", text: "All groups" }),
+    ...[...last.groups].map(([id, name]) => h("option", { value: String(id), text: name })));
+  sel.value = chosen;
 }
 
 function render() {
