@@ -45,6 +45,7 @@ const (
 	ActionListAgents          = "list_agents"
 	ActionListGroups          = "list_groups"
 	ActionRevokeToken         = "revoke_token"
+	ActionGetReport           = "get_report"
 )
 
 // Pushes.

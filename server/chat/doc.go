@@ -12,8 +12,9 @@
 // returns a domain error ([ErrNotFound], [ErrInvalid], …) that callers map
 // to their own. Its files are split by concern: authorize.go (who may do
 // what: agents' roles and groups), chats.go (chats and threads),
-// events.go, properties.go, customers.go, membership.go, transfer.go and
-// routing*.go.
+// events.go, properties.go, customers.go, membership.go, transfer.go,
+// routing*.go and report.go (get_report's numbers, computed over the
+// threads Store.ReportThreads reads).
 //
 // [Store] is what the Service needs stored; its drivers (store/sqlite,
 // store/postgres) import this package, never the reverse, and pass the

@@ -217,6 +217,12 @@ type Store interface {
 	// the agent is a present member of. Agents without any are left out.
 	AgentLoads(ctx context.Context, licenseID int) (map[string]int, error)
 
+	// ReportThreads returns what a report needs of each thread of the
+	// license started in [from, to) (ReportThread), ordered by start then
+	// thread id, at most limit of them. Its cost is one pass over those
+	// threads and their events.
+	ReportThreads(ctx context.Context, licenseID int, from, to time.Time, limit int) ([]ReportThread, error)
+
 	// RevokeToken records that the access token with this id must be
 	// refused until it expires at expiresAt. Revoking it again changes
 	// nothing. Revocations of tokens that have expired may be forgotten.

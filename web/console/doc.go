@@ -19,6 +19,11 @@
 // time, the chat list, the open chat or its customer, with back buttons
 // that the browser's back follows; wider, the three side by side.
 //
+// The Reports page (reports.js) shows get_report over the last 7 or 30
+// days, of every group or of one: totals, a bar chart of chats per day drawn as SVG by the page
+// itself (with a table of the same numbers), times and ratings per agent
+// and per group, and the latest rating comments.
+//
 // The handler is safe for concurrent use; its assets are built once per
 // process.
 package console

@@ -45,6 +45,7 @@ func init() {
 		protocol.ActionListAgents:                 (*session).listAgents,
 		protocol.ActionListGroups:                 (*session).listGroups,
 		protocol.ActionRevokeToken:                (*session).revokeToken,
+		protocol.ActionGetReport:                  (*session).getReport,
 	}
 }
 

@@ -38,6 +38,12 @@
 //     agents of active chats, by license.
 //   - Agent.MaxChats and Customer.BannedUntil round-trip as given (zero
 //     included); the meaning of zero is the chat package's.
+//   - ReportThreads takes "after the customer's first message" by the
+//     events' order in the thread, not their times, and counts as agents
+//     the chat's users of type agent; GroupIDs of a chat of no group may
+//     come back nil or empty. Score is the stored rating.score as text:
+//     "1" and "0" for the scores the Service stores (chat parses it as a
+//     number).
 //   - TokenRevoked compares an agent's revocation time with the token's
 //     issue time: a token issued at that very instant is not revoked.
 //   - Chat.Users, Thread.UserIDs and Properties may come back in any order

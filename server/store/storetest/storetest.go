@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Concurrency", testConcurrency},
 		{"Routing", testRouting},
 		{"Tokens", testTokens},
+		{"ReportThreads", testReportThreads},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, mk) })

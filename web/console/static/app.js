@@ -12,6 +12,7 @@ import {
   initConversation, openChat, closeView, reload, onEvent, onThread, onPostback, renderChatHead,
   renderSneak, renderTyping, setOffline, currentChat,
 } from "./conversation.js";
+import { initReports, showReports } from "./reports.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -32,6 +33,9 @@ async function boot() {
   $("#back-to-list").addEventListener("click", back);
   $("#back-to-chat").addEventListener("click", back);
   $("#show-customer").addEventListener("click", () => forward("customer"));
+  $("#view-chats").addEventListener("click", () => setView("chats"));
+  $("#view-reports").addEventListener("click", () => setView("reports"));
+  initReports();
   window.addEventListener("popstate", onPopState);
   // A reload starts on the list: the entry of a pane shown before it is
   // one no longer.
@@ -145,6 +149,7 @@ async function signOut(message) {
   state.customers.clear();
   sessionStorage.removeItem(sessionKey);
   leaveChat();
+  setView("chats");
   document.title = "Parley · Agent console";
   showSignIn(message);
 }
@@ -673,6 +678,21 @@ function onPopState(e) {
   const name = (e.state && e.state.pane) || "list";
   if (paneDepth[name] < paneDepth[pane()]) backTo(name);
   else if (paneDepth[name] > paneDepth[pane()] && currentChat()) setPane(name, heading(name)); // forward again
+}
+
+// Pages: the chats (list, chat, customer) or the reports, named by #app's
+// data-view (console.css shows the one chosen). The chats keep their
+// state, the open chat included, while the reports show.
+function setView(name) {
+  const app = $("#app");
+  if ((app.dataset.view || "chats") === name) return;
+  app.dataset.view = name;
+  for (const b of document.querySelectorAll(".view-tab")) {
+    if (b.id === "view-" + name) b.setAttribute("aria-current", "page");
+    else b.removeAttribute("aria-current");
+  }
+  showReports(name === "reports");
+  if (name === "reports") $("#reports-heading").focus();
 }
 
 // leaveChat closes the open chat and shows the list: on a phone, the agent
