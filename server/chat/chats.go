@@ -464,7 +464,7 @@ func (s *Service) closeThread(ctx context.Context, a Actor, chatID string, now t
 	if err != nil {
 		return Thread{}, err
 	}
-	s.dequeue(ctx, chatID)
+	s.dequeue(ctx, c)
 	if stored != nil {
 		s.notifySeq(ctx, a, c, IncomingEvent{Event: *stored}, SeqEvent, t.Order, stored.Order)
 	}

@@ -119,6 +119,9 @@ type Service struct {
 	loopStop chan struct{}
 	loopMu   sync.Mutex
 	loopDone chan struct{}
+
+	// queue tells queued customers their places (queue_push.go).
+	queue *queueWatch
 }
 
 // NewService returns a Service.
@@ -127,7 +130,8 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.New("chat: Config.Store is required")
 	}
 	s := &Service{store: cfg.Store, notifier: cfg.Notifier, router: cfg.Router, grace: cfg.GracePeriod,
-		now: cfg.Now, log: cfg.Logger, uploads: cfg.Uploads, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{})}
+		now: cfg.Now, log: cfg.Logger, uploads: cfg.Uploads, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{}),
+		queue: newQueueWatch()}
 	if s.grace <= 0 {
 		s.grace = DefaultGracePeriod
 	}
