@@ -187,7 +187,7 @@ func wirePush35(push chat.Push) (action string, payload any, err error) {
 	case chat.RoutingStatusSet:
 		return "", nil, errNotForAudience
 	case chat.QueuePositionUpdated:
-		return protocol.PushQueuePositionUpdated, wireQueuePosition(p), nil
+		return v35.PushQueuePositionUpdated, wireQueuePosition(p), nil
 	case chat.Disconnect:
 		return protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, nil
 	}
