@@ -68,6 +68,7 @@
     upFail: 'Upload failed.',
     tooBig: 'Too big: files can be up to 10 MB.',
     big: '“{0}” is too big to send ({1}): files can be up to 10 MB.',
+    queue: 'You are number {0} in the queue — about {1} min',
   };
   const LANGS = ['en', 'de', 'pl', 'es'];
   let lang = 'en';
@@ -170,6 +171,7 @@
   const log = h('div', {class: 'log', role: 'log', 'aria-live': 'polite'}, older);
   const typing = h('div', {class: 'typing', hidden: true});
   const note = h('div', {class: 'note', role: 'alert', hidden: true});
+  const queue = h('div', {class: 'queue', role: 'status', hidden: true});
 
   const nameIn = h('input', {name: 'name', autocomplete: 'name', maxlength: 100});
   const mailIn = h('input', {name: 'email', type: 'email', autocomplete: 'email', maxlength: 200});
@@ -208,7 +210,7 @@
     ta, h('button', {class: 'icon send', 'aria-label': L('send')}, icon('send')), fileIn);
   const win = h('section', {class: 'win', role: 'dialog', 'aria-label': L('chat'), hidden: true, onkeydown: e => e.key === 'Escape' && toggle(false)},
     h('header', {}, face, h('div', {class: 'who'}, title, sub), h('button', {type: 'button', class: 'icon', 'aria-label': L('min'), onclick: () => toggle(false)}, icon('min'))),
-    conn, log, typing, note, prechat, closed, composer);
+    conn, log, queue, typing, note, prechat, closed, composer);
   root.append(sheet, win, launcher);
 
   // ---- state ----
@@ -226,6 +228,7 @@
   let summ = [], summTotal = 0, next = 0, loadingOlder = false; // thread summaries (ascending), for history
   let stick = true, unread = 0, starting = null, typingTimer = 0, peekAt = 0, peekTimer = 0;
   let seenAt = 0; // the latest last_seen_timestamp of an agent of the chat
+  let inQueue = null; // the chat's place in the queue: {position, wait_time}, while it waits
 
   // ---- connection ----
   const setConn = s => {
@@ -359,6 +362,7 @@
         if (t) { t.props = Object.assign({}, t.props, p.properties); view(); }
         break;
       }
+      case 'queue_position_updated': if (ours) { inQueue = p.queue; view(); } break;
       case 'customer_disconnected':
         if (p.reason === 'access_token_expired') token = null;
         if (FINAL.includes(p.reason)) stop();
@@ -440,6 +444,7 @@
 
   function reset() {
     chat = null;
+    inQueue = null;
     seenAt = 0;
     threads.clear();
     shown.clear();
@@ -634,6 +639,10 @@
     thanks.textContent = s == null ? '' : tr(s ? 'ratedGood' : 'ratedBad');
     let agent = null;
     for (const u of users.values()) if (u.type === 'agent' && u.present) agent = u;
+    // The place in the queue, while the chat waits for an agent.
+    if (agent || !act) inQueue = null;
+    queue.hidden = !inQueue;
+    queue.textContent = inQueue ? tr('queue', inQueue.position, Math.max(1, Math.round(inQueue.wait_time / 60))) : '';
     title.textContent = act && agent ? agent.name || tr('agent') : tr('title');
     sub.textContent = act && agent ? agent.job || tr('online') : tr('sub');
     // The agent's picture: an absolute http(s) URL only.

@@ -1,0 +1,76 @@
+package widget_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/parleytest"
+	"github.com/parleychat/parley/server/chat"
+)
+
+// TestWidgetQueue: with the only agent full, the widget's chat waits in
+// the queue and the widget shows its place and the estimated wait,
+// updated as the chat ahead of it is given out, and gone once an agent
+// takes the chat.
+func TestWidgetQueue(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	const agentID = "queue@parley.test"
+	err := srv.Store().PutAgent(context.Background(), chat.Agent{ID: agentID, LicenseID: srv.License, Name: "Quinn",
+		MaxChats: 1, Groups: []int{0}, CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wsBase := "ws" + strings.TrimPrefix(srv.URL, "http")
+	agent := dialRTM(t, "agent", wsBase+"/v3.0/agent/rtm/ws", obj{"token": "Bearer " + srv.AgentToken(t, agentID)})
+	customer := func(name string) string {
+		c := dialRTM(t, name, wsBase+"/v3.0/customer/rtm/ws?license_id="+strconv.Itoa(srv.License),
+			obj{"token": "Bearer " + srv.CustomerToken(t, uuid.NewString())})
+		var r obj
+		_ = json.Unmarshal(c.do("start_chat", obj{"chat": obj{"thread": obj{"events": []obj{{"type": "message", "text": name}}}}}), &r)
+		return str(r, "chat.id")
+	}
+	first := customer("first")
+	agent.wait("incoming_chat_thread", func(p obj) bool { return str(p, "chat.id") == first })
+	second := customer("second")
+
+	b := newBrowser(t)
+	b.do(chromedp.Navigate(srv.URL + "/"))
+	b.waitFor("the widget connects", `__conn() === 'online'`)
+	b.do(chromedp.Click(w(".launcher")))
+	b.do(chromedp.Click(w(".prechat .primary")))
+	b.waitFor("the widget shows its place", `!__w('.queue').hidden && __w('.queue').textContent === 'You are number 2 in the queue — about 2 min'`)
+
+	agent.do("deactivate_chat", obj{"chat_id": first})
+	agent.wait("incoming_chat_thread", func(p obj) bool { return str(p, "chat.id") == second })
+	b.waitFor("the place moves up", `!__w('.queue').hidden && __w('.queue').textContent.startsWith('You are number 1 in the queue — about ')`)
+	b.screenshotAs(t, "widget-queue.png")
+
+	agent.do("deactivate_chat", obj{"chat_id": second})
+	b.waitFor("an agent takes the chat: no place any more", `__w('.queue').hidden && __w('header strong').textContent === 'Quinn'`)
+	b.checkClean()
+}
+
+// screenshotAs saves a screenshot of the page in the test's artifacts.
+func (b *browser) screenshotAs(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	p := filepath.Join(artifactsDir(t), name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
