@@ -310,6 +310,11 @@ func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, T
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}
+	email, offline, err := offlineForm(events)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	in.Properties = markOffline(in.Properties, email, offline)
 	nc := NewChat{
 		Chat: Chat{
 			ID: newChatID(), LicenseID: a.LicenseID, CustomerID: a.UserID, GroupIDs: groups,

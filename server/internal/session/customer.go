@@ -547,21 +547,25 @@ func (s *session) predictedAgent(ctx context.Context, req protocol.Request, grou
 	return s.srv.cfg.Service.PredictedAgent(ctx, s.actorFor(req), group)
 }
 
-// getForm answers that no form is configured: Parley has no form editor
-// yet, and "enabled": false is what the protocol says for a group without
-// forms.
+// getForm answers the offline form (forms.go) for type "offline", and
+// that no form is configured for the other types: Parley has no form
+// editor yet, and "enabled": false is what the protocol says for a group
+// without forms.
 func (s *session) getForm(ctx context.Context, req protocol.Request) (any, error) {
 	var p protocol.FormRequest
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
 	switch p.Type {
-	case "prechat", "postchat", "ticket":
+	case "prechat", "postchat", "ticket", "offline":
 	default:
-		return nil, protocol.Errorf(protocol.ErrValidation, "type must be prechat, postchat or ticket")
+		return nil, protocol.Errorf(protocol.ErrValidation, "type must be prechat, postchat, ticket or offline")
 	}
 	if _, err := s.srv.cfg.Service.Group(ctx, s.actorFor(req), p.GroupID); err != nil {
 		return nil, err
+	}
+	if p.Type == "offline" {
+		return protocol.FormResponse{Enabled: true, Form: offlineForm}, nil
 	}
 	return protocol.FormResponse{Enabled: false}, nil
 }
