@@ -46,6 +46,7 @@ func TestWidgetQueue(t *testing.T) {
 	b.do(chromedp.Navigate(srv.URL + "/"))
 	b.waitFor("the widget connects", `__conn() === 'online'`)
 	b.do(chromedp.Click(w(".launcher")))
+	b.waitFor("the pre-chat form shows", `!__w('.prechat').hidden`)
 	b.do(chromedp.Click(w(".prechat .primary")))
 	b.waitFor("the widget shows its place", `!__w('.queue').hidden && __w('.queue').textContent === 'You are number 2 in the queue — about 2 min'`)
 
@@ -73,4 +74,47 @@ func (b *browser) screenshotAs(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", p)
+}
+
+// TestWidgetOffline: with every group offline the widget shows the
+// offline form instead of the pre-chat one; sending it leaves the message
+// as a chat an agent finds marked as an offline message, and the widget
+// thanks the customer.
+func TestWidgetOffline(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	b := newBrowser(t)
+	b.do(chromedp.Navigate(srv.URL + "/"))
+	b.waitFor("the widget connects", `__conn() === 'online'`)
+	b.do(chromedp.Click(w(".launcher")))
+	b.waitFor("the offline form shows", `!__w('.offline').hidden && __w('.prechat:not(.offline)').hidden &&
+		__ws('.offline label').map(l => l.firstChild.textContent).join('|') === 'Name|E-mail|Message' &&
+		__w('.offline .hello').textContent.startsWith('Our agents are not available')`)
+	b.do(chromedp.SendKeys(w(".offline [name=name]"), "Ann"),
+		chromedp.SendKeys(w(".offline [name=email]"), "ann@shop.test"),
+		chromedp.SendKeys(w(".offline [name=message]"), "Do you ship to Oslo?"))
+	b.screenshotAs(t, "widget-offline.png")
+	b.do(chromedp.Click(w(".offline .primary")))
+	b.waitFor("the widget thanks the customer", `__w('.offline').hidden && !__w('.left').hidden &&
+		__w('.left').textContent === 'Thank you! We will answer by e-mail.' && __texts('.msg.me .bubble').includes('Do you ship to Oslo?') && __w('.queue').hidden`)
+
+	agent := dialAgent(t, srv)
+	var list struct {
+		ChatsSummary []struct {
+			Users      []struct{ Name, Email string } `json:"users"`
+			Properties map[string]map[string]struct {
+				Value any `json:"value"`
+			} `json:"properties"`
+		} `json:"chats_summary"`
+	}
+	if err := json.Unmarshal(agent.do("list_chats", obj{"limit": 5}), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.ChatsSummary) != 1 {
+		t.Fatalf("list_chats: %+v", list)
+	}
+	s := list.ChatsSummary[0]
+	if s.Properties["parley"]["offline_message"].Value != true || s.Properties["parley"]["offline_email"].Value != "ann@shop.test" {
+		t.Errorf("the chat's properties: %+v", s.Properties)
+	}
+	b.checkClean()
 }

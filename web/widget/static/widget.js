@@ -69,6 +69,13 @@
     tooBig: 'Too big: files can be up to 10 MB.',
     big: '“{0}” is too big to send ({1}): files can be up to 10 MB.',
     queue: 'You are number {0} in the queue — about {1} min',
+    f_header: 'Our agents are not available right now. Leave a message and we will answer by e-mail.',
+    f_name: 'Name',
+    f_email: 'E-mail',
+    f_message: 'Message',
+    leave: 'Send message',
+    left: 'Thank you! We will answer by e-mail.',
+    noLeave: 'Could not send your message. Please try again.',
   };
   const LANGS = ['en', 'de', 'pl', 'es'];
   let lang = 'en';
@@ -181,6 +188,25 @@
     hello, h('p', {text: L('who')}),
     h('label', {}, L('name'), nameIn), h('label', {}, L('mail'), mailIn), startBtn);
 
+  // The offline form (get_form type offline), while every group of the
+  // widget is offline: its fields are the server's, labelled from S when
+  // S knows them.
+  const offBtn = h('button', {class: 'primary', text: L('leave')});
+  const offFields = h('div', {class: 'fields'});
+  const offline = h('form', {class: 'prechat offline', hidden: true, onsubmit: leave}, offFields, offBtn);
+  const leftNote = h('p', {class: 'thanks left', hidden: true, text: L('left')});
+  let offForm = null, groupOff = false, leftMsg = false;
+  function showForm(form) {
+    offForm = form;
+    offFields.replaceChildren(...form.fields.map(f => {
+      const label = S['f_' + f.id] ? L('f_' + f.id) : f.label;
+      if (f.type === 'header') return h('p', {class: 'hello', text: label});
+      const attrs = {name: f.id, required: !!f.required, maxlength: f.type === 'textarea' ? 4000 : 200};
+      const input = f.type === 'textarea' ? h('textarea', {rows: 3, ...attrs}) : h('input', {type: f.type === 'email' ? 'email' : 'text', ...attrs});
+      return h('label', {}, label, input);
+    }));
+  }
+
   let score = null;
   const pick = s => {
     score = s;
@@ -210,7 +236,7 @@
     ta, h('button', {class: 'icon send', 'aria-label': L('send')}, icon('send')), fileIn);
   const win = h('section', {class: 'win', role: 'dialog', 'aria-label': L('chat'), hidden: true, onkeydown: e => e.key === 'Escape' && toggle(false)},
     h('header', {}, face, h('div', {class: 'who'}, title, sub), h('button', {type: 'button', class: 'icon', 'aria-label': L('min'), onclick: () => toggle(false)}, icon('min'))),
-    conn, log, queue, typing, note, prechat, closed, composer);
+    conn, log, queue, typing, note, prechat, offline, leftNote, closed, composer);
   root.append(sheet, win, launcher);
 
   // ---- state ----
@@ -313,6 +339,12 @@
       const r = await req('login', {token: 'Bearer ' + tok.t, customer: {}, customer_page: page || undefined,
         referrer: fits(safeURL(document.referrer)) || undefined, group_id: cfg.group ?? undefined});
       me = r.customer_id || tok.id;
+      const on = (r.__priv_dynamic_config || {}).online_groups_ids;
+      groupOff = !!on && !on.includes(cfg.group ?? 0);
+      if (groupOff && !offForm) {
+        const f = await req('get_form', {group_id: cfg.group ?? 0, type: 'offline'});
+        if (f.enabled) showForm(f.form);
+      }
       await sync();
     } catch (e) {
       if (ws !== s) return;
@@ -628,9 +660,12 @@
   // view shows the part of the window that fits the chat's state.
   function view() {
     const act = !!(chat && chat.active);
-    prechat.hidden = !known || !!chat;
+    const off = groupOff && !!offForm && !leftMsg;
+    prechat.hidden = !known || !!chat || off;
+    offline.hidden = !known || (chat && chat.active) || !off;
+    leftNote.hidden = !leftMsg;
     composer.hidden = !act;
-    closed.hidden = !chat || act;
+    closed.hidden = !chat || act || off;
     const t = lastThread();
     const r = t && t.props && t.props.rating;
     const s = r && r.score && r.score.value;
@@ -641,7 +676,7 @@
     for (const u of users.values()) if (u.type === 'agent' && u.present) agent = u;
     // The place in the queue, while the chat waits for an agent.
     if (agent || !act) inQueue = null;
-    queue.hidden = !inQueue;
+    queue.hidden = !inQueue || groupOff;
     queue.textContent = inQueue ? tr('queue', inQueue.position, Math.max(1, Math.round(inQueue.wait_time / 60))) : '';
     title.textContent = act && agent ? agent.name || tr('agent') : tr('title');
     sub.textContent = act && agent ? agent.job || tr('online') : tr('sub');
@@ -707,6 +742,31 @@
       showNote(e.type === 'validation' ? e.message : tr('noStart'));
     }
     startBtn.disabled = false;
+  }
+
+  // leave sends the offline form: the customer's name and e-mail, then a
+  // chat whose thread holds the filled form and the message.
+  async function leave(ev) {
+    ev.preventDefault();
+    const val = id => (offline.querySelector('[name="' + id + '"]') || {}).value?.trim() || '';
+    const fields = offForm.fields.filter(f => f.type !== 'header')
+      .map(f => ({type: f.type, id: f.id, label: f.label, answer: val(f.id)}));
+    const text = val('message');
+    offBtn.disabled = true;
+    try {
+      await ready();
+      await req('update_customer', {name: val('name') || undefined, email: val('email') || undefined});
+      const access = cfg.group != null ? {group_ids: [cfg.group]} : undefined;
+      const events = [{type: 'filled_form', form_id: offForm.id, fields}];
+      if (text) events.push({type: 'message', text});
+      const r = await req('start_chat', {chat: {access, thread: {events}}});
+      if (!chat) chat = {id: r.chat.id, active: true};
+      leftMsg = true;
+      view();
+    } catch (e) {
+      showNote(e.type === 'validation' ? e.message : tr('noLeave'));
+    }
+    offBtn.disabled = false;
   }
 
   async function newChat() {
