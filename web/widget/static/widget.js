@@ -199,7 +199,7 @@
   function showForm(form) {
     offForm = form;
     offFields.replaceChildren(...form.fields.map(f => {
-      const label = S['f_' + f.id] ? L('f_' + f.id) : f.label;
+      const key = 'f_' + f.id, label = S[key] ? L(key) : f.label;
       if (f.type === 'header') return h('p', {class: 'hello', text: label});
       const attrs = {name: f.id, required: !!f.required, maxlength: f.type === 'textarea' ? 4000 : 200};
       const input = f.type === 'textarea' ? h('textarea', {rows: 3, ...attrs}) : h('input', {type: f.type === 'email' ? 'email' : 'text', ...attrs});
