@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/server/chat"
@@ -33,7 +32,7 @@ func TestWidgetQueue(t *testing.T) {
 	agent := dialRTM(t, "agent", wsBase+"/v3.0/agent/rtm/ws", obj{"token": "Bearer " + srv.AgentToken(t, agentID)})
 	customer := func(name string) string {
 		c := dialRTM(t, name, wsBase+"/v3.0/customer/rtm/ws?license_id="+strconv.Itoa(srv.License),
-			obj{"token": "Bearer " + srv.CustomerToken(t, uuid.NewString())})
+			obj{"token": "Bearer " + srv.CustomerToken(t, "customer-"+chat.NewID(8))})
 		var r obj
 		_ = json.Unmarshal(c.do("start_chat", obj{"chat": obj{"thread": obj{"events": []obj{{"type": "message", "text": name}}}}}), &r)
 		return str(r, "chat.id")

@@ -194,7 +194,7 @@
   const offBtn = h('button', {class: 'primary', text: L('leave')});
   const offFields = h('div', {class: 'fields'});
   const offline = h('form', {class: 'prechat offline', hidden: true, onsubmit: leave}, offFields, offBtn);
-  const leftNote = h('p', {class: 'thanks left', hidden: true, text: L('left')});
+  const leftNote = h('p', {class: 'left', hidden: true, text: L('left')});
   let offForm = null, groupOff = false, leftMsg = false;
   function showForm(form) {
     offForm = form;
