@@ -196,7 +196,7 @@ func TestWidgetLanguages(t *testing.T) {
 	loaded := `performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/widget/i18n/'))`
 
 	dialAgent(t, site.srv) // an agent online: the pre-chat form, not the offline one
-	b := newBrowser(t) // Chromium in English
+	b := newBrowser(t)     // Chromium in English
 	for lang, want := range map[string][2]string{
 		"de": {"Chat öffnen", "Schreiben Sie uns"},
 		"pl": {"Otwórz czat", "Porozmawiaj z nami"},
