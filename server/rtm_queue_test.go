@@ -40,12 +40,21 @@ func TestRTMQueuePosition(t *testing.T) {
 	firstChat := first.startChat("first")
 	ag.assigned(firstChat.Chat.ID)
 
-	c30 := connectCustomer(t, srv, newCustomerID())
+	id30 := newCustomerID()
+	c30 := connectCustomer(t, srv, id30)
 	ch30 := c30.startChat("second")
 	p := c30.queuePosition(ch30.Chat.ID)
 	if p.ThreadID != ch30.Chat.Thread.ID || p.Queue.Position != 1 || p.Queue.WaitTime != 60 {
 		t.Errorf("v3.0 when queued: %+v, want place 1, 60 s", p)
 	}
+
+	// Another connection of the customer hears its place after its login,
+	// though it did not change (and so do the customer's other ones).
+	again := connectCustomer(t, srv, id30)
+	if p := again.queuePosition(ch30.Chat.ID); p.Queue.Position != 1 {
+		t.Errorf("v3.0 after a new login: %+v, want place 1", p)
+	}
+	c30.queuePosition(ch30.Chat.ID)
 
 	c35 := connectCustomer35(t, srv, newCustomerID())
 	ch35 := c35.startChat35("third")

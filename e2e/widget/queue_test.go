@@ -53,6 +53,9 @@ func TestWidgetQueue(t *testing.T) {
 	agent.wait("incoming_chat_thread", func(p obj) bool { return str(p, "chat.id") == second })
 	b.waitFor("the place moves up", `!__w('.queue').hidden && __w('.queue').textContent.startsWith('You are number 1 in the queue — about ')`)
 	b.screenshotAs(t, "widget-queue.png")
+	// A reload: the server tells the place again after the login.
+	b.do(chromedp.Reload())
+	b.waitFor("the place after a reload", `__conn() === 'online' && !__w('.queue').hidden && __w('.queue').textContent.startsWith('You are number 1 in the queue — about ')`)
 
 	agent.do("deactivate_chat", obj{"chat_id": second})
 	b.waitFor("an agent takes the chat: no place any more", `__w('.queue').hidden && __w('header strong').textContent === 'Quinn'`)

@@ -135,13 +135,26 @@ func (s *Service) pushQueuePositions(ctx context.Context, licenseID int) {
 		return
 	}
 	for _, listed := range chats {
-		s.pushQueuePosition(ctx, listed.ID)
+		s.pushQueuePosition(ctx, listed.ID, false)
+	}
+}
+
+// TellQueuePlaces tells a customer who has just logged in the places of
+// its queued chats (of chats, the chats the login read), even where
+// they did not change: a new connection has not heard them. Call it once
+// the login is answered.
+func (s *Service) TellQueuePlaces(ctx context.Context, chats []Chat) {
+	for _, c := range chats {
+		if c.Active && !hasPresentAgent(c) {
+			s.pushQueuePosition(ctx, c.ID, true)
+		}
 	}
 }
 
 // pushQueuePosition tells a queued chat's customers its place, under the
-// chat's lock.
-func (s *Service) pushQueuePosition(ctx context.Context, chatID string) {
+// chat's lock; unless again, not when it is the place this process pushed
+// last.
+func (s *Service) pushQueuePosition(ctx context.Context, chatID string, again bool) {
 	unlock, err := s.lock(ctx, chatID)
 	if err != nil {
 		s.log.Error("lock queued chat", "chat_id", chatID, "err", err)
@@ -160,7 +173,7 @@ func (s *Service) pushQueuePosition(ctx context.Context, chatID string) {
 	}
 	q := s.queue
 	q.mu.Lock()
-	same := q.pushed[c.ID] == info.Position && s.chatLocker == nil
+	same := q.pushed[c.ID] == info.Position && s.chatLocker == nil && !again
 	q.pushed[c.ID] = info.Position
 	q.mu.Unlock()
 	if same {

@@ -102,7 +102,18 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 		dc.CustomerData.Fields = map[string]string{}
 	}
 	resp.PrivDynamicConfig = dc
-	return resp, nil
+	if !resp.HasActiveThread {
+		return resp, nil
+	}
+	b, err := protocol.Response(req.RequestID, req.Action, resp)
+	if err != nil {
+		return nil, err
+	}
+	// The login is answered before the customer hears the places of its
+	// queued chats.
+	s.answer(b)
+	s.srv.cfg.Service.TellQueuePlaces(ctx, chats)
+	return noResponse, nil
 }
 
 // loginCustomer is the login of a customer in every dialect: it checks

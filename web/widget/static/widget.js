@@ -254,7 +254,7 @@
   let summ = [], summTotal = 0, next = 0, loadingOlder = false; // thread summaries (ascending), for history
   let stick = true, unread = 0, starting = null, typingTimer = 0, peekAt = 0, peekTimer = 0;
   let seenAt = 0; // the latest last_seen_timestamp of an agent of the chat
-  let inQueue = null; // the chat's place in the queue: {position, wait_time}, while it waits
+  let inQueue = null; // the last queue_position_updated: {chat_id, queue: {position, wait_time}}
 
   // ---- connection ----
   const setConn = s => {
@@ -394,7 +394,8 @@
         if (t) { t.props = Object.assign({}, t.props, p.properties); view(); }
         break;
       }
-      case 'queue_position_updated': if (ours) { inQueue = p.queue; view(); } break;
+      // It may come before the chat is loaded (right after the login).
+      case 'queue_position_updated': inQueue = p; view(); break;
       case 'customer_disconnected':
         if (p.reason === 'access_token_expired') token = null;
         if (FINAL.includes(p.reason)) stop();
@@ -476,7 +477,6 @@
 
   function reset() {
     chat = null;
-    inQueue = null;
     seenAt = 0;
     threads.clear();
     shown.clear();
@@ -675,9 +675,9 @@
     let agent = null;
     for (const u of users.values()) if (u.type === 'agent' && u.present) agent = u;
     // The place in the queue, while the chat waits for an agent.
-    if (agent || !act) inQueue = null;
-    queue.hidden = !inQueue || groupOff;
-    queue.textContent = inQueue ? tr('queue', inQueue.position, Math.max(1, Math.round(inQueue.wait_time / 60))) : '';
+    const q = act && !agent && !groupOff && inQueue && inQueue.chat_id === chat.id && inQueue.queue;
+    queue.hidden = !q;
+    queue.textContent = q ? tr('queue', q.position, Math.max(1, Math.round(q.wait_time / 60))) : '';
     title.textContent = act && agent ? agent.name || tr('agent') : tr('title');
     sub.textContent = act && agent ? agent.job || tr('online') : tr('sub');
     // The agent's picture: an absolute http(s) URL only.
