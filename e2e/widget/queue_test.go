@@ -62,7 +62,8 @@ func TestWidgetQueue(t *testing.T) {
 	b.checkClean()
 }
 
-// screenshotAs saves a screenshot of the page in the test's artifacts.
+// screenshotAs saves a screenshot of the page in the test's artifacts,
+// or in docs/images with PARLEY_UPDATE_SCREENSHOTS=1.
 func (b *browser) screenshotAs(t *testing.T, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
@@ -72,6 +73,9 @@ func (b *browser) screenshotAs(t *testing.T, name string) {
 		t.Fatalf("screenshot: %v", err)
 	}
 	p := filepath.Join(artifactsDir(t), name)
+	if os.Getenv("PARLEY_UPDATE_SCREENSHOTS") == "1" {
+		p = filepath.Join("..", "..", "docs", "images", name)
+	}
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
