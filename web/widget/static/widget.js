@@ -220,9 +220,10 @@
   const rateBtn = h('button', {class: 'primary', disabled: true, text: L('rate')});
   const rateForm = h('form', {class: 'rating', onsubmit: rate}, h('p', {text: L('how')}), h('div', {class: 'rates'}, good, bad), comment, rateBtn);
   const thanks = h('p', {class: 'thanks', hidden: true});
+  const againBtn = h('button', {type: 'button', class: 'primary new', text: L('again'), onclick: newChat});
   const closed = h('div', {class: 'closed', hidden: true},
     h('p', {class: 'ended', text: L('ended')}), rateForm, thanks,
-    h('button', {type: 'button', class: 'primary new', text: L('again'), onclick: newChat}));
+    againBtn);
 
   const ta = h('textarea', {rows: 1, maxlength: 4000, placeholder: L('write'), 'aria-label': L('msg'), oninput: onInput, onkeydown: e => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
@@ -665,7 +666,10 @@
     offline.hidden = !known || (chat && chat.active) || !off;
     leftNote.hidden = !leftMsg;
     composer.hidden = !act;
-    closed.hidden = !chat || act || off;
+    // A closed chat keeps its rating; with nobody online the offline form
+    // takes the place of "Start a new chat".
+    closed.hidden = !chat || act;
+    againBtn.hidden = off;
     const t = lastThread();
     const r = t && t.props && t.props.rating;
     const s = r && r.score && r.score.value;
