@@ -56,7 +56,8 @@ func TestRTMQueuePosition(t *testing.T) {
 	}
 	c30.queuePosition(ch30.Chat.ID)
 
-	c35 := connectCustomer35(t, srv, newCustomerID())
+	id35 := newCustomerID()
+	c35 := connectCustomer35(t, srv, id35)
 	ch35 := c35.startChat35("third")
 	f := c35.waitPush(protocol.PushQueuePositionUpdated, forChat(ch35.ID))
 	wantPush35(t, f)
@@ -64,6 +65,14 @@ func TestRTMQueuePosition(t *testing.T) {
 	if p.ThreadID != ch35.Thread.ID || p.Queue.Position != 2 || p.Queue.WaitTime != 120 {
 		t.Errorf("v3.5 when queued: %s, want place 2, 120 s", f.Payload)
 	}
+
+	again35 := connectCustomer35(t, srv, id35)
+	f = again35.waitPush(protocol.PushQueuePositionUpdated, forChat(ch35.ID))
+	wantPush35(t, f)
+	if _ = json.Unmarshal(f.Payload, &p); p.Queue.Position != 2 {
+		t.Errorf("v3.5 after a new login: %s, want place 2", f.Payload)
+	}
+	c35.waitPush(protocol.PushQueuePositionUpdated, forChat(ch35.ID))
 
 	// The first chat closes: the v3.0 customer's chat is assigned, the
 	// v3.5 customer moves up.

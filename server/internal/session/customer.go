@@ -105,12 +105,17 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 	if !resp.HasActiveThread {
 		return resp, nil
 	}
+	return s.answerTellingPlaces(ctx, req, resp, chats)
+}
+
+// answerTellingPlaces answers a customer's login (every dialect's) with
+// resp, then tells the connection the places of the customer's queued
+// chats among chats: pushes come after the login's answer.
+func (s *session) answerTellingPlaces(ctx context.Context, req protocol.Request, resp any, chats []chat.Chat) (any, error) {
 	b, err := protocol.Response(req.RequestID, req.Action, resp)
 	if err != nil {
 		return nil, err
 	}
-	// The login is answered before the customer hears the places of its
-	// queued chats.
 	s.answer(b)
 	s.srv.cfg.Service.TellQueuePlaces(ctx, chats)
 	return noResponse, nil
