@@ -124,3 +124,25 @@ func TestWidgetOffline(t *testing.T) {
 	}
 	b.checkClean()
 }
+
+// TestWidgetOfflineAfterChat: a chat closed while its agent was the only
+// one online keeps its rating once nobody is online; the offline form
+// takes the place of "Start a new chat".
+func TestWidgetOfflineAfterChat(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	agent := dialAgent(t, srv)
+	b := newBrowser(t)
+	b.do(chromedp.Navigate(srv.URL + "/"))
+	b.waitFor("the widget connects", `__conn() === 'online'`)
+	b.do(chromedp.Click(w(".launcher")))
+	b.waitFor("the pre-chat form", `!__w('.prechat').hidden && __w('.offline').hidden`)
+	b.do(chromedp.Click(w(".prechat .primary")))
+	b.waitFor("the chat starts", `!__w('.composer').hidden`)
+	ct := agent.wait("incoming_chat_thread", func(p obj) bool { return true })
+	agent.do("deactivate_chat", obj{"chat_id": str(ct, "chat.id")})
+	agent.do("set_routing_status", obj{"status": "offline"})
+	b.do(chromedp.Reload())
+	b.waitFor("the rating and the offline form, no Start a new chat", `__conn() === 'online' && !__w('.closed').hidden &&
+		!__w('.rating').hidden && __w('.closed .new').hidden && !__w('.offline').hidden`)
+	b.checkClean()
+}
