@@ -77,6 +77,10 @@ const (
 	PushAgentDisconnected = "agent_disconnected"
 	// PushRoutingStatusSet tells agents that an agent's routing status changed.
 	PushRoutingStatusSet = "routing_status_set"
+	// PushQueuePositionUpdated tells a queued chat's customer its place in
+	// the queue: a v3.5 push that Parley sends in v3.0 too (the JS SDK 2
+	// emits an unknown push as an event of its name, nothing more).
+	PushQueuePositionUpdated = "queue_position_updated"
 )
 
 // PushResolved reports whether the JS SDK resolves a successful request of

@@ -549,6 +549,20 @@ type ChatTransferred struct {
 	IDs         []any  `json:"ids"`
 }
 
+// QueuePositionUpdated is the payload of queue_position_updated.
+type QueuePositionUpdated struct {
+	ChatID   string        `json:"chat_id"`
+	ThreadID string        `json:"thread_id"`
+	Queue    QueuePosition `json:"queue"`
+}
+
+// QueuePosition is a queued chat's place (1: served next) and the
+// estimated wait in seconds.
+type QueuePosition struct {
+	Position int `json:"position"`
+	WaitTime int `json:"wait_time"`
+}
+
 // RoutingStatusSet is the payload of routing_status_set.
 type RoutingStatusSet struct {
 	AgentID string `json:"agent_id"`

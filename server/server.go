@@ -104,6 +104,10 @@ type Config struct {
 	// TokenKey signs access tokens and cookies (at least 32 bytes). Default:
 	// a random key created once in DataDir/token.key.
 	TokenKey []byte
+	// Mailer mails the answers agents write to offline messages to the
+	// e-mail address the customer left in the offline form (mail.New
+	// makes one for an SMTP server). Default: none, they are not mailed.
+	Mailer chat.Mailer
 	// Demo seeds a demo license on start. See Demo.
 	Demo Demo
 	// Logger receives structured logs. Default slog.Default().
@@ -249,7 +253,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.hub = session.NewHub(s.broker, s.log)
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
 		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log),
-		Uploads:    httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}}); err != nil {
+		Uploads:    httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}, Mailer: cfg.Mailer}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {

@@ -195,7 +195,8 @@ func TestWidgetLanguages(t *testing.T) {
 	site.srv = parleytest.NewServer(t, func(c *server.Config) { c.Demo.Origins = []string{site.URL} })
 	loaded := `performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/widget/i18n/'))`
 
-	b := newBrowser(t) // Chromium in English
+	dialAgent(t, site.srv) // an agent online: the pre-chat form, not the offline one
+	b := newBrowser(t)     // Chromium in English
 	for lang, want := range map[string][2]string{
 		"de": {"Chat öffnen", "Schreiben Sie uns"},
 		"pl": {"Otwórz czat", "Porozmawiaj z nami"},

@@ -310,6 +310,11 @@ func (s *Service) StartChat(ctx context.Context, a Actor, in StartChat) (Chat, T
 	if err != nil {
 		return Chat{}, Thread{}, err
 	}
+	email, offline, err := offlineForm(events)
+	if err != nil {
+		return Chat{}, Thread{}, err
+	}
+	in.Properties = markOffline(in.Properties, email, offline)
 	nc := NewChat{
 		Chat: Chat{
 			ID: newChatID(), LicenseID: a.LicenseID, CustomerID: a.UserID, GroupIDs: groups,
@@ -464,7 +469,7 @@ func (s *Service) closeThread(ctx context.Context, a Actor, chatID string, now t
 	if err != nil {
 		return Thread{}, err
 	}
-	s.dequeue(ctx, chatID)
+	s.dequeue(ctx, c)
 	if stored != nil {
 		s.notifySeq(ctx, a, c, IncomingEvent{Event: *stored}, SeqEvent, t.Order, stored.Order)
 	}

@@ -13,8 +13,9 @@
 // to their own. Its files are split by concern: authorize.go (who may do
 // what: agents' roles and groups), chats.go (chats and threads),
 // events.go, properties.go, customers.go, membership.go, transfer.go,
-// routing*.go and report.go (get_report's numbers, computed over the
-// threads Store.ReportThreads reads).
+// routing*.go, queue_push.go (queued customers' places), offline.go (the
+// offline form and its tickets) and report.go (get_report's numbers,
+// computed over the threads Store.ReportThreads reads).
 //
 // [Store] is what the Service needs stored; its drivers (store/sqlite,
 // store/postgres) import this package, never the reverse, and pass the
@@ -48,6 +49,18 @@
 // the chat is queued; queued chats are given out oldest first as soon as an
 // agent of their groups frees up, and on a periodic retry. While a chat is
 // queued, the pushes about it go to every agent of its groups.
+//
+// A queued chat's customer is told its place in the queue and an
+// estimated wait (QueuePositionUpdated) when the chat is queued and each
+// time its place changes; queue_push.go says how, in one process and in a
+// cluster.
+//
+// # Offline messages
+//
+// A chat started with the answers of the offline form (a filled_form
+// event of form OfflineFormID) is an offline message: StartChat marks it
+// with chat properties that only the server sets, and, with a [Mailer],
+// agents' messages in it are mailed to the form's address (offline.go).
 //
 // An agent becomes accepting_chats when it logs in (or the status it last
 // chose); when its last connection has been gone for the grace period

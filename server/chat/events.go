@@ -163,6 +163,9 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 		return r, nil
 	}
 	s.notifySeq(ctx, a, c, IncomingEvent{Event: r.Event}, SeqEvent, r.Thread.Order, r.Event.Order)
+	if a.Type == UserAgent {
+		s.mailAnswer(c, r.Event)
+	}
 	return r, nil
 }
 

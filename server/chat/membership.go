@@ -81,7 +81,7 @@ func (s *Service) addAgentLocked(ctx context.Context, o Origin, c Chat, agentID 
 	if err := s.store.AddChatUser(ctx, c.ID, u); err != nil {
 		return c, err
 	}
-	s.dequeue(ctx, c.ID)
+	s.dequeue(ctx, c)
 	after, err := s.store.Chat(ctx, c.ID)
 	if err != nil {
 		return c, err

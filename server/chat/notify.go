@@ -203,19 +203,29 @@ type RoutingStatusSet struct {
 	Status  RoutingStatus
 }
 
-func (IncomingChatThread) push()  {}
-func (IncomingEvent) push()       {}
-func (TypingIndicator) push()     {}
-func (SneakPeek) push()           {}
-func (ThreadClosed) push()        {}
-func (UserAdded) push()           {}
-func (UserRemoved) push()         {}
-func (PropertiesUpdated) push()   {}
-func (PropertiesDeleted) push()   {}
-func (LastSeenUpdated) push()     {}
-func (CustomerUpdated) push()     {}
-func (CustomerPageUpdated) push() {}
-func (PostbackReceived) push()    {}
-func (Disconnect) push()          {}
-func (ChatTransferred) push()     {}
-func (RoutingStatusSet) push()    {}
+// QueuePositionUpdated tells a queued chat's customer its place in the
+// queue of its groups (1: served next) and the estimated wait (see
+// queue_push.go). Customers only.
+type QueuePositionUpdated struct {
+	ChatID, ThreadID string
+	Position         int
+	Wait             time.Duration
+}
+
+func (IncomingChatThread) push()   {}
+func (IncomingEvent) push()        {}
+func (TypingIndicator) push()      {}
+func (SneakPeek) push()            {}
+func (ThreadClosed) push()         {}
+func (UserAdded) push()            {}
+func (UserRemoved) push()          {}
+func (PropertiesUpdated) push()    {}
+func (PropertiesDeleted) push()    {}
+func (LastSeenUpdated) push()      {}
+func (CustomerUpdated) push()      {}
+func (CustomerPageUpdated) push()  {}
+func (PostbackReceived) push()     {}
+func (Disconnect) push()           {}
+func (ChatTransferred) push()      {}
+func (RoutingStatusSet) push()     {}
+func (QueuePositionUpdated) push() {}

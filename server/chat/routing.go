@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -25,8 +26,18 @@ func (s *Service) StartRouting(ctx context.Context) error {
 	s.loopMu.Unlock()
 	tick := min(s.grace/4, time.Second)
 	tick = max(tick, 10*time.Millisecond)
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(done)
+		wg.Wait()
+		close(done)
+	}()
+	go func() {
+		defer wg.Done()
+		s.queueLoop(s.loopStop)
+	}()
+	go func() {
+		defer wg.Done()
 		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
@@ -140,10 +151,15 @@ func (s *Service) announceStatus(ctx context.Context, licenseID int, agentID str
 		Push: RoutingStatusSet{AgentID: agentID, Status: status}})
 }
 
-// dequeue takes a chat out of the queue.
-func (s *Service) dequeue(ctx context.Context, chatID string) {
-	if err := s.router.Dequeue(ctx, chatID); err != nil {
-		s.log.Error("dequeue chat", "chat_id", chatID, "err", err)
+// dequeue takes c out of the queue (c as read before the change that
+// takes it out). When c was queued, the chats behind it are told their
+// new places.
+func (s *Service) dequeue(ctx context.Context, c Chat) {
+	if err := s.router.Dequeue(ctx, c.ID); err != nil {
+		s.log.Error("dequeue chat", "chat_id", c.ID, "err", err)
+	}
+	if c.Active && !hasPresentAgent(c) {
+		s.leftQueue(c)
 	}
 }
 
@@ -157,6 +173,10 @@ func (s *Service) route(ctx context.Context, c Chat, exclude ...string) (Agent, 
 	ag, ok, err := s.router.Assign(ctx, c, exclude)
 	if err != nil && !errors.Is(err, ErrHasAgent) {
 		s.log.Error("route chat", "chat_id", c.ID, "err", err)
+	}
+	if !ok && err == nil {
+		// Queued: its customer is told its place.
+		s.queueChanged(c.LicenseID)
 	}
 	return ag, ok, err
 }
@@ -205,7 +225,7 @@ func (s *Service) notifyAssigned(ctx context.Context, chatID string, ag Agent, w
 // chat's lock.
 func (s *Service) routeAndNotify(ctx context.Context, c Chat, exclude ...string) {
 	if !c.Active || hasPresentAgent(c) {
-		s.dequeue(ctx, c.ID)
+		s.dequeue(ctx, c)
 		return
 	}
 	if ag, ok, _ := s.route(ctx, c, exclude...); ok {
@@ -245,21 +265,30 @@ func (s *Service) assignQueued(ctx context.Context, chatID string) bool {
 			s.log.Error("load queued chat", "chat_id", chatID, "err", err)
 			return false
 		}
-		s.dequeue(ctx, chatID)
+		if err := s.router.Dequeue(ctx, chatID); err != nil {
+			s.log.Error("dequeue chat", "chat_id", chatID, "err", err)
+		}
+		s.forgetQueued(chatID)
 		return true
 	}
 	if !c.Active || hasPresentAgent(c) {
-		s.dequeue(ctx, chatID)
+		s.dequeue(ctx, c)
 		return true
 	}
+	q, qerr := s.router.QueuePosition(ctx, c)
 	ag, ok, err := s.route(ctx, c)
 	if errors.Is(err, ErrHasAgent) {
 		// Another process took it out of the queue.
+		s.leftQueue(c)
 		return true
 	}
 	if !ok {
 		return false
 	}
+	if qerr == nil {
+		s.recordWait(c, s.now().Sub(q.QueuedAt))
+	}
+	s.leftQueue(c)
 	s.notifyAssigned(ctx, c.ID, ag, true, c)
 	return true
 }

@@ -79,6 +79,9 @@ type Config struct {
 	// file by URL, and the Service takes the rest from Uploads. Nil: file
 	// events are refused.
 	Uploads Uploads
+	// Mailer mails agents' answers to offline messages (offline.go). Nil:
+	// they are not mailed.
+	Mailer Mailer
 }
 
 // ChatLocker is a lock per chat shared by the processes that share a
@@ -105,6 +108,7 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	uploads  Uploads
+	mailer   Mailer
 	locks    chatLocks
 	// chatLocker extends locks to the other processes; nil: none.
 	chatLocker ChatLocker
@@ -119,6 +123,9 @@ type Service struct {
 	loopStop chan struct{}
 	loopMu   sync.Mutex
 	loopDone chan struct{}
+
+	// queue tells queued customers their places (queue_push.go).
+	queue *queueWatch
 }
 
 // NewService returns a Service.
@@ -127,7 +134,8 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.New("chat: Config.Store is required")
 	}
 	s := &Service{store: cfg.Store, notifier: cfg.Notifier, router: cfg.Router, grace: cfg.GracePeriod,
-		now: cfg.Now, log: cfg.Logger, uploads: cfg.Uploads, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{})}
+		now: cfg.Now, log: cfg.Logger, uploads: cfg.Uploads, mailer: cfg.Mailer, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{}),
+		queue: newQueueWatch()}
 	if s.grace <= 0 {
 		s.grace = DefaultGracePeriod
 	}

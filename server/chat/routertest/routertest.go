@@ -27,6 +27,7 @@ func Run(t *testing.T, newRouter NewRouter) {
 	}{
 		{"Grace", testGrace},
 		{"Queue", testQueue},
+		{"QueuePositions", testQueuePositions},
 		{"GroupsStatusKept", testGroupsStatusKept},
 		{"ConcurrentAssign", testConcurrentAssign},
 		{"AssignTaken", testAssignTaken},

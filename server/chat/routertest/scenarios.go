@@ -77,6 +77,50 @@ func testQueue(t *testing.T, e *Env) {
 	}
 }
 
+// A queued chat moves up as the chats ahead of it are assigned; a chat of
+// another group does not count.
+func testQueuePositions(t *testing.T, e *Env) {
+	e.Agent("a@x", 1)
+	if _, ok, err := e.Router.Assign(e.Ctx, e.Chat(), nil); err != nil || !ok {
+		t.Fatalf("Assign: %v %v", ok, err)
+	}
+	var queued []chat.Chat
+	for i := range 4 {
+		e.Clock.Add(time.Second)
+		c := e.Chat()
+		if i == 1 {
+			c.GroupIDs = []int{7}
+		}
+		if _, ok, err := e.Router.Assign(e.Ctx, c, nil); ok || err != nil {
+			t.Fatalf("Assign over the limit: %v %v", ok, err)
+		}
+		if i != 1 {
+			queued = append(queued, c)
+		}
+	}
+	want := func(when string, positions ...int) {
+		t.Helper()
+		for i, c := range queued[len(queued)-len(positions):] {
+			q, err := e.Router.QueuePosition(e.Ctx, c)
+			e.Must(err, "QueuePosition")
+			if q.Position != positions[i] {
+				t.Errorf("%s: position of chat %s: %d, want %d", when, c.ID, q.Position, positions[i])
+			}
+		}
+	}
+	want("queued", 1, 2, 3)
+	e.Must(e.Store.PutAgent(e.Ctx, chat.Agent{ID: "a@x", LicenseID: License, MaxChats: 2}), "PutAgent")
+	if _, ok, err := e.Router.Assign(e.Ctx, queued[0], nil); !ok || err != nil {
+		t.Fatalf("Assign the first queued chat: %v %v", ok, err)
+	}
+	want("after the first was assigned", 1, 2)
+	e.Must(e.Store.PutAgent(e.Ctx, chat.Agent{ID: "a@x", LicenseID: License, MaxChats: 3}), "PutAgent")
+	if _, ok, err := e.Router.Assign(e.Ctx, queued[1], nil); !ok || err != nil {
+		t.Fatalf("Assign the second queued chat: %v %v", ok, err)
+	}
+	want("after the second was assigned", 1)
+}
+
 // GroupsStatus reuses the loads it read for a second: an agent filled
 // up by a join shows within that time, one filled up by the router's own
 // assignment at once.

@@ -102,7 +102,23 @@ func (s *session) customerLogin(ctx context.Context, req protocol.Request) (any,
 		dc.CustomerData.Fields = map[string]string{}
 	}
 	resp.PrivDynamicConfig = dc
-	return resp, nil
+	if !resp.HasActiveThread {
+		return resp, nil
+	}
+	return s.answerTellingPlaces(ctx, req, resp, chats)
+}
+
+// answerTellingPlaces answers a customer's login (every dialect's) with
+// resp, then tells the connection the places of the customer's queued
+// chats among chats: pushes come after the login's answer.
+func (s *session) answerTellingPlaces(ctx context.Context, req protocol.Request, resp any, chats []chat.Chat) (any, error) {
+	b, err := protocol.Response(req.RequestID, req.Action, resp)
+	if err != nil {
+		return nil, err
+	}
+	s.answer(b)
+	s.srv.cfg.Service.TellQueuePlaces(ctx, chats)
+	return noResponse, nil
 }
 
 // loginCustomer is the login of a customer in every dialect: it checks
@@ -547,21 +563,25 @@ func (s *session) predictedAgent(ctx context.Context, req protocol.Request, grou
 	return s.srv.cfg.Service.PredictedAgent(ctx, s.actorFor(req), group)
 }
 
-// getForm answers that no form is configured: Parley has no form editor
-// yet, and "enabled": false is what the protocol says for a group without
-// forms.
+// getForm answers the offline form (forms.go) for type "offline", and
+// that no form is configured for the other types: Parley has no form
+// editor yet, and "enabled": false is what the protocol says for a group
+// without forms.
 func (s *session) getForm(ctx context.Context, req protocol.Request) (any, error) {
 	var p protocol.FormRequest
 	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
 		return nil, err
 	}
 	switch p.Type {
-	case "prechat", "postchat", "ticket":
+	case "prechat", "postchat", "ticket", "offline":
 	default:
-		return nil, protocol.Errorf(protocol.ErrValidation, "type must be prechat, postchat or ticket")
+		return nil, protocol.Errorf(protocol.ErrValidation, "type must be prechat, postchat, ticket or offline")
 	}
 	if _, err := s.srv.cfg.Service.Group(ctx, s.actorFor(req), p.GroupID); err != nil {
 		return nil, err
+	}
+	if p.Type == "offline" {
+		return protocol.FormResponse{Enabled: true, Form: offlineForm}, nil
 	}
 	return protocol.FormResponse{Enabled: false}, nil
 }

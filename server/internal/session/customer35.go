@@ -136,6 +136,9 @@ func (s *session) customer35Login(ctx context.Context, req protocol.Request) (an
 		resp.Chats = append(resp.Chats, v35.LoginChat{ChatID: c.ID, HasActiveThread: c.Active, HasUnreadEvents: unread(c, cu.ID)})
 		resp.HasActiveThread = resp.HasActiveThread || c.Active
 	}
+	if resp.HasActiveThread {
+		return s.answerTellingPlaces(ctx, req, resp, chats)
+	}
 	return resp, nil
 }
 

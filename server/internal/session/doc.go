@@ -28,7 +28,10 @@
 // subscribe to a subset of pushes (its pushes, {"3.5": [names]}; all when
 // absent): the session drops the others, except the push that answers one
 // of its own requests. v3.5 lists are paged with page ids signed with
-// Config.PageKey (pages35.go).
+// Config.PageKey (pages35.go). queue_position_updated, a v3.5 push, goes
+// to v3.0 customers too (the JS SDK 2 emits a push it does not know and
+// does nothing else with it). get_form answers the offline form for type
+// "offline" in both dialects (forms.go).
 //
 // A handler is a handlerFunc: it reads the request's payload and answers
 // with a payload or an error, which handle encodes. Of its session it

@@ -222,6 +222,8 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 		return protocol.PushChatTransferred, out, forAgents(agent)
 	case chat.RoutingStatusSet:
 		return protocol.PushRoutingStatusSet, protocol.RoutingStatusSet{AgentID: p.AgentID, Status: string(p.Status)}, forAgents(agent)
+	case chat.QueuePositionUpdated:
+		return protocol.PushQueuePositionUpdated, wireQueuePosition(p), forAgents(!agent)
 	case chat.Disconnect:
 		if agent {
 			return protocol.PushAgentDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, nil
@@ -236,6 +238,13 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 func wireTyping(p chat.TypingIndicator) protocol.IncomingTypingIndicator {
 	return protocol.IncomingTypingIndicator{ChatID: p.ChatID, ThreadID: p.ThreadID,
 		TypingIndicator: protocol.TypingIndicator{AuthorID: p.AuthorID, Timestamp: unix(p.At), IsTyping: p.IsTyping}}
+}
+
+// wireQueuePosition is queue_position_updated's payload, the same in
+// every dialect.
+func wireQueuePosition(p chat.QueuePositionUpdated) protocol.QueuePositionUpdated {
+	return protocol.QueuePositionUpdated{ChatID: p.ChatID, ThreadID: p.ThreadID,
+		Queue: protocol.QueuePosition{Position: p.Position, WaitTime: int(p.Wait.Round(time.Second) / time.Second)}}
 }
 
 // wirePostback is incoming_rich_message_postback's payload, the same in

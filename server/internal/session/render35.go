@@ -186,6 +186,8 @@ func wirePush35(push chat.Push) (action string, payload any, err error) {
 		return protocol.PushChatTransferred, out, nil
 	case chat.RoutingStatusSet:
 		return "", nil, errNotForAudience
+	case chat.QueuePositionUpdated:
+		return v35.PushQueuePositionUpdated, wireQueuePosition(p), nil
 	case chat.Disconnect:
 		return protocol.PushCustomerDisconnected, protocol.CustomerDisconnected{Reason: p.Reason}, nil
 	}

@@ -13,6 +13,7 @@ import {
   renderSneak, renderTyping, setOffline, currentChat,
 } from "./conversation.js";
 import { initReports, showReports } from "./reports.js";
+import { initOffline, offlineOf, listed, offlineBadge } from "./offline.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -26,6 +27,7 @@ hooks.renderChatHead = renderChatHead;
 
 async function boot() {
   initConversation();
+  initOffline($("#chats-heading"), renderChatList);
   $("#signin-form").addEventListener("submit", signIn);
   $("#signout").addEventListener("click", () => signOut(""));
   $("#routing").addEventListener("change", setRouting);
@@ -251,6 +253,7 @@ function chatFromSummary(s) {
   c.order = s.order || 0;
   c.lastThreadId = s.last_thread_id || "";
   c.queue = s.queue || null;
+  c.offline = offlineOf(s);
   let last = null;
   for (const le of Object.values(s.last_event_per_type || {})) {
     const e = le.event || {};
@@ -275,6 +278,7 @@ function chatFrom(payloadChat) {
     state.chats.set(c.id, c);
   }
   if (payloadChat.users) setUsers(c, payloadChat.users);
+  if (payloadChat.properties) c.offline = offlineOf(payloadChat);
   if (payloadChat.order) c.order = Math.max(c.order, payloadChat.order);
   return c;
 }
@@ -486,11 +490,13 @@ function renderChatList() {
   let unread = 0;
   for (const c of chats) {
     unread += c.unread;
+    if (!listed(c)) continue;
     const name = customerName(c);
     const badges = [];
     if (c.queue) badges.push(h("span", { class: "badge queued", text: "Queued" + (c.queue.position ? " #" + c.queue.position : "") }));
     else if (c.active && !hasAgent(c)) badges.push(h("span", { class: "badge waiting", text: "Waiting" }));
     if (!c.active) badges.push(h("span", { class: "badge closed", text: "Closed" }));
+    if (c.offline) badges.push(offlineBadge(c));
     if (c.unread > 0) badges.push(h("span", { class: "badge unread", text: String(c.unread), title: c.unread + " unread" }));
     let preview;
     if (c.sneak && c.active) preview = h("p", { class: "preview sneaking", text: "✎ " + c.sneak.text });

@@ -33,6 +33,7 @@ export function newChat(id) {
     lastThreadId: "",
     preview: null, // {text, authorId, ts, order}
     queue: null, // {position, queued_at} while queued
+    offline: null, // {email} of an offline message (offline.js)
     unread: 0,
     sneak: null, // {text, at}
     typing: null, // {authorId, until}

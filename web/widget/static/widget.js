@@ -68,6 +68,14 @@
     upFail: 'Upload failed.',
     tooBig: 'Too big: files can be up to 10 MB.',
     big: '“{0}” is too big to send ({1}): files can be up to 10 MB.',
+    queue: 'You are number {0} in the queue — about {1} min',
+    f_header: 'Our agents are not available right now. Leave a message and we will answer by e-mail.',
+    f_name: 'Name',
+    f_email: 'E-mail',
+    f_message: 'Message',
+    leave: 'Send message',
+    left: 'Thank you! We will answer by e-mail.',
+    noLeave: 'Could not send your message. Please try again.',
   };
   const LANGS = ['en', 'de', 'pl', 'es'];
   let lang = 'en';
@@ -170,6 +178,7 @@
   const log = h('div', {class: 'log', role: 'log', 'aria-live': 'polite'}, older);
   const typing = h('div', {class: 'typing', hidden: true});
   const note = h('div', {class: 'note', role: 'alert', hidden: true});
+  const queue = h('div', {class: 'queue', role: 'status', hidden: true});
 
   const nameIn = h('input', {name: 'name', autocomplete: 'name', maxlength: 100});
   const mailIn = h('input', {name: 'email', type: 'email', autocomplete: 'email', maxlength: 200});
@@ -178,6 +187,25 @@
   const prechat = h('form', {class: 'prechat', hidden: true, onsubmit: startChat},
     hello, h('p', {text: L('who')}),
     h('label', {}, L('name'), nameIn), h('label', {}, L('mail'), mailIn), startBtn);
+
+  // The offline form (get_form type offline), while every group of the
+  // widget is offline: its fields are the server's, labelled from S when
+  // S knows them.
+  const offBtn = h('button', {class: 'primary', text: L('leave')});
+  const offFields = h('div', {class: 'fields'});
+  const offline = h('form', {class: 'prechat offline', hidden: true, onsubmit: leave}, offFields, offBtn);
+  const leftNote = h('p', {class: 'left', hidden: true, text: L('left')});
+  let offForm = null, groupOff = false, leftMsg = false;
+  function showForm(form) {
+    offForm = form;
+    offFields.replaceChildren(...form.fields.map(f => {
+      const key = 'f_' + f.id, label = S[key] ? L(key) : f.label;
+      if (f.type === 'header') return h('p', {class: 'hello', text: label});
+      const attrs = {name: f.id, required: !!f.required, maxlength: f.type === 'textarea' ? 4000 : 200};
+      const input = f.type === 'textarea' ? h('textarea', {rows: 3, ...attrs}) : h('input', {type: f.type === 'email' ? 'email' : 'text', ...attrs});
+      return h('label', {}, label, input);
+    }));
+  }
 
   let score = null;
   const pick = s => {
@@ -192,9 +220,10 @@
   const rateBtn = h('button', {class: 'primary', disabled: true, text: L('rate')});
   const rateForm = h('form', {class: 'rating', onsubmit: rate}, h('p', {text: L('how')}), h('div', {class: 'rates'}, good, bad), comment, rateBtn);
   const thanks = h('p', {class: 'thanks', hidden: true});
+  const againBtn = h('button', {type: 'button', class: 'primary new', text: L('again'), onclick: newChat});
   const closed = h('div', {class: 'closed', hidden: true},
     h('p', {class: 'ended', text: L('ended')}), rateForm, thanks,
-    h('button', {type: 'button', class: 'primary new', text: L('again'), onclick: newChat}));
+    againBtn);
 
   const ta = h('textarea', {rows: 1, maxlength: 4000, placeholder: L('write'), 'aria-label': L('msg'), oninput: onInput, onkeydown: e => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
@@ -208,7 +237,7 @@
     ta, h('button', {class: 'icon send', 'aria-label': L('send')}, icon('send')), fileIn);
   const win = h('section', {class: 'win', role: 'dialog', 'aria-label': L('chat'), hidden: true, onkeydown: e => e.key === 'Escape' && toggle(false)},
     h('header', {}, face, h('div', {class: 'who'}, title, sub), h('button', {type: 'button', class: 'icon', 'aria-label': L('min'), onclick: () => toggle(false)}, icon('min'))),
-    conn, log, typing, note, prechat, closed, composer);
+    conn, log, queue, typing, note, prechat, offline, leftNote, closed, composer);
   root.append(sheet, win, launcher);
 
   // ---- state ----
@@ -226,6 +255,7 @@
   let summ = [], summTotal = 0, next = 0, loadingOlder = false; // thread summaries (ascending), for history
   let stick = true, unread = 0, starting = null, typingTimer = 0, peekAt = 0, peekTimer = 0;
   let seenAt = 0; // the latest last_seen_timestamp of an agent of the chat
+  let inQueue = null; // the last queue_position_updated: {chat_id, queue: {position, wait_time}}
 
   // ---- connection ----
   const setConn = s => {
@@ -310,6 +340,12 @@
       const r = await req('login', {token: 'Bearer ' + tok.t, customer: {}, customer_page: page || undefined,
         referrer: fits(safeURL(document.referrer)) || undefined, group_id: cfg.group ?? undefined});
       me = r.customer_id || tok.id;
+      const on = (r.__priv_dynamic_config || {}).online_groups_ids;
+      groupOff = !!on && !on.includes(cfg.group ?? 0);
+      if (groupOff && !offForm) {
+        const f = await req('get_form', {group_id: cfg.group ?? 0, type: 'offline'});
+        if (f.enabled) showForm(f.form);
+      }
       await sync();
     } catch (e) {
       if (ws !== s) return;
@@ -359,6 +395,8 @@
         if (t) { t.props = Object.assign({}, t.props, p.properties); view(); }
         break;
       }
+      // It may come before the chat is loaded (right after the login).
+      case 'queue_position_updated': inQueue = p; view(); break;
       case 'customer_disconnected':
         if (p.reason === 'access_token_expired') token = null;
         if (FINAL.includes(p.reason)) stop();
@@ -623,9 +661,15 @@
   // view shows the part of the window that fits the chat's state.
   function view() {
     const act = !!(chat && chat.active);
-    prechat.hidden = !known || !!chat;
+    const off = groupOff && !!offForm && !leftMsg;
+    prechat.hidden = !known || !!chat || off;
+    offline.hidden = !known || (chat && chat.active) || !off;
+    leftNote.hidden = !leftMsg;
     composer.hidden = !act;
+    // A closed chat keeps its rating; with nobody online the offline form
+    // takes the place of "Start a new chat".
     closed.hidden = !chat || act;
+    againBtn.hidden = off;
     const t = lastThread();
     const r = t && t.props && t.props.rating;
     const s = r && r.score && r.score.value;
@@ -634,6 +678,10 @@
     thanks.textContent = s == null ? '' : tr(s ? 'ratedGood' : 'ratedBad');
     let agent = null;
     for (const u of users.values()) if (u.type === 'agent' && u.present) agent = u;
+    // The place in the queue, while the chat waits for an agent.
+    const q = act && !agent && !groupOff && inQueue && inQueue.chat_id === chat.id && inQueue.queue;
+    queue.hidden = !q;
+    queue.textContent = q ? tr('queue', q.position, Math.max(1, Math.round(q.wait_time / 60))) : '';
     title.textContent = act && agent ? agent.name || tr('agent') : tr('title');
     sub.textContent = act && agent ? agent.job || tr('online') : tr('sub');
     // The agent's picture: an absolute http(s) URL only.
@@ -698,6 +746,31 @@
       showNote(e.type === 'validation' ? e.message : tr('noStart'));
     }
     startBtn.disabled = false;
+  }
+
+  // leave sends the offline form: the customer's name and e-mail, then a
+  // chat whose thread holds the filled form and the message.
+  async function leave(ev) {
+    ev.preventDefault();
+    const val = id => (offline.querySelector('[name="' + id + '"]') || {}).value?.trim() || '';
+    const fields = offForm.fields.filter(f => f.type !== 'header')
+      .map(f => ({type: f.type, id: f.id, label: f.label, answer: val(f.id)}));
+    const text = val('message');
+    offBtn.disabled = true;
+    try {
+      await ready();
+      await req('update_customer', {name: val('name') || undefined, email: val('email') || undefined});
+      const access = cfg.group != null ? {group_ids: [cfg.group]} : undefined;
+      const events = [{type: 'filled_form', form_id: offForm.id, fields}];
+      if (text) events.push({type: 'message', text});
+      const r = await req('start_chat', {chat: {access, thread: {events}}});
+      if (!chat) chat = {id: r.chat.id, active: true};
+      leftMsg = true;
+      view();
+    } catch (e) {
+      showNote(e.type === 'validation' ? e.message : tr('noLeave'));
+    }
+    offBtn.disabled = false;
   }
 
   async function newChat() {

@@ -1,0 +1,139 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"net/mail"
+	"strings"
+)
+
+// This file holds offline messages: what a customer leaves in the
+// offline form (get_form type "offline") while every group of its widget
+// is offline. Such a message is an ordinary chat whose first thread
+// begins with a filled_form event of the form OfflineFormID (and, as a
+// rule, a message event with the same text); StartChat marks it with the
+// chat property parley.offline_message, and keeps the e-mail address of
+// the form in parley.offline_email. Agents find these chats by the
+// property ("Offline messages" in the console). The chat waits in the
+// queue like any other, so the first agent to come online is given it.
+//
+// When a Mailer is configured, each message an agent sends into such a
+// chat is also mailed to that address: the customer who left an offline
+// message has, as a rule, left the page.
+
+// OfflineFormID is the form_id of the offline form and of the filled_form
+// events made with it.
+const OfflineFormID = "offline"
+
+// The fields of the offline form, by id.
+const (
+	OfflineFieldName    = "name"
+	OfflineFieldEmail   = "email"
+	OfflineFieldMessage = "message"
+)
+
+// The chat properties of an offline message.
+const (
+	PropertyNamespace     = "parley"
+	PropertyOfflineMsg    = "offline_message"
+	PropertyOfflineEmail  = "offline_email"
+	maxOfflineEmailLength = 254
+)
+
+// Mailer sends mail. server/mail.SMTP is the one Parley has.
+type Mailer interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// Mail is one plain-text message.
+type Mail struct {
+	To, Subject, Body string
+}
+
+// filledField is one answer of a filled_form event, in LiveChat's shape.
+type filledField struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Answer any    `json:"answer"`
+}
+
+// offlineForm reads the answers of an offline form among events: the
+// e-mail address (required, valid), ok false when no event is one.
+func offlineForm(events []Event) (email string, ok bool, err error) {
+	for _, e := range events {
+		if e.Type != EventFilledForm || e.FormID != OfflineFormID {
+			continue
+		}
+		var fields []filledField
+		if err := json.Unmarshal(e.Fields, &fields); err != nil {
+			return "", false, invalid("filled_form fields must be a list of {id, type, answer}")
+		}
+		for _, f := range fields {
+			if f.ID == OfflineFieldEmail {
+				email, _ = f.Answer.(string)
+			}
+		}
+		email = strings.TrimSpace(email)
+		a, perr := mail.ParseAddress(email)
+		if email == "" || perr != nil || a.Address != email || len(email) > maxOfflineEmailLength {
+			return "", false, invalid("the offline form needs a valid e-mail address")
+		}
+		return email, true, nil
+	}
+	return "", false, nil
+}
+
+// markOffline returns the properties of a new chat: props without the
+// namespace parley, which only the server sets, and with the offline
+// message's properties when offline.
+func markOffline(props Properties, email string, offline bool) Properties {
+	if _, ok := props[PropertyNamespace]; !ok && !offline {
+		return props
+	}
+	out := Properties{}
+	for ns, m := range props {
+		if ns != PropertyNamespace {
+			out[ns] = m
+		}
+	}
+	if offline {
+		out[PropertyNamespace] = map[string]any{PropertyOfflineMsg: true, PropertyOfflineEmail: email}
+	}
+	return out
+}
+
+// IsOfflineMessage reports whether c was left in the offline form, and
+// the e-mail address given there.
+func IsOfflineMessage(c Chat) (email string, ok bool) {
+	ns := c.Properties[PropertyNamespace]
+	if v, _ := ns[PropertyOfflineMsg].(bool); !v {
+		return "", false
+	}
+	email, _ = ns[PropertyOfflineEmail].(string)
+	return email, true
+}
+
+// mailAnswer mails an agent's message in an offline message's chat to
+// the address of the form, when a Mailer is configured. It does not wait
+// for the mail server: the caller holds the chat's lock.
+func (s *Service) mailAnswer(c Chat, e Event) {
+	email, ok := IsOfflineMessage(c)
+	if !ok || s.mailer == nil || e.Type != EventMessage || email == "" {
+		return
+	}
+	name := "Our team"
+	if m, err := s.member(context.Background(), c.LicenseID, User{ID: e.AuthorID, Type: UserAgent}); err == nil && m.Name != "" {
+		name = m.Name
+	}
+	l, _ := s.license(context.Background(), c.LicenseID, s.now())
+	subject := "Re: your message"
+	if l.Name != "" {
+		subject += " to " + l.Name
+	}
+	body := name + " wrote:\n\n" + e.Text + "\n"
+	go func() {
+		if err := s.mailer.Send(context.Background(), Mail{To: email, Subject: subject, Body: body}); err != nil {
+			s.log.Error("mail the answer to an offline message", "chat_id", c.ID, "err", err)
+		}
+	}()
+}
