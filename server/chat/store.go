@@ -127,6 +127,17 @@ type Store interface {
 	// Agents and chats that name it keep the number.
 	DeleteGroup(ctx context.Context, licenseID, id int) error
 
+	// PutCannedResponse stores a canned response and returns it as
+	// stored: with ID 0 it creates one (the store gives the id), otherwise
+	// it replaces that one of the license (ErrNotFound if missing).
+	// ErrExists when another response of the license has the shortcut.
+	PutCannedResponse(ctx context.Context, r CannedResponse) (CannedResponse, error)
+	// CannedResponses returns a license's canned responses ordered by
+	// shortcut.
+	CannedResponses(ctx context.Context, licenseID int) ([]CannedResponse, error)
+	// DeleteCannedResponse removes one; ErrNotFound if it does not exist.
+	DeleteCannedResponse(ctx context.Context, licenseID, id int) error
+
 	// CreateCustomer stores a new customer; ErrExists if the id is taken.
 	CreateCustomer(ctx context.Context, c Customer) error
 	Customer(ctx context.Context, licenseID int, id string) (Customer, error)

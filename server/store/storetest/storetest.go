@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Organizations", testOrganizations},
 		{"Clients", testClients},
 		{"Groups", testGroups},
+		{"CannedResponses", testCannedResponses},
 		{"Customers", testCustomers},
 		{"Agents", testAgents},
 		{"CreateChat", testCreateChat},
