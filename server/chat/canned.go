@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -48,4 +49,10 @@ func CheckCannedResponse(shortcut, text string) error {
 		return fmt.Errorf("text: %d characters, at most %d", n, MaxCannedTextRunes)
 	}
 	return nil
+}
+
+// CannedResponses returns the canned responses of the actor's license,
+// ordered by shortcut; every agent of the license may read them.
+func (s *Service) CannedResponses(ctx context.Context, a Actor) ([]CannedResponse, error) {
+	return s.store.CannedResponses(ctx, a.LicenseID)
 }

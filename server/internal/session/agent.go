@@ -46,6 +46,7 @@ func init() {
 		protocol.ActionListGroups:                 (*session).listGroups,
 		protocol.ActionRevokeToken:                (*session).revokeToken,
 		protocol.ActionGetReport:                  (*session).getReport,
+		protocol.ActionListCannedResponses:        (*session).listCannedResponses,
 	}
 }
 
@@ -250,6 +251,23 @@ func (s *session) listGroups(ctx context.Context, req protocol.Request) (any, er
 	out := protocol.ListGroupsResponse{Groups: make([]protocol.GroupInfo, len(groups))}
 	for i, g := range groups {
 		out.Groups[i] = protocol.GroupInfo{ID: g.ID, Name: g.Name, Status: string(g.Status)}
+	}
+	return out, nil
+}
+
+// listCannedResponses answers the license's saved replies; every agent
+// of the license may list them (the Configuration API changes them).
+func (s *session) listCannedResponses(ctx context.Context, req protocol.Request) (any, error) {
+	if err := protocol.DecodePayload(req.Payload, &struct{}{}); err != nil {
+		return nil, err
+	}
+	rs, err := s.srv.cfg.Service.CannedResponses(ctx, s.actorFor(req))
+	if err != nil {
+		return nil, err
+	}
+	out := protocol.ListCannedResponsesResponse{CannedResponses: make([]protocol.CannedResponse, len(rs))}
+	for i, r := range rs {
+		out.CannedResponses[i] = wireCannedResponse(r)
 	}
 	return out, nil
 }

@@ -278,3 +278,7 @@ func clientEvent(e protocol.ClientEvent) chat.Event {
 	}
 	return out
 }
+
+func wireCannedResponse(r chat.CannedResponse) protocol.CannedResponse {
+	return protocol.CannedResponse{ID: r.ID, Shortcut: r.Shortcut, Text: r.Text, CreatedBy: r.CreatedBy, UpdatedAt: unix(r.UpdatedAt)}
+}
