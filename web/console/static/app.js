@@ -13,7 +13,9 @@ import {
   renderSneak, renderTyping, setOffline, currentChat,
 } from "./conversation.js";
 import { initReports, showReports } from "./reports.js";
-import { initOffline, offlineOf, listed, offlineBadge } from "./offline.js";
+import { offlineOf, offlineBadge } from "./offline.js";
+import { initFilters, listed, countFilters } from "./filters.js";
+import { initNotify, alertFor } from "./notify.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -27,7 +29,8 @@ hooks.renderChatHead = renderChatHead;
 
 async function boot() {
   initConversation();
-  initOffline($("#chats-heading"), renderChatList);
+  initFilters($("#chats-heading"), renderChatList);
+  initNotify($("#me"));
   $("#signin-form").addEventListener("submit", signIn);
   $("#signout").addEventListener("click", () => signOut(""));
   $("#routing").addEventListener("change", setRouting);
@@ -315,6 +318,7 @@ function onPush(action, p) {
         notePreview(c, e);
         countUnread(c, e);
       }
+      alertFor(c, lastOf(t.events), currentChat(), customerName(c), enterChat);
       onThread(c.id, t);
       renderChatList();
       if (c.id === currentChat()) renderChatHead();
@@ -329,6 +333,7 @@ function onPush(action, p) {
         if (c.sneak && e.author_id === c.sneak.authorId && e.type === "message") c.sneak = null;
         if (c.typing && e.author_id === c.typing.authorId) c.typing = null;
         countUnread(c, e);
+        alertFor(c, e, currentChat(), customerName(c), enterChat);
         onEvent(c.id, p.thread_id, e);
         if (c.id === currentChat()) {
           renderSneak();
@@ -488,9 +493,11 @@ function renderChatList() {
   const list = clear($("#chat-list"));
   const chats = [...state.chats.values()].sort((a, b) => (b.active - a.active) || (b.order - a.order));
   let unread = 0;
+  let listedN = 0;
   for (const c of chats) {
     unread += c.unread;
     if (!listed(c)) continue;
+    listedN++;
     const name = customerName(c);
     const badges = [];
     if (c.queue) badges.push(h("span", { class: "badge queued", text: "Queued" + (c.queue.position ? " #" + c.queue.position : "") }));
@@ -522,9 +529,10 @@ function renderChatList() {
       h("div", { class: "chat-line" }, preview, h("span", { class: "badges" }, badges))));
     list.append(li);
   }
+  countFilters(chats);
   $("#chat-count").textContent = state.chats.size ? String(state.chats.size) : "";
-  show($("#no-chats"), state.chats.size === 0);
-  if (state.chats.size === 0) $("#no-chats").textContent = "No chats yet.";
+  show($("#no-chats"), listedN === 0);
+  if (listedN === 0) $("#no-chats").textContent = state.chats.size ? "No chats under this filter." : "No chats yet.";
   document.title = (unread ? "(" + unread + ") " : "") + "Parley · Agent console";
 }
 

@@ -4,6 +4,7 @@
 
 import { h, clear, show, link, richText, safeURL, formatTime, formatSize, phone } from "./dom.js";
 import { state, hooks, request, isMember, authorName, customerOf, setUsers, notePreview } from "./state.js";
+import { initReplies, replyKeydown } from "./replies.js";
 
 const maxFileBytes = 10 << 20;
 const threadPage = 25;
@@ -44,7 +45,9 @@ export function initConversation() {
   };
   hint();
   phone.addEventListener("change", hint);
+  initReplies(els.reply, document.querySelector(".composer-tools"));
   els.reply.addEventListener("keydown", (e) => {
+    if (replyKeydown(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && !phone.matches) {
       e.preventDefault();
       sendReply();
