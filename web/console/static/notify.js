@@ -28,6 +28,21 @@ function load() {
 
 function save() {
   localStorage.setItem(storageKey, JSON.stringify(settings));
+  if (els) els.toggle.dataset.on = String(settings.sound || settings.desktop);
+}
+
+// bell is the icon of the Alerts button.
+function bell() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  for (const d of ["M6 9a6 6 0 0 1 12 0c0 6 2.5 8 2.5 8h-17S6 15 6 9", "M10.3 20.5a2 2 0 0 0 3.4 0"]) {
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
 }
 
 // initNotify puts the Alerts menu before anchor in the top bar.
@@ -41,15 +56,15 @@ export function initNotify(anchor) {
     h("label", {}, desktop, " Desktop notifications"),
     note);
   const toggle = h("button", {
-    id: "alerts", type: "button", class: "quiet", "aria-expanded": "false", "aria-controls": "alerts-menu",
-    onclick: () => setOpen(menu.hidden),
-  }, "Alerts");
+    id: "alerts", type: "button", class: "quiet alerts-button", "aria-expanded": "false", "aria-controls": "alerts-menu",
+    "aria-label": "Alerts", title: "Alerts: sound and desktop notifications", onclick: () => setOpen(menu.hidden),
+  }, bell());
   const setOpen = (open) => {
     menu.hidden = !open;
     toggle.setAttribute("aria-expanded", String(open));
   };
   document.addEventListener("click", (e) => {
-    if (!menu.hidden && !menu.contains(e.target) && e.target !== toggle) setOpen(false);
+    if (!menu.hidden && !menu.contains(e.target) && !toggle.contains(e.target)) setOpen(false);
   });
   sound.addEventListener("change", () => {
     settings.sound = sound.checked;
@@ -77,7 +92,8 @@ export function initNotify(anchor) {
   });
   sound.checked = settings.sound;
   desktop.checked = settings.desktop;
-  els = { sound, desktop, menu };
+  els = { sound, desktop, menu, toggle };
+  toggle.dataset.on = String(settings.sound || settings.desktop);
   anchor.before(h("span", { class: "alerts" }, toggle, menu));
 }
 
