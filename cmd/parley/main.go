@@ -15,6 +15,7 @@ type cli struct {
 	Chat    chatCmd    `cmd:"" help:"Chat with the agents as a customer, in the terminal."`
 	Agent   agentCmd   `cmd:"" help:"Manage the agents of a license (in the server's database)."`
 	Group   groupCmd   `cmd:"" help:"Manage the groups of a license (in the server's database)."`
+	Reply   replyCmd   `cmd:"" help:"Manage the saved replies of a license (in the server's database)."`
 	License licenseCmd `cmd:"" help:"Manage the licenses (tenants) in the server's database."`
 	Client  clientCmd  `cmd:"" help:"Manage the clients of a license: who may get its customer tokens."`
 	Bench   benchCmd   `cmd:"" help:"Drive a running server with real clients and measure it (see docs/benchmarks.md)."`
