@@ -3,8 +3,9 @@
 // a JSON body, in the shapes of LiveChat's Configuration API v3 where it
 // has the action (create_agent, list_agents, suspend_agent, create_group,
 // …) and with Parley's own names where it has none (set_agent_password,
-// the clients, get_license) or fields (a group's greeting, shown by the
-// web widget before a chat starts).
+// the clients, get_license, the saved replies: create, update, delete and
+// list_canned_responses) or fields (a group's greeting, shown by the web
+// widget before a chat starts).
 //
 // A call is made with an agent's access token ("Authorization: Bearer …",
 // from POST /v3.0/agent/login) and works on that token's license only:

@@ -24,6 +24,15 @@
 // itself (with a table of the same numbers), times and ratings per agent
 // and per group, and the latest rating comments.
 //
+// For the agent's day: saved replies (replies.js) are offered as the agent
+// types "#" and a shortcut in the reply box (list_canned_responses; ↑/↓,
+// Enter or Tab, a click, Escape), and managed by owners and administrators
+// in a dialog over the Configuration API; a filter bar (filters.js) keeps
+// the chats that are the agent's, unassigned, closed or offline messages;
+// alerts (notify.js), switched on in the top bar and kept in localStorage,
+// play a WebAudio tone and show a desktop notification for a customer's
+// message in a chat that is not open or while the page is hidden.
+//
 // The handler is safe for concurrent use; its assets are built once per
 // process.
 package console
