@@ -58,6 +58,13 @@ func (c *replyAddCmd) Run() error {
 	if err != nil {
 		return err
 	}
+	if !found {
+		if rs, err := st.CannedResponses(ctx, c.License); err != nil {
+			return err
+		} else if len(rs) >= chat.MaxCannedResponses {
+			return fmt.Errorf("license %d has %d saved replies, the most it may have", c.License, len(rs))
+		}
+	}
 	r.LicenseID, r.Shortcut, r.Text, r.UpdatedAt = c.License, shortcut, c.Text, time.Now()
 	if _, err := st.PutCannedResponse(ctx, r); err != nil {
 		return err

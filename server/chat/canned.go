@@ -29,6 +29,10 @@ type CannedResponse struct {
 // MaxCannedTextRunes bounds CannedResponse.Text, in characters.
 const MaxCannedTextRunes = 2000
 
+// MaxCannedResponses bounds the canned responses of a license: the
+// console loads them all at once.
+const MaxCannedResponses = 1000
+
 var shortcutRE = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
 // CheckCannedResponse returns an error when shortcut or text cannot be a

@@ -54,6 +54,13 @@ func (a *API) createCannedResponse(ctx context.Context, op chat.Agent, in []byte
 	if req.Shortcut == nil || req.Text == nil {
 		return nil, invalid("shortcut and text are required")
 	}
+	rs, err := a.cfg.Store.CannedResponses(ctx, op.LicenseID)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) >= chat.MaxCannedResponses {
+		return nil, invalid("the license has %d canned responses, the most it may have", len(rs))
+	}
 	return a.putCanned(ctx, chat.CannedResponse{LicenseID: op.LicenseID, Shortcut: *req.Shortcut, Text: *req.Text, CreatedBy: op.ID})
 }
 

@@ -1,14 +1,17 @@
 package configapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/coder/websocket"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server/chat"
 )
 
 type cannedOut struct {
@@ -110,4 +113,21 @@ func TestCannedResponses(t *testing.T) {
 	if len(list) != 2 {
 		t.Errorf("after delete: %+v", list)
 	}
+}
+
+// TestCannedResponsesLimit: a license holds at most
+// chat.MaxCannedResponses; changing one of them still works.
+func TestCannedResponsesLimit(t *testing.T) {
+	e := newEnv(t)
+	ctx, st := context.Background(), e.srv.Store()
+	var last chat.CannedResponse
+	for i := range chat.MaxCannedResponses {
+		var err error
+		last, err = st.PutCannedResponse(ctx, chat.CannedResponse{LicenseID: e.srv.License, Shortcut: "r" + strconv.Itoa(i), Text: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.fails(e.owner, "create_canned_response", map[string]any{"shortcut": "one-more", "text": "x"}, http.StatusBadRequest, protocol.ErrValidation)
+	e.ok(e.owner, "update_canned_response", map[string]any{"id": last.ID, "text": "changed"}, nil)
 }
