@@ -6,5 +6,11 @@
 // PARLEY_UPDATE_SCREENSHOTS=1 rewrites docs/images/console.png (desktop,
 // TestConsole) and docs/images/console-phone-list.png and
 // console-phone-chat.png (375×667, TestConsolePhone), and
-// console-reports.png and console-phone-reports.png (TestConsoleReports).
+// console-reports.png and console-phone-reports.png (TestConsoleReports),
+// and console-replies.png (TestConsoleSavedReplies).
+//
+// TestConsoleAlerts grants the page the notifications permission over CDP
+// and wraps the browser's Notification and AudioContext before the
+// console loads, to count what it shows and plays; Parley itself is not
+// stubbed.
 package console
