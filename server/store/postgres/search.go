@@ -1,0 +1,74 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+// searchQuery is the tsquery text of terms: each one a quoted lexeme (a
+// quote inside doubled, a backslash escaped), so that nothing in them is
+// read as syntax, all of them required (&), the last one a prefix (:*).
+func searchQuery(terms []string) string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		t = strings.ReplaceAll(strings.ReplaceAll(t, `\`, `\\`), `'`, `''`)
+		q[i] = "'" + t + "'"
+	}
+	return strings.Join(q, " & ") + ":*"
+}
+
+// SearchChats implements chat.Store over the events_search index
+// (migration 0010): the 'simple' configuration folds case, not
+// diacritics.
+func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []chat.SearchHit, err error) {
+	defer wrap(&err, "search chats of license %d", q.LicenseID)
+	hits = []chat.SearchHit{}
+	if len(q.Terms) == 0 {
+		return hits, nil
+	}
+	var a args
+	cond := ""
+	match, license := a.add(searchQuery(q.Terms)), a.add(q.LicenseID)
+	if q.Access != nil {
+		cond = " AND " + accessCond(q.Access, &a)
+	}
+	limit, offset := a.add(limitArg(q.Limit)), a.add(max(q.Offset, 0))
+	query := `WITH m AS MATERIALIZED (
+	SELECT e.chat_id, e.id, e.thread_id, e.created_at, e.thread_ord, e.ord,
+		CASE e.type WHEN 'message' THEN e.body->>'text' ELSE e.body->'file'->>'name' END AS text
+	FROM events e JOIN chats c ON c.id = e.chat_id
+	WHERE e.type IN ('message', 'file') AND event_search_vector(e.type, e.body) @@ to_tsquery('simple', ` + match + `)
+		AND c.license_id = ` + license + cond + `
+), page AS (
+	SELECT chat_id, max(created_at) AS at FROM m GROUP BY chat_id
+	ORDER BY at DESC NULLS LAST, chat_id DESC LIMIT ` + limit + ` OFFSET ` + offset + `
+)
+SELECT m.chat_id, m.id, m.thread_id, coalesce(m.text, ''), m.created_at
+FROM m JOIN page ON page.chat_id = m.chat_id
+ORDER BY page.at DESC NULLS LAST, page.chat_id DESC, m.thread_ord DESC, m.ord DESC`
+	rows, err := s.pool.Query(ctx, query, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			chatID, eventID, threadID, text string
+			at                              *int64
+		)
+		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at); err != nil {
+			return nil, err
+		}
+		if n := len(hits); n > 0 && hits[n-1].ChatID == chatID {
+			if len(hits[n-1].EventIDs) < chat.SearchMaxEventIDs {
+				hits[n-1].EventIDs = append(hits[n-1].EventIDs, eventID)
+			}
+			continue
+		}
+		hits = append(hits, chat.SearchHit{ChatID: chatID, ThreadID: threadID, EventID: eventID, Text: text,
+			At: fromNS(at), EventIDs: []string{eventID}})
+	}
+	return hits, rows.Err()
+}
