@@ -41,6 +41,9 @@ type SearchQuery struct {
 // fills every field but Snippet.
 type SearchHit struct {
 	ChatID string
+	// CustomerID is the chat's customer; CustomerName its name ("" when
+	// it has none).
+	CustomerID, CustomerName string
 	// ThreadID, EventID, Text and At are of the chat's newest matching
 	// event; Text is a message's text or a file's name.
 	ThreadID, EventID string

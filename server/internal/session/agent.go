@@ -46,6 +46,7 @@ func init() {
 		protocol.ActionListGroups:                 (*session).listGroups,
 		protocol.ActionRevokeToken:                (*session).revokeToken,
 		protocol.ActionGetReport:                  (*session).getReport,
+		protocol.ActionSearchChats:                (*session).searchChats,
 	}
 }
 

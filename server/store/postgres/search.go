@@ -45,8 +45,9 @@ func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []cha
 	SELECT chat_id, max(created_at) AS at FROM m GROUP BY chat_id
 	ORDER BY at DESC NULLS LAST, chat_id DESC LIMIT ` + limit + ` OFFSET ` + offset + `
 )
-SELECT m.chat_id, m.id, m.thread_id, coalesce(m.text, ''), m.created_at
-FROM m JOIN page ON page.chat_id = m.chat_id
+SELECT m.chat_id, m.id, m.thread_id, coalesce(m.text, ''), m.created_at, c.customer_id, coalesce(cu.name, '')
+FROM m JOIN page ON page.chat_id = m.chat_id JOIN chats c ON c.id = m.chat_id
+LEFT JOIN customers cu ON cu.license_id = c.license_id AND cu.id = c.customer_id
 ORDER BY page.at DESC NULLS LAST, page.chat_id DESC, m.thread_ord DESC, m.ord DESC`
 	rows, err := s.pool.Query(ctx, query, a...)
 	if err != nil {
@@ -55,10 +56,10 @@ ORDER BY page.at DESC NULLS LAST, page.chat_id DESC, m.thread_ord DESC, m.ord DE
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			chatID, eventID, threadID, text string
-			at                              *int64
+			chatID, eventID, threadID, text, customerID, name string
+			at                                                *int64
 		)
-		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at); err != nil {
+		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at, &customerID, &name); err != nil {
 			return nil, err
 		}
 		if n := len(hits); n > 0 && hits[n-1].ChatID == chatID {
@@ -67,7 +68,7 @@ ORDER BY page.at DESC NULLS LAST, page.chat_id DESC, m.thread_ord DESC, m.ord DE
 			}
 			continue
 		}
-		hits = append(hits, chat.SearchHit{ChatID: chatID, ThreadID: threadID, EventID: eventID, Text: text,
+		hits = append(hits, chat.SearchHit{ChatID: chatID, CustomerID: customerID, CustomerName: name, ThreadID: threadID, EventID: eventID, Text: text,
 			At: fromNS(at), EventIDs: []string{eventID}})
 	}
 	return hits, rows.Err()

@@ -47,8 +47,9 @@ func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []cha
 ), page AS (
 	SELECT chat_id, max(created_at) AS at FROM m GROUP BY chat_id ORDER BY at DESC NULLS LAST, chat_id DESC LIMIT ? OFFSET ?
 )
-SELECT m.chat_id, m.id, m.thread_id, coalesce(m.text, ''), m.created_at
-FROM m JOIN page ON page.chat_id = m.chat_id
+SELECT m.chat_id, m.id, m.thread_id, coalesce(m.text, ''), m.created_at, c.customer_id, coalesce(cu.name, '')
+FROM m JOIN page ON page.chat_id = m.chat_id JOIN chats c ON c.id = m.chat_id
+LEFT JOIN customers cu ON cu.license_id = c.license_id AND cu.id = c.customer_id
 ORDER BY page.at DESC, page.chat_id DESC, m.thread_ord DESC, m.ord DESC`
 	rows, err := s.rStmts.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -57,10 +58,10 @@ ORDER BY page.at DESC, page.chat_id DESC, m.thread_ord DESC, m.ord DESC`
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			chatID, eventID, threadID, text string
-			at                              sql.NullInt64
+			chatID, eventID, threadID, text, customerID, name string
+			at                                                sql.NullInt64
 		)
-		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at); err != nil {
+		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at, &customerID, &name); err != nil {
 			return nil, err
 		}
 		if n := len(hits); n > 0 && hits[n-1].ChatID == chatID {
@@ -69,7 +70,7 @@ ORDER BY page.at DESC, page.chat_id DESC, m.thread_ord DESC, m.ord DESC`
 			}
 			continue
 		}
-		hits = append(hits, chat.SearchHit{ChatID: chatID, ThreadID: threadID, EventID: eventID, Text: text,
+		hits = append(hits, chat.SearchHit{ChatID: chatID, CustomerID: customerID, CustomerName: name, ThreadID: threadID, EventID: eventID, Text: text,
 			At: fromNS(at), EventIDs: []string{eventID}})
 	}
 	return hits, rows.Err()

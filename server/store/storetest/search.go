@@ -82,7 +82,7 @@ func testSearchChats(t *testing.T, mk func(*testing.T) *env) {
 	check("invoice", hits, bChat, aChat)
 	if len(hits) == 2 {
 		if h := hits[1]; !reflect.DeepEqual(h.EventIDs, []string{aEv[1], aEv[0]}) || h.EventID != aEv[1] ||
-			h.Text != "Your invoice number, please?" || h.At.IsZero() || h.ThreadID == "" {
+			h.Text != "Your invoice number, please?" || h.At.IsZero() || h.ThreadID == "" || h.CustomerID != customer {
 			t.Errorf("invoice: hit of A %+v, want events %v, the newest's text", h, []string{aEv[1], aEv[0]})
 		}
 		if h := hits[0]; !reflect.DeepEqual(h.EventIDs, []string{bEv[1]}) || h.Text != "Two invoices attached" {
