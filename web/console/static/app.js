@@ -14,6 +14,7 @@ import {
 } from "./conversation.js";
 import { initReports, showReports } from "./reports.js";
 import { initOffline, offlineOf, listed, offlineBadge } from "./offline.js";
+import { initSearch } from "./search.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -38,6 +39,10 @@ async function boot() {
   $("#view-chats").addEventListener("click", () => setView("chats"));
   $("#view-reports").addEventListener("click", () => setView("reports"));
   initReports();
+  initSearch($("#chat-list"), async (id) => {
+    await ensureChat(id);
+    enterChat(id);
+  });
   window.addEventListener("popstate", onPopState);
   // A reload starts on the list: the entry of a pane shown before it is
   // one no longer.
