@@ -24,6 +24,11 @@
 // itself (with a table of the same numbers), times and ratings per agent
 // and per group, and the latest rating comments.
 //
+// The search box above the chat list (search.js) calls search_chats as
+// the agent types and shows the chats found in place of the list, each
+// with its snippet, the query's words marked (text nodes only); a result
+// opens the chat, archived or not, scrolled to the match.
+//
 // The handler is safe for concurrent use; its assets are built once per
 // process.
 package console

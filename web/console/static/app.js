@@ -14,7 +14,7 @@ import {
 } from "./conversation.js";
 import { initReports, showReports } from "./reports.js";
 import { initOffline, offlineOf, listed, offlineBadge } from "./offline.js";
-import { initSearch } from "./search.js";
+import { initSearch, resetSearch } from "./search.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -156,6 +156,7 @@ async function signOut(message) {
   state.customers.clear();
   sessionStorage.removeItem(sessionKey);
   leaveChat();
+  resetSearch();
   setView("chats");
   document.title = "Parley · Agent console";
   showSignIn(message);

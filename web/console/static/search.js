@@ -10,6 +10,13 @@ import { request } from "./state.js";
 
 const maxQuery = 200; // chat.SearchMaxQuery
 let seq = 0; // the latest search; older answers are dropped
+let reset = () => {};
+
+// resetSearch empties the search box and drops its results (on sign-out:
+// the next agent must not see them).
+export function resetSearch() {
+  reset();
+}
 
 // words splits a query as the server does: runs of letters, digits and
 // marks, lowercased.
@@ -46,6 +53,11 @@ export function initSearch(list, open) {
   list.before(form);
   list.after(results, note);
   let timer = 0;
+  reset = () => {
+    clearTimeout(timer);
+    input.value = "";
+    run();
+  };
   input.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(run, 250);
@@ -76,13 +88,14 @@ export function initSearch(list, open) {
     const terms = words(q);
     clear(results);
     for (const hit of r.chats || []) {
-      const li = h("li", { class: "chat-item search-hit", dataset: { chatId: hit.chat_id, eventId: hit.event_id } },
-        h("button", { type: "button", class: "chat-button", onclick: () => openHit(hit) },
-          h("span", { class: "chat-name", text: hit.customer_name || "Customer " + hit.customer_id.slice(0, 8) }),
-          h("span", { class: "chat-time", text: formatTime(hit.created_at) }),
+      const li = h("li", { class: "search-hit", dataset: { chatId: hit.chat_id, eventId: hit.event_id } },
+        h("button", { type: "button", class: "search-open", onclick: () => openHit(hit) },
+          h("span", { class: "hit-head" },
+            h("span", { class: "hit-name", text: hit.customer_name || "Customer " + hit.customer_id.slice(0, 8) }),
+            h("span", { class: "hit-time", text: formatTime(hit.created_at) })),
           h("span", { class: "snippet" }, marked(hit.snippet || "", terms)),
           hit.event_ids && hit.event_ids.length > 1
-            ? h("span", { class: "count", text: hit.event_ids.length + " matches" }) : null));
+            ? h("span", { class: "hit-count", text: hit.event_ids.length + " matches" }) : null));
       results.append(li);
     }
     const n = (r.chats || []).length;
