@@ -19,15 +19,14 @@ func searchQuery(terms []string) string {
 	return strings.Join(q, " & ") + ":*"
 }
 
-// SearchChats implements chat.Store over the events_search index
-// (migration 0010): the 'simple' configuration folds case, not
-// diacritics.
-func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []chat.SearchHit, err error) {
-	defer wrap(&err, "search chats of license %d", q.LicenseID)
-	hits = []chat.SearchHit{}
-	if len(q.Terms) == 0 {
-		return hits, nil
-	}
+// searchVector is the expression of the events_search index (migration
+// 0010) over events e: a query must spell it so for the index to serve.
+const searchVector = `to_tsvector('simple'::regconfig, regexp_replace(
+	coalesce(CASE e.type WHEN 'message' THEN e.body->>'text' ELSE e.body->'file'->>'name' END, ''),
+	'[[:punct:]]+', ' ', 'g'))`
+
+// searchSQL is the query of SearchChats and its arguments.
+func searchSQL(q chat.SearchQuery) (string, args) {
 	var a args
 	cond := ""
 	match, license := a.add(searchQuery(q.Terms)), a.add(q.LicenseID)
@@ -39,7 +38,7 @@ func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []cha
 	SELECT e.chat_id, e.id, e.thread_id, e.created_at, e.thread_ord, e.ord,
 		CASE e.type WHEN 'message' THEN e.body->>'text' ELSE e.body->'file'->>'name' END AS text
 	FROM events e JOIN chats c ON c.id = e.chat_id
-	WHERE e.type IN ('message', 'file') AND event_search_vector(e.type, e.body) @@ to_tsquery('simple', ` + match + `)
+	WHERE e.type IN ('message', 'file') AND ` + searchVector + ` @@ to_tsquery('simple', ` + match + `)
 		AND c.license_id = ` + license + cond + `
 ), page AS (
 	SELECT chat_id, max(created_at) AS at FROM m GROUP BY chat_id
@@ -49,6 +48,19 @@ SELECT m.chat_id, m.id, m.thread_id, coalesce(m.text, ''), m.created_at, c.custo
 FROM m JOIN page ON page.chat_id = m.chat_id JOIN chats c ON c.id = m.chat_id
 LEFT JOIN customers cu ON cu.license_id = c.license_id AND cu.id = c.customer_id
 ORDER BY page.at DESC NULLS LAST, page.chat_id DESC, m.thread_ord DESC, m.ord DESC`
+	return query, a
+}
+
+// SearchChats implements chat.Store over the events_search index
+// (migration 0010): the 'simple' configuration folds case, not
+// diacritics.
+func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []chat.SearchHit, err error) {
+	defer wrap(&err, "search chats of license %d", q.LicenseID)
+	hits = []chat.SearchHit{}
+	if len(q.Terms) == 0 {
+		return hits, nil
+	}
+	query, a := searchSQL(q)
 	rows, err := s.pool.Query(ctx, query, a...)
 	if err != nil {
 		return nil, err
