@@ -19,11 +19,14 @@ func searchQuery(terms []string) string {
 	return strings.Join(q, " & ") + ":*"
 }
 
-// searchVector is the expression of the events_search index (migration
-// 0010) over events e: a query must spell it so for the index to serve.
-const searchVector = `to_tsvector('simple'::regconfig, regexp_replace(
-	coalesce(CASE e.type WHEN 'message' THEN e.body->>'text' ELSE e.body->'file'->>'name' END, ''),
-	'[[:punct:]]+', ' ', 'g'))`
+// searchText is the searched text of an event e, a message's text or a
+// file's name, a NUL read as a space (PostgreSQL text holds none), and
+// searchVector the expression of the events_search index (migration 0010)
+// over it: a query must spell it so for the index to serve.
+const (
+	searchText   = `replace(e.body::text, '\u0000', ' ')::json #>> CASE e.type WHEN 'message' THEN '{text}'::text[] ELSE '{file,name}'::text[] END`
+	searchVector = `to_tsvector('simple'::regconfig, regexp_replace(coalesce(` + searchText + `, ''), '[[:punct:]]+', ' ', 'g'))`
+)
 
 // searchSQL is the query of SearchChats and its arguments.
 func searchSQL(q chat.SearchQuery) (string, args) {
@@ -36,7 +39,7 @@ func searchSQL(q chat.SearchQuery) (string, args) {
 	limit, offset := a.add(limitArg(q.Limit)), a.add(max(q.Offset, 0))
 	query := `WITH m AS MATERIALIZED (
 	SELECT e.chat_id, e.id, e.thread_id, e.created_at, e.thread_ord, e.ord,
-		CASE e.type WHEN 'message' THEN e.body->>'text' ELSE e.body->'file'->>'name' END AS text
+		` + searchText + ` AS text
 	FROM events e JOIN chats c ON c.id = e.chat_id
 	WHERE e.type IN ('message', 'file') AND ` + searchVector + ` @@ to_tsquery('simple', ` + match + `)
 		AND c.license_id = ` + license + cond + `

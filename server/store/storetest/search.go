@@ -55,6 +55,9 @@ func testSearchChats(t *testing.T, mk func(*testing.T) *env) {
 	e.searchChat(2, nil, msgBy(customer, "invoice"))
 	e.searchChat(license, nil, chat.Event{Type: chat.EventSystemMessage, Text: "invoice", SystemMessageType: "routing.idle"})
 
+	// E (group 5): markup, a line break and a NUL in a message.
+	eChat, _ := e.searchChat(license, []int{5}, msgBy(customer, "Tracking:\nsecond <b>bold</b> & \"quoted\" x\x00y"))
+
 	search := func(terms []string, access *chat.ChatAccess, offset, limit int) []chat.SearchHit {
 		t.Helper()
 		hits, err := e.s.SearchChats(e.ctx, chat.SearchQuery{LicenseID: license, Terms: terms, Access: access, Offset: offset, Limit: limit})
@@ -99,6 +102,9 @@ func testSearchChats(t *testing.T, mk func(*testing.T) *env) {
 		t.Errorf("file name: hit %+v, want the file event and its name", hits[0])
 	}
 	check("no match", search([]string{"refund"}, nil, 0, 10))
+	check("after a line break", search([]string{"second"}, nil, 0, 10), eChat)
+	check("in markup", search([]string{"bold"}, nil, 0, 10), eChat)
+	check("quoted", search([]string{"quoted"}, nil, 0, 10), eChat)
 
 	// Pages.
 	check("page 1", search([]string{"invoice"}, nil, 0, 1), bChat)

@@ -6,8 +6,10 @@
 -- from events.body, and a query spells the same expression (searchVector
 -- in search.go). Punctuation
 -- is read as a space, as the server splits a query into words: a file
--- "receipt-march.pdf" is found by "march", an address by its domain.
-CREATE INDEX events_search ON events USING gin ((to_tsvector('simple'::regconfig, regexp_replace(
-	coalesce(CASE type WHEN 'message' THEN body->>'text' ELSE body->'file'->>'name' END, ''),
-	'[[:punct:]]+', ' ', 'g'))))
+-- "receipt-march.pdf" is found by "march", an address by its domain. A NUL
+-- (\u0000 in the JSON body), which a message may hold and PostgreSQL text
+-- may not, is read as a space before the body is unescaped.
+CREATE INDEX events_search ON events USING gin ((to_tsvector('simple'::regconfig, regexp_replace(coalesce(
+	replace(body::text, '\u0000', ' ')::json #>> CASE type WHEN 'message' THEN '{text}'::text[] ELSE '{file,name}'::text[] END,
+	''), '[[:punct:]]+', ' ', 'g'))))
 WHERE type IN ('message', 'file');
