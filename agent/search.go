@@ -13,7 +13,8 @@ const MaxSearchLimit = 100
 
 // SearchOptions is a search and its page. Query's words (at most 200
 // characters) must all be in a message or file name, the last one as a
-// prefix; punctuation and operators only separate words. Limit 0 asks
+// prefix when it has two characters or more; punctuation and operators
+// only separate words. Limit 0 asks
 // for the server's default (20).
 type SearchOptions struct {
 	Query         string

@@ -19,6 +19,10 @@ const (
 	SearchMaxLimit     = 100
 	// SearchMaxEventIDs is the most matching event ids a hit lists.
 	SearchMaxEventIDs = 20
+	// SearchMinPrefix is the shortest last word matched as a prefix: a
+	// shorter one (as the first letter typed) is a whole word, so that a
+	// search never reads every event of a letter.
+	SearchMinPrefix = 2
 	// searchSnippetBefore and searchSnippetLen shape a snippet: the
 	// characters kept before the first match and in all.
 	searchSnippetBefore = 30
@@ -28,10 +32,11 @@ const (
 // SearchQuery is the input of Store.SearchChats. Terms are lowercase
 // words of letters, digits and marks (SearchTerms): drivers quote them
 // and never read them as query syntax. An event matches when it holds
-// every term, the last one as a prefix of a word.
+// every term, the last one as a prefix of a word when Prefix is set.
 type SearchQuery struct {
 	LicenseID int
 	Terms     []string
+	Prefix    bool
 	// Access keeps the chats a normal agent may see; nil does not filter.
 	Access        *ChatAccess
 	Offset, Limit int
@@ -80,7 +85,8 @@ type SearchChats struct {
 // SearchChats finds the chats of the license the agent may see (all of
 // them for a manager, those of its groups or that it is in for a normal
 // agent) whose messages or file names hold every word of the query, the
-// last one as a prefix; the chat with the newest match first. more says
+// last one as a prefix (of SearchMinPrefix characters or more); the chat
+// with the newest match first. more says
 // whether another page follows. A query without words finds nothing.
 func (s *Service) SearchChats(ctx context.Context, a Actor, in SearchChats) (hits []SearchHit, more bool, err error) {
 	if utf8.RuneCountInString(in.Query) > SearchMaxQuery {
@@ -106,7 +112,8 @@ func (s *Service) SearchChats(ctx context.Context, a Actor, in SearchChats) (hit
 	if len(terms) == 0 {
 		return []SearchHit{}, false, nil
 	}
-	hits, err = s.store.SearchChats(ctx, SearchQuery{LicenseID: a.LicenseID, Terms: terms, Access: access,
+	prefix := utf8.RuneCountInString(terms[len(terms)-1]) >= SearchMinPrefix
+	hits, err = s.store.SearchChats(ctx, SearchQuery{LicenseID: a.LicenseID, Terms: terms, Prefix: prefix, Access: access,
 		Offset: in.Offset, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, false, err

@@ -40,7 +40,8 @@ func TestSnippet(t *testing.T) {
 }
 
 // TestSearchChatsLimits: a query too long, a page too large or negative
-// is invalid; a query of no words finds nothing, without an error.
+// is invalid; a query of no words finds nothing, without an error; a last
+// word of one letter is no prefix.
 func TestSearchChatsLimits(t *testing.T) {
 	e := newEnv(t, 0)
 	a := e.agentAs(chat.RoleOwner, "owner@x", 10)
@@ -62,6 +63,10 @@ func TestSearchChatsLimits(t *testing.T) {
 	hits, more, err = e.svc.SearchChats(e.ctx, a, chat.SearchChats{Query: "  HeLLo!! "})
 	if err != nil || len(hits) != 1 || more || hits[0].Snippet != "hello" {
 		t.Errorf("SearchChats hello: %+v, %v, %v; want the chat with snippet \"hello\"", hits, more, err)
+	}
+	hits, _, err = e.svc.SearchChats(e.ctx, a, chat.SearchChats{Query: "h"})
+	if err != nil || len(hits) != 0 {
+		t.Errorf("SearchChats h: %+v, %v; want nothing (one letter is a whole word)", hits, err)
 	}
 	if _, _, err := e.svc.SearchChats(e.ctx, e.customer("cu1"), chat.SearchChats{Query: "hello"}); !errors.Is(err, chat.ErrInvalid) {
 		t.Errorf("SearchChats by a customer: %v, want ErrInvalid", err)

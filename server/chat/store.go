@@ -225,7 +225,7 @@ type Store interface {
 
 	// SearchChats returns the chats of q.LicenseID (narrowed by q.Access)
 	// with an event that holds every one of q.Terms, the last one as a
-	// word prefix: message texts and file names are searched. The chat
+	// word prefix if q.Prefix: message texts and file names are searched. The chat
 	// whose newest match is the newest comes first (then by chat id
 	// descending); a page is q.Offset, q.Limit. Snippet is left empty.
 	// Case never matters; how diacritics do is the driver's (see its doc).

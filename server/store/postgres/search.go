@@ -9,14 +9,18 @@ import (
 
 // searchQuery is the tsquery text of terms: each one a quoted lexeme (a
 // quote inside doubled, a backslash escaped), so that nothing in them is
-// read as syntax, all of them required (&), the last one a prefix (:*).
-func searchQuery(terms []string) string {
+// read as syntax, all of them required (&), the last one a prefix (:*)
+// if prefix.
+func searchQuery(terms []string, prefix bool) string {
 	q := make([]string, len(terms))
 	for i, t := range terms {
 		t = strings.ReplaceAll(strings.ReplaceAll(t, `\`, `\\`), `'`, `''`)
 		q[i] = "'" + t + "'"
 	}
-	return strings.Join(q, " & ") + ":*"
+	if prefix {
+		q[len(q)-1] += ":*"
+	}
+	return strings.Join(q, " & ")
 }
 
 // searchText is the searched text of an event e, a message's text or a
@@ -32,7 +36,7 @@ const (
 func searchSQL(q chat.SearchQuery) (string, args) {
 	var a args
 	cond := ""
-	match, license := a.add(searchQuery(q.Terms)), a.add(q.LicenseID)
+	match, license := a.add(searchQuery(q.Terms, q.Prefix)), a.add(q.LicenseID)
 	if q.Access != nil {
 		cond = " AND " + accessCond(q.Access, &a)
 	}

@@ -22,7 +22,7 @@ func TestSearchUsesIndex(t *testing.T) {
 	}
 	// The events the search reads, as searchSQL selects them.
 	rows, err := tx.Query(ctx, `EXPLAIN SELECT e.id FROM events e WHERE e.type IN ('message', 'file') AND `+
-		searchVector+` @@ to_tsquery('simple', $1)`, searchQuery([]string{"parcel", "numb"}))
+		searchVector+` @@ to_tsquery('simple', $1)`, searchQuery([]string{"parcel", "numb"}, true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,13 +10,16 @@ import (
 
 // searchMatch is the FTS5 query of terms: each one a quoted string (a
 // double quote inside doubled), so that nothing in them is read as
-// syntax, all of them required, the last one a prefix.
-func searchMatch(terms []string) string {
+// syntax, all of them required, the last one a prefix if prefix.
+func searchMatch(terms []string, prefix bool) string {
 	q := make([]string, len(terms))
 	for i, t := range terms {
 		q[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
-	return strings.Join(q, " ") + "*"
+	if prefix {
+		q[len(q)-1] += "*"
+	}
+	return strings.Join(q, " ")
 }
 
 // SearchChats implements chat.Store over event_search (migration 0010).
@@ -28,7 +31,7 @@ func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []cha
 	if len(q.Terms) == 0 {
 		return hits, nil
 	}
-	args := []any{searchMatch(q.Terms), q.LicenseID}
+	args := []any{searchMatch(q.Terms, q.Prefix), q.LicenseID}
 	cond := ""
 	if q.Access != nil {
 		c, a := accessCond(q.Access)

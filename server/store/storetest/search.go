@@ -33,7 +33,7 @@ func msgBy(author, text string) chat.Event {
 }
 
 // testSearchChats: SearchChats finds the chats with an event holding
-// every term (the last as a prefix) in message texts and file names,
+// every term (the last as a prefix when asked) in message texts and file names,
 // newest match first, with the matching event ids newest first; it keeps
 // to the license and the access filter, pages, folds case, and reads no
 // term as query syntax.
@@ -60,7 +60,7 @@ func testSearchChats(t *testing.T, mk func(*testing.T) *env) {
 
 	search := func(terms []string, access *chat.ChatAccess, offset, limit int) []chat.SearchHit {
 		t.Helper()
-		hits, err := e.s.SearchChats(e.ctx, chat.SearchQuery{LicenseID: license, Terms: terms, Access: access, Offset: offset, Limit: limit})
+		hits, err := e.s.SearchChats(e.ctx, chat.SearchQuery{LicenseID: license, Terms: terms, Prefix: true, Access: access, Offset: offset, Limit: limit})
 		e.must(err, "SearchChats")
 		return hits
 	}
@@ -102,6 +102,12 @@ func testSearchChats(t *testing.T, mk func(*testing.T) *env) {
 		t.Errorf("file name: hit %+v, want the file event and its name", hits[0])
 	}
 	check("no match", search([]string{"refund"}, nil, 0, 10))
+	hits, err := e.s.SearchChats(e.ctx, chat.SearchQuery{LicenseID: license, Terms: []string{"invoic"}, Limit: 10})
+	e.must(err, "SearchChats without a prefix")
+	check("the last term a whole word", hits)
+	hits, err = e.s.SearchChats(e.ctx, chat.SearchQuery{LicenseID: license, Terms: []string{"invoices"}, Limit: 10})
+	e.must(err, "SearchChats without a prefix")
+	check("the last term a whole word", hits, bChat)
 	check("after a line break", search([]string{"second"}, nil, 0, 10), eChat)
 	check("in markup", search([]string{"bold"}, nil, 0, 10), eChat)
 	check("quoted", search([]string{"quoted"}, nil, 0, 10), eChat)
