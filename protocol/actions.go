@@ -46,6 +46,7 @@ const (
 	ActionListGroups          = "list_groups"
 	ActionRevokeToken         = "revoke_token"
 	ActionGetReport           = "get_report"
+	ActionSearchChats         = "search_chats"
 )
 
 // Pushes.

@@ -7,7 +7,8 @@
 // TestConsole) and docs/images/console-phone-list.png and
 // console-phone-chat.png (375×667, TestConsolePhone), and
 // console-reports.png and console-phone-reports.png (TestConsoleReports),
-// and console-replies.png (TestConsoleSavedReplies).
+// console-replies.png (TestConsoleSavedReplies) and console-search.png
+// (TestConsoleSearch).
 //
 // TestConsoleAlerts grants the page the notifications permission over CDP
 // and wraps the browser's Notification and AudioContext before the

@@ -82,6 +82,15 @@ var permCases = []permCase{
 		sums, _, err := e.svc.ListChats(e.ctx, a, chat.ListChats{Limit: chat.MaxAgentChatsLimit, Queued: true})
 		return listed(sums, err, id)
 	}},
+	{action: "search_chats", want: seeOrNotFound, do: func(e *env, a chat.Actor, id, _ string) error {
+		return searched(e, a, id)
+	}},
+	{action: "search_chats (archived)", want: seeOrNotFound, setup: func(e *env, id string) {
+		_, err := e.svc.CloseThread(e.ctx, e.actor(hostAgent), id)
+		e.must(err, "CloseThread")
+	}, do: func(e *env, a chat.Actor, id, _ string) error {
+		return searched(e, a, id)
+	}},
 	{action: "get_chats_summary", want: seeOrNotFound, do: func(e *env, a chat.Actor, id, _ string) error {
 		sums, _, err := e.svc.ChatsSummary(e.ctx, a, 0, chat.MaxChatsSummary, true)
 		return listed(sums, err, id)
@@ -170,6 +179,21 @@ var permCases = []permCase{
 		_, err := e.svc.ListGroups(e.ctx, a)
 		return err
 	}},
+}
+
+// searched is ErrNotFound unless a search for the word of the chat's
+// first message finds the chat: each cell's chat is the newest.
+func searched(e *env, a chat.Actor, id string) error {
+	hits, _, err := e.svc.SearchChats(e.ctx, a, chat.SearchChats{Query: "HELL", Limit: chat.SearchMaxLimit})
+	if err != nil {
+		return err
+	}
+	for _, h := range hits {
+		if h.ChatID == id {
+			return nil
+		}
+	}
+	return chat.ErrNotFound
 }
 
 // TestPermissions checks every cell of the permission matrix: each agent

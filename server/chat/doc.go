@@ -15,7 +15,8 @@
 // events.go, properties.go, customers.go, membership.go, transfer.go,
 // routing*.go, queue_push.go (queued customers' places), offline.go (the
 // offline form and its tickets) and report.go (get_report's numbers,
-// computed over the threads Store.ReportThreads reads).
+// computed over the threads Store.ReportThreads reads) and search.go
+// (search_chats: a query split into words, Store.SearchChats, snippets).
 //
 // [Store] is what the Service needs stored; its drivers (store/sqlite,
 // store/postgres) import this package, never the reverse, and pass the

@@ -234,6 +234,14 @@ type Store interface {
 	// threads and their events.
 	ReportThreads(ctx context.Context, licenseID int, from, to time.Time, limit int) ([]ReportThread, error)
 
+	// SearchChats returns the chats of q.LicenseID (narrowed by q.Access)
+	// with an event that holds every one of q.Terms, the last one as a
+	// word prefix if q.Prefix: message texts and file names are searched. The chat
+	// whose newest match is the newest comes first (then by chat id
+	// descending); a page is q.Offset, q.Limit. Snippet is left empty.
+	// Case never matters; how diacritics do is the driver's (see its doc).
+	SearchChats(ctx context.Context, q SearchQuery) ([]SearchHit, error)
+
 	// RevokeToken records that the access token with this id must be
 	// refused until it expires at expiresAt. Revoking it again changes
 	// nothing. Revocations of tokens that have expired may be forgotten.

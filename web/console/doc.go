@@ -32,6 +32,10 @@
 // alerts (notify.js), switched on in the top bar and kept in localStorage,
 // play a WebAudio tone and show a desktop notification for a customer's
 // message in a chat that is not open or while the page is hidden.
+// The search box above the chat list (search.js) calls search_chats as
+// the agent types and shows the chats found in place of the list, each
+// with its snippet, the query's words marked (text nodes only); a result
+// opens the chat, archived or not, scrolled to the match.
 //
 // The handler is safe for concurrent use; its assets are built once per
 // process.

@@ -47,6 +47,7 @@ func init() {
 		protocol.ActionRevokeToken:                (*session).revokeToken,
 		protocol.ActionGetReport:                  (*session).getReport,
 		protocol.ActionListCannedResponses:        (*session).listCannedResponses,
+		protocol.ActionSearchChats:                (*session).searchChats,
 	}
 }
 

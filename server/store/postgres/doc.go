@@ -96,7 +96,10 @@
 // (chat_id, thread_ord, ord). Times are stored as Unix nanoseconds (NULL for
 // the zero time), so they round-trip exactly (in UTC). Lists of ids are
 // arrays; properties, customer fields and the type-specific event fields
-// (one body per event) are json columns.
+// (one body per event) are json columns. SearchChats reads the
+// events_search GIN index (migration 0010) over the words of messages and
+// file names, with the 'simple' configuration: case is folded, diacritics
+// are not, no language's stemming applies.
 //
 // # Shared secrets
 //

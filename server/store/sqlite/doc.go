@@ -32,6 +32,10 @@
 // schema_migrations table; re-opening a file applies only the ones it lacks.
 // A trigger on events keeps each thread's total and each chat's last event
 // time and newest event of each type, so storing an event is one INSERT.
+// Another trigger feeds event_search, a contentless FTS5 index of the
+// words of messages and file names (migration 0010), for SearchChats: it
+// folds case and diacritics and names events by rowid, which a backup's
+// copy (VACUUM INTO) keeps.
 // Times are stored as Unix nanoseconds (NULL for the zero time), so they
 // round-trip exactly (in UTC). Type-specific event fields are one JSON body
 // column; properties, lists and maps are JSON columns.

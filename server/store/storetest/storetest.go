@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Routing", testRouting},
 		{"Tokens", testTokens},
 		{"ReportThreads", testReportThreads},
+		{"SearchChats", testSearchChats},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, mk) })

@@ -16,6 +16,7 @@ import { initReports, showReports } from "./reports.js";
 import { offlineOf, offlineBadge } from "./offline.js";
 import { initFilters, listed, countFilters } from "./filters.js";
 import { initNotify, alertFor } from "./notify.js";
+import { initSearch, resetSearch } from "./search.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -41,6 +42,10 @@ async function boot() {
   $("#view-chats").addEventListener("click", () => setView("chats"));
   $("#view-reports").addEventListener("click", () => setView("reports"));
   initReports();
+  initSearch($("#chat-list"), async (id) => {
+    await ensureChat(id);
+    enterChat(id);
+  });
   window.addEventListener("popstate", onPopState);
   // A reload starts on the list: the entry of a pane shown before it is
   // one no longer.
@@ -154,6 +159,7 @@ async function signOut(message) {
   state.customers.clear();
   sessionStorage.removeItem(sessionKey);
   leaveChat();
+  resetSearch();
   setView("chats");
   document.title = "Parley · Agent console";
   showSignIn(message);
