@@ -48,7 +48,7 @@ func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, 
 	}
 	out := make([]ChatSummary, 0, len(chats))
 	for _, c := range chats {
-		sum, err := s.summary(ctx, c)
+		sum, err := s.summary(ctx, a.Type, c)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -57,13 +57,15 @@ func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, 
 	return out, total, nil
 }
 
-func (s *Service) summary(ctx context.Context, c Chat) (ChatSummary, error) {
+// summary is a chat's summary as reader sees it: a customer's last events
+// are the newest it may see (no private note).
+func (s *Service) summary(ctx context.Context, reader UserType, c Chat) (ChatSummary, error) {
 	sum := ChatSummary{Chat: c}
 	var err error
 	if sum.Members, err = s.Members(ctx, c); err != nil {
 		return sum, err
 	}
-	if sum.LastEvents, err = s.store.LastEvents(ctx, c.ID); err != nil {
+	if sum.LastEvents, err = s.store.LastEvents(ctx, c.ID, reader); err != nil {
 		return sum, err
 	}
 	if c.LastThreadID != "" {
@@ -183,7 +185,7 @@ func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threa
 		}
 		var evs []Event // newest first
 		for done := false; !done; {
-			chunk, err := s.store.ThreadEvents(ctx, chatID, t.ID, b, pageChunk)
+			chunk, err := s.store.ThreadEvents(ctx, chatID, t.ID, b, pageChunk, a.Type)
 			if err != nil {
 				return ThreadsPage{}, err
 			}
@@ -197,7 +199,8 @@ func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threa
 				b = e.Order
 			}
 			// A thread's orders run 1, 2, …: after the first there is
-			// nothing left to read.
+			// nothing left to read. (A customer's chunk skips notes, so
+			// its orders may have holes; a short chunk is still the end.)
 			done = page.Next != nil || len(chunk) < pageChunk || b == 1
 		}
 		if page.Next != nil && len(evs) == 0 {
@@ -257,7 +260,7 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	}
 	out := make([]ChatSummary, 0, len(chats))
 	for _, c := range chats {
-		sum, err := s.summary(ctx, c)
+		sum, err := s.summary(ctx, a.Type, c)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -31,6 +31,11 @@ type Notification struct {
 	// Seq places a push that adds to the chat's events in the chat's
 	// sequence; zero for the others.
 	Seq Seq
+	// Skip are members (of Seq.Members) that get nothing of the push, but
+	// whose place in the chat's sequence moves past it: the customers of a
+	// chat that got a private note, so that the next event they get does
+	// not look like one after a lost push.
+	Skip []Recipient
 }
 
 // Seq is where a push stands in its chat's sequence of stored events. A

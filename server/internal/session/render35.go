@@ -150,7 +150,8 @@ func wirePush35(push chat.Push) (action string, payload any, err error) {
 	case chat.IncomingChatThread:
 		return v35.PushIncomingChat, v35.IncomingChat{Chat: wireChat35(p.Chat, p.Members, &p.Thread)}, nil
 	case chat.IncomingEvent:
-		return protocol.PushIncomingEvent, v35.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent35(p.Event)}, nil
+		return protocol.PushIncomingEvent, v35.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent35(p.Event)},
+			forAgents(!p.Event.AgentsOnly()) // never a private note
 	case chat.TypingIndicator:
 		return protocol.PushIncomingTypingIndicator, wireTyping(p), nil
 	case chat.SneakPeek:
