@@ -52,6 +52,9 @@ const (
 	EventCustom        = "custom"
 )
 
+// VisibilityAgents is the Visibility of a private note.
+const VisibilityAgents = "agents"
+
 // Event is one thing said or done in a chat. It is one struct for every
 // event type: Type says which of the type-specific fields are set, so
 // agent.Event{Type: agent.EventMessage, Text: "Hi!"} is a message.
@@ -66,6 +69,9 @@ type Event struct {
 	Thread     string
 	Timestamp  time.Time
 	Properties Properties
+	// Visibility is VisibilityAgents on a private note, which customers
+	// never get; empty (visible to all) otherwise. Send a note by setting it.
+	Visibility string
 
 	// message, system_message, annotation
 	Text string

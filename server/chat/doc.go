@@ -68,6 +68,16 @@
 // which are routed again. An agent who reconnects within the grace period
 // keeps its status and its chats.
 //
+// # Private notes
+//
+// An agent's event with Visibility VisibilityAgents (Event.AgentsOnly) is
+// a private note: customers never get it. Reads are filtered by the Store
+// (ThreadEvents and LastEvents take the reader's UserType), pushes by
+// notifySeq, which sends a note to agents only and names the customers in
+// Notification.Skip so that their push sequence moves past it. A note
+// never opens a thread, customers cannot send one, and a customer's
+// postback or property change naming one finds no event.
+//
 // # Ordering and concurrency
 //
 // A Service is safe for concurrent use. Changes to one chat are
