@@ -161,6 +161,8 @@ type ThreadSummary struct {
 	Active      bool   `json:"active"`
 	Order       int    `json:"order"`
 	TotalEvents int    `json:"total_events"`
+	// Tags are the thread's tags: agents' list_chats only (none: absent).
+	Tags []string `json:"tags,omitempty"`
 }
 
 // ChatThread is the chat of incoming_chat_thread: one thread.

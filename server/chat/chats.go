@@ -18,6 +18,8 @@ type ChatSummary struct {
 	LastThread *Thread // nil before the first thread
 	// Queue is the place in the queue of a queued chat (ListChats only).
 	Queue *QueueInfo
+	// Tags are the tags of the chat's last thread (ListChats only).
+	Tags []string
 }
 
 // ChatsSummary lists the actor's chats, the most recently active first.
@@ -228,6 +230,8 @@ type ListChats struct {
 	Queued bool
 	// Mine keeps the chats the agent is a present member of.
 	Mine bool
+	// Tag keeps the chats with a thread tagged Tag.
+	Tag string
 }
 
 // ListChats lists the license's chats the agent may see, the most
@@ -250,7 +254,12 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if err != nil {
 		return nil, 0, err
 	}
-	f := ChatFilter{LicenseID: a.LicenseID, Queued: in.Queued, Access: access}
+	if in.Tag != "" {
+		if err := checkTag(in.Tag); err != nil {
+			return nil, 0, err
+		}
+	}
+	f := ChatFilter{LicenseID: a.LicenseID, Queued: in.Queued, Access: access, Tag: in.Tag}
 	if in.Mine {
 		f.MemberID = a.UserID
 	}
@@ -263,6 +272,11 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 		sum, err := s.summary(ctx, a.Type, c)
 		if err != nil {
 			return nil, 0, err
+		}
+		if c.LastThreadID != "" {
+			if sum.Tags, err = s.store.ThreadTags(ctx, c.ID, c.LastThreadID); err != nil {
+				return nil, 0, err
+			}
 		}
 		if c.Active && !hasPresentAgent(c) {
 			q, err := s.queueInfo(ctx, c)

@@ -202,6 +202,17 @@ type ChatTransferred struct {
 	GroupIDs   []int
 }
 
+// ThreadTagged reports that an agent tagged a thread. Agents only.
+type ThreadTagged struct {
+	ChatID, ThreadID, Tag string
+}
+
+// ThreadUntagged reports that an agent removed a tag from a thread. Agents
+// only.
+type ThreadUntagged struct {
+	ChatID, ThreadID, Tag string
+}
+
 // RoutingStatusSet reports an agent's new routing status. Agents only.
 type RoutingStatusSet struct {
 	AgentID string
@@ -219,6 +230,8 @@ type QueuePositionUpdated struct {
 
 func (IncomingChatThread) push()   {}
 func (IncomingEvent) push()        {}
+func (ThreadTagged) push()         {}
+func (ThreadUntagged) push()       {}
 func (TypingIndicator) push()      {}
 func (SneakPeek) push()            {}
 func (ThreadClosed) push()         {}

@@ -78,6 +78,8 @@ type ChatFilter struct {
 	// Access keeps the chats a normal agent may see (Agent.MaySee). Nil
 	// does not filter.
 	Access *ChatAccess
+	// Tag keeps the chats with a thread tagged Tag.
+	Tag string
 }
 
 // ChatAccess selects the chats whose groups (group 0 when a chat has
@@ -212,6 +214,14 @@ type Store interface {
 	RemoveChatUser(ctx context.Context, chatID, userID string) error
 	// SetLastSeen sets a member's last seen time; it never moves back.
 	SetLastSeen(ctx context.Context, chatID, userID string, at time.Time) (time.Time, error)
+
+	// SetThreadTag adds tag to a chat's thread (add) or removes it, and
+	// reports whether that changed anything; ErrNotFound when the chat has
+	// no such thread.
+	SetThreadTag(ctx context.Context, chatID, threadID, tag string, add bool) (changed bool, err error)
+	// ThreadTags returns the tags of a chat's thread in lexical order;
+	// ErrNotFound when the chat has no such thread.
+	ThreadTags(ctx context.Context, chatID, threadID string) ([]string, error)
 
 	// AddPostback records a rich message postback.
 	AddPostback(ctx context.Context, p Postback) error

@@ -225,6 +225,10 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 		return protocol.PushChatTransferred, out, forAgents(agent)
 	case chat.RoutingStatusSet:
 		return protocol.PushRoutingStatusSet, protocol.RoutingStatusSet{AgentID: p.AgentID, Status: string(p.Status)}, forAgents(agent)
+	case chat.ThreadTagged:
+		return protocol.PushThreadTagged, protocol.ThreadTagged{ChatID: p.ChatID, ThreadID: p.ThreadID, Tag: p.Tag}, forAgents(agent)
+	case chat.ThreadUntagged:
+		return protocol.PushThreadUntagged, protocol.ThreadTagged{ChatID: p.ChatID, ThreadID: p.ThreadID, Tag: p.Tag}, forAgents(agent)
 	case chat.QueuePositionUpdated:
 		return protocol.PushQueuePositionUpdated, wireQueuePosition(p), forAgents(!agent)
 	case chat.Disconnect:

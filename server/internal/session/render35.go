@@ -185,7 +185,7 @@ func wirePush35(push chat.Push) (action string, payload any, err error) {
 			out.Reason = v35.TransferRoutingAssigned
 		}
 		return protocol.PushChatTransferred, out, nil
-	case chat.RoutingStatusSet:
+	case chat.RoutingStatusSet, chat.ThreadTagged, chat.ThreadUntagged:
 		return "", nil, errNotForAudience
 	case chat.QueuePositionUpdated:
 		return v35.PushQueuePositionUpdated, wireQueuePosition(p), nil

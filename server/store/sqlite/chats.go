@@ -436,6 +436,10 @@ func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int)
 		cond, a := accessCond(f.Access)
 		where, args = append(where, cond), append(args, a...)
 	}
+	if f.Tag != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM thread_tags g WHERE g.chat_id = c.id AND g.tag = ?)")
+		args = append(args, f.Tag)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

@@ -22,3 +22,13 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+
+-- Tags agents put on threads (tag_thread): a thread's tags are its rows,
+-- and list_chats' filter by tag looks them up by (chat_id, tag).
+CREATE TABLE thread_tags (
+	chat_id   text NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+	thread_id text NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+	tag       text NOT NULL,
+	PRIMARY KEY (thread_id, tag)
+);
+CREATE INDEX thread_tags_by_chat ON thread_tags (chat_id, tag);

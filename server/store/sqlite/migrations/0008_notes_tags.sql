@@ -21,3 +21,13 @@ CREATE TRIGGER events_summary AFTER INSERT ON events BEGIN
 			THEN json_set(last_customer_events, '$."' || NEW.type || '"', NEW.id) ELSE last_customer_events END
 	WHERE id = NEW.chat_id;
 END;
+
+-- Tags agents put on threads (tag_thread): a thread's tags are its rows,
+-- and list_chats' filter by tag looks them up by (chat_id, tag).
+CREATE TABLE thread_tags (
+	chat_id   TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+	thread_id TEXT NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+	tag       TEXT NOT NULL,
+	PRIMARY KEY (thread_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX thread_tags_by_chat ON thread_tags (chat_id, tag);
