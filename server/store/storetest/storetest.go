@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"TotalEvents", testTotalEvents},
 		{"LastEvents", testLastEvents},
 		{"Notes", testNotes},
+		{"Tags", testTags},
 		{"EventsAfter", testEventsAfter},
 		{"EventFields", testEventFields},
 		{"Times", testTimes},
