@@ -53,4 +53,3 @@ func (s *Store) ThreadTags(ctx context.Context, chatID, threadID string) (tags [
 	}
 	return tags, nil
 }
-
