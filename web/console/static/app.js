@@ -14,6 +14,7 @@ import {
 } from "./conversation.js";
 import { initReports, showReports } from "./reports.js";
 import { initOffline, offlineOf, listed, offlineBadge } from "./offline.js";
+import { initTags, tagsOf, tagListed, onTagPush } from "./tags.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -28,6 +29,7 @@ hooks.renderChatHead = renderChatHead;
 async function boot() {
   initConversation();
   initOffline($("#chats-heading"), renderChatList);
+  initTags($("#chats-heading"), renderChatList);
   $("#signin-form").addEventListener("submit", signIn);
   $("#signout").addEventListener("click", () => signOut(""));
   $("#routing").addEventListener("change", setRouting);
@@ -254,6 +256,7 @@ function chatFromSummary(s) {
   c.lastThreadId = s.last_thread_id || "";
   c.queue = s.queue || null;
   c.offline = offlineOf(s);
+  c.tags = tagsOf(s);
   let last = null;
   for (const le of Object.values(s.last_event_per_type || {})) {
     const e = le.event || {};
@@ -336,6 +339,11 @@ function onPush(action, p) {
         }
         renderChatList();
       });
+      break;
+    case "thread_tagged":
+    case "thread_untagged":
+      onTagPush(action, p);
+      if (p.chat_id === currentChat()) renderChatHead();
       break;
     case "incoming_sneak_peek": {
       const c = state.chats.get(p.chat_id);
@@ -490,7 +498,7 @@ function renderChatList() {
   let unread = 0;
   for (const c of chats) {
     unread += c.unread;
-    if (!listed(c)) continue;
+    if (!listed(c) || !tagListed(c)) continue;
     const name = customerName(c);
     const badges = [];
     if (c.queue) badges.push(h("span", { class: "badge queued", text: "Queued" + (c.queue.position ? " #" + c.queue.position : "") }));
