@@ -206,6 +206,8 @@ type ChatSummary struct {
 	LastEvent *Event
 	// Queue is set while the chat waits in its group's queue.
 	Queue *Queue
+	// Tags are the last thread's tags (see Client.TagThread).
+	Tags []string
 }
 
 // Queue is a queued chat's place in its group's queue.
@@ -238,6 +240,8 @@ type ListChatsOptions struct {
 	Queued bool
 	// Mine keeps only the chats the agent is in.
 	Mine bool
+	// Tag keeps only the chats with a thread tagged Tag.
+	Tag string
 }
 
 // RoutingStatus says whether an agent takes new chats.

@@ -156,6 +156,9 @@ func fromChatThreads(c protocol.ChatThreads) Chat {
 func fromChatSummary(s protocol.AgentChatSummary) ChatSummary {
 	out := ChatSummary{ID: s.ID, Active: s.Active, Access: fromAccess(s.Access), LastActivity: fromUnix(s.Order),
 		Properties: unwrap(s.Properties), Users: fromUsers(s.Users), LastThread: s.LastThreadID}
+	if lt := s.LastThreadSummary; lt != nil {
+		out.Tags = lt.Tags
+	}
 	if len(s.LastEventPerType) > 0 {
 		out.LastEventsPerType = make(map[string]Event, len(s.LastEventPerType))
 		var best *protocol.LastEvent
