@@ -3,6 +3,7 @@ package storetest
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/parleychat/parley/server/chat"
 )
@@ -78,6 +79,18 @@ func testNotes(t *testing.T, mk func(*testing.T) *env) {
 			if le.Event.AgentsOnly() {
 				t.Errorf("customer's last %s is a note", typ)
 			}
+		}
+	})
+	t.Run("ReportThreads", func(t *testing.T) {
+		ths, err := e.s.ReportThreads(e.ctx, license, base.Add(-time.Hour), e.now().Add(time.Hour), 10)
+		e.must(err, "ReportThreads")
+		for _, r := range ths {
+			if r.ThreadID == th.ID && !r.AnsweredAt.Equal(reply.CreatedAt) {
+				t.Errorf("AnsweredAt %v, want the reply's %v (a note answers nobody)", r.AnsweredAt, reply.CreatedAt)
+			}
+		}
+		if len(ths) == 0 {
+			t.Error("ReportThreads: no thread")
 		}
 	})
 	t.Run("TotalEvents", func(t *testing.T) {
