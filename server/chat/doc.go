@@ -14,7 +14,7 @@
 // what: agents' roles and groups), chats.go (chats and threads),
 // events.go, properties.go, customers.go, membership.go, transfer.go,
 // routing*.go, queue_push.go (queued customers' places), offline.go (the
-// offline form and its tickets) and report.go (get_report's numbers,
+// offline form and its tickets), tags.go (tags on threads) and report.go (get_report's numbers,
 // computed over the threads Store.ReportThreads reads).
 //
 // [Store] is what the Service needs stored; its drivers (store/sqlite,
