@@ -124,9 +124,9 @@
 // push's place and no frame: their sessions deliver nothing, and their
 // place in the chat's sequence moves past the note (seq.go).
 //
-// It subscribes to each topic once per node, for all the node's sessions
-// that need it, counting them: the first session
-// of a topic subscribes, the last to leave unsubscribes. Each message is
+// The Hub subscribes to each topic once per node, for all the node's
+// sessions that need it, counting them: the first session of a topic
+// subscribes, the last to leave unsubscribes. Each message is
 // decoded once and handed to each of the topic's local sessions. The
 // connection that caused a push gets it with its request id.
 //
