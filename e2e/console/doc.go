@@ -6,5 +6,6 @@
 // PARLEY_UPDATE_SCREENSHOTS=1 rewrites docs/images/console.png (desktop,
 // TestConsole) and docs/images/console-phone-list.png and
 // console-phone-chat.png (375×667, TestConsolePhone), and
-// console-reports.png and console-phone-reports.png (TestConsoleReports).
+// console-reports.png and console-phone-reports.png (TestConsoleReports),
+// and console-notes.png (a private note and a tag, TestConsoleNotesAndTags).
 package console

@@ -24,6 +24,11 @@
 // itself (with a table of the same numbers), times and ratings per agent
 // and per group, and the latest rating comments.
 //
+// The composer's Note toggle (notes.js) sends private notes (visibility
+// "agents"), shown yellow and labelled as visible to agents only; tags.js
+// shows the open chat's tags as chips with add and remove, and filters
+// the chat list by tag (list_chats filters.tag).
+//
 // The handler is safe for concurrent use; its assets are built once per
 // process.
 package console
