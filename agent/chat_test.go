@@ -193,6 +193,38 @@ func TestChat(t *testing.T) {
 		}
 	})
 
+	step("notes and tags", func(t *testing.T) {
+		ctx := ctxT(t)
+		cfrom := crec.len()
+		n, err := c.SendEvent(ctx, chatID, agent.Event{Type: agent.EventMessage, Text: "VIP, be nice", Visibility: agent.VisibilityAgents})
+		if err != nil || n.Visibility != agent.VisibilityAgents {
+			t.Fatalf("SendEvent of a note = %+v, %v", n, err)
+		}
+		if err := c.TagThread(ctx, chatID, thread, "vip"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.TagThread(ctx, chatID, thread, "VIP"); !agent.IsType(err, protocol.ErrValidation) {
+			t.Errorf("upper-case tag: %v", err)
+		}
+		sum, err := c.ListChats(ctx, agent.ListChatsOptions{Tag: "vip"})
+		if err != nil || sum.TotalChats != 1 || sum.ChatsSummary[0].ID != chatID || !slices.Equal(sum.ChatsSummary[0].Tags, []string{"vip"}) {
+			t.Errorf("ListChats by tag = %+v, %v", sum, err)
+		}
+		if err := c.UntagThread(ctx, chatID, thread, "vip"); err != nil {
+			t.Fatal(err)
+		}
+		if sum, err := c.ListChats(ctx, agent.ListChatsOptions{Tag: "vip"}); err != nil || sum.TotalChats != 0 {
+			t.Errorf("ListChats by a removed tag = %+v, %v", sum, err)
+		}
+		// The customer gets the next message, and never the note.
+		e, err := c.SendEvent(ctx, chatID, agent.Event{Type: agent.EventMessage, Text: "Still there?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, crec, cfrom, func(n customer.NewEvent) bool { return n.Event.ID == e.ID })
+		none(t, crec, cfrom, func(got customer.NewEvent) bool { return got.Event.ID == n.ID })
+	})
+
 	step("rich message and postback", func(t *testing.T) {
 		ctx := ctxT(t)
 		from, cfrom := rec.len(), crec.len()

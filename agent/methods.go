@@ -33,8 +33,8 @@ func (c *Client) ListChats(ctx context.Context, o ListChatsOptions) (ChatsSummar
 		o.Limit = 10
 	}
 	var filters *protocol.ListChatsFilters
-	if o.Queued || o.Mine {
-		filters = &protocol.ListChatsFilters{Queued: o.Queued, Mine: o.Mine}
+	if o.Queued || o.Mine || o.Tag != "" {
+		filters = &protocol.ListChatsFilters{Queued: o.Queued, Mine: o.Mine, Tag: o.Tag}
 	}
 	var r protocol.ListChatsResponse
 	if err := c.callInto(ctx, protocol.ActionListChats, listChatsRequest(o.Offset, o.Limit, filters), &r); err != nil {
@@ -114,6 +114,18 @@ func (c *Client) GetCustomer(ctx context.Context, customerID string) (Customer, 
 // Joining a chat the agent is in changes nothing.
 func (c *Client) JoinChat(ctx context.Context, chatID string) error {
 	return c.callInto(ctx, protocol.ActionJoinChat, protocol.ChatRequest{ChatID: chatID}, nil)
+}
+
+// TagThread tags a chat's thread (tag_thread): lower case, 1 to 50
+// characters, at most 20 a thread. The chat's agents get a thread_tagged
+// push (an UnknownPush here); customers never see tags.
+func (c *Client) TagThread(ctx context.Context, chatID, threadID, tag string) error {
+	return c.callInto(ctx, protocol.ActionTagThread, protocol.TagThreadRequest{ChatID: chatID, ThreadID: threadID, Tag: tag}, nil)
+}
+
+// UntagThread removes a tag from a chat's thread (untag_thread).
+func (c *Client) UntagThread(ctx context.Context, chatID, threadID, tag string) error {
+	return c.callInto(ctx, protocol.ActionUntagThread, protocol.TagThreadRequest{ChatID: chatID, ThreadID: threadID, Tag: tag}, nil)
 }
 
 // RemoveUserFromChat removes an agent from a chat (the agent itself when

@@ -52,6 +52,9 @@ const (
 	EventCustom        = "custom"
 )
 
+// VisibilityAgents is the Visibility of a private note.
+const VisibilityAgents = "agents"
+
 // Event is one thing said or done in a chat. It is one struct for every
 // event type: Type says which of the type-specific fields are set, so
 // agent.Event{Type: agent.EventMessage, Text: "Hi!"} is a message.
@@ -66,6 +69,9 @@ type Event struct {
 	Thread     string
 	Timestamp  time.Time
 	Properties Properties
+	// Visibility is VisibilityAgents on a private note, which customers
+	// never get; empty (visible to all) otherwise. Send a note by setting it.
+	Visibility string
 
 	// message, system_message, annotation
 	Text string
@@ -200,6 +206,8 @@ type ChatSummary struct {
 	LastEvent *Event
 	// Queue is set while the chat waits in its group's queue.
 	Queue *Queue
+	// Tags are the last thread's tags (see Client.TagThread).
+	Tags []string
 }
 
 // Queue is a queued chat's place in its group's queue.
@@ -232,6 +240,8 @@ type ListChatsOptions struct {
 	Queued bool
 	// Mine keeps only the chats the agent is in.
 	Mine bool
+	// Tag keeps only the chats with a thread tagged Tag.
+	Tag string
 }
 
 // RoutingStatus says whether an agent takes new chats.

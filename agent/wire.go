@@ -57,7 +57,7 @@ func fromEvent(e protocol.Event, thread string) Event {
 		SystemMessageType: e.SystemMessageType, TextVars: e.TextVars,
 		Name: e.Name, URL: e.URL, ContentType: e.ContentType, Size: e.Size, Width: e.Width, Height: e.Height,
 		Template: e.TemplateID, FormID: e.FormID, Fields: e.Fields, AnnotationType: e.AnnotationType,
-		Content: e.Content, order: e.Order,
+		Content: e.Content, Visibility: e.Visibility, order: e.Order,
 	}
 	if p := e.Postback; p != nil {
 		out.Postback = &MessagePostback{ID: p.ID, ThreadID: p.ThreadID, EventID: p.EventID, Type: p.Type, Value: p.Value}
@@ -114,7 +114,7 @@ func toClientEvent(e Event) protocol.ClientEvent {
 		Type: e.Type, CustomID: e.CustomID, Properties: protocol.Properties(e.Properties), Text: e.Text,
 		SystemMessageType: e.SystemMessageType, TextVars: e.TextVars, TemplateID: e.Template,
 		Elements: toElements(e.Elements), FormID: e.FormID, Fields: e.Fields,
-		AnnotationType: e.AnnotationType, Content: e.Content,
+		AnnotationType: e.AnnotationType, Content: e.Content, Visibility: e.Visibility,
 	}
 	if p := e.Postback; p != nil {
 		out.Postback = &protocol.MessagePostback{ID: p.ID, ThreadID: p.ThreadID, EventID: p.EventID, Type: p.Type, Value: p.Value}
@@ -156,6 +156,9 @@ func fromChatThreads(c protocol.ChatThreads) Chat {
 func fromChatSummary(s protocol.AgentChatSummary) ChatSummary {
 	out := ChatSummary{ID: s.ID, Active: s.Active, Access: fromAccess(s.Access), LastActivity: fromUnix(s.Order),
 		Properties: unwrap(s.Properties), Users: fromUsers(s.Users), LastThread: s.LastThreadID}
+	if lt := s.LastThreadSummary; lt != nil {
+		out.Tags = lt.Tags
+	}
 	if len(s.LastEventPerType) > 0 {
 		out.LastEventsPerType = make(map[string]Event, len(s.LastEventPerType))
 		var best *protocol.LastEvent

@@ -47,6 +47,8 @@ const (
 	ActionRevokeToken         = "revoke_token"
 	ActionGetReport           = "get_report"
 	ActionSearchChats         = "search_chats"
+	ActionTagThread           = "tag_thread"
+	ActionUntagThread         = "untag_thread"
 )
 
 // Pushes.
@@ -78,6 +80,10 @@ const (
 	PushAgentDisconnected = "agent_disconnected"
 	// PushRoutingStatusSet tells agents that an agent's routing status changed.
 	PushRoutingStatusSet = "routing_status_set"
+	// PushThreadTagged and PushThreadUntagged tell agents that a thread got
+	// or lost a tag.
+	PushThreadTagged   = "thread_tagged"
+	PushThreadUntagged = "thread_untagged"
 	// PushQueuePositionUpdated tells a queued chat's customer its place in
 	// the queue: a v3.5 push that Parley sends in v3.0 too (the JS SDK 2
 	// emits an unknown push as an event of its name, nothing more).

@@ -87,6 +87,9 @@ type Event struct {
 	AuthorID   string            `json:"author_id,omitempty"`
 	Timestamp  int64             `json:"timestamp"`
 	Properties WrappedProperties `json:"properties,omitempty"`
+	// Visibility is "agents" on a private note, which only agents ever
+	// get; empty (visible to all) otherwise.
+	Visibility string `json:"visibility,omitempty"`
 
 	Text              string            `json:"text,omitempty"`
 	Postback          *MessagePostback  `json:"postback,omitempty"`
@@ -111,9 +114,12 @@ type Event struct {
 // ClientEvent is an event as a client sends it (send_event, start_chat).
 // Properties are not wrapped.
 type ClientEvent struct {
-	Type       string           `json:"type"`
-	CustomID   string           `json:"custom_id,omitempty"`
-	Properties Properties       `json:"properties,omitempty"`
+	Type       string     `json:"type"`
+	CustomID   string     `json:"custom_id,omitempty"`
+	Properties Properties `json:"properties,omitempty"`
+	// Visibility is "all" (the default) or "agents": a private note, which
+	// only agents may send and only agents ever get.
+	Visibility string           `json:"visibility,omitempty"`
 	Text       string           `json:"text,omitempty"`
 	Postback   *MessagePostback `json:"postback,omitempty"`
 	// Agents may send system messages.
@@ -155,6 +161,8 @@ type ThreadSummary struct {
 	Active      bool   `json:"active"`
 	Order       int    `json:"order"`
 	TotalEvents int    `json:"total_events"`
+	// Tags are the thread's tags: agents' list_chats only (none: absent).
+	Tags []string `json:"tags,omitempty"`
 }
 
 // ChatThread is the chat of incoming_chat_thread: one thread.

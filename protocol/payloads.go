@@ -426,6 +426,8 @@ type ListChatsFilters struct {
 	Queued bool `json:"queued,omitempty"`
 	// Mine keeps the chats the agent is in.
 	Mine bool `json:"mine,omitempty"`
+	// Tag keeps the chats with a thread tagged Tag.
+	Tag string `json:"tag,omitempty"`
 }
 
 // ListChatsResponse answers list_chats.
@@ -439,6 +441,20 @@ type ListChatsResponse struct {
 type AgentChatSummary struct {
 	ChatSummary
 	Queue *QueueInfo `json:"queue,omitempty"`
+}
+
+// TagThreadRequest is the payload of tag_thread and untag_thread.
+type TagThreadRequest struct {
+	ChatID   string `json:"chat_id"`
+	ThreadID string `json:"thread_id"`
+	Tag      string `json:"tag"`
+}
+
+// ThreadTagged is the payload of thread_tagged and thread_untagged.
+type ThreadTagged struct {
+	ChatID   string `json:"chat_id"`
+	ThreadID string `json:"thread_id"`
+	Tag      string `json:"tag"`
 }
 
 // QueueInfo is a queued chat's place: Position 1 is served next among the

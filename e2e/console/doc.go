@@ -7,8 +7,9 @@
 // TestConsole) and docs/images/console-phone-list.png and
 // console-phone-chat.png (375×667, TestConsolePhone), and
 // console-reports.png and console-phone-reports.png (TestConsoleReports),
-// console-replies.png (TestConsoleSavedReplies) and console-search.png
-// (TestConsoleSearch).
+// console-replies.png (TestConsoleSavedReplies), console-search.png
+// (TestConsoleSearch) and console-notes.png (a private note and a tag,
+// TestConsoleNotesAndTags).
 //
 // TestConsoleAlerts grants the page the notifications permission over CDP
 // and wraps the browser's Notification and AudioContext before the

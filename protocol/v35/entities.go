@@ -91,6 +91,7 @@ type ClientEvent struct {
 	Type              string                    `json:"type"`
 	CustomID          string                    `json:"custom_id,omitempty"`
 	Properties        Properties                `json:"properties,omitempty"`
+	Visibility        string                    `json:"visibility,omitempty"` // customers may not send "agents"
 	Text              string                    `json:"text,omitempty"`
 	Postback          *protocol.MessagePostback `json:"postback,omitempty"`
 	SystemMessageType string                    `json:"system_message_type,omitempty"`

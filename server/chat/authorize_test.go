@@ -160,6 +160,33 @@ var permCases = []permCase{
 	}, do: func(e *env, a chat.Actor, id, _ string) error {
 		return e.svc.DeleteProperties(e.ctx, a, chat.PropertyTarget{ChatID: id}, chat.PropertyNames{"ns": {"k"}})
 	}},
+	{action: "send_event (note)", want: seeOrNotFound, do: func(e *env, a chat.Actor, id, _ string) error {
+		_ = e.svc.JoinChat(e.ctx, a, id)
+		_, err := e.svc.SendEvent(e.ctx, a, id, chat.Event{Type: chat.EventMessage, Text: "vip", Visibility: chat.VisibilityAgents}, false)
+		return err
+	}},
+	{action: "tag_thread", want: seeOrNotFound, do: func(e *env, a chat.Actor, id, _ string) error {
+		c, err := e.store.Chat(e.ctx, id)
+		e.must(err, "Chat")
+		return e.svc.TagThread(e.ctx, a, id, c.LastThreadID, "vip")
+	}},
+	{action: "untag_thread", want: seeOrNotFound, setup: func(e *env, id string) {
+		c, err := e.store.Chat(e.ctx, id)
+		e.must(err, "Chat")
+		e.must(e.svc.TagThread(e.ctx, e.actor(hostAgent), id, c.LastThreadID, "vip"), "TagThread")
+	}, do: func(e *env, a chat.Actor, id, _ string) error {
+		c, err := e.store.Chat(e.ctx, id)
+		e.must(err, "Chat")
+		return e.svc.UntagThread(e.ctx, a, id, c.LastThreadID, "vip")
+	}},
+	{action: "list_chats (tag)", want: seeOrNotFound, setup: func(e *env, id string) {
+		c, err := e.store.Chat(e.ctx, id)
+		e.must(err, "Chat")
+		e.must(e.svc.TagThread(e.ctx, e.actor(hostAgent), id, c.LastThreadID, "vip"), "TagThread")
+	}, do: func(e *env, a chat.Actor, id, _ string) error {
+		sums, _, err := e.svc.ListChats(e.ctx, a, chat.ListChats{Tag: "vip", Limit: chat.MaxAgentChatsLimit})
+		return listed(sums, err, id)
+	}},
 	{action: "update_last_seen_timestamp", want: seeOrNotFound, do: func(e *env, a chat.Actor, id, _ string) error {
 		_ = e.svc.JoinChat(e.ctx, a, id)
 		_, err := e.svc.UpdateLastSeen(e.ctx, a, id, time.Time{})

@@ -18,6 +18,8 @@ type ChatSummary struct {
 	LastThread *Thread // nil before the first thread
 	// Queue is the place in the queue of a queued chat (ListChats only).
 	Queue *QueueInfo
+	// Tags are the tags of the chat's last thread (ListChats only).
+	Tags []string
 }
 
 // ChatsSummary lists the actor's chats, the most recently active first.
@@ -48,7 +50,7 @@ func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, 
 	}
 	out := make([]ChatSummary, 0, len(chats))
 	for _, c := range chats {
-		sum, err := s.summary(ctx, c)
+		sum, err := s.summary(ctx, a.Type, c)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -57,13 +59,15 @@ func (s *Service) ChatsSummary(ctx context.Context, a Actor, offset, limit int, 
 	return out, total, nil
 }
 
-func (s *Service) summary(ctx context.Context, c Chat) (ChatSummary, error) {
+// summary is a chat's summary as reader sees it: a customer's last events
+// are the newest it may see (no private note).
+func (s *Service) summary(ctx context.Context, reader UserType, c Chat) (ChatSummary, error) {
 	sum := ChatSummary{Chat: c}
 	var err error
 	if sum.Members, err = s.Members(ctx, c); err != nil {
 		return sum, err
 	}
-	if sum.LastEvents, err = s.store.LastEvents(ctx, c.ID); err != nil {
+	if sum.LastEvents, err = s.store.LastEvents(ctx, c.ID, reader); err != nil {
 		return sum, err
 	}
 	if c.LastThreadID != "" {
@@ -183,7 +187,7 @@ func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threa
 		}
 		var evs []Event // newest first
 		for done := false; !done; {
-			chunk, err := s.store.ThreadEvents(ctx, chatID, t.ID, b, pageChunk)
+			chunk, err := s.store.ThreadEvents(ctx, chatID, t.ID, b, pageChunk, a.Type)
 			if err != nil {
 				return ThreadsPage{}, err
 			}
@@ -197,7 +201,8 @@ func (s *Service) ChatThreads(ctx context.Context, a Actor, chatID string, threa
 				b = e.Order
 			}
 			// A thread's orders run 1, 2, …: after the first there is
-			// nothing left to read.
+			// nothing left to read. (A customer's chunk skips notes, so
+			// its orders may have holes; a short chunk is still the end.)
 			done = page.Next != nil || len(chunk) < pageChunk || b == 1
 		}
 		if page.Next != nil && len(evs) == 0 {
@@ -225,6 +230,8 @@ type ListChats struct {
 	Queued bool
 	// Mine keeps the chats the agent is a present member of.
 	Mine bool
+	// Tag keeps the chats with a thread tagged Tag.
+	Tag string
 }
 
 // ListChats lists the license's chats the agent may see, the most
@@ -247,7 +254,12 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if err != nil {
 		return nil, 0, err
 	}
-	f := ChatFilter{LicenseID: a.LicenseID, Queued: in.Queued, Access: access}
+	if in.Tag != "" {
+		if err := checkTag(in.Tag); err != nil {
+			return nil, 0, err
+		}
+	}
+	f := ChatFilter{LicenseID: a.LicenseID, Queued: in.Queued, Access: access, Tag: in.Tag}
 	if in.Mine {
 		f.MemberID = a.UserID
 	}
@@ -257,9 +269,14 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	}
 	out := make([]ChatSummary, 0, len(chats))
 	for _, c := range chats {
-		sum, err := s.summary(ctx, c)
+		sum, err := s.summary(ctx, a.Type, c)
 		if err != nil {
 			return nil, 0, err
+		}
+		if c.LastThreadID != "" {
+			if sum.Tags, err = s.store.ThreadTags(ctx, c.ID, c.LastThreadID); err != nil {
+				return nil, 0, err
+			}
 		}
 		if c.Active && !hasPresentAgent(c) {
 			q, err := s.queueInfo(ctx, c)

@@ -14,9 +14,10 @@
 // what: agents' roles and groups), chats.go (chats and threads),
 // events.go, properties.go, customers.go, membership.go, transfer.go,
 // routing*.go, queue_push.go (queued customers' places), offline.go (the
-// offline form and its tickets) and report.go (get_report's numbers,
-// computed over the threads Store.ReportThreads reads) and search.go
-// (search_chats: a query split into words, Store.SearchChats, snippets).
+// offline form and its tickets), tags.go (tags on threads), report.go
+// (get_report's numbers, computed over the threads Store.ReportThreads
+// reads) and search.go (search_chats: a query split into words,
+// Store.SearchChats, snippets).
 //
 // [Store] is what the Service needs stored; its drivers (store/sqlite,
 // store/postgres) import this package, never the reverse, and pass the
@@ -68,6 +69,16 @@
 // ([Config.GracePeriod]) it becomes offline and leaves its active chats,
 // which are routed again. An agent who reconnects within the grace period
 // keeps its status and its chats.
+//
+// # Private notes
+//
+// An agent's event with Visibility VisibilityAgents (Event.AgentsOnly) is
+// a private note: customers never get it. Reads are filtered by the Store
+// (ThreadEvents and LastEvents take the reader's UserType), pushes by
+// notifySeq, which sends a note to agents only and names the customers in
+// Notification.Skip so that their push sequence moves past it. A note
+// never opens a thread, customers cannot send one, and a customer's
+// postback or property change naming one finds no event.
 //
 // # Ordering and concurrency
 //

@@ -23,6 +23,9 @@ func (s *Service) prepareEvents(ctx context.Context, a Actor, chatID string, in 
 		if err != nil {
 			return nil, fmt.Errorf("events[%d]: %w", i, err)
 		}
+		if e.AgentsOnly() {
+			return nil, invalid("events[%d]: a note (visibility agents) cannot open a thread", i)
+		}
 		e.ID, e.ChatID, e.AuthorID, e.CreatedAt = newEventID(), chatID, a.UserID, now
 		out[i] = e
 	}
@@ -48,6 +51,15 @@ func (s *Service) checkEvent(ctx context.Context, a Actor, e Event) (Event, erro
 
 // checkEventFields validates the fields of an event a user sends.
 func (s *Service) checkEventFields(a Actor, e Event) error {
+	switch e.Visibility {
+	case VisibilityAll:
+	case VisibilityAgents:
+		if a.Type != UserAgent {
+			return invalid("only agents send events with visibility agents")
+		}
+	default:
+		return invalid("visibility must be all or agents, got %q", e.Visibility)
+	}
 	switch e.Type {
 	case EventMessage:
 		if e.Text == "" {
@@ -142,7 +154,8 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 	}
 	e.ID, e.ChatID, e.AuthorID, e.CreatedAt = newEventID(), chatID, a.UserID, s.now()
 	mode := AppendOrOpen
-	if attachToLast {
+	if attachToLast || e.AgentsOnly() && !c.Active {
+		// A note never opens a thread: opening one tells the customer.
 		mode = AppendLast
 	}
 	if mode == AppendOrOpen && !c.Active {
@@ -163,7 +176,7 @@ func (s *Service) SendEvent(ctx context.Context, a Actor, chatID string, e Event
 		return r, nil
 	}
 	s.notifySeq(ctx, a, c, IncomingEvent{Event: r.Event}, SeqEvent, r.Thread.Order, r.Event.Order)
-	if a.Type == UserAgent {
+	if a.Type == UserAgent && !r.Event.AgentsOnly() {
 		s.mailAnswer(c, r.Event)
 	}
 	return r, nil
@@ -186,7 +199,8 @@ func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.findEvent(ctx, c.ID, p.ThreadID, p.EventID)
+	// A customer's read skips notes: a postback naming one is not found.
+	e, err := s.findEvent(ctx, a.Type, c.ID, p.ThreadID, p.EventID)
 	if err != nil {
 		return err
 	}
@@ -210,10 +224,10 @@ func (s *Service) SendPostback(ctx context.Context, a Actor, p Postback) error {
 
 // findEvent looks an event of a thread up, reading the thread newest first
 // a page at a time: a thread of any length costs no more memory than a page.
-func (s *Service) findEvent(ctx context.Context, chatID, threadID, eventID string) (Event, error) {
+func (s *Service) findEvent(ctx context.Context, reader UserType, chatID, threadID, eventID string) (Event, error) {
 	before := 0
 	for {
-		evs, err := s.store.ThreadEvents(ctx, chatID, threadID, before, pageChunk)
+		evs, err := s.store.ThreadEvents(ctx, chatID, threadID, before, pageChunk, reader)
 		if err != nil {
 			return Event{}, err
 		}
@@ -232,13 +246,14 @@ func (s *Service) findEvent(ctx context.Context, chatID, threadID, eventID strin
 // recentThread returns a thread of a chat with its newest events, at most
 // MaxThreadEvents of them, in Order: what a push that hands a thread over
 // carries (the rest is paged in with get_chat), so that a thread of any
-// length fits in one frame.
+// length fits in one frame. Only agents are handed threads over, so it
+// holds notes.
 func (s *Service) recentThread(ctx context.Context, chatID, threadID string) (Thread, error) {
 	th, err := s.store.Thread(ctx, chatID, threadID)
 	if err != nil {
 		return Thread{}, err
 	}
-	evs, err := s.store.ThreadEvents(ctx, chatID, threadID, 0, MaxThreadEvents)
+	evs, err := s.store.ThreadEvents(ctx, chatID, threadID, 0, MaxThreadEvents, UserAgent)
 	if err != nil {
 		return Thread{}, err
 	}

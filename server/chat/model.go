@@ -275,6 +275,9 @@ type Event struct {
 	CreatedAt  time.Time
 	CustomID   string
 	Properties Properties
+	// Visibility is who sees the event: "" (VisibilityAll) everyone in
+	// the chat, VisibilityAgents agents only (a private note).
+	Visibility string
 
 	// message, system_message, annotation
 	Text string
@@ -338,3 +341,14 @@ const (
 	EventAnnotation    = "annotation"
 	EventCustom        = "custom"
 )
+
+// Event visibilities (Event.Visibility). LiveChat's wire names them "all"
+// and "agents"; an event visible to all is stored with "".
+const (
+	VisibilityAll    = ""
+	VisibilityAgents = "agents"
+)
+
+// AgentsOnly reports whether e is a private note: an event customers never
+// get, in a push or in any read (see Service.SendEvent).
+func (e Event) AgentsOnly() bool { return e.Visibility == VisibilityAgents }

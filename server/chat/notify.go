@@ -31,6 +31,11 @@ type Notification struct {
 	// Seq places a push that adds to the chat's events in the chat's
 	// sequence; zero for the others.
 	Seq Seq
+	// Skip are members (of Seq.Members) that get nothing of the push, but
+	// whose place in the chat's sequence moves past it: the customers of a
+	// chat that got a private note, so that the next event they get does
+	// not look like one after a lost push.
+	Skip []Recipient
 }
 
 // Seq is where a push stands in its chat's sequence of stored events. A
@@ -197,6 +202,17 @@ type ChatTransferred struct {
 	GroupIDs   []int
 }
 
+// ThreadTagged reports that an agent tagged a thread. Agents only.
+type ThreadTagged struct {
+	ChatID, ThreadID, Tag string
+}
+
+// ThreadUntagged reports that an agent removed a tag from a thread. Agents
+// only.
+type ThreadUntagged struct {
+	ChatID, ThreadID, Tag string
+}
+
 // RoutingStatusSet reports an agent's new routing status. Agents only.
 type RoutingStatusSet struct {
 	AgentID string
@@ -214,6 +230,8 @@ type QueuePositionUpdated struct {
 
 func (IncomingChatThread) push()   {}
 func (IncomingEvent) push()        {}
+func (ThreadTagged) push()         {}
+func (ThreadUntagged) push()       {}
 func (TypingIndicator) push()      {}
 func (SneakPeek) push()            {}
 func (ThreadClosed) push()         {}

@@ -26,6 +26,10 @@ func (s *Service) UpdateProperties(ctx context.Context, a Actor, t PropertyTarge
 		return err
 	}
 	defer unlock()
+	to, err := s.propertiesAudience(ctx, a, c, t)
+	if err != nil {
+		return err
+	}
 	switch {
 	case t.EventID != "":
 		err = s.store.UpdateEventProperties(ctx, c.ID, t.ThreadID, t.EventID, p)
@@ -37,7 +41,8 @@ func (s *Service) UpdateProperties(ctx context.Context, a Actor, t PropertyTarge
 	if err != nil {
 		return err
 	}
-	s.notify(ctx, a, c, PropertiesUpdated{ChatID: c.ID, ThreadID: t.ThreadID, EventID: t.EventID, Properties: p})
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to, Origin: a.Origin,
+		Push: PropertiesUpdated{ChatID: c.ID, ThreadID: t.ThreadID, EventID: t.EventID, Properties: p}})
 	return nil
 }
 
@@ -58,6 +63,10 @@ func (s *Service) DeleteProperties(ctx context.Context, a Actor, t PropertyTarge
 		return err
 	}
 	defer unlock()
+	to, err := s.propertiesAudience(ctx, a, c, t)
+	if err != nil {
+		return err
+	}
 	switch {
 	case t.EventID != "":
 		err = s.store.DeleteEventProperties(ctx, c.ID, t.ThreadID, t.EventID, names)
@@ -69,6 +78,25 @@ func (s *Service) DeleteProperties(ctx context.Context, a Actor, t PropertyTarge
 	if err != nil {
 		return err
 	}
-	s.notify(ctx, a, c, PropertiesDeleted{ChatID: c.ID, ThreadID: t.ThreadID, EventID: t.EventID, Names: names})
+	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: to, Origin: a.Origin,
+		Push: PropertiesDeleted{ChatID: c.ID, ThreadID: t.ThreadID, EventID: t.EventID, Names: names}})
 	return nil
+}
+
+// propertiesAudience returns who is told of a change of t's properties: the
+// chat's audience, its agents only when t is a private note. A customer
+// cannot address a note: it is not found, as in the customer's reads.
+func (s *Service) propertiesAudience(ctx context.Context, a Actor, c Chat, t PropertyTarget) ([]Recipient, error) {
+	to := s.audience(ctx, c)
+	if t.EventID == "" || t.ThreadID == "" {
+		return to, nil
+	}
+	e, err := s.findEvent(ctx, a.Type, c.ID, t.ThreadID, t.EventID)
+	if err != nil {
+		return nil, err
+	}
+	if e.AgentsOnly() {
+		to, _ = splitAgents(to)
+	}
+	return to, nil
 }

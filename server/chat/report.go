@@ -47,7 +47,8 @@ type ReportThread struct {
 	AskedAt time.Time
 	// AnsweredAt is the time of the first message, file or rich message
 	// by an agent of the chat after AskedAt's event (after the thread's
-	// start when AskedAt is zero), in thread order; AnsweredBy is its
+	// start when AskedAt is zero), in thread order, that is not a private
+	// note (the customer never got one); AnsweredBy is its
 	// author. Both are zero when no agent answered.
 	AnsweredAt time.Time
 	AnsweredBy string

@@ -269,10 +269,31 @@ func (s *Service) notify(ctx context.Context, a Actor, c Chat, push Push) {
 
 // notifySeq is notify for a push placed in the chat's sequence at thread
 // and event (see Seq).
+//
+// A private note (an IncomingEvent of an Event.AgentsOnly) is for agents
+// only: this is where its audience is chosen. Its customers are named in
+// Notification.Skip, so that their place in the chat's sequence moves past
+// the note without anything of it reaching them.
 func (s *Service) notifySeq(ctx context.Context, a Actor, c Chat, push Push, kind SeqKind, thread, event int) {
 	members := recipients(c)
-	s.notifier.Notify(ctx, Notification{LicenseID: c.LicenseID, Recipients: s.audienceOf(ctx, c, members), Origin: a.Origin, Push: push,
-		Seq: Seq{Kind: kind, ChatID: c.ID, Thread: thread, Event: event, Members: members}})
+	n := Notification{LicenseID: c.LicenseID, Recipients: s.audienceOf(ctx, c, members), Origin: a.Origin, Push: push,
+		Seq: Seq{Kind: kind, ChatID: c.ID, Thread: thread, Event: event, Members: members}}
+	if ie, ok := push.(IncomingEvent); ok && ie.Event.AgentsOnly() {
+		n.Recipients, n.Skip = splitAgents(n.Recipients)
+	}
+	s.notifier.Notify(ctx, n)
+}
+
+// splitAgents splits recipients into agents and customers.
+func splitAgents(rs []Recipient) (agents, customers []Recipient) {
+	for _, r := range rs {
+		if r.Type == UserAgent {
+			agents = append(agents, r)
+		} else {
+			customers = append(customers, r)
+		}
+	}
+	return agents, customers
 }
 
 // lastOrder is the order of the last of a thread's events, 0 if none.

@@ -78,6 +78,8 @@ type ChatFilter struct {
 	// Access keeps the chats a normal agent may see (Agent.MaySee). Nil
 	// does not filter.
 	Access *ChatAccess
+	// Tag keeps the chats with a thread tagged Tag.
+	Tag string
 }
 
 // ChatAccess selects the chats whose groups (group 0 when a chat has
@@ -185,6 +187,7 @@ type Store interface {
 	Threads(ctx context.Context, chatID string, offset, limit int) ([]Thread, int, error)
 	// ThreadsByID returns the named threads of a chat with their Events
 	// (ascending order), ordered by Order. ErrNotFound if one is missing.
+	// It reads for agents: the events include private notes.
 	ThreadsByID(ctx context.Context, chatID string, ids []string) ([]Thread, error)
 	// Thread returns a thread of a chat without Events; ErrNotFound when
 	// the chat has no such thread.
@@ -192,13 +195,17 @@ type Store interface {
 	// ThreadEvents returns up to limit events of a chat's thread whose
 	// Order is below before (before <= 0: from the newest), newest first;
 	// ErrNotFound when the chat has no such thread. Read page by page, a
-	// thread of any length costs the reader no more than a page.
-	ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int) ([]Event, error)
-	// LastEvents returns the newest event of each type in a chat.
-	LastEvents(ctx context.Context, chatID string) (map[string]LastEvent, error)
+	// thread of any length costs the reader no more than a page. A
+	// customer reader gets no private note (Event.AgentsOnly): the limit
+	// counts the events returned, and their orders skip the notes'.
+	ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int, reader UserType) ([]Event, error)
+	// LastEvents returns the newest event of each type in a chat that
+	// reader may see: for a customer, the newest that is not a private
+	// note.
+	LastEvents(ctx context.Context, chatID string, reader UserType) (map[string]LastEvent, error)
 	// EventsAfter returns up to limit events of a chat stored after the
 	// event at (threadOrder, eventOrder), in store order. (0, 0) means from
-	// the start.
+	// the start. It reads for agents: the events include private notes.
 	EventsAfter(ctx context.Context, chatID string, threadOrder, eventOrder, limit int) ([]Event, error)
 
 	// Property updates merge into what is stored; deletes remove names
@@ -218,6 +225,14 @@ type Store interface {
 	RemoveChatUser(ctx context.Context, chatID, userID string) error
 	// SetLastSeen sets a member's last seen time; it never moves back.
 	SetLastSeen(ctx context.Context, chatID, userID string, at time.Time) (time.Time, error)
+
+	// SetThreadTag adds tag to a chat's thread (add) or removes it, and
+	// reports whether that changed anything; ErrNotFound when the chat has
+	// no such thread.
+	SetThreadTag(ctx context.Context, chatID, threadID, tag string, add bool) (changed bool, err error)
+	// ThreadTags returns the tags of a chat's thread in lexical order;
+	// ErrNotFound when the chat has no such thread.
+	ThreadTags(ctx context.Context, chatID, threadID string) ([]string, error)
 
 	// AddPostback records a rich message postback.
 	AddPostback(ctx context.Context, p Postback) error

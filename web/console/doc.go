@@ -36,6 +36,10 @@
 // the agent types and shows the chats found in place of the list, each
 // with its snippet, the query's words marked (text nodes only); a result
 // opens the chat, archived or not, scrolled to the match.
+// The composer's Note toggle (notes.js) sends private notes (visibility
+// "agents"), shown yellow and labelled as visible to agents only; tags.js
+// shows the open chat's tags as chips with add and remove, and filters
+// the chat list by tag (list_chats filters.tag).
 //
 // The handler is safe for concurrent use; its assets are built once per
 // process.

@@ -48,6 +48,8 @@ func init() {
 		protocol.ActionGetReport:                  (*session).getReport,
 		protocol.ActionListCannedResponses:        (*session).listCannedResponses,
 		protocol.ActionSearchChats:                (*session).searchChats,
+		protocol.ActionTagThread:                  (*session).tagThread,
+		protocol.ActionUntagThread:                (*session).tagThread,
 	}
 }
 
@@ -97,7 +99,7 @@ func (s *session) listChats(ctx context.Context, req protocol.Request) (any, err
 	in := chat.ListChats{}
 	in.Offset, in.Limit = pagination(p.Pagination)
 	if f := p.Filters; f != nil {
-		in.Queued, in.Mine = f.Queued, f.Mine
+		in.Queued, in.Mine, in.Tag = f.Queued, f.Mine, f.Tag
 	}
 	sums, total, err := s.srv.cfg.Service.ListChats(ctx, s.actorFor(req), in)
 	if err != nil {
@@ -106,6 +108,9 @@ func (s *session) listChats(ctx context.Context, req protocol.Request) (any, err
 	out := protocol.ListChatsResponse{ChatsSummary: make([]protocol.AgentChatSummary, len(sums)), TotalChats: total}
 	for i, sum := range sums {
 		out.ChatsSummary[i] = protocol.AgentChatSummary{ChatSummary: wireChatSummary(sum)}
+		if lt := out.ChatsSummary[i].LastThreadSummary; lt != nil {
+			lt.Tags = sum.Tags
+		}
 		if q := sum.Queue; q != nil {
 			out.ChatsSummary[i].Queue = &protocol.QueueInfo{Position: q.Position, QueuedAt: unix(q.QueuedAt)}
 		}
@@ -145,6 +150,19 @@ func (s *session) getCustomer(ctx context.Context, req protocol.Request) (any, e
 		out.Page = &protocol.VisitedPage{URL: pg.URL, Title: pg.Title, Timestamp: unix(pg.Timestamp)}
 	}
 	return protocol.CustomerResponse{Customer: out}, nil
+}
+
+// tagThread is tag_thread and untag_thread.
+func (s *session) tagThread(ctx context.Context, req protocol.Request) (any, error) {
+	var p protocol.TagThreadRequest
+	if err := protocol.DecodePayload(req.Payload, &p); err != nil {
+		return nil, err
+	}
+	set := s.srv.cfg.Service.TagThread
+	if req.Action == protocol.ActionUntagThread {
+		set = s.srv.cfg.Service.UntagThread
+	}
+	return struct{}{}, set(ctx, s.actorFor(req), p.ChatID, p.ThreadID, p.Tag)
 }
 
 func (s *session) joinChat(ctx context.Context, req protocol.Request) (any, error) {

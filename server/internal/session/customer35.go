@@ -435,7 +435,7 @@ func startInput35(p v35.StartChatRequest) (chat.StartChat, error) {
 // file, fills in its name, type and size, and refuses a URL that is not an
 // upload of the sender's license.
 func clientEvent35(e v35.ClientEvent) chat.Event {
-	out := clientEvent(protocol.ClientEvent{Type: e.Type, CustomID: e.CustomID, Properties: e.Properties, Text: e.Text,
+	out := clientEvent(protocol.ClientEvent{Type: e.Type, CustomID: e.CustomID, Properties: e.Properties, Visibility: e.Visibility, Text: e.Text,
 		Postback: e.Postback, SystemMessageType: e.SystemMessageType, TextVars: e.TextVars, TemplateID: e.TemplateID,
 		Elements: e.Elements, FormID: e.FormID, Fields: e.Fields, Content: e.Content})
 	if e.Type == chat.EventFile {

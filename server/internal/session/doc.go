@@ -119,9 +119,14 @@
 // hub.go, at encodeMessage: the v3.5 frame rides in the request id field,
 // which a node that does not know it reads as a request id it never
 // uses). A push for one dialect only (a transfer, which v3.0 customers are
-// not told) carries only that frame. It subscribes to each topic once per node, for
-// all the node's sessions that need it, counting them: the first session
-// of a topic subscribes, the last to leave unsubscribes. Each message is
+// not told) carries only that frame. A notification's Skip members (the
+// customers of a chat that got a private note) get a message with the
+// push's place and no frame: their sessions deliver nothing, and their
+// place in the chat's sequence moves past the note (seq.go).
+//
+// The Hub subscribes to each topic once per node, for all the node's
+// sessions that need it, counting them: the first session of a topic
+// subscribes, the last to leave unsubscribes. Each message is
 // decoded once and handed to each of the topic's local sessions. The
 // connection that caused a push gets it with its request id.
 //

@@ -135,6 +135,19 @@ func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
 	if n.AllAgents {
 		publish(agentsTopic(n.LicenseID), msg(chat.Recipient{Type: chat.UserAgent}))
 	}
+	if n.Seq.Kind != chat.SeqNone {
+		// The skipped members' place moves past the push: a message with
+		// the place and no frame, which their sessions deliver as nothing.
+		var skip []byte
+		for _, r := range n.Skip {
+			if slices.Contains(n.Seq.Members, r) {
+				if skip == nil {
+					skip = encodeMessage(chat.Origin{}, n.Seq, pushFrames{})
+				}
+				publish(userTopic(n.LicenseID, r.ID), skip)
+			}
+		}
+	}
 }
 
 // render encodes a push for one audience and dialect (version "" for

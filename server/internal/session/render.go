@@ -61,7 +61,7 @@ func wireEvent(e chat.Event) protocol.Event {
 		ID: e.ID, CustomID: e.CustomID, Order: e.Order, Type: e.Type, AuthorID: e.AuthorID,
 		Timestamp: unix(e.CreatedAt), Text: e.Text, SystemMessageType: e.SystemMessageType,
 		TextVars: e.TextVars, TemplateID: e.TemplateID, Elements: e.Elements, FormID: e.FormID,
-		Fields: e.Fields, AnnotationType: e.AnnotationType, Content: e.Content,
+		Fields: e.Fields, AnnotationType: e.AnnotationType, Content: e.Content, Visibility: e.Visibility,
 	}
 	if len(e.Properties) > 0 {
 		w.Properties = wireProps(e.Properties)
@@ -176,7 +176,10 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 	case chat.IncomingChatThread:
 		return protocol.PushIncomingChatThread, protocol.IncomingChatThread{Chat: wireChatThread(p.Chat, p.Members, p.Thread)}, nil
 	case chat.IncomingEvent:
-		return protocol.PushIncomingEvent, protocol.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent(p.Event)}, nil
+		// The chat service sends a private note to agents only; refusing
+		// it here too keeps a mistake there from reaching a customer.
+		return protocol.PushIncomingEvent, protocol.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent(p.Event)},
+			forAgents(agent || !p.Event.AgentsOnly())
 	case chat.TypingIndicator:
 		return protocol.PushIncomingTypingIndicator, wireTyping(p), nil
 	case chat.SneakPeek:
@@ -222,6 +225,10 @@ func wirePush(push chat.Push, audience chat.UserType) (action string, payload an
 		return protocol.PushChatTransferred, out, forAgents(agent)
 	case chat.RoutingStatusSet:
 		return protocol.PushRoutingStatusSet, protocol.RoutingStatusSet{AgentID: p.AgentID, Status: string(p.Status)}, forAgents(agent)
+	case chat.ThreadTagged:
+		return protocol.PushThreadTagged, protocol.ThreadTagged{ChatID: p.ChatID, ThreadID: p.ThreadID, Tag: p.Tag}, forAgents(agent)
+	case chat.ThreadUntagged:
+		return protocol.PushThreadUntagged, protocol.ThreadTagged{ChatID: p.ChatID, ThreadID: p.ThreadID, Tag: p.Tag}, forAgents(agent)
 	case chat.QueuePositionUpdated:
 		return protocol.PushQueuePositionUpdated, wireQueuePosition(p), forAgents(!agent)
 	case chat.Disconnect:
@@ -272,6 +279,10 @@ func clientEvent(e protocol.ClientEvent) chat.Event {
 		Type: e.Type, CustomID: e.CustomID, Properties: chat.Properties(e.Properties), Text: e.Text,
 		SystemMessageType: e.SystemMessageType, TextVars: e.TextVars, TemplateID: e.TemplateID,
 		Elements: e.Elements, FormID: e.FormID, Fields: e.Fields, AnnotationType: e.AnnotationType, Content: e.Content,
+		Visibility: e.Visibility,
+	}
+	if out.Visibility == "all" {
+		out.Visibility = chat.VisibilityAll
 	}
 	if p := e.Postback; p != nil {
 		out.Postback = &chat.MessagePostback{ID: p.ID, ThreadID: p.ThreadID, EventID: p.EventID, Type: p.Type, Value: p.Value}

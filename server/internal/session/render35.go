@@ -150,7 +150,8 @@ func wirePush35(push chat.Push) (action string, payload any, err error) {
 	case chat.IncomingChatThread:
 		return v35.PushIncomingChat, v35.IncomingChat{Chat: wireChat35(p.Chat, p.Members, &p.Thread)}, nil
 	case chat.IncomingEvent:
-		return protocol.PushIncomingEvent, v35.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent35(p.Event)}, nil
+		return protocol.PushIncomingEvent, v35.IncomingEvent{ChatID: p.Event.ChatID, ThreadID: p.Event.ThreadID, Event: wireEvent35(p.Event)},
+			forAgents(!p.Event.AgentsOnly()) // never a private note
 	case chat.TypingIndicator:
 		return protocol.PushIncomingTypingIndicator, wireTyping(p), nil
 	case chat.SneakPeek:
@@ -184,7 +185,7 @@ func wirePush35(push chat.Push) (action string, payload any, err error) {
 			out.Reason = v35.TransferRoutingAssigned
 		}
 		return protocol.PushChatTransferred, out, nil
-	case chat.RoutingStatusSet:
+	case chat.RoutingStatusSet, chat.ThreadTagged, chat.ThreadUntagged:
 		return "", nil, errNotForAudience
 	case chat.QueuePositionUpdated:
 		return v35.PushQueuePositionUpdated, wireQueuePosition(p), nil

@@ -94,6 +94,8 @@ var pushSamples = []struct {
 	{chat.ChatTransferred{ChatID: "C1", ThreadID: "T1", RequesterID: "ag", TargetType: chat.TransferToAgent, AgentIDs: []string{"ag2"}}, false, true},
 	{chat.ChatTransferred{ChatID: "C1", ThreadID: "T1", RequesterID: "ag", TargetType: chat.TransferToGroup, GroupIDs: []int{1}}, false, true},
 	{chat.RoutingStatusSet{AgentID: "ag", Status: chat.Accepting}, false, true},
+	{chat.ThreadTagged{ChatID: "C1", ThreadID: "T1", Tag: "vip"}, false, true},
+	{chat.ThreadUntagged{ChatID: "C1", ThreadID: "T1", Tag: "vip"}, false, true},
 	{chat.QueuePositionUpdated{ChatID: "C1", ThreadID: "T1", Position: 2, Wait: 2 * time.Minute}, true, false},
 }
 

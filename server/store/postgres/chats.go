@@ -318,6 +318,9 @@ func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int)
 	if f.Access != nil {
 		where = append(where, accessCond(f.Access, &a))
 	}
+	if f.Tag != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM thread_tags g WHERE g.chat_id = c.id AND g.tag = "+a.add(f.Tag)+")")
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

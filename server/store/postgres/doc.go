@@ -91,8 +91,10 @@
 // advisory lock (pg_advisory_xact_lock), so nodes that start at once
 // migrate one after the other and each migration is applied once. A
 // trigger on events keeps each thread's total and each chat's last event
-// time and newest event of each type (chats.last_events), so storing an
-// event is one INSERT; a thread's events are read through the events key
+// time and newest event of each type (chats.last_events; over the events
+// visible to all, not private notes, chats.last_customer_events: migration
+// 0008), so storing an event is one INSERT; a customer's reads leave notes
+// out in their query; thread tags are rows of thread_tags; a thread's events are read through the events key
 // (chat_id, thread_ord, ord). Times are stored as Unix nanoseconds (NULL for
 // the zero time), so they round-trip exactly (in UTC). Lists of ids are
 // arrays; properties, customer fields and the type-specific event fields

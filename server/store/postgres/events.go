@@ -45,7 +45,7 @@ func getThread(ctx context.Context, q querier, chatID, id string) (chat.Thread, 
 	return t, nil
 }
 
-const eventColumns = `id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body`
+const eventColumns = `id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body, visibility`
 
 // scanEvent reads an event and the order of its thread.
 func scanEvent(row pgx.Row) (chat.Event, int, error) {
@@ -55,7 +55,7 @@ func scanEvent(row pgx.Row) (chat.Event, int, error) {
 		created     *int64
 		props, body string
 	)
-	if err := row.Scan(&e.ID, &e.ChatID, &e.ThreadID, &threadOrd, &e.Order, &e.Type, &e.AuthorID, &created, &e.CustomID, &props, &body); err != nil {
+	if err := row.Scan(&e.ID, &e.ChatID, &e.ThreadID, &threadOrd, &e.Order, &e.Type, &e.AuthorID, &created, &e.CustomID, &props, &body, &e.Visibility); err != nil {
 		return chat.Event{}, 0, err
 	}
 	e.CreatedAt = fromNS(created)
@@ -88,11 +88,11 @@ func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]c
 // qInsertEvents inserts events, given one array per column (eventRows), in
 // the arrays' order. The trigger on events moves each thread's total and
 // each chat's last events (see migrations/0001_init.sql), row by row.
-const qInsertEvents = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body)
-	SELECT id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties::json, body::json
+const qInsertEvents = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body, visibility)
+	SELECT id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties::json, body::json, visibility
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::bigint[],
-		$9::text[], $10::text[], $11::text[])
-		WITH ORDINALITY AS e(id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body, n)
+		$9::text[], $10::text[], $11::text[], $12::text[])
+		WITH ORDINALITY AS e(id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body, visibility, n)
 	ORDER BY n`
 
 // eventRows are events to store with one qInsertEvents: one array per
@@ -103,6 +103,7 @@ type eventRows struct {
 	types, authorIDs         []string
 	createdAt                []*int64
 	customIDs, props, bodies []string
+	visibilities             []string
 }
 
 // add adds e, whose ChatID, ThreadID and Order are set, in the thread of
@@ -125,6 +126,7 @@ func (r *eventRows) add(e chat.Event, threadOrd int) (chat.Event, error) {
 	r.types, r.authorIDs = append(r.types, e.Type), append(r.authorIDs, e.AuthorID)
 	r.createdAt = append(r.createdAt, ns(e.CreatedAt))
 	r.customIDs, r.props, r.bodies = append(r.customIDs, e.CustomID), append(r.props, props), append(r.bodies, body)
+	r.visibilities = append(r.visibilities, e.Visibility)
 	if e.Properties == nil {
 		e.Properties = chat.Properties{}
 	}
@@ -136,7 +138,7 @@ func (r *eventRows) len() int { return len(r.ids) }
 // args are the arguments of qInsertEvents.
 func (r *eventRows) args() []any {
 	return []any{r.ids, r.chatIDs, r.threadIDs, r.threadOrds, r.ords, r.types, r.authorIDs, r.createdAt,
-		r.customIDs, r.props, r.bodies}
+		r.customIDs, r.props, r.bodies, r.visibilities}
 }
 
 // insertEvents stores the events of r.
@@ -269,7 +271,7 @@ func (s *Store) Thread(ctx context.Context, chatID, id string) (t chat.Thread, e
 
 // ThreadEvents returns up to limit events of a chat's thread below order
 // before (before <= 0: from the newest), newest first.
-func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int) (evs []chat.Event, err error) {
+func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int, reader chat.UserType) (evs []chat.Event, err error) {
 	defer wrap(&err, "events of thread %q of chat %q before %d", threadID, chatID, before)
 	if before <= 0 {
 		before = math.MaxInt64
@@ -283,8 +285,9 @@ func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, befor
 			return err
 		}
 		evs, err = queryEvents(ctx, tx, `SELECT `+eventColumns+` FROM events
-			WHERE chat_id = $1 AND thread_ord = $2 AND ord < $3::bigint ORDER BY ord DESC LIMIT $4`,
-			chatID, t.Order, before, limitArg(limit))
+			WHERE chat_id = $1 AND thread_ord = $2 AND ord < $3::bigint AND ($5 OR visibility = '')
+			ORDER BY ord DESC LIMIT $4`,
+			chatID, t.Order, before, limitArg(limit), reader == chat.UserAgent)
 		return err
 	})
 	if err != nil {
@@ -296,14 +299,19 @@ func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, befor
 // LastEvents returns the newest event of each type in a chat. The chat's
 // row keeps their ids (chats.last_events, kept by the trigger on events),
 // so the lookup does not depend on how many events the chat holds.
-func (s *Store) LastEvents(ctx context.Context, chatID string) (last map[string]chat.LastEvent, err error) {
+//
+// A customer reader gets the newest of the events visible to all
+// (chats.last_customer_events, kept by the same trigger).
+func (s *Store) LastEvents(ctx context.Context, chatID string, reader chat.UserType) (last map[string]chat.LastEvent, err error) {
 	defer wrap(&err, "last events of chat %q", chatID)
 	err = s.read(ctx, func(tx pgx.Tx) error {
 		if _, err := getChatState(ctx, tx, chatID); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (
-			SELECT l.value FROM chats c, jsonb_each_text(c.last_events) l WHERE c.id = $1)`, chatID)
+			SELECT l.value FROM chats c,
+				jsonb_each_text(CASE WHEN $2 THEN c.last_customer_events ELSE c.last_events END) l
+			WHERE c.id = $1)`, chatID, reader != chat.UserAgent)
 		if err != nil {
 			return err
 		}

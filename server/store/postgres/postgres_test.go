@@ -287,7 +287,7 @@ func TestNodesAppend(t *testing.T) {
 		}
 		seen[ev.ID] = true
 	}
-	last, err := nodes[0].LastEvents(ctx, c.ID)
+	last, err := nodes[0].LastEvents(ctx, c.ID, chat.UserAgent)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ const reportQuery = `WITH th AS (
 	SELECT th.*, (SELECT min(e.ord) FROM events e
 		JOIN chat_users u ON u.chat_id = e.chat_id AND u.user_id = e.author_id AND u.type = 'agent'
 		WHERE e.chat_id = th.chat_id AND e.thread_ord = th.ord AND e.ord > coalesce(th.ask_ord, 0)
-			AND e.type IN ('message', 'file', 'rich_message')) AS answer_ord
+			AND e.type IN ('message', 'file', 'rich_message') AND e.visibility = '') AS answer_ord
 	FROM th
 )
 SELECT an.id, an.chat_id, an.group_ids, an.created_at, an.closed_at, an.score, an.comment,

@@ -28,12 +28,13 @@ const (
 	// page in one statement.
 	qThreadIDEventsBefore = `SELECT ` + eventColumns + ` FROM events
 		WHERE chat_id = ?1 AND thread_ord = (SELECT ord FROM threads WHERE id = ?2 AND chat_id = ?1) AND ord < ?3
+			AND (?5 OR visibility = '')
 		ORDER BY ord DESC LIMIT ?4`
 	// The custom_id <> '' term lets SQLite use the partial unique index
 	// events_custom_id: without it, the lookup scans the chat's events.
 	qEventByCustomID = `SELECT ` + eventColumns + ` FROM events WHERE chat_id = ? AND author_id = ? AND custom_id = ? AND custom_id <> ''`
-	qInsertEvent     = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qInsertEvent     = `INSERT INTO events (id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body, visibility)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // readQueries are prepared on the read pool, writeQueries on the write
@@ -161,7 +162,7 @@ func getThread(ctx context.Context, q querier, chatID, id string) (chat.Thread, 
 	return t, nil
 }
 
-const eventColumns = `id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body`
+const eventColumns = `id, chat_id, thread_id, thread_ord, ord, type, author_id, created_at, custom_id, properties, body, visibility`
 
 // scanEvent reads an event and the order of its thread.
 func scanEvent(row scanner) (chat.Event, int, error) {
@@ -171,7 +172,7 @@ func scanEvent(row scanner) (chat.Event, int, error) {
 		created     sql.NullInt64
 		props, body string
 	)
-	if err := row.Scan(&e.ID, &e.ChatID, &e.ThreadID, &threadOrd, &e.Order, &e.Type, &e.AuthorID, &created, &e.CustomID, &props, &body); err != nil {
+	if err := row.Scan(&e.ID, &e.ChatID, &e.ThreadID, &threadOrd, &e.Order, &e.Type, &e.AuthorID, &created, &e.CustomID, &props, &body, &e.Visibility); err != nil {
 		return chat.Event{}, 0, err
 	}
 	e.CreatedAt = fromNS(created)
@@ -224,7 +225,7 @@ func insertEvent(ctx context.Context, tx *txn, e chat.Event, threadOrd int) (cha
 	if err != nil {
 		return chat.Event{}, fmt.Errorf("event %q: %w", e.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, qInsertEvent, e.ID, e.ChatID, e.ThreadID, threadOrd, e.Order, e.Type, e.AuthorID, ns(e.CreatedAt), e.CustomID, props, body); err != nil {
+	if _, err := tx.ExecContext(ctx, qInsertEvent, e.ID, e.ChatID, e.ThreadID, threadOrd, e.Order, e.Type, e.AuthorID, ns(e.CreatedAt), e.CustomID, props, body, e.Visibility); err != nil {
 		return chat.Event{}, fmt.Errorf("insert event %q: %w", e.ID, mapErr(err))
 	}
 	if e.Properties == nil {
@@ -434,6 +435,10 @@ func (s *Store) Chats(ctx context.Context, f chat.ChatFilter, offset, limit int)
 	if f.Access != nil {
 		cond, a := accessCond(f.Access)
 		where, args = append(where, cond), append(args, a...)
+	}
+	if f.Tag != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM thread_tags g WHERE g.chat_id = c.id AND g.tag = ?)")
+		args = append(args, f.Tag)
 	}
 	cond := ""
 	if len(where) > 0 {
@@ -701,7 +706,7 @@ func (s *Store) Thread(ctx context.Context, chatID, id string) (t chat.Thread, e
 
 // ThreadEvents returns up to limit events of a chat's thread below order
 // before (before <= 0: from the newest), newest first.
-func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int) (evs []chat.Event, err error) {
+func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, before, limit int, reader chat.UserType) (evs []chat.Event, err error) {
 	defer wrap(&err, "events of thread %q of chat %q before %d", threadID, chatID, before)
 	if limit <= 0 {
 		limit = -1
@@ -711,7 +716,7 @@ func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, befor
 	}
 	err = s.read(ctx, func(tx *txn) error {
 		var err error
-		evs, err = queryEvents(ctx, tx, min(max(limit, 0), 1000), qThreadIDEventsBefore, chatID, threadID, before, limit)
+		evs, err = queryEvents(ctx, tx, min(max(limit, 0), 1000), qThreadIDEventsBefore, chatID, threadID, before, limit, reader == chat.UserAgent)
 		if err != nil || len(evs) > 0 {
 			return err
 		}
@@ -729,20 +734,23 @@ func (s *Store) ThreadEvents(ctx context.Context, chatID, threadID string, befor
 }
 
 // qLastEvents reads the newest event of each type by id: the chat's row
-// keeps their ids (chats.last_events, maintained by a trigger on every
-// insert into events), so no lookup depends on how many events the chat
-// holds.
+// keeps their ids (chats.last_events, and chats.last_customer_events
+// without private notes, maintained by a trigger on every insert into
+// events), so no lookup depends on how many events the chat holds. ?2
+// picks the customers' map.
 var qLastEvents = `SELECT ` + eventColumns + ` FROM events WHERE id IN (
-		SELECT value FROM chats, json_each(chats.last_events) WHERE chats.id = ?1)`
+		SELECT value FROM chats, json_each(CASE WHEN ?2 THEN chats.last_customer_events ELSE chats.last_events END)
+		WHERE chats.id = ?1)`
 
-// LastEvents returns the newest event of each type in a chat.
-func (s *Store) LastEvents(ctx context.Context, chatID string) (last map[string]chat.LastEvent, err error) {
+// LastEvents returns the newest event of each type in a chat that reader
+// may see.
+func (s *Store) LastEvents(ctx context.Context, chatID string, reader chat.UserType) (last map[string]chat.LastEvent, err error) {
 	defer wrap(&err, "last events of chat %q", chatID)
 	err = s.read(ctx, func(tx *txn) error {
 		if _, err := getChatState(ctx, tx, chatID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, qLastEvents, chatID)
+		rows, err := tx.QueryContext(ctx, qLastEvents, chatID, reader != chat.UserAgent)
 		if err != nil {
 			return err
 		}

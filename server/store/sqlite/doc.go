@@ -31,11 +31,14 @@
 // order by Open inside one transaction each and recorded in the
 // schema_migrations table; re-opening a file applies only the ones it lacks.
 // A trigger on events keeps each thread's total and each chat's last event
-// time and newest event of each type, so storing an event is one INSERT.
-// Another trigger feeds event_search, a contentless FTS5 index of the
-// words of messages and file names (migration 0010), for SearchChats: it
-// folds case and diacritics and names events by rowid, which a backup's
-// copy (VACUUM INTO) keeps.
+// time and newest event of each type, so storing an event is one INSERT:
+// chats.last_events over every event, chats.last_customer_events over the
+// events visible to all (not private notes, events.visibility 'agents';
+// migration 0008). A customer's reads leave notes out in their query.
+// Thread tags are rows of thread_tags. Another trigger feeds event_search,
+// a contentless FTS5 index of the words of messages and file names
+// (migration 0010), for SearchChats: it folds case and diacritics and
+// names events by rowid, which a backup's copy (VACUUM INTO) keeps.
 // Times are stored as Unix nanoseconds (NULL for the zero time), so they
 // round-trip exactly (in UTC). Type-specific event fields are one JSON body
 // column; properties, lists and maps are JSON columns.

@@ -17,7 +17,7 @@ func TestMigrateLastEvents(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "parley.db")
 	s := open(t, path)
 	bigChat(t, s, 25) // events e0…e24, every tenth a system message
-	want, err := s.LastEvents(ctx, "big")
+	want, err := s.LastEvents(ctx, "big", chat.UserAgent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestMigrateLastEvents(t *testing.T) {
 
 	s = open(t, path)
 	defer s.Close()
-	got, err := s.LastEvents(ctx, "big")
+	got, err := s.LastEvents(ctx, "big", chat.UserAgent)
 	if err != nil {
 		t.Fatal(err)
 	}

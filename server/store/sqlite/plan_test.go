@@ -75,14 +75,14 @@ func TestQueryPlans(t *testing.T) {
 		args    []any
 		want    []string // steps the plan must hold
 	}{
-		{"LastEvents", qLastEvents, []any{"big"}, []string{
+		{"LastEvents", qLastEvents, []any{"big", true}, []string{
 			"SEARCH chats USING INDEX sqlite_autoindex_chats_1 (id=?)",
 			"SEARCH events USING INDEX sqlite_autoindex_events_1 (id=?)"}},
 		{"event by custom id", qEventByCustomID, []any{"big", "c", "x"}, []string{
 			"SEARCH events USING INDEX events_custom_id (chat_id=? AND author_id=? AND custom_id=?)"}},
 		{"thread events", qThreadEvents, []any{"big", 1}, []string{
 			"SEARCH events USING INDEX sqlite_autoindex_events_2 (chat_id=? AND thread_ord=?)"}},
-		{"thread events before, by thread id", qThreadIDEventsBefore, []any{"big", "t", 50, 10}, []string{
+		{"thread events before, by thread id", qThreadIDEventsBefore, []any{"big", "t", 50, 10, false}, []string{
 			"SEARCH events USING INDEX sqlite_autoindex_events_2 (chat_id=? AND thread_ord=? AND ord<?)",
 			"SEARCH threads"}},
 	} {
@@ -117,7 +117,7 @@ func benchBigChat(b *testing.B, sizes []int, bench func(b *testing.B, s *Store))
 func BenchmarkLastEvents(b *testing.B) {
 	benchBigChat(b, []int{10, 100_000}, func(b *testing.B, s *Store) {
 		for range b.N {
-			last, err := s.LastEvents(context.Background(), "big")
+			last, err := s.LastEvents(context.Background(), "big", chat.UserCustomer)
 			if err != nil || len(last) != 2 {
 				b.Fatal(last, err)
 			}

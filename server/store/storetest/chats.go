@@ -437,21 +437,21 @@ func testThreadEvents(t *testing.T, mk func(*testing.T) *env) {
 		{1, 5, []int{}},
 		{0, 0, []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
 	} {
-		evs, err := e.s.ThreadEvents(e.ctx, c.ID, first.ID, tc.before, tc.limit)
+		evs, err := e.s.ThreadEvents(e.ctx, c.ID, first.ID, tc.before, tc.limit, chat.UserAgent)
 		e.must(err, "ThreadEvents")
 		if got := orders(evs); !slices.Equal(got, tc.want) {
 			t.Errorf("ThreadEvents(before %d, limit %d): orders %v, want %v", tc.before, tc.limit, got, tc.want)
 		}
 	}
-	if evs, err := e.s.ThreadEvents(e.ctx, c.ID, second.ID, 0, 10); err != nil || len(evs) != 1 || evs[0].Text != "other thread" {
+	if evs, err := e.s.ThreadEvents(e.ctx, c.ID, second.ID, 0, 10, chat.UserAgent); err != nil || len(evs) != 1 || evs[0].Text != "other thread" {
 		t.Errorf("ThreadEvents of the second thread: %d events, %v", len(evs), err)
 	}
 	_, other := e.newChat()
 	_, err = e.s.Thread(e.ctx, c.ID, other.ID)
 	wantErr(t, err, chat.ErrNotFound, "Thread of another chat")
-	_, err = e.s.ThreadEvents(e.ctx, c.ID, other.ID, 0, 10)
+	_, err = e.s.ThreadEvents(e.ctx, c.ID, other.ID, 0, 10, chat.UserAgent)
 	wantErr(t, err, chat.ErrNotFound, "ThreadEvents of another chat's thread")
-	_, err = e.s.ThreadEvents(e.ctx, c.ID, "missing", 0, 10)
+	_, err = e.s.ThreadEvents(e.ctx, c.ID, "missing", 0, 10, chat.UserAgent)
 	wantErr(t, err, chat.ErrNotFound, "ThreadEvents of a missing thread")
 }
 

@@ -282,7 +282,7 @@ func testLastEvents(t *testing.T, mk func(*testing.T) *env) {
 		ann := chat.Event{ID: id("event"), ChatID: c.ID, Type: chat.EventAnnotation, AuthorID: agent, CreatedAt: e.now(), Text: "note", AnnotationType: "tag"}
 		e.append(chat.AppendActive, ann)
 
-		got, err := e.s.LastEvents(e.ctx, c.ID)
+		got, err := e.s.LastEvents(e.ctx, c.ID, chat.UserAgent)
 		e.must(err, "LastEvents")
 		want := map[string]chat.LastEvent{
 			chat.EventMessage:       {ThreadOrder: 2, Event: stored(msg2, th2.ID, 1)},
@@ -307,7 +307,7 @@ func testLastEvents(t *testing.T, mk func(*testing.T) *env) {
 	t.Run("NoEvents", func(t *testing.T) {
 		e := mk(t)
 		c, _ := e.newChat(withoutThread)
-		got, err := e.s.LastEvents(e.ctx, c.ID)
+		got, err := e.s.LastEvents(e.ctx, c.ID, chat.UserAgent)
 		e.must(err, "LastEvents")
 		if len(got) != 0 {
 			t.Errorf("LastEvents: got %v, want none", keys(got))
@@ -421,7 +421,7 @@ func testEventFields(t *testing.T, mk func(*testing.T) *env) {
 		}
 		checkEvents(t, "ThreadsByID", e.thread(c.ID, th.ID).Events, want)
 		checkEvents(t, "EventsAfter", e.allEvents(c.ID), want)
-		last, err := e.s.LastEvents(e.ctx, c.ID)
+		last, err := e.s.LastEvents(e.ctx, c.ID, chat.UserAgent)
 		e.must(err, "LastEvents")
 		checkEvent(t, "LastEvents custom", last[chat.EventCustom].Event, want[8])
 		checkEvent(t, "LastEvents filled_form", last[chat.EventFilledForm].Event, want[6])

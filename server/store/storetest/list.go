@@ -180,8 +180,8 @@ func testMissingChat(t *testing.T, mk func(*testing.T) *env) {
 		{"Threads", func() error { _, _, err := e.s.Threads(e.ctx, missing, 0, 10); return err }},
 		{"ThreadsByID", func() error { _, err := e.s.ThreadsByID(e.ctx, missing, []string{th.ID}); return err }},
 		{"Thread", func() error { _, err := e.s.Thread(e.ctx, missing, th.ID); return err }},
-		{"ThreadEvents", func() error { _, err := e.s.ThreadEvents(e.ctx, missing, th.ID, 0, 10); return err }},
-		{"LastEvents", func() error { _, err := e.s.LastEvents(e.ctx, missing); return err }},
+		{"ThreadEvents", func() error { _, err := e.s.ThreadEvents(e.ctx, missing, th.ID, 0, 10, chat.UserAgent); return err }},
+		{"LastEvents", func() error { _, err := e.s.LastEvents(e.ctx, missing, chat.UserAgent); return err }},
 		{"EventsAfter", func() error { _, err := e.s.EventsAfter(e.ctx, missing, 0, 0, 10); return err }},
 		{"UpdateChatProperties", func() error {
 			return e.s.UpdateChatProperties(e.ctx, missing, chat.Properties{"a": {"b": 1}})

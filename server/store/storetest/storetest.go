@@ -48,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"ThreadEvents", testThreadEvents},
 		{"TotalEvents", testTotalEvents},
 		{"LastEvents", testLastEvents},
+		{"Notes", testNotes},
+		{"Tags", testTags},
 		{"EventsAfter", testEventsAfter},
 		{"EventFields", testEventFields},
 		{"Times", testTimes},
@@ -312,6 +314,7 @@ func checkEvent(t *testing.T, what string, got, want chat.Event) {
 	str("AuthorID", got.AuthorID, want.AuthorID)
 	checkTime(t, what+" CreatedAt", got.CreatedAt, want.CreatedAt)
 	str("CustomID", got.CustomID, want.CustomID)
+	str("Visibility", got.Visibility, want.Visibility)
 	checkProps(t, what, got.Properties, want.Properties)
 	str("Text", got.Text, want.Text)
 	if !reflect.DeepEqual(got.Postback, want.Postback) {

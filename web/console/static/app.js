@@ -17,6 +17,7 @@ import { offlineOf, offlineBadge } from "./offline.js";
 import { initFilters, listed, countFilters } from "./filters.js";
 import { initNotify, alertFor } from "./notify.js";
 import { initSearch, resetSearch } from "./search.js";
+import { initTags, tagsOf, tagListed, onTagPush } from "./tags.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -32,6 +33,7 @@ async function boot() {
   initConversation();
   initFilters($("#chats-heading"), renderChatList);
   initNotify($("#me"));
+  initTags($("#chats-heading"), renderChatList);
   $("#signin-form").addEventListener("submit", signIn);
   $("#signout").addEventListener("click", () => signOut(""));
   $("#routing").addEventListener("change", setRouting);
@@ -263,6 +265,7 @@ function chatFromSummary(s) {
   c.lastThreadId = s.last_thread_id || "";
   c.queue = s.queue || null;
   c.offline = offlineOf(s);
+  c.tags = tagsOf(s);
   let last = null;
   for (const le of Object.values(s.last_event_per_type || {})) {
     const e = le.event || {};
@@ -347,6 +350,11 @@ function onPush(action, p) {
         }
         renderChatList();
       });
+      break;
+    case "thread_tagged":
+    case "thread_untagged":
+      onTagPush(action, p);
+      if (p.chat_id === currentChat()) renderChatHead();
       break;
     case "incoming_sneak_peek": {
       const c = state.chats.get(p.chat_id);
@@ -502,7 +510,7 @@ function renderChatList() {
   let listedN = 0;
   for (const c of chats) {
     unread += c.unread;
-    if (!listed(c)) continue;
+    if (!listed(c) || !tagListed(c)) continue;
     listedN++;
     const name = customerName(c);
     const badges = [];

@@ -5,6 +5,8 @@
 import { h, clear, show, link, richText, safeURL, formatTime, formatSize, phone } from "./dom.js";
 import { state, hooks, request, isMember, authorName, customerOf, setUsers, notePreview } from "./state.js";
 import { initReplies, replyKeydown } from "./replies.js";
+import { initNotes, noteFields, markNote } from "./notes.js";
+import { renderTags } from "./tags.js";
 
 const maxFileBytes = 10 << 20;
 const threadPage = 25;
@@ -20,7 +22,7 @@ export function initConversation() {
     "transfer-panel", "transfer-target", "transfer-cancel", "transfer-note", "messages", "message-list",
     "history-top", "sneak", "sneak-text", "typing", "upload", "upload-name", "upload-progress",
     "upload-status", "chat-error", "composer", "reply", "file", "rich-toggle", "rich-composer",
-    "rich-title", "rich-buttons", "rich-cancel", "offline-banner", "chat-menu"]) {
+    "rich-title", "rich-buttons", "rich-cancel", "offline-banner", "chat-menu", "chat-tags"]) {
     els[id] = document.getElementById(id);
   }
   els.messages.addEventListener("scroll", () => {
@@ -33,6 +35,7 @@ export function initConversation() {
     if (atBottom) scrollToBottom();
   }).observe(els.messages);
   // On a phone the chat's actions fold behind a menu button.
+  initNotes();
   els["chat-menu"].addEventListener("click", () => setMenu(els["chat-menu"].getAttribute("aria-expanded") !== "true"));
   els.composer.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -424,6 +427,7 @@ function renderEvent(e) {
     default:
       bubble.append(h("p", { class: "text note", text: "(" + (e.type || "event") + ")" }));
   }
+  markNote(li, bubble, e);
   li.append(bubble);
   return li;
 }
@@ -498,6 +502,7 @@ export function renderChatHead() {
   show(els.join, chat.active && !isMember(chat));
   show(els.close, chat.active);
   show(els.transfer, chat.active);
+  renderTags(els["chat-tags"], chat);
 }
 
 // servedBy names the agents serving a chat the agent is not in.
@@ -605,7 +610,7 @@ async function sendReply() {
   setError("");
   els.reply.disabled = true;
   try {
-    await sendEvent({ type: "message", text });
+    await sendEvent({ type: "message", text, ...noteFields() });
     els.reply.value = "";
     stopTyping();
   } catch (e) {

@@ -1,0 +1,79 @@
+package chat_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/parleychat/parley/server/chat"
+)
+
+// TestThreadTags: tags are checked (lower case, at most 50 characters, at
+// most 20 a thread), tagging is idempotent, only the chat's agents are
+// told, and list_chats shows and filters by them.
+func TestThreadTags(t *testing.T) {
+	e := newEnv(t, 0)
+	ag := e.agent("ann@x", 5, 0)
+	e.connect(ag)
+	chatID := e.startChat("cu")
+	other := e.startChat("cu2")
+	c, err := e.store.Chat(e.ctx, chatID)
+	e.must(err, "Chat")
+	th := c.LastThreadID
+
+	for _, bad := range []string{"", "VIP", strings.Repeat("x", chat.MaxTagLength+1), " vip", "a\x00b"} {
+		wantErr(t, e.svc.TagThread(e.ctx, ag, chatID, th, bad), chat.ErrInvalid, fmt.Sprintf("tag %q", bad))
+	}
+	wantErr(t, e.svc.TagThread(e.ctx, ag, chatID, "no-such-thread", "vip"), chat.ErrNotFound, "tag of a missing thread")
+	wantErr(t, e.svc.TagThread(e.ctx, e.customer("cu"), chatID, th, "vip"), chat.ErrInvalid, "a customer tags")
+
+	e.rec.reset()
+	e.must(e.svc.TagThread(e.ctx, ag, chatID, th, "vip"), "TagThread")
+	e.must(e.svc.TagThread(e.ctx, ag, chatID, th, "vip"), "TagThread again")
+	e.must(e.svc.TagThread(e.ctx, ag, chatID, th, strings.Repeat("é", chat.MaxTagLength)), "TagThread of 50 characters")
+	tagged := pushes[chat.ThreadTagged](e.rec)
+	if len(tagged) != 2 || tagged[0] != (chat.ThreadTagged{ChatID: chatID, ThreadID: th, Tag: "vip"}) {
+		t.Errorf("thread_tagged pushes %+v, want one per new tag", tagged)
+	}
+	for _, n := range e.rec.all() {
+		for _, r := range n.Recipients {
+			if r.Type != chat.UserAgent {
+				t.Errorf("%T told to %+v", n.Push, r)
+			}
+		}
+	}
+
+	sums, total, err := e.svc.ListChats(e.ctx, ag, chat.ListChats{Tag: "vip"})
+	e.must(err, "ListChats")
+	if total != 1 || len(sums) != 1 || sums[0].Chat.ID != chatID || !slices.Contains(sums[0].Tags, "vip") {
+		t.Errorf("list_chats by tag vip: %d %+v", total, sums)
+	}
+	sums, _, err = e.svc.ListChats(e.ctx, ag, chat.ListChats{})
+	e.must(err, "ListChats")
+	for _, s := range sums {
+		if s.Chat.ID == other && len(s.Tags) != 0 {
+			t.Errorf("untagged chat listed with tags %v", s.Tags)
+		}
+	}
+	_, _, err = e.svc.ListChats(e.ctx, ag, chat.ListChats{Tag: "VIP"})
+	wantErr(t, err, chat.ErrInvalid, "filter by an upper-case tag")
+
+	for i := len(tagged); i < chat.MaxThreadTags; i++ {
+		e.must(e.svc.TagThread(e.ctx, ag, chatID, th, fmt.Sprint("t", i)), "TagThread")
+	}
+	wantErr(t, e.svc.TagThread(e.ctx, ag, chatID, th, "one-too-many"), chat.ErrInvalid, "tag 21")
+	e.must(e.svc.TagThread(e.ctx, ag, chatID, th, "vip"), "a tag it has, at the limit")
+
+	e.rec.reset()
+	e.must(e.svc.UntagThread(e.ctx, ag, chatID, th, "vip"), "UntagThread")
+	e.must(e.svc.UntagThread(e.ctx, ag, chatID, th, "vip"), "UntagThread again")
+	if got := pushes[chat.ThreadUntagged](e.rec); len(got) != 1 {
+		t.Errorf("thread_untagged pushes %+v, want one", got)
+	}
+	_, total, err = e.svc.ListChats(e.ctx, ag, chat.ListChats{Tag: "vip"})
+	e.must(err, "ListChats")
+	if total != 0 {
+		t.Errorf("list_chats by a removed tag: %d chats", total)
+	}
+}
