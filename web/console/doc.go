@@ -27,7 +27,8 @@
 // For the agent's day: saved replies (replies.js) are offered as the agent
 // types "#" and a shortcut in the reply box (list_canned_responses; ↑/↓,
 // Enter or Tab, a click, Escape), and managed by owners and administrators
-// in a dialog over the Configuration API; a filter bar (filters.js) keeps
+// in a dialog over the Configuration API (on a wider screen: a phone's
+// composer keeps only the suggestions); a filter bar (filters.js) keeps
 // the chats that are the agent's, unassigned, closed or offline messages;
 // alerts (notify.js), switched on in the top bar and kept in localStorage,
 // play a WebAudio tone and show a desktop notification for a customer's
