@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"encoding/json"
-	"net/mail"
 	"strings"
 )
 
@@ -74,8 +73,7 @@ func offlineForm(events []Event) (email string, ok bool, err error) {
 			}
 		}
 		email = strings.TrimSpace(email)
-		a, perr := mail.ParseAddress(email)
-		if email == "" || perr != nil || a.Address != email || len(email) > maxOfflineEmailLength {
+		if !plainAddress(email) || len(email) > maxOfflineEmailLength {
 			return "", false, invalid("the offline form needs a valid e-mail address")
 		}
 		return email, true, nil
@@ -136,4 +134,26 @@ func (s *Service) mailAnswer(c Chat, e Event) {
 			s.log.Error("mail the answer to an offline message", "chat_id", c.ID, "err", err)
 		}
 	}()
+}
+
+// plainAddress reports whether s is a bare e-mail address, local@domain,
+// as a mail server takes it in RCPT TO: one "@", a local part and a
+// dotted domain of printable ASCII, no spaces, quotes, angle brackets,
+// commas or display name. It is checked here rather than with net/mail,
+// which the domain does not import (internal/layout), and is stricter
+// than RFC 5322: no quoted local parts, no comments.
+func plainAddress(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") {
+		return false
+	}
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"<>(),;:[]\`, r) {
+			return false
+		}
+	}
+	return true
 }
