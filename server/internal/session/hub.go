@@ -80,6 +80,11 @@ const (
 
 // Notify implements chat.Notifier.
 func (h *Hub) Notify(ctx context.Context, n chat.Notification) {
+	// The change is stored: its pushes go out even when the request that
+	// made it has ended (its client left, or was asked to reconnect).
+	// Brokers that heed a context (NATS) would drop them, and the other
+	// members would find a gap in the chat's sequence and reconnect.
+	ctx = context.WithoutCancel(ctx)
 	if d, ok := n.Push.(chat.Disconnect); ok {
 		h.disconnect(ctx, n, d.Reason)
 		return
