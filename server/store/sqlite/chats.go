@@ -42,7 +42,7 @@ const (
 var (
 	readQueries  = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qLastEvents}
 	writeQueries = []string{qChatState, qChat, qChatUsers, qThread, qThreadEvents, qEventByCustomID, qInsertEvent,
-		qSavepoint, qRollbackTo, qRelease}
+		qSavepoint, qRollbackTo, qRelease, qIndexSearch, qIndexedUpTo}
 )
 
 // chatState is what the write paths need to know about a chat.

@@ -35,7 +35,7 @@
 // chats.last_events over every event, chats.last_customer_events over the
 // events visible to all (not private notes, events.visibility 'agents';
 // migration 0008). A customer's reads leave notes out in their query.
-// Thread tags are rows of thread_tags. Another trigger feeds event_search,
+// Thread tags are rows of thread_tags. The writer feeds event_search once per group,
 // a contentless FTS5 index of the words of messages and file names
 // (migration 0010), for SearchChats: it folds case and diacritics and
 // names events by rowid, which a backup's copy (VACUUM INTO) keeps.

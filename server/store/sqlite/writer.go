@@ -22,6 +22,28 @@ const maxBatch = 512
 // a few MiB.
 const writerCacheKiB = 32 << 10
 
+// The search index's catch-up (migration 0010): the events a group
+// inserted go into event_search in one statement before it commits.
+const (
+	qIndexSearch = `INSERT INTO event_search (rowid, text)
+	SELECT rowid, CASE type WHEN 'message' THEN json_extract(body, '$.text') ELSE json_extract(body, '$.file.name') END
+	FROM events WHERE rowid > (SELECT last_rowid FROM event_search_state) AND type IN ('message', 'file')`
+	qIndexedUpTo = `UPDATE event_search_state SET last_rowid = (SELECT coalesce(max(rowid), 0) FROM events)
+	WHERE last_rowid < (SELECT coalesce(max(rowid), 0) FROM events)`
+)
+
+// indexSearch adds the events the transaction inserted to the search
+// index: one FTS5 statement for a whole group, where a trigger per event
+// made FTS5 write a segment per event.
+func indexSearch(tx *txn) error {
+	ctx := context.Background()
+	if _, err := tx.ExecContext(ctx, qIndexSearch); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, qIndexedUpTo)
+	return err
+}
+
 // Savepoint statements, prepared with the writer's other statements.
 const (
 	qSavepoint  = "SAVEPOINT w"
@@ -248,6 +270,9 @@ func (w *writer) run(batch []*writeReq, isolate bool) (errs []error, err error) 
 			}
 			return rollback(errRetryIsolated)
 		}
+	}
+	if err := indexSearch(tx); err != nil {
+		return rollback(fmt.Errorf("search index: %w", err))
 	}
 	if err := tx.Commit(); err != nil {
 		return rollback(fmt.Errorf("commit: %w", err))
