@@ -44,7 +44,7 @@ func newShop(t *testing.T) *shop {
 			}
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html><head><title>Shop</title></head><body><h1>A shop</h1>
+		fmt.Fprintf(w, `<!doctype html><html><head><title>Shop</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><h1>A shop</h1>
 <script src="%s/widget.js" data-license="%d" data-client-id="%s"%s async></script></body></html>`,
 			s.srv.URL, s.srv.License, s.srv.ClientID, attrs)
 	}))

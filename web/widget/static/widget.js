@@ -159,6 +159,8 @@
   };
 
   // ---- the widget's elements (in a shadow root: the page's CSS cannot reach them) ----
+  // narrow is a phone's screen, where the window covers it (widget.css).
+  const narrow = matchMedia('(max-width:480px)');
   const host = document.createElement('parley-chat');
   const hostStyle = {all: 'initial', position: 'fixed', right: '0', bottom: '0', 'z-index': '2147483000', visibility: 'hidden'};
   for (const [k, v] of Object.entries(hostStyle)) host.style.setProperty(k, v, 'important');
@@ -226,7 +228,9 @@
     againBtn);
 
   const ta = h('textarea', {rows: 1, maxlength: 4000, placeholder: L('write'), 'aria-label': L('msg'), oninput: onInput, onkeydown: e => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+    // Enter sends, but on a phone (whose keyboard has no Shift+Enter) it
+    // starts a new line and the send button sends.
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !narrow.matches) { e.preventDefault(); submit(); }
   }});
   const fileIn = h('input', {type: 'file', hidden: true, multiple: true, onchange: () => {
     for (const f of fileIn.files) upload(f);
@@ -702,7 +706,8 @@
     stick = true;
     bottom();
     fill();
-    (composer.hidden ? prechat.hidden ? null : nameIn : ta)?.focus();
+    // No focus on a phone: it would raise the keyboard over the window.
+    if (!narrow.matches) (composer.hidden ? prechat.hidden ? null : nameIn : ta)?.focus();
   }
 
   function showNote(text) {
@@ -944,6 +949,15 @@
         .then(r => r.json()).then(g => { if (g.greeting) hello.textContent = g.greeting; }, () => {});
     }
     (document.body || document.documentElement).append(host);
+    // On a phone the window follows the visual viewport: iOS shrinks only
+    // that for the on-screen keyboard, and a fixed window would go under
+    // it. Pinch zoom shrinks it too; its scale undoes that.
+    const vv = window.visualViewport;
+    const fit = () => {
+      host.style.setProperty('--vh', Math.min(innerHeight, vv.height * vv.scale) + 'px');
+      host.style.setProperty('--vt', (vv.scale > 1 ? 0 : vv.offsetTop) + 'px');
+    };
+    if (vv) { fit(); vv.addEventListener('resize', fit); vv.addEventListener('scroll', fit); }
     // The log follows new messages until the customer scrolls up; only a
     // scroll up unsticks it (content growing under a scroll to the end must not).
     let lastTop = 0;
@@ -954,6 +968,8 @@
       lastTop = top;
       if (top < 60) loadOlder();
     });
+    // The log shrinking (the on-screen keyboard, a note) keeps its end in view.
+    new ResizeObserver(() => stick && bottom()).observe(log);
     if (!cfg.license || !cfg.clientId) return stop();
     setConn('connecting');
     addEventListener('online', () => { if (!ws && !stopped) { tries = 0; connect(); } });
