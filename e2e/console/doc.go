@@ -9,7 +9,9 @@
 // console-reports.png and console-phone-reports.png (TestConsoleReports),
 // console-replies.png (TestConsoleSavedReplies), console-search.png
 // (TestConsoleSearch) and console-notes.png (a private note and a tag,
-// TestConsoleNotesAndTags).
+// TestConsoleNotesAndTags), console-offline.png (TestConsoleOfflineMessages)
+// and console-phone-replies.png (TestConsolePhoneTools: the filters, search,
+// saved replies, notes, tags and alerts at 375×667).
 //
 // TestConsoleAlerts grants the page the notifications permission over CDP
 // and wraps the browser's Notification and AudioContext before the

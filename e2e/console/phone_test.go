@@ -25,14 +25,15 @@ const panesJS = `(() => {
 
 // layoutJS lists what is wrong with the page on a phone: a page wider than
 // the screen, and controls a finger cannot hit (smaller than 44×44 CSS
-// pixels, or reaching off the screen sideways).
+// pixels, or reaching off the screen sideways). A check box or radio
+// button is hit through its label.
 const layoutJS = `(() => {
 	const out = [];
 	const se = document.scrollingElement;
 	if (se.scrollWidth > innerWidth) out.push("the page scrolls sideways: " + se.scrollWidth + " px wide on a " + innerWidth + " px screen");
 	for (const el of document.querySelectorAll("button, select, input, textarea, .button, [role=button]")) {
 		if (!el.checkVisibility({ visibilityProperty: true })) continue;
-		const r = el.getBoundingClientRect();
+		const r = ((el.type === "checkbox" || el.type === "radio") && el.closest("label") || el).getBoundingClientRect();
 		const name = (el.id ? "#" + el.id : el.tagName.toLowerCase() + "." + el.className.split(" ")[0]) + " " +
 			JSON.stringify((el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 24));
 		if (r.width < 44 || r.height < 44) out.push(name + " is " + Math.round(r.width) + "×" + Math.round(r.height) + " px");
