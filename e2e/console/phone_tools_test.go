@@ -25,7 +25,7 @@ func TestConsolePhoneTools(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	shipping := "We ship within two working days, tracking included."
-	configCall(t, srv, "create_canned_response", map[string]string{"shortcut": "shipping", "text": shipping})
+	srv.Configure(t, "create_canned_response", map[string]string{"shortcut": "shipping", "text": shipping})
 
 	// Nobody online yet: Ann leaves an offline message.
 	ann := newShopper(t, srv, customer.CustomerData{Name: "Ann Oslo", Email: "ann@shop.test"}, nil)

@@ -1,10 +1,7 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -53,26 +50,6 @@ func chatItem(id string) string {
 	return `document.querySelector('#chat-list li[data-chat-id=` + js(id) + `]')`
 }
 
-// configCall calls the Configuration API as the demo license's owner.
-func configCall(t *testing.T, srv *parleytest.Server, action string, body any) {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/v3.0/configuration/action/"+action, bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+srv.AgentToken(t, srv.AgentEmail))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s: HTTP %d", action, resp.StatusCode)
-	}
-}
-
 // TestConsoleSavedReplies: typing "#sh" in the reply box lists the saved
 // replies starting with "sh"; the arrows move, Enter inserts the chosen
 // one in place of "#sh", and Enter again sends it to the customer. A
@@ -82,9 +59,9 @@ func TestConsoleSavedReplies(t *testing.T) {
 	chromium := browsertest.Chromium(t, "The agent console")
 	srv := parleytest.NewServer(t)
 	shipping := "We ship within two working days, tracking included."
-	configCall(t, srv, "create_canned_response", map[string]string{"shortcut": "shipping", "text": shipping})
-	configCall(t, srv, "create_canned_response", map[string]string{"shortcut": "shop-hours", "text": "We are open 9–17, Monday to Friday."})
-	configCall(t, srv, "create_canned_response", map[string]string{"shortcut": "hello", "text": "Hello! How can I help?"})
+	srv.Configure(t, "create_canned_response", map[string]string{"shortcut": "shipping", "text": shipping})
+	srv.Configure(t, "create_canned_response", map[string]string{"shortcut": "shop-hours", "text": "We are open 9–17, Monday to Friday."})
+	srv.Configure(t, "create_canned_response", map[string]string{"shortcut": "hello", "text": "Hello! How can I help?"})
 
 	ann := newShopper(t, srv, customer.CustomerData{Name: "Ann Parcel"}, nil)
 	ann.start("When will my parcel arrive?")

@@ -93,7 +93,7 @@ func TestWidgetPhone(t *testing.T) {
 	shopURL := "http://shop.test:" + site.port(t)
 	site.srv = parleytest.NewServer(t, func(c *server.Config) { c.Demo.Origins = []string{shopURL} })
 	srv := site.srv
-	configCall(t, srv, "update_group", obj{"id": 0, "greeting": "Hi! 👋 Questions about an order?\nWe usually answer within minutes."})
+	srv.Configure(t, "update_group", obj{"id": 0, "greeting": "Hi! 👋 Questions about an order?\nWe usually answer within minutes."})
 	const agentID = "quinn@parley.test"
 	err := srv.Store().PutAgent(context.Background(), chat.Agent{ID: agentID, LicenseID: srv.License, Name: "Quinn Harper",
 		JobTitle: "Customer care", Avatar: shopURL + "/face.png", MaxChats: 1, Groups: []int{0}, CreatedAt: time.Now()})

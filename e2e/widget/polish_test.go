@@ -1,9 +1,7 @@
 package widget_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,7 +16,6 @@ import (
 
 	"github.com/parleychat/parley/parleytest"
 	"github.com/parleychat/parley/server"
-	"github.com/parleychat/parley/server/configapi"
 )
 
 // shop is a site of its own that embeds the widget: GET /?lang=xx&group=N
@@ -80,25 +77,6 @@ func (b *browser) insertText(t *testing.T, text string) {
 	b.do(chromedp.Focus(w(".composer textarea")))
 	if _, err := chromedp.Call(b.ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
 		t.Fatalf("insert %q: %v", text, err)
-	}
-}
-
-// configCall calls the Configuration API as the demo agent (an owner).
-func configCall(t *testing.T, srv *parleytest.Server, action string, body any) {
-	t.Helper()
-	data, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", srv.URL+configapi.Prefix+action, bytes.NewReader(data))
-	req.Header.Set("Authorization", "Bearer "+srv.AgentToken(t, srv.AgentEmail))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
-		t.Fatalf("%s: %d %s", action, resp.StatusCode, b.String())
 	}
 }
 
@@ -244,9 +222,9 @@ func TestWidgetPolish(t *testing.T) {
 	site.srv = parleytest.NewServer(t, func(c *server.Config) { c.Demo.Origins = []string{site.URL} })
 	srv := site.srv
 	greeting := "Hi from the Sales team 👋\nAsk us anything."
-	configCall(t, srv, "create_group", obj{"name": "Sales", "greeting": greeting, "agent_priorities": obj{srv.AgentEmail: "normal"}})
-	configCall(t, srv, "update_group", obj{"id": 0, "greeting": "Welcome to the General queue"})
-	configCall(t, srv, "update_agent", obj{"id": srv.AgentEmail, "name": "Ada Agent", "job_title": "Billing", "avatar_path": site.URL + "/face.png"})
+	srv.Configure(t, "create_group", obj{"name": "Sales", "greeting": greeting, "agent_priorities": obj{srv.AgentEmail: "normal"}})
+	srv.Configure(t, "update_group", obj{"id": 0, "greeting": "Welcome to the General queue"})
+	srv.Configure(t, "update_agent", obj{"id": srv.AgentEmail, "name": "Ada Agent", "job_title": "Billing", "avatar_path": site.URL + "/face.png"})
 	srv.Restart(t) // the demo license is seeded again at start: its greetings stay
 	agent := dialAgent(t, srv)
 	b := newBrowser(t)
@@ -308,7 +286,7 @@ func TestWidgetPolish(t *testing.T) {
 	b.waitFor("Seen after the reload", `__ws('.msg.me').slice(0, 4).every(m => m.dataset.state === 'seen') && __ws('.msg.me').at(-1).dataset.state !== 'seen'`)
 
 	// A picture that is not an http(s) URL is not shown.
-	configCall(t, srv, "update_agent", obj{"id": srv.AgentEmail, "avatar_path": "javascript:alert(1)"})
+	srv.Configure(t, "update_agent", obj{"id": srv.AgentEmail, "avatar_path": "javascript:alert(1)"})
 	agent.do("remove_user_from_chat", obj{"chat_id": chatID, "user_id": srv.AgentEmail, "user_type": "agent"})
 	agent.do("join_chat", obj{"chat_id": chatID})
 	b.do(chromedp.Reload())

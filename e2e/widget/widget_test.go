@@ -268,7 +268,7 @@ func TestWidget(t *testing.T) {
 		w.Write(testPNG(t, 48, 48))
 	}))
 	t.Cleanup(pics.Close)
-	configCall(t, srv, "update_agent", obj{"id": srv.AgentEmail, "avatar_path": pics.URL + "/ada.png"})
+	srv.Configure(t, "update_agent", obj{"id": srv.AgentEmail, "avatar_path": pics.URL + "/ada.png"})
 	agent := dialAgent(t, srv)
 	b := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true)) // the pictures' test certificate
 	files := t.TempDir()
