@@ -26,14 +26,17 @@ let token = null; // {start, end} of "#query" in the textarea
 function loadReplies(force) {
   if (!force && Date.now() - loadedAt < stale) return Promise.resolve(replies);
   if (loading) return loading;
-  loading = request("list_canned_responses", {}).then((p) => {
-    replies = p.canned_responses || [];
-    loadedAt = Date.now();
-    return replies;
-  }).finally(() => {
+  loading = request("list_canned_responses", {}).then((p) => keepReplies(p.canned_responses)).finally(() => {
     loading = null;
   });
   return loading;
+}
+
+// keepReplies keeps the license's replies as fetched now.
+function keepReplies(list) {
+  replies = list || [];
+  loadedAt = Date.now();
+  return replies;
 }
 
 // initReplies adds the suggestion list to the composer of textarea and the
@@ -180,14 +183,16 @@ async function config(action, payload) {
 
 let dialog = null;
 
-// openDialog shows the replies; a manager may change them.
+// openDialog shows the replies; a manager may change them. The
+// Configuration API answers managers only, with the replies; the others
+// read them over the agent API.
 async function openDialog() {
   if (!dialog) dialog = buildDialog();
   dialog.el.showModal();
   dialog.note.textContent = "Loading…";
   let manager = true;
   try {
-    await config("list_canned_responses", {});
+    keepReplies(await config("list_canned_responses", {}));
   } catch (e) {
     if (e.status !== 403) {
       dialog.note.textContent = "Could not load the saved replies: " + e.message;
@@ -198,7 +203,7 @@ async function openDialog() {
   dialog.manager = manager;
   show(dialog.form, manager);
   try {
-    await loadReplies(true);
+    if (!manager) await loadReplies(true);
     dialog.note.textContent = manager ? "" : "Only owners and administrators change saved replies.";
   } catch (e) {
     dialog.note.textContent = "Could not load the saved replies: " + e.message;

@@ -12,6 +12,7 @@ const svgNS = "http://www.w3.org/2000/svg";
 let rangeDays = 7;
 let last = null; // {report, agents, groups} of the page shown
 let loading = 0;
+let names = null; // {at, list: Promise<[agents, groups]>}: agents' and groups' names, kept a minute
 
 export function initReports() {
   for (const b of document.querySelectorAll("#reports .range button")) {
@@ -42,11 +43,13 @@ export async function loadReport() {
   $("#reports-error").textContent = "";
   $("#reports").setAttribute("aria-busy", "true");
   try {
-    const [report, agents, groups] = await Promise.all([
-      request("get_report", payload),
-      request("list_agents", {}).catch(() => ({ agents: [] })),
-      request("list_groups", {}).catch(() => ({ groups: [] })),
-    ]);
+    if (!names || Date.now() - names.at > 60000) {
+      names = { at: Date.now(), list: Promise.all([
+        request("list_agents", {}).catch(() => ({ agents: [] })),
+        request("list_groups", {}).catch(() => ({ groups: [] })),
+      ]) };
+    }
+    const [report, [agents, groups]] = await Promise.all([request("get_report", payload), names.list]);
     if (seq !== loading) return;
     last = {
       report,
