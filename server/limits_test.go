@@ -297,11 +297,14 @@ func TestConnsPerCustomer(t *testing.T) {
 
 // customerUpload posts a file to the customer send_file endpoint and
 // returns the status and Retry-After.
-func customerUpload(t *testing.T, srv *parleytest.Server, token, chatID string, content []byte) (int, string) {
+func customerUpload(t *testing.T, srv *parleytest.Server, token, chatID string, content []byte, fields ...string) (int, string) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	_ = mw.WriteField("payload.chat_id", chatID)
+	for i := 0; i+1 < len(fields); i += 2 {
+		_ = mw.WriteField(fields[i], fields[i+1])
+	}
 	fw, _ := mw.CreateFormFile("payload.file", "f.txt")
 	_, _ = fw.Write(content)
 	_ = mw.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -101,6 +102,21 @@ func TestPrivateNotes(t *testing.T) {
 	note(obj{"type": "rich_message", "template_id": "quick_replies", "elements": []any{obj{
 		"title": "SECRET-4", "buttons": []any{obj{"text": "Yes", "postback_id": "pb-yes", "type": "message", "value": "yes"}}}}})
 	secrets = append(secrets, "SECRET-4")
+	// A file as a note: send_file with payload.visibility "agents".
+	resp := agentUpload(t, srv, srv.AgentToken(t, parleytest.AgentEmail), chatID, "SECRET-6.txt", []byte("SECRET-6 invoice"), "payload.visibility", "agents")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("send_file as a note: %s", resp.Status)
+	}
+	var fe struct {
+		Event struct {
+			ID, Type, Name, Visibility string
+		} `json:"event"`
+	}
+	ag.waitPushInto(&fe, protocol.PushIncomingEvent, forChat(chatID), func(f frame) bool { return strings.Contains(string(f.Payload), "SECRET-6.txt") })
+	if fe.Event.Type != "file" || fe.Event.Visibility != "agents" {
+		t.Errorf("the agent's push of the file note: %+v", fe.Event)
+	}
+	secrets = append(secrets, "SECRET-6", fe.Event.ID)
 	ag.ok(protocol.ActionSendEvent, obj{"chat_id": chatID, "event": message("last public")})
 	c30.waitPush(protocol.PushIncomingEvent, func(f frame) bool { return strings.Contains(string(f.Payload), "last public") })
 	c35.waitPush(protocol.PushIncomingEvent, func(f frame) bool { return strings.Contains(string(f.Payload), "last public") })
@@ -212,6 +228,9 @@ func TestPrivateNotes(t *testing.T) {
 			t.Errorf("v3.5: %+v", e)
 		}
 		web.fail("send_event", obj{"chat_id": chatID, "event": ev}, 400, protocol.ErrValidation)
+		if status, _ := customerUpload(t, srv, srv.CustomerToken(t, custID), chatID, []byte("mine"), "payload.visibility", "agents"); status != http.StatusBadRequest {
+			t.Errorf("send_file as a note from the customer: HTTP %d, want 400", status)
+		}
 	})
 
 	t.Run("a postback naming a note is refused", func(t *testing.T) {

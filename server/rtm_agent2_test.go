@@ -168,12 +168,16 @@ func a3token(t *testing.T, srv *parleytest.Server, c *rtmClient) string {
 	return srv.AgentToken(t, c.loginID)
 }
 
-// agentUpload posts a file to the agent send_file endpoint.
-func agentUpload(t *testing.T, srv *parleytest.Server, token, chatID, name string, content []byte) *http.Response {
+// agentUpload posts a file to the agent send_file endpoint, with the
+// form fields given as name, value pairs.
+func agentUpload(t *testing.T, srv *parleytest.Server, token, chatID, name string, content []byte, fields ...string) *http.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	_ = mw.WriteField("payload.chat_id", chatID)
+	for i := 0; i+1 < len(fields); i += 2 {
+		_ = mw.WriteField(fields[i], fields[i+1])
+	}
 	fw, _ := mw.CreateFormFile("payload.file", name)
 	_, _ = fw.Write(content)
 	_ = mw.Close()

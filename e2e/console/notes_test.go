@@ -3,6 +3,8 @@ package console_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -63,6 +65,15 @@ func TestConsoleNotesAndTags(t *testing.T) {
 		noteItem+`.querySelector(".note-label").textContent === "Note — visible to agents only" && `+
 		`getComputedStyle(`+noteItem+`.querySelector(".bubble")).backgroundColor === "rgb(255, 246, 199)"`)
 
+	// A file while the toggle is on is a note too.
+	receipt := filepath.Join(t.TempDir(), "supplier-invoice.txt")
+	if err := os.WriteFile(receipt, []byte("net 30"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.do("attach a file as a note", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{receipt}))
+	fileNote := `[...document.querySelectorAll("#message-list .event")].find(li => li.textContent.includes("supplier-invoice.txt"))`
+	p.waitFor("the file, marked as a note", fileNote+` && `+fileNote+`.classList.contains("is-note") && `+fileNote+`.dataset.visibility === "agents"`)
+
 	reply := "Your order ships today."
 	p.do("back to replies", chromedp.Click(chromedp.CSS("#note-toggle")))
 	p.waitFor("the note toggle off", `document.getElementById("note-toggle").getAttribute("aria-pressed") === "false"`)
@@ -82,7 +93,7 @@ func TestConsoleNotesAndTags(t *testing.T) {
 	mu.Lock()
 	all := strings.Join(seen, "\n")
 	mu.Unlock()
-	for _, secret := range []string{note, "vip", "agents"} {
+	for _, secret := range []string{note, "vip", "agents", "supplier-invoice"} {
 		if strings.Contains(all, secret) {
 			t.Errorf("the customer's SDK got %q:\n%s", secret, all)
 		}

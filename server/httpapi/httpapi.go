@@ -240,9 +240,9 @@ func (a *API) agentSendFile(w http.ResponseWriter, r *http.Request) {
 // pushed to the chat's members like any event. The answer is
 // {"payload":{"url":…}} (the JS SDK resolves with body.payload).
 func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
-	var chatID, customID string
+	var chatID, customID, visibility string
 	stored, ok := a.readUpload(w, r, actor.LicenseID, "payload.file", map[string]*string{
-		"payload.chat_id": &chatID, "payload.custom_id": &customID,
+		"payload.chat_id": &chatID, "payload.custom_id": &customID, "payload.visibility": &visibility,
 	})
 	if !ok {
 		return
@@ -254,7 +254,12 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
 	}
 	// The service takes the file's details from the upload its URL names.
 	fileURL := a.uploads.fileURL(actor.LicenseID, stored.f.id, stored.f.name)
-	e := chat.Event{Type: chat.EventFile, CustomID: customID, File: &chat.File{URL: fileURL}}
+	if visibility == "all" {
+		visibility = chat.VisibilityAll
+	}
+	// An agent's file with payload.visibility "agents" is a private note;
+	// the service refuses that visibility from a customer.
+	e := chat.Event{Type: chat.EventFile, CustomID: customID, Visibility: visibility, File: &chat.File{URL: fileURL}}
 	res, err := a.cfg.Service.SendEvent(r.Context(), actor, chatID, e, false)
 	switch {
 	case errors.Is(err, chat.ErrNotFound):

@@ -717,6 +717,7 @@ function upload(file) {
     const form = new FormData();
     form.append("payload.chat_id", chatId);
     form.append("payload.custom_id", customID());
+    for (const [k, v] of Object.entries(noteFields())) form.append("payload." + k, v);
     form.append("payload.file", file, file.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/v3.0/agent/action/send_file?license_id=" + encodeURIComponent(state.session.license));
