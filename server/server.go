@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -249,7 +247,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.signer, err = auth.NewSigner(key); err != nil {
 		return nil, s.fail(err)
 	}
-	s.pageKey = derivedKey(key, "parley/session/page-id/v1")
+	s.pageKey = auth.DeriveKey(key, "parley/session/page-id/v1")
 	s.hub = session.NewHub(s.broker, s.log)
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
 		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log),
@@ -510,13 +508,6 @@ func rtm35Handler(serve func(context.Context, transport.Conn, session.ConnInfo),
 		}
 		serve(ctx, c, info)
 	}
-}
-
-// derivedKey derives a key for one purpose from the server's key.
-func derivedKey(key []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
 }
 
 // Handler returns the server's HTTP handler, for use with any http.Server

@@ -105,13 +105,17 @@ func NewSigner(key []byte) (*Signer, error) {
 		return nil, fmt.Errorf("auth: signing key must be at least %d bytes, got %d", MinKeySize, len(key))
 	}
 	return &Signer{
-		tokenKey:    derive(key, "parley/auth/token/v1"),
-		cookieKey:   derive(key, "parley/auth/cookie/v1"),
-		identityKey: derive(key, "parley/auth/identity/v1"),
+		tokenKey:    DeriveKey(key, "parley/auth/token/v1"),
+		cookieKey:   DeriveKey(key, "parley/auth/cookie/v1"),
+		identityKey: DeriveKey(key, "parley/auth/identity/v1"),
 	}, nil
 }
 
-func derive(key []byte, purpose string) []byte {
+// DeriveKey derives the key of one purpose from a secret key: the
+// HMAC-SHA256 of purpose under key. Keys of different purposes are
+// independent, so that nothing signed for one purpose is valid for
+// another; name a purpose "parley/<package>/<what>/v<n>".
+func DeriveKey(key []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, key)
 	io.WriteString(m, purpose)
 	return m.Sum(nil)

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -28,6 +29,18 @@ func testClaims() Claims {
 		Subject:   "8238bb86-a22e-41c6-93c3-fa2ccc6d1302",
 		IssuedAt:  t0,
 		ExpiresAt: t0.Add(8 * time.Hour),
+	}
+}
+
+// A derived key is the HMAC-SHA256 of its purpose under the server's key:
+// changing that would void every token, cookie and page id in use.
+func TestDeriveKey(t *testing.T) {
+	const want = "dbbb7da7470ad32e15723abce01c5025449037c19f9bbdf846ac8b039eb691a3"
+	if got := hex.EncodeToString(DeriveKey(testKey, "parley/session/page-id/v1")); got != want {
+		t.Errorf("DeriveKey = %s, want %s", got, want)
+	}
+	if bytes.Equal(DeriveKey(testKey, "a"), DeriveKey(testKey, "b")) {
+		t.Error("two purposes, one key")
 	}
 }
 
