@@ -135,9 +135,9 @@ func TestVerifyGarbage(t *testing.T) {
 	for _, bad := range []string{
 		"", ".", "a.b", p, p + ".", "." + mac, tok + ".", tok + ".x", "x" + tok,
 		p + "." + mac + "=", p + "=." + mac, " " + tok, tok + "\n", p + "\n." + mac,
-		strings.Repeat("a", maxTokenLen+1),
+		strings.Repeat("a", MaxSealedLen+1),
 		// A cookie value is not a token.
-		seal(s.cookieKey, []byte("123:abc")),
+		Seal(s.cookieKey, []byte("123:abc")),
 	} {
 		if _, err := s.Verify(bad, t0); !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("Verify(%q) err = %v", bad, err)
@@ -161,7 +161,7 @@ func TestVerifySignedBadPayload(t *testing.T) {
 		`{"k":"agent","l":1,"s":"x","iat":1,"exp":2,"jti":"i","admin":true}`,
 		`[]`, `null`, `{`,
 	} {
-		if _, err := s.Verify(seal(s.tokenKey, []byte(payload)), time.Unix(1, 0)); !errors.Is(err, ErrTokenInvalid) {
+		if _, err := s.Verify(Seal(s.tokenKey, []byte(payload)), time.Unix(1, 0)); !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("payload %s: err = %v", payload, err)
 		}
 	}
