@@ -603,14 +603,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // groupGreeting is the greeting of a group of a license, "" when the group
 // or license is unknown or has none.
 func (s *Server) groupGreeting(ctx context.Context, licenseID, groupID int) (string, error) {
-	groups, err := s.store.Groups(ctx, licenseID)
-	if err != nil {
-		return "", err
+	g, err := s.service.Group(ctx, chat.Actor{LicenseID: licenseID}, groupID)
+	if errors.Is(err, chat.ErrGroupNotFound) {
+		return "", nil
 	}
-	for _, g := range groups {
-		if g.ID == groupID {
-			return g.Greeting, nil
-		}
-	}
-	return "", nil
+	return g.Greeting, err
 }
