@@ -241,14 +241,9 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if a.Type != UserAgent {
 		return nil, 0, invalid("only agents list the license's chats")
 	}
-	if in.Offset < 0 || in.Limit < 0 {
-		return nil, 0, invalid("offset and limit must not be negative")
-	}
-	if in.Limit == 0 {
-		in.Limit = DefaultChatsLimit
-	}
-	if in.Limit > MaxAgentChatsLimit {
-		return nil, 0, invalid("limit must be at most %d", MaxAgentChatsLimit)
+	limit, err := pageLimit(in.Offset, in.Limit, DefaultChatsLimit, MaxAgentChatsLimit)
+	if err != nil {
+		return nil, 0, err
 	}
 	access, err := s.chatAccess(ctx, a)
 	if err != nil {
@@ -263,7 +258,7 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if in.Mine {
 		f.MemberID = a.UserID
 	}
-	chats, total, err := s.store.Chats(ctx, f, in.Offset, in.Limit)
+	chats, total, err := s.store.Chats(ctx, f, in.Offset, limit)
 	if err != nil {
 		return nil, 0, err
 	}
