@@ -91,9 +91,10 @@ func pushSet35(p map[string][]string) (uint64, error) {
 	return set, nil
 }
 
-// subscribed35 reports whether the login subscribed to push action.
-func (s *session) subscribed35(action string) bool {
-	return s.pushes35&pushBits35[action] != 0
+// subscribed35 reports whether the login subscribed to a push, given by
+// its bit in pushBits35.
+func (s *session) subscribed35(push uint64) bool {
+	return s.pushes35&push != 0
 }
 
 func (s *session) customer35Login(ctx context.Context, req protocol.Request) (any, error) {
