@@ -262,6 +262,16 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if err != nil {
 		return nil, 0, err
 	}
+	last := make([]string, 0, len(chats))
+	for _, c := range chats {
+		if c.LastThreadID != "" {
+			last = append(last, c.LastThreadID)
+		}
+	}
+	tags, err := s.store.ThreadsTags(ctx, last)
+	if err != nil {
+		return nil, 0, err
+	}
 	out := make([]ChatSummary, 0, len(chats))
 	for _, c := range chats {
 		sum, err := s.summary(ctx, a.Type, c)
@@ -269,8 +279,9 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 			return nil, 0, err
 		}
 		if c.LastThreadID != "" {
-			if sum.Tags, err = s.store.ThreadTags(ctx, c.ID, c.LastThreadID); err != nil {
-				return nil, 0, err
+			sum.Tags = tags[c.LastThreadID]
+			if sum.Tags == nil {
+				sum.Tags = []string{}
 			}
 		}
 		if c.Active && !hasPresentAgent(c) {
