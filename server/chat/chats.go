@@ -419,7 +419,7 @@ func (s *Service) openedThread(ctx context.Context, a Actor, c Chat, t Thread) {
 		assigned bool
 	)
 	if !hasPresentAgent(c) {
-		ag, assigned, _ = s.route(ctx, c)
+		ag, assigned, _ = s.route(ctx, c, false)
 	}
 	members, err := s.Members(ctx, c)
 	if err != nil {
