@@ -96,12 +96,11 @@ func (q *queueWatch) signal() {
 }
 
 // recordWait keeps the wait of a chat given out of the queue, for the
-// estimate of its groups.
+// estimate of its groups. (leftQueue forgets the chat's place.)
 func (s *Service) recordWait(c Chat, wait time.Duration) {
 	q := s.queue
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	delete(q.pushed, c.ID)
 	for _, g := range chatGroups(c) {
 		k := [2]int{c.LicenseID, g}
 		w := append(q.waits[k], wait)

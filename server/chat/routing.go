@@ -280,6 +280,8 @@ func (s *Service) assignQueued(ctx context.Context, chatID string) bool {
 		s.dequeue(ctx, c)
 		return true
 	}
+	// Its queued time (for the wait estimate) is read before Assign takes
+	// it out of the queue.
 	q, qerr := s.router.QueuePosition(ctx, c)
 	ag, ok, err := s.route(ctx, c, true)
 	if errors.Is(err, ErrHasAgent) {
