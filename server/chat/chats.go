@@ -306,7 +306,6 @@ func (s *Service) Chat(ctx context.Context, a Actor, chatID string) (Chat, []Mem
 	return c, m, err
 }
 
-// checkRichMessage validates a rich message's elements: 1 to 10 elements,
 // StartChat is the input of StartChat and ActivateChat.
 type StartChat struct {
 	GroupIDs         []int
