@@ -425,6 +425,55 @@ func TestRTM35ListChatsPages(t *testing.T) {
 	}
 }
 
+// A list_chats entry names the creation time of each last event's thread,
+// the last thread's and the earlier ones'.
+func TestRTM35ListChatsEarlierThreads(t *testing.T) {
+	srv := parleytest.NewServer(t)
+	c := connectCustomer35(t, srv, newCustomerID())
+	ch := c.startChat35("first")
+	c.ok("send_event", obj{"chat_id": ch.ID, "event": obj{"type": "filled_form", "form_id": "f1",
+		"fields": []any{obj{"type": "name", "id": "n", "label": "Name", "answer": "Jo"}}}})
+	c.ok("deactivate_chat", obj{"id": ch.ID}) // a system message in the first thread
+	for i, text := range []string{"second", "third"} {
+		if i > 0 {
+			c.ok("deactivate_chat", obj{"id": ch.ID})
+		}
+		rid, _ := c.sendRequest(protocol.ActionSendEvent, obj{"chat_id": ch.ID, "event": message(text)})
+		c.waitPush("incoming_chat", tagged(rid))
+		c.waitResponse(rid)
+	}
+	var threads struct {
+		Threads []w35Thread `json:"threads"`
+	}
+	c.okInto("list_threads", obj{"chat_id": ch.ID, "sort_order": "asc"}, &threads)
+	if len(threads.Threads) != 3 {
+		t.Fatalf("list_threads: %d threads, want 3", len(threads.Threads))
+	}
+	var list struct {
+		ChatsSummary []struct {
+			LastThreadCreatedAt string `json:"last_thread_created_at"`
+			LastEventPerType    map[string]struct {
+				ThreadID        string `json:"thread_id"`
+				ThreadCreatedAt string `json:"thread_created_at"`
+			} `json:"last_event_per_type"`
+		} `json:"chats_summary"`
+	}
+	f := c.okInto("list_chats", obj{}, &list)
+	if len(list.ChatsSummary) != 1 {
+		t.Fatalf("list_chats = %s", f.Payload)
+	}
+	sum := list.ChatsSummary[0]
+	if sum.LastThreadCreatedAt != threads.Threads[2].CreatedAt {
+		t.Errorf("last_thread_created_at %q, want %q", sum.LastThreadCreatedAt, threads.Threads[2].CreatedAt)
+	}
+	for typ, th := range map[string]w35Thread{"filled_form": threads.Threads[0], "system_message": threads.Threads[1], "message": threads.Threads[2]} {
+		le := sum.LastEventPerType[typ]
+		if le.ThreadID != th.ID || le.ThreadCreatedAt != th.CreatedAt {
+			t.Errorf("last %s: thread %q created %q, want %q created %q", typ, le.ThreadID, le.ThreadCreatedAt, th.ID, th.CreatedAt)
+		}
+	}
+}
+
 func TestRTM35ListThreadsPages(t *testing.T) {
 	srv := parleytest.NewServer(t)
 	c := connectCustomer35(t, srv, newCustomerID())

@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -249,7 +247,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.signer, err = auth.NewSigner(key); err != nil {
 		return nil, s.fail(err)
 	}
-	s.pageKey = derivedKey(key, "parley/session/page-id/v1")
+	s.pageKey = auth.DeriveKey(key, "parley/session/page-id/v1")
 	s.hub = session.NewHub(s.broker, s.log)
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
 		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log),
@@ -512,13 +510,6 @@ func rtm35Handler(serve func(context.Context, transport.Conn, session.ConnInfo),
 	}
 }
 
-// derivedKey derives a key for one purpose from the server's key.
-func derivedKey(key []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
-}
-
 // Handler returns the server's HTTP handler, for use with any http.Server
 // (tests mount it on httptest servers).
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -612,14 +603,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // groupGreeting is the greeting of a group of a license, "" when the group
 // or license is unknown or has none.
 func (s *Server) groupGreeting(ctx context.Context, licenseID, groupID int) (string, error) {
-	groups, err := s.store.Groups(ctx, licenseID)
-	if err != nil {
-		return "", err
+	g, err := s.service.Group(ctx, chat.Actor{LicenseID: licenseID}, groupID)
+	if errors.Is(err, chat.ErrGroupNotFound) {
+		return "", nil
 	}
-	for _, g := range groups {
-		if g.ID == groupID {
-			return g.Greeting, nil
-		}
-	}
-	return "", nil
+	return g.Greeting, err
 }

@@ -189,14 +189,11 @@ type groupListCmd struct {
 
 func (c *groupListCmd) Run() error {
 	ctx := context.Background()
-	st, err := c.open(ctx, false)
+	st, err := c.openLicense(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := licenseOf(ctx, st, c.License); err != nil {
-		return err
-	}
 	groups, err := st.Groups(ctx, c.License)
 	if err != nil {
 		return err

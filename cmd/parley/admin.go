@@ -41,17 +41,31 @@ type storeFlags struct {
 	License int `default:"123" env:"PARLEY_LICENSE" help:"License number."`
 }
 
-// ensureLicense creates the license (with its group 0) when it is missing.
-func (f storeFlags) ensureLicense(ctx context.Context, st chat.Store, out io.Writer) error {
-	_, err := st.License(ctx, f.License)
-	if errors.Is(err, chat.ErrNotFound) {
-		if err := st.PutLicense(ctx, chat.License{ID: f.License, Name: "License " + strconv.Itoa(f.License), CreatedAt: time.Now()}); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "created license %d\n", f.License)
-		return nil
+// openLicense opens the database of a command that works on the
+// license. With create, what is missing is made: the data directory, the
+// database, and the license with its group 0 (said on stdout). Without
+// it, the database and the license must exist. The caller closes the
+// store.
+func (f storeFlags) openLicense(ctx context.Context, create bool) (chat.Store, error) {
+	st, err := f.open(ctx, create)
+	if err != nil {
+		return nil, err
 	}
-	return err
+	_, err = st.License(ctx, f.License)
+	switch {
+	case errors.Is(err, chat.ErrNotFound) && create:
+		err = st.PutLicense(ctx, chat.License{ID: f.License, Name: "License " + strconv.Itoa(f.License), CreatedAt: time.Now()})
+		if err == nil {
+			fmt.Fprintf(stdout, "created license %d\n", f.License)
+		}
+	case errors.Is(err, chat.ErrNotFound):
+		err = fmt.Errorf("there is no license %d in this database", f.License)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 type agentCmd struct {
@@ -97,14 +111,11 @@ func (c *agentAddCmd) Run() error {
 		}
 		c.Password = pw
 	}
-	st, err := c.open(ctx, true)
+	st, err := c.openLicense(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := c.ensureLicense(ctx, st, out); err != nil {
-		return err
-	}
 	a, err := st.Agent(ctx, c.License, c.Email)
 	isNew := errors.Is(err, chat.ErrNotFound)
 	switch {
@@ -178,14 +189,11 @@ type agentListCmd struct {
 
 func (c *agentListCmd) Run() error {
 	ctx, out := context.Background(), stdout
-	st, err := c.open(ctx, false)
+	st, err := c.openLicense(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := licenseOf(ctx, st, c.License); err != nil {
-		return err
-	}
 	agents, err := st.Agents(ctx, c.License)
 	if err != nil {
 		return err
@@ -244,14 +252,11 @@ func (c *groupAddCmd) Run() error {
 	if c.ID < 0 {
 		return errors.New("--id must not be negative")
 	}
-	st, err := c.open(ctx, true)
+	st, err := c.openLicense(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := c.ensureLicense(ctx, st, out); err != nil {
-		return err
-	}
 	g := chat.Group{LicenseID: c.License, ID: c.ID, Name: c.Name}
 	if c.Greeting != nil {
 		if err := chat.CheckGreeting(*c.Greeting); err != nil {

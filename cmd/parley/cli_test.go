@@ -112,8 +112,9 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// TestAgentListUnknownLicense checks that listing the agents of a license
-// the database does not have is an error, not an empty list.
+// TestAgentListUnknownLicense checks that listing the agents (groups,
+// saved replies, clients) of a license the database does not have, or
+// adding a client to it, is an error, not an empty list.
 func TestAgentListUnknownLicense(t *testing.T) {
 	bin := buildParley(t)
 	dir := t.TempDir()
@@ -124,12 +125,15 @@ func TestAgentListUnknownLicense(t *testing.T) {
 	if status != 0 || !strings.Contains(stdout, "ann@example.com") {
 		t.Fatalf("agent list of license 123: status %d, output %q", status, stdout)
 	}
-	stdout, stderr, status := parleyRun(t, bin, "agent", "list", "--data-dir", dir, "--license", "999")
-	if status != 1 || stdout != "" || stderr != "parley: there is no license 999 in this database\n" {
-		t.Errorf("agent list --license 999: status %d, stdout %q, stderr %q", status, stdout, stderr)
+	// Every command that reads a license's accounts wants it to exist.
+	for _, cmd := range [][]string{{"agent", "list"}, {"group", "list"}, {"reply", "list"}, {"client", "list"}, {"client", "add"}} {
+		stdout, stderr, status := parleyRun(t, bin, append(cmd, "--data-dir", dir, "--license", "999")...)
+		if status != 1 || stdout != "" || stderr != "parley: there is no license 999 in this database\n" {
+			t.Errorf("%s --license 999: status %d, stdout %q, stderr %q", strings.Join(cmd, " "), status, stdout, stderr)
+		}
 	}
 	empty := filepath.Join(t.TempDir(), "none")
-	_, stderr, status = parleyRun(t, bin, "agent", "list", "--data-dir", empty)
+	_, stderr, status := parleyRun(t, bin, "agent", "list", "--data-dir", empty)
 	if status != 1 || !strings.Contains(stderr, "no database in "+empty) {
 		t.Errorf("agent list on a missing data directory: status %d, stderr %q", status, stderr)
 	}

@@ -46,14 +46,11 @@ func (c *replyAddCmd) Run() error {
 	if err := chat.CheckCannedResponse(shortcut, c.Text); err != nil {
 		return err
 	}
-	st, err := c.open(ctx, true)
+	st, err := c.openLicense(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := c.ensureLicense(ctx, st, stdout); err != nil {
-		return err
-	}
 	r, found, err := findReply(ctx, st, c.License, shortcut)
 	if err != nil {
 		return err
@@ -83,14 +80,11 @@ type replyListCmd struct {
 
 func (c *replyListCmd) Run() error {
 	ctx := context.Background()
-	st, err := c.open(ctx, false)
+	st, err := c.openLicense(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := licenseOf(ctx, st, c.License); err != nil {
-		return err
-	}
 	rs, err := st.CannedResponses(ctx, c.License)
 	if err != nil {
 		return err

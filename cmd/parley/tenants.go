@@ -146,15 +146,6 @@ func (c *licenseShowCmd) Run() error {
 	return tw.Flush()
 }
 
-// licenseOf checks that a license exists.
-func licenseOf(ctx context.Context, st chat.Store, id int) error {
-	_, err := st.License(ctx, id)
-	if errors.Is(err, chat.ErrNotFound) {
-		return fmt.Errorf("there is no license %d in this database", id)
-	}
-	return err
-}
-
 type clientCmd struct {
 	Add    clientAddCmd    `cmd:"" help:"Create a client of a license and print its id."`
 	List   clientListCmd   `cmd:"" help:"List the clients of a license."`
@@ -191,14 +182,11 @@ func (c *clientAddCmd) Run() error {
 	if err := c.apply(&cl); err != nil {
 		return err
 	}
-	st, err := c.open(ctx, false)
+	st, err := c.openLicense(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := licenseOf(ctx, st, c.License); err != nil {
-		return err
-	}
 	if _, err := st.Client(ctx, cl.ID); err == nil {
 		return fmt.Errorf("client %s exists (parley client update)", cl.ID)
 	} else if !errors.Is(err, chat.ErrNotFound) {
@@ -218,14 +206,11 @@ type clientListCmd struct {
 
 func (c *clientListCmd) Run() error {
 	ctx := context.Background()
-	st, err := c.open(ctx, false)
+	st, err := c.openLicense(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := licenseOf(ctx, st, c.License); err != nil {
-		return err
-	}
 	cs, err := st.Clients(ctx, c.License)
 	if err != nil {
 		return err

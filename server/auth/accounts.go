@@ -783,7 +783,7 @@ const maxCustomerIDLen = 128
 // authentic and belongs to licenseID, "" otherwise.
 func (a *Accounts) cookieCustomer(r *http.Request, licenseID int) string {
 	for _, c := range r.CookiesNamed(CookieName) {
-		data, ok := open(a.Signer.cookieKey, c.Value)
+		data, ok := Open(a.Signer.cookieKey, c.Value)
 		if !ok {
 			continue
 		}
@@ -802,7 +802,7 @@ func (a *Accounts) cookieCustomer(r *http.Request, licenseID int) string {
 func (a *Accounts) setCookie(w http.ResponseWriter, r *http.Request, licenseID int, customerID string) {
 	c := &http.Cookie{
 		Name:     CookieName,
-		Value:    seal(a.Signer.cookieKey, []byte(strconv.Itoa(licenseID)+":"+customerID)),
+		Value:    Seal(a.Signer.cookieKey, []byte(strconv.Itoa(licenseID)+":"+customerID)),
 		Path:     "/",
 		MaxAge:   cookieMaxAge,
 		HttpOnly: true,

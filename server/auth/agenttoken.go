@@ -25,6 +25,19 @@ var (
 	ErrUnknownAgent = errors.New("auth: agent not found")
 )
 
+// IsTokenError reports whether err is a failure of the token itself (it
+// wraps ErrNotBearer, ErrTokenInvalid, ErrTokenExpired, ErrWrongKind,
+// ErrTokenRevoked or ErrUnknownAgent), which a caller answers as an
+// authentication failure, rather than of the server (a store error).
+func IsTokenError(err error) bool {
+	for _, e := range []error{ErrNotBearer, ErrTokenInvalid, ErrTokenExpired, ErrWrongKind, ErrTokenRevoked, ErrUnknownAgent} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // VerifyBearer checks an Authorization value "Bearer <token>" whose token
 // must be of kind: it parses the value (ErrNotBearer), verifies the token
 // (ErrTokenInvalid, ErrTokenExpired) and its kind (ErrWrongKind).

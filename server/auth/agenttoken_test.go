@@ -69,8 +69,12 @@ func TestAgentTokensVerify(t *testing.T) {
 		{"unknown agent", issue(KindAgent, "gone", "tok4", time.Hour), ErrUnknownAgent},
 		{"disabled agent", issue(KindAgent, "off", "tok4b", time.Hour), ErrTokenRevoked},
 	} {
-		if _, _, err := tokens.Verify(ctx, tc.bearer); !errors.Is(err, tc.want) {
+		_, _, err := tokens.Verify(ctx, tc.bearer)
+		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: Verify error = %v, want %v", tc.name, err, tc.want)
+		}
+		if !IsTokenError(err) {
+			t.Errorf("%s: IsTokenError(%v) = false", tc.name, err)
 		}
 	}
 
@@ -96,12 +100,12 @@ func TestAgentTokensVerify(t *testing.T) {
 	// A store failure is neither a bad token nor an unknown agent.
 	boom := errors.New("disk on fire")
 	store.revokeErr = boom
-	if _, _, err := tokens.Verify(ctx, issue(KindAgent, "jane", "tok7", time.Hour)); !errors.Is(err, boom) || errors.Is(err, ErrTokenRevoked) {
+	if _, _, err := tokens.Verify(ctx, issue(KindAgent, "jane", "tok7", time.Hour)); !errors.Is(err, boom) || IsTokenError(err) {
 		t.Errorf("revocation store failure: Verify error = %v, want it wrapped", err)
 	}
 	store.revokeErr = nil
 	store.err = boom
-	if _, _, err := tokens.Verify(ctx, issue(KindAgent, "jane", "tok8", time.Hour)); !errors.Is(err, boom) || errors.Is(err, ErrUnknownAgent) {
+	if _, _, err := tokens.Verify(ctx, issue(KindAgent, "jane", "tok8", time.Hour)); !errors.Is(err, boom) || IsTokenError(err) {
 		t.Errorf("agent store failure: Verify error = %v, want it wrapped", err)
 	}
 }

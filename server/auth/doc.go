@@ -12,7 +12,9 @@
 // The claims name the kind (customer or agent), the license, the subject
 // (customer id or agent id), the issue and expiry times in Unix seconds and
 // a random token id. Verify compares MACs in constant time and accepts only
-// the exact bytes Issue produced. A Signer alone cannot revoke a token:
+// the exact bytes Issue produced. Seal and Open are that signing for any
+// data, under a key of its own purpose (DeriveKey): the server's v3.5 page
+// ids use them too. A Signer alone cannot revoke a token:
 // agent tokens are revoked in the store (chat.Store.RevokeToken by token id,
 // RevokeAgentTokens by issue time). AgentTokens.Verify is the one check of
 // an agent's bearer token, used by the agent RTM login and the agent Web

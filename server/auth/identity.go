@@ -48,14 +48,14 @@ func (s *Signer) IssueIdentity(id Identity) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return seal(s.identityKey, data), nil
+	return Seal(s.identityKey, data), nil
 }
 
 // VerifyIdentity returns the identity of v when it was made by
 // IssueIdentity with this Signer's key, byte for byte, and now is before
 // its expiry; ok is false otherwise.
 func (s *Signer) VerifyIdentity(v string, now time.Time) (id Identity, ok bool) {
-	data, ok := open(s.identityKey, v)
+	data, ok := Open(s.identityKey, v)
 	if !ok {
 		return Identity{}, false
 	}

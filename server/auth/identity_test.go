@@ -112,7 +112,7 @@ func TestIdentityTokenIsNoTokenOrCookie(t *testing.T) {
 	if _, err := s.Verify(id, t0); err == nil {
 		t.Errorf("an identity token verified as an access token")
 	}
-	if _, ok := open(s.cookieKey, id); ok {
+	if _, ok := Open(s.cookieKey, id); ok {
 		t.Errorf("an identity token opened as a cookie")
 	}
 	if got, ok := s.VerifyIdentity(id, t0); !ok || got.CustomerID != "x" || got.ClientID != "c" || got.LicenseID != 1 {

@@ -2,14 +2,10 @@ package auth
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 )
@@ -35,9 +31,6 @@ var (
 
 // MinKeySize is the smallest signing key NewSigner accepts, in bytes.
 const MinKeySize = 32
-
-// maxTokenLen bounds the work Verify does on hostile input.
-const maxTokenLen = 4096
 
 // Claims is what a token says. Times travel as Unix seconds, so Verify
 // returns them truncated to the second.
@@ -80,10 +73,6 @@ func (w wireClaims) check() error {
 	return nil
 }
 
-// b64 is the token alphabet: base64url without padding, rejecting
-// non-canonical trailing bits.
-var b64 = base64.RawURLEncoding.Strict()
-
 // Signer issues and verifies tokens with HMAC-SHA256. A token is
 //
 //	base64url(JSON payload) "." base64url(HMAC-SHA256(payload text))
@@ -105,56 +94,10 @@ func NewSigner(key []byte) (*Signer, error) {
 		return nil, fmt.Errorf("auth: signing key must be at least %d bytes, got %d", MinKeySize, len(key))
 	}
 	return &Signer{
-		tokenKey:    derive(key, "parley/auth/token/v1"),
-		cookieKey:   derive(key, "parley/auth/cookie/v1"),
-		identityKey: derive(key, "parley/auth/identity/v1"),
+		tokenKey:    DeriveKey(key, "parley/auth/token/v1"),
+		cookieKey:   DeriveKey(key, "parley/auth/cookie/v1"),
+		identityKey: DeriveKey(key, "parley/auth/identity/v1"),
 	}, nil
-}
-
-func derive(key []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, key)
-	io.WriteString(m, purpose)
-	return m.Sum(nil)
-}
-
-// sign returns the encoded MAC of msg under key.
-func sign(key []byte, msg string) string {
-	m := hmac.New(sha256.New, key)
-	io.WriteString(m, msg)
-	return b64.EncodeToString(m.Sum(nil))
-}
-
-// seal returns payload "." MAC, payload being base64url(data).
-func seal(key []byte, data []byte) string {
-	p := b64.EncodeToString(data)
-	return p + "." + sign(key, p)
-}
-
-// open checks a value made by seal and returns its data. It accepts only the
-// exact bytes seal produces.
-func open(key []byte, v string) ([]byte, bool) {
-	if len(v) == 0 || len(v) > maxTokenLen {
-		return nil, false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return nil, false
-		}
-	}
-	p, mac, ok := strings.Cut(v, ".")
-	if !ok || p == "" || strings.Contains(mac, ".") {
-		return nil, false
-	}
-	// Comparing the encoded MACs leaves no room for alternative encodings.
-	if !hmac.Equal([]byte(mac), []byte(sign(key, p))) {
-		return nil, false
-	}
-	data, err := b64.DecodeString(p)
-	if err != nil {
-		return nil, false
-	}
-	return data, true
 }
 
 // Issue signs c. Kind, a positive LicenseID, Subject, IssuedAt and an
@@ -186,7 +129,7 @@ func (s *Signer) Issue(c Claims) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("auth: cannot issue token: %w", err)
 	}
-	return seal(s.tokenKey, data), nil
+	return Seal(s.tokenKey, data), nil
 }
 
 // Verify checks token and returns its claims. It fails with an error wrapping
@@ -197,7 +140,7 @@ func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
 	if s == nil {
 		return Claims{}, ErrTokenInvalid
 	}
-	data, ok := open(s.tokenKey, token)
+	data, ok := Open(s.tokenKey, token)
 	if !ok {
 		return Claims{}, ErrTokenInvalid
 	}

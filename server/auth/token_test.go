@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -28,6 +29,18 @@ func testClaims() Claims {
 		Subject:   "8238bb86-a22e-41c6-93c3-fa2ccc6d1302",
 		IssuedAt:  t0,
 		ExpiresAt: t0.Add(8 * time.Hour),
+	}
+}
+
+// A derived key is the HMAC-SHA256 of its purpose under the server's key:
+// changing that would void every token, cookie and page id in use.
+func TestDeriveKey(t *testing.T) {
+	const want = "dbbb7da7470ad32e15723abce01c5025449037c19f9bbdf846ac8b039eb691a3"
+	if got := hex.EncodeToString(DeriveKey(testKey, "parley/session/page-id/v1")); got != want {
+		t.Errorf("DeriveKey = %s, want %s", got, want)
+	}
+	if bytes.Equal(DeriveKey(testKey, "a"), DeriveKey(testKey, "b")) {
+		t.Error("two purposes, one key")
 	}
 }
 
@@ -122,9 +135,9 @@ func TestVerifyGarbage(t *testing.T) {
 	for _, bad := range []string{
 		"", ".", "a.b", p, p + ".", "." + mac, tok + ".", tok + ".x", "x" + tok,
 		p + "." + mac + "=", p + "=." + mac, " " + tok, tok + "\n", p + "\n." + mac,
-		strings.Repeat("a", maxTokenLen+1),
+		strings.Repeat("a", MaxSealedLen+1),
 		// A cookie value is not a token.
-		seal(s.cookieKey, []byte("123:abc")),
+		Seal(s.cookieKey, []byte("123:abc")),
 	} {
 		if _, err := s.Verify(bad, t0); !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("Verify(%q) err = %v", bad, err)
@@ -148,7 +161,7 @@ func TestVerifySignedBadPayload(t *testing.T) {
 		`{"k":"agent","l":1,"s":"x","iat":1,"exp":2,"jti":"i","admin":true}`,
 		`[]`, `null`, `{`,
 	} {
-		if _, err := s.Verify(seal(s.tokenKey, []byte(payload)), time.Unix(1, 0)); !errors.Is(err, ErrTokenInvalid) {
+		if _, err := s.Verify(Seal(s.tokenKey, []byte(payload)), time.Unix(1, 0)); !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("payload %s: err = %v", payload, err)
 		}
 	}

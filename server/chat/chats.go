@@ -241,14 +241,9 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if a.Type != UserAgent {
 		return nil, 0, invalid("only agents list the license's chats")
 	}
-	if in.Offset < 0 || in.Limit < 0 {
-		return nil, 0, invalid("offset and limit must not be negative")
-	}
-	if in.Limit == 0 {
-		in.Limit = DefaultChatsLimit
-	}
-	if in.Limit > MaxAgentChatsLimit {
-		return nil, 0, invalid("limit must be at most %d", MaxAgentChatsLimit)
+	limit, err := pageLimit(in.Offset, in.Limit, DefaultChatsLimit, MaxAgentChatsLimit)
+	if err != nil {
+		return nil, 0, err
 	}
 	access, err := s.chatAccess(ctx, a)
 	if err != nil {
@@ -263,7 +258,17 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if in.Mine {
 		f.MemberID = a.UserID
 	}
-	chats, total, err := s.store.Chats(ctx, f, in.Offset, in.Limit)
+	chats, total, err := s.store.Chats(ctx, f, in.Offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	last := make([]string, 0, len(chats))
+	for _, c := range chats {
+		if c.LastThreadID != "" {
+			last = append(last, c.LastThreadID)
+		}
+	}
+	tags, err := s.store.ThreadsTags(ctx, last)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -274,8 +279,9 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 			return nil, 0, err
 		}
 		if c.LastThreadID != "" {
-			if sum.Tags, err = s.store.ThreadTags(ctx, c.ID, c.LastThreadID); err != nil {
-				return nil, 0, err
+			sum.Tags = tags[c.LastThreadID]
+			if sum.Tags == nil {
+				sum.Tags = []string{}
 			}
 		}
 		if c.Active && !hasPresentAgent(c) {
@@ -300,7 +306,6 @@ func (s *Service) Chat(ctx context.Context, a Actor, chatID string) (Chat, []Mem
 	return c, m, err
 }
 
-// checkRichMessage validates a rich message's elements: 1 to 10 elements,
 // StartChat is the input of StartChat and ActivateChat.
 type StartChat struct {
 	GroupIDs         []int
@@ -413,7 +418,7 @@ func (s *Service) openedThread(ctx context.Context, a Actor, c Chat, t Thread) {
 		assigned bool
 	)
 	if !hasPresentAgent(c) {
-		ag, assigned, _ = s.route(ctx, c)
+		ag, assigned, _ = s.route(ctx, c, false)
 	}
 	members, err := s.Members(ctx, c)
 	if err != nil {

@@ -1,6 +1,8 @@
 package chat_test
 
 import (
+	"errors"
+	"reflect"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -80,5 +82,37 @@ func TestUpdateCustomer(t *testing.T) {
 		if n := len(pushesTo[chat.CustomerUpdated](e.rec, id)); n != 1 {
 			t.Errorf("customer_updated pushes to %s: %d, want 1", id, n)
 		}
+	}
+}
+
+// CustomerOverview gives the chats CustomerChats gives and the counts Self
+// gives.
+func TestCustomerOverview(t *testing.T) {
+	e := newEnv(t, 0)
+	cu := e.customer("cu")
+	for i := range chat.MaxChatsSummary + 1 {
+		c, _, err := e.svc.StartChat(e.ctx, cu, chat.StartChat{Events: []chat.Event{message("hello")}})
+		e.must(err, "StartChat")
+		_, err = e.svc.CloseThread(e.ctx, cu, c.ID)
+		e.must(err, "CloseThread")
+		if i == 0 {
+			_, _, err = e.svc.ActivateChat(e.ctx, cu, c.ID, chat.StartChat{Events: []chat.Event{message("again")}})
+			e.must(err, "ActivateChat")
+		}
+	}
+	chats, st, err := e.svc.CustomerOverview(e.ctx, cu)
+	e.must(err, "CustomerOverview")
+	want, err := e.svc.CustomerChats(e.ctx, cu)
+	e.must(err, "CustomerChats")
+	_, wantSt, err := e.svc.Self(e.ctx, cu)
+	e.must(err, "Self")
+	if !reflect.DeepEqual(chats, want) || len(chats) != chat.MaxChatsSummary {
+		t.Errorf("CustomerOverview gave %d chats, CustomerChats %d, want the same %d", len(chats), len(want), chat.MaxChatsSummary)
+	}
+	if st != wantSt || st != (chat.CustomerStats{Chats: chat.MaxChatsSummary + 1, Threads: chat.MaxChatsSummary + 2}) {
+		t.Errorf("CustomerOverview counts %+v, Self %+v", st, wantSt)
+	}
+	if _, _, err := e.svc.CustomerOverview(e.ctx, e.agent("ag", 1)); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("CustomerOverview of an agent: %v, want ErrInvalid", err)
 	}
 }

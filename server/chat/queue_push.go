@@ -14,7 +14,11 @@ import (
 // The process that changes the queue marks the chat's license; a
 // background loop (started by StartRouting) then reads the license's
 // queued chats from the Store, takes each chat's lock in turn, asks the
-// Router for its place and notifies its customer. The place is read from
+// Router for its place and notifies its customer. A chat that joins the
+// queue comes last and moves no other: in one process (no ChatLocker)
+// only that chat is marked, and only its customer is told a place. In a
+// cluster the license is marked all the same: another process's clock
+// may have queued a chat after it. The place is read from
 // the Router the processes share (store/postgres.Router in a cluster)
 // under the chat's lock, which the ChatLocker makes the cluster's: the
 // pushes of one chat are made one at a time, each from a queue at least as
@@ -41,18 +45,19 @@ const queueWaitSamples = 20
 // first). The others are told at a later change.
 const maxQueuePushes = 500
 
-// queueWatch holds the licenses whose queue changed, the places pushed
-// last and the recent waits.
+// queueWatch holds the licenses whose queue changed, the chats that
+// joined a queue at its end, the places pushed last and the recent waits.
 type queueWatch struct {
 	mu     sync.Mutex
 	dirty  map[int]bool
+	joined map[string]int // chat id: license id
 	pushed map[string]int
 	waits  map[[2]int][]time.Duration
 	wake   chan struct{}
 }
 
 func newQueueWatch() *queueWatch {
-	return &queueWatch{dirty: map[int]bool{}, pushed: map[string]int{},
+	return &queueWatch{dirty: map[int]bool{}, joined: map[string]int{}, pushed: map[string]int{},
 		waits: map[[2]int][]time.Duration{}, wake: make(chan struct{}, 1)}
 }
 
@@ -63,6 +68,27 @@ func (s *Service) queueChanged(licenseID int) {
 	q.mu.Lock()
 	q.dirty[licenseID] = true
 	q.mu.Unlock()
+	q.signal()
+}
+
+// joinedQueue records that c, which did not wait, has been queued. In one
+// process it came last and moved no other chat: the queue loop tells its
+// customer its place alone. In a cluster its license is marked (see the
+// top of this file).
+func (s *Service) joinedQueue(c Chat) {
+	if s.chatLocker != nil {
+		s.queueChanged(c.LicenseID)
+		return
+	}
+	q := s.queue
+	q.mu.Lock()
+	q.joined[c.ID] = c.LicenseID
+	q.mu.Unlock()
+	q.signal()
+}
+
+// signal wakes the queue loop.
+func (q *queueWatch) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -70,12 +96,11 @@ func (s *Service) queueChanged(licenseID int) {
 }
 
 // recordWait keeps the wait of a chat given out of the queue, for the
-// estimate of its groups.
+// estimate of its groups. (leftQueue forgets the chat's place.)
 func (s *Service) recordWait(c Chat, wait time.Duration) {
 	q := s.queue
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	delete(q.pushed, c.ID)
 	for _, g := range chatGroups(c) {
 		k := [2]int{c.LicenseID, g}
 		w := append(q.waits[k], wait)
@@ -113,15 +138,26 @@ func (s *Service) queueLoop(stop <-chan struct{}) {
 			return
 		case <-s.queue.wake:
 		}
-		s.queue.mu.Lock()
-		licenses := make([]int, 0, len(s.queue.dirty))
-		for id := range s.queue.dirty {
+		q := s.queue
+		q.mu.Lock()
+		licenses := make([]int, 0, len(q.dirty))
+		for id := range q.dirty {
 			licenses = append(licenses, id)
 		}
-		clear(s.queue.dirty)
-		s.queue.mu.Unlock()
+		var joined []string // of licenses not told in full
+		for id, license := range q.joined {
+			if !q.dirty[license] {
+				joined = append(joined, id)
+			}
+		}
+		clear(q.dirty)
+		clear(q.joined)
+		q.mu.Unlock()
 		for _, id := range licenses {
 			s.pushQueuePositions(context.Background(), id)
+		}
+		for _, id := range joined {
+			s.pushQueuePosition(context.Background(), id, false)
 		}
 	}
 }

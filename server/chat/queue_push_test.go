@@ -71,3 +71,35 @@ func TestQueuePositionPushes(t *testing.T) {
 		}
 	})
 }
+
+// A queued chat transferred to another group leaves the queue of its old
+// group: the chats behind it there move up and are told; a chat that
+// joins the queue moves nobody.
+func TestQueuePositionsAfterTransfer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, time.Minute)
+		e.must(e.store.PutGroup(e.ctx, chat.Group{LicenseID: license, ID: 1, Name: "Billing"}), "PutGroup")
+		boss := e.agentAs(chat.RoleOwner, "boss@x", 1) // offline: takes no chat
+		var ids []string
+		for i := range 3 {
+			time.Sleep(time.Second)
+			ids = append(ids, e.startChat(fmt.Sprintf("customer-%d", i)))
+		}
+		synctest.Wait()
+		for i := range 3 {
+			if got := queuePushes(e, fmt.Sprintf("customer-%d", i)); len(got) != 1 || got[0].Position != i+1 {
+				t.Fatalf("customer-%d when queued: %+v, want one push of place %d", i, got, i+1)
+			}
+		}
+		e.must(e.svc.TransferChat(e.ctx, boss, ids[0], chat.TransferTarget{Type: chat.TransferToGroup, GroupID: 1}), "TransferChat")
+		synctest.Wait()
+		if got := queuePushes(e, "customer-0"); len(got) != 1 {
+			t.Errorf("customer-0, first in its new group as in its old one: %+v, want no new push", got)
+		}
+		for i := 1; i < 3; i++ {
+			if got := queuePushes(e, fmt.Sprintf("customer-%d", i)); len(got) != 2 || got[1].Position != i {
+				t.Errorf("customer-%d after the chat ahead left the group: %+v, want a second push of place %d", i, got, i)
+			}
+		}
+	})
+}

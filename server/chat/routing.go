@@ -165,18 +165,24 @@ func (s *Service) dequeue(ctx context.Context, c Chat) {
 
 // route gives c, an active chat without a present agent, to an available
 // agent of its groups (not one of exclude), who joins it; or queues it.
-// The caller holds the chat's lock and tells about the assignment
-// (notifyAssigned). ok is false when the chat was queued, or on error:
-// ErrHasAgent when another process gave the chat an agent since c was
-// read, which is no failure.
-func (s *Service) route(ctx context.Context, c Chat, exclude ...string) (Agent, bool, error) {
+// waiting says whether c waited in the queue already. The caller holds the
+// chat's lock and tells about the assignment (notifyAssigned). ok is false
+// when the chat was queued, or on error: ErrHasAgent when another process
+// gave the chat an agent since c was read, which is no failure.
+func (s *Service) route(ctx context.Context, c Chat, waiting bool, exclude ...string) (Agent, bool, error) {
 	ag, ok, err := s.router.Assign(ctx, c, exclude)
 	if err != nil && !errors.Is(err, ErrHasAgent) {
 		s.log.Error("route chat", "chat_id", c.ID, "err", err)
 	}
 	if !ok && err == nil {
-		// Queued: its customer is told its place.
-		s.queueChanged(c.LicenseID)
+		// Queued: its customer is told its place. A chat that waited
+		// kept its place, but its groups, and so the places of others,
+		// may have changed.
+		if waiting {
+			s.queueChanged(c.LicenseID)
+		} else {
+			s.joinedQueue(c)
+		}
 	}
 	return ag, ok, err
 }
@@ -220,15 +226,14 @@ func (s *Service) notifyAssigned(ctx context.Context, chatID string, ag Agent, w
 		Seq:  Seq{Kind: SeqSnapshot, ChatID: c.ID, Thread: th.Order, Event: lastOrder(th), Members: to}})
 }
 
-// routeAndNotify routes c, a chat that has just lost its agents or that
-// waits in the queue, and tells about the assignment. The caller holds the
-// chat's lock.
+// routeAndNotify routes c, a chat that has just lost its agents, and
+// tells about the assignment. The caller holds the chat's lock.
 func (s *Service) routeAndNotify(ctx context.Context, c Chat, exclude ...string) {
 	if !c.Active || hasPresentAgent(c) {
 		s.dequeue(ctx, c)
 		return
 	}
-	if ag, ok, _ := s.route(ctx, c, exclude...); ok {
+	if ag, ok, _ := s.route(ctx, c, false, exclude...); ok {
 		s.notifyAssigned(ctx, c.ID, ag, true, c)
 	}
 }
@@ -275,8 +280,10 @@ func (s *Service) assignQueued(ctx context.Context, chatID string) bool {
 		s.dequeue(ctx, c)
 		return true
 	}
+	// Its queued time (for the wait estimate) is read before Assign takes
+	// it out of the queue.
 	q, qerr := s.router.QueuePosition(ctx, c)
-	ag, ok, err := s.route(ctx, c)
+	ag, ok, err := s.route(ctx, c, true)
 	if errors.Is(err, ErrHasAgent) {
 		// Another process took it out of the queue.
 		s.leftQueue(c)

@@ -92,14 +92,8 @@ func (s *Service) SearchChats(ctx context.Context, a Actor, in SearchChats) (hit
 	if utf8.RuneCountInString(in.Query) > SearchMaxQuery {
 		return nil, false, invalid("query must be at most %d characters", SearchMaxQuery)
 	}
-	if in.Offset < 0 || in.Limit < 0 {
-		return nil, false, invalid("offset and limit must not be negative")
-	}
-	if in.Limit == 0 {
-		in.Limit = SearchDefaultLimit
-	}
-	if in.Limit > SearchMaxLimit {
-		return nil, false, invalid("limit must be at most %d", SearchMaxLimit)
+	if in.Limit, err = pageLimit(in.Offset, in.Limit, SearchDefaultLimit, SearchMaxLimit); err != nil {
+		return nil, false, err
 	}
 	terms := SearchTerms(in.Query)
 	if len(terms) > SearchMaxTerms {

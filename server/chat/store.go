@@ -233,6 +233,11 @@ type Store interface {
 	// ThreadTags returns the tags of a chat's thread in lexical order;
 	// ErrNotFound when the chat has no such thread.
 	ThreadTags(ctx context.Context, chatID, threadID string) ([]string, error)
+	// ThreadsTags returns the tags of each of the named threads (of any
+	// chats) that has some, in lexical order, by thread id, in one read:
+	// the tags of a page of chats. A thread without tags, or that does not
+	// exist, has no entry.
+	ThreadsTags(ctx context.Context, threadIDs []string) (map[string][]string, error)
 
 	// AddPostback records a rich message postback.
 	AddPostback(ctx context.Context, p Postback) error

@@ -51,9 +51,13 @@ func TestThreadTags(t *testing.T) {
 	}
 	sums, _, err = e.svc.ListChats(e.ctx, ag, chat.ListChats{})
 	e.must(err, "ListChats")
+	wantTags := []string{"vip", strings.Repeat("é", chat.MaxTagLength)}
 	for _, s := range sums {
-		if s.Chat.ID == other && len(s.Tags) != 0 {
-			t.Errorf("untagged chat listed with tags %v", s.Tags)
+		if s.Chat.ID == other && (s.Tags == nil || len(s.Tags) != 0) {
+			t.Errorf("untagged chat listed with tags %#v, want none", s.Tags)
+		}
+		if s.Chat.ID == chatID && !slices.Equal(s.Tags, wantTags) {
+			t.Errorf("tagged chat listed with tags %v, want %v", s.Tags, wantTags)
 		}
 	}
 	_, _, err = e.svc.ListChats(e.ctx, ag, chat.ListChats{Tag: "VIP"})

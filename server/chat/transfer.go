@@ -142,7 +142,8 @@ func (s *Service) transferToGroupLocked(ctx context.Context, a Actor, before Cha
 		c = after
 	}
 	// The agents who handed the chat over are not given it straight back.
-	if ag, ok, _ := s.route(ctx, c, left...); ok {
+	waiting := before.Active && !hasPresentAgent(before)
+	if ag, ok, _ := s.route(ctx, c, waiting, left...); ok {
 		s.notifyAssigned(ctx, c.ID, ag, true, c)
 	}
 	return nil

@@ -173,7 +173,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 func (a *API) operator(r *http.Request) (chat.Agent, error) {
 	cl, ag, err := a.cfg.AgentTokens.Verify(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
-		if isTokenError(err) {
+		if auth.IsTokenError(err) {
 			return chat.Agent{}, &apiError{http.StatusUnauthorized, protocol.ErrAuthentication, "invalid, revoked or missing access token"}
 		}
 		return chat.Agent{}, err
@@ -185,17 +185,6 @@ func (a *API) operator(r *http.Request) (chat.Agent, error) {
 		return chat.Agent{}, forbidden("the Configuration API needs an owner or an administrator")
 	}
 	return ag, nil
-}
-
-// isTokenError reports whether err is about the token, not a failure of
-// the server.
-func isTokenError(err error) bool {
-	for _, e := range []error{auth.ErrNotBearer, auth.ErrTokenInvalid, auth.ErrTokenExpired, auth.ErrWrongKind, auth.ErrTokenRevoked, auth.ErrUnknownAgent} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {

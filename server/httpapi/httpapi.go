@@ -164,7 +164,7 @@ func (a *API) customer(r *http.Request) (chat.Actor, bool) {
 func (a *API) agent(r *http.Request) (chat.Actor, bool) {
 	cl, _, err := a.cfg.AgentTokens.Verify(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
-		if !isTokenError(err) {
+		if !auth.IsTokenError(err) {
 			a.cfg.Logger.Error("verify agent token", "err", err)
 		}
 		return chat.Actor{}, false
@@ -180,17 +180,6 @@ func (a *API) agent(r *http.Request) (chat.Actor, bool) {
 func sameLicense(r *http.Request, cl auth.Claims) bool {
 	q := r.URL.Query().Get("license_id")
 	return q == "" || q == strconv.Itoa(cl.LicenseID)
-}
-
-// isTokenError reports whether err is about the token, not a failure of
-// the server.
-func isTokenError(err error) bool {
-	for _, e := range []error{auth.ErrNotBearer, auth.ErrTokenInvalid, auth.ErrTokenExpired, auth.ErrWrongKind, auth.ErrTokenRevoked, auth.ErrUnknownAgent} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *API) unknownAction(w http.ResponseWriter, r *http.Request) {

@@ -114,9 +114,6 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
-// Log is what the server wrote so far.
-func (s *Server) Log() string { return s.log.String() }
-
 // syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
 type syncBuffer struct {
 	mu  sync.Mutex

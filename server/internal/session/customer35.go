@@ -91,9 +91,10 @@ func pushSet35(p map[string][]string) (uint64, error) {
 	return set, nil
 }
 
-// subscribed35 reports whether the login subscribed to push action.
-func (s *session) subscribed35(action string) bool {
-	return s.pushes35&pushBits35[action] != 0
+// subscribed35 reports whether the login subscribed to a push, given by
+// its bit in pushBits35.
+func (s *session) subscribed35(push uint64) bool {
+	return s.pushes35&push != 0
 }
 
 func (s *session) customer35Login(ctx context.Context, req protocol.Request) (any, error) {
@@ -118,7 +119,9 @@ func (s *session) customer35Login(ctx context.Context, req protocol.Request) (an
 	if err != nil || cu == nil {
 		return noResponse, err
 	}
-	_, stats, err := s.srv.cfg.Service.Self(ctx, s.actor)
+	// The customer is the one the login stored: only its chats and their
+	// counts are read.
+	chats, stats, err := s.srv.cfg.Service.CustomerOverview(ctx, s.actor)
 	if err != nil {
 		return nil, err
 	}
@@ -128,10 +131,6 @@ func (s *session) customer35Login(ctx context.Context, req protocol.Request) (an
 			OnlineGroupIDs:   s.onlineGroups(ctx),
 			GlobalProperties: map[string]any{},
 		}}
-	chats, err := s.srv.cfg.Service.CustomerChats(ctx, s.actor)
-	if err != nil {
-		return nil, err
-	}
 	for _, c := range chats {
 		resp.Chats = append(resp.Chats, v35.LoginChat{ChatID: c.ID, HasActiveThread: c.Active, HasUnreadEvents: unread(c, cu.ID)})
 		resp.HasActiveThread = resp.HasActiveThread || c.Active
@@ -193,36 +192,41 @@ func (s *session) listChats35(ctx context.Context, req protocol.Request) (any, e
 
 // wireChatSummary35 is a list_chats entry. Its last events name the
 // creation time of their threads, which it reads for the threads before
-// the last.
+// the last, all at once.
 func (s *session) wireChatSummary35(ctx context.Context, a chat.Actor, sum chat.ChatSummary) (v35.ChatSummary, error) {
 	c := sum.Chat
 	out := v35.ChatSummary{ID: c.ID, Active: c.Active, Access: wireAccess(c.GroupIDs), LastThreadID: c.LastThreadID,
 		Properties: props35(c.Properties), Users: wireUsers35(sum.Members)}
-	created := map[string]string{}
-	last := 0
-	if lt := sum.LastThread; lt != nil {
+	lt := sum.LastThread
+	if lt != nil {
 		out.LastThreadCreatedAt = v35.FormatTime(lt.CreatedAt)
-		created[lt.ID] = out.LastThreadCreatedAt
-		last = lt.Order
 	}
 	if len(sum.LastEvents) == 0 {
 		return out, nil
 	}
+	var earlier []int // the orders of the other threads of the last events
+	for _, le := range sum.LastEvents {
+		if lt != nil && le.Event.ThreadID != lt.ID {
+			earlier = append(earlier, le.ThreadOrder)
+		}
+	}
+	var byOrder map[int]chat.Thread
+	if len(earlier) > 0 {
+		var err error
+		if byOrder, err = s.threadsAt(ctx, a, c.ID, lt.Order, earlier); err != nil {
+			return out, err
+		}
+	}
 	out.LastEventPerType = make(map[string]v35.LastEvent, len(sum.LastEvents))
 	for typ, le := range sum.LastEvents {
-		tid := le.Event.ThreadID
-		if _, ok := created[tid]; !ok && last > 0 {
-			// Threads are listed newest first and their orders have no
-			// holes: the thread of order k is at offset last-k.
-			ts, _, err := s.srv.cfg.Service.ThreadsSummary(ctx, a, c.ID, max(0, last-le.ThreadOrder), 1)
-			if err != nil {
-				return out, err
-			}
-			if len(ts) == 1 && ts[0].ID == tid {
-				created[tid] = v35.FormatTime(ts[0].CreatedAt)
-			}
+		created := ""
+		switch th, ok := byOrder[le.ThreadOrder]; {
+		case lt != nil && le.Event.ThreadID == lt.ID:
+			created = out.LastThreadCreatedAt
+		case ok && th.ID == le.Event.ThreadID:
+			created = v35.FormatTime(th.CreatedAt)
 		}
-		out.LastEventPerType[typ] = v35.LastEvent{ThreadID: tid, ThreadCreatedAt: created[tid], Event: wireEvent35(le.Event)}
+		out.LastEventPerType[typ] = v35.LastEvent{ThreadID: le.Event.ThreadID, ThreadCreatedAt: created, Event: wireEvent35(le.Event)}
 	}
 	return out, nil
 }
@@ -265,7 +269,13 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 		}
 	}
 	a := s.actorFor(req)
-	_, total, err := s.srv.cfg.Service.ThreadsSummary(ctx, a, p.ChatID, 0, 1)
+	// The count of threads comes with the newest of them: a first page
+	// from the newest reads its threads (and the one before) with it.
+	head := 1
+	if first && !t.Asc && t.Limit < chat.MaxThreadsSummary {
+		head = t.Limit + 1
+	}
+	newest, total, err := s.srv.cfg.Service.ThreadsSummary(ctx, a, p.ChatID, 0, head)
 	if err != nil {
 		return nil, err
 	}
@@ -293,8 +303,13 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 	if total == 0 || lo > hi {
 		return out, nil
 	}
-	byOrder, err := s.threadsByOrder(ctx, a, p.ChatID, total, lo-1, hi+1)
-	if err != nil {
+	var byOrder map[int]chat.Thread
+	if len(newest) > 0 && max(lo-1, 1) > total-len(newest) {
+		byOrder = make(map[int]chat.Thread, len(newest))
+		for _, th := range newest {
+			byOrder[th.Order] = th
+		}
+	} else if byOrder, err = s.threadsByOrder(ctx, a, p.ChatID, total, lo-1, hi+1); err != nil {
 		return nil, err
 	}
 	orders := make([]int, 0, hi-lo+1)
@@ -353,9 +368,36 @@ func (s *session) listThreads35(ctx context.Context, req protocol.Request) (any,
 	return out, nil
 }
 
+// threadsAt returns the chat's threads of the given orders (those that
+// exist), of total: each run of orders that one page of the store holds
+// is one read.
+func (s *session) threadsAt(ctx context.Context, a chat.Actor, chatID string, total int, orders []int) (map[int]chat.Thread, error) {
+	slices.Sort(orders)
+	orders = slices.Compact(orders)
+	out := make(map[int]chat.Thread, len(orders))
+	for i := 0; i < len(orders); {
+		j := i
+		for j+1 < len(orders) && orders[j+1]-orders[i] < chat.MaxThreadsSummary {
+			j++
+		}
+		run, err := s.threadsByOrder(ctx, a, chatID, total, orders[i], orders[j])
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range orders[i : j+1] {
+			if th, ok := run[k]; ok {
+				out[k] = th
+			}
+		}
+		i = j + 1
+	}
+	return out, nil
+}
+
 // threadsByOrder returns the chat's threads of orders lo to hi (those
 // that exist), of total, read newest first in pages of the store's
-// largest.
+// largest. Threads are listed newest first and their orders have no
+// holes: the thread of order k is at offset total-k.
 func (s *session) threadsByOrder(ctx context.Context, a chat.Actor, chatID string, total, lo, hi int) (map[int]chat.Thread, error) {
 	lo, hi = max(lo, 1), min(hi, total)
 	out := make(map[int]chat.Thread, hi-lo+1)
@@ -397,9 +439,14 @@ func (s *session) getChat35(ctx context.Context, req protocol.Request) (any, err
 	}
 	th := pg.Threads[0]
 	out := wireChat35(pg.Chat, pg.Members, &th)
-	_, total, err := s.srv.cfg.Service.ThreadsSummary(ctx, a, p.ChatID, 0, 1)
-	if err != nil {
-		return nil, err
+	// The chat's last thread is the one of the highest order: the count
+	// of its threads is read only for another one.
+	total := th.Order
+	if th.ID != pg.Chat.LastThreadID {
+		var err error
+		if _, total, err = s.srv.cfg.Service.ThreadsSummary(ctx, a, p.ChatID, 0, 1); err != nil {
+			return nil, err
+		}
 	}
 	near, err := s.threadsByOrder(ctx, a, p.ChatID, total, th.Order-1, th.Order+1)
 	if err != nil {

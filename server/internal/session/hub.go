@@ -175,8 +175,14 @@ func (h *Hub) render(push chat.Push, t chat.UserType, wire func() (string, any, 
 
 // pushFrames is one push rendered for each dialect of its audience: agents
 // and v3.0 customers read v30, v3.5 customers v35. Either is nil when the
-// push is not for that dialect (agents have no v3.5 frame).
-type pushFrames struct{ v30, v35 []byte }
+// push is not for that dialect (agents have no v3.5 frame). push35 is the
+// v3.5 push's bit in pushBits35, read from the frame once per broker
+// message for every v3.5 session that checks its login's pushes; 0 for no
+// v3.5 frame.
+type pushFrames struct {
+	v30, v35 []byte
+	push35   uint64
+}
 
 func (f pushFrames) empty() bool { return len(f.v30) == 0 && len(f.v35) == 0 }
 
@@ -288,6 +294,7 @@ func decodeMessage(b []byte) (m message, err error) {
 		f = f[1+k:]
 		m.o.RequestID = string(f[:n])
 		m.frames.v35 = f[n:]
+		m.frames.push35 = pushBits35[protocol.PushAction(m.frames.v35)]
 	} else {
 		m.o.RequestID = string(f)
 	}

@@ -1,21 +1,18 @@
 package session
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/server/auth"
 )
 
 // Page ids of v3.5 (list_chats, list_threads). A page id is opaque to
-// clients: base64url(JSON of a pageToken) "." base64url(HMAC-SHA256), under
-// Config.PageKey. It names the page by what the request that made it
-// asked (limit, order, …) and where the page starts, for the user it was
-// given to, and it is good for PageIDLifetime. A page id that was altered,
+// clients: the JSON of a pageToken sealed under Config.PageKey (auth.Seal:
+// base64url(JSON) "." base64url(HMAC-SHA256)). It names the page by what
+// the request that made it asked (limit, order, …) and where the page
+// starts, for the user it was given to, and it is good for PageIDLifetime. A page id that was altered,
 // is of another user, chat or action, or has expired is refused with a
 // validation error.
 
@@ -83,21 +80,12 @@ func previousThreads(t pageToken, n, total int) *pageToken {
 	return &p
 }
 
-var b64url = base64.RawURLEncoding.Strict()
-
-func (srv *Server) pageMAC(p string) string {
-	m := hmac.New(sha256.New, srv.pageKey)
-	m.Write([]byte(p))
-	return b64url.EncodeToString(m.Sum(nil))
-}
-
 // sealPage makes the page id of t, issued now.
 func (s *session) sealPage(t pageToken) string {
 	t.User = s.actor.UserID
 	t.Issued = s.srv.cfg.Now().Unix()
 	b, _ := json.Marshal(t) // a pageToken always encodes
-	p := b64url.EncodeToString(b)
-	return p + "." + s.srv.pageMAC(p)
+	return auth.Seal(s.srv.pageKey, b)
 }
 
 // openPage reads a page id the session's user was given for a page of
@@ -107,13 +95,9 @@ func (s *session) openPage(id, kind, chatID string) (pageToken, error) {
 	if len(id) > maxPageIDBytes {
 		return pageToken{}, bad
 	}
-	p, mac, ok := strings.Cut(id, ".")
-	if !ok || !hmac.Equal([]byte(mac), []byte(s.srv.pageMAC(p))) {
-		return pageToken{}, bad
-	}
-	b, err := b64url.DecodeString(p)
+	b, ok := auth.Open(s.srv.pageKey, id)
 	var t pageToken
-	if err != nil || json.Unmarshal(b, &t) != nil || t.Kind != kind || t.User != s.actor.UserID || t.Chat != chatID {
+	if !ok || json.Unmarshal(b, &t) != nil || t.Kind != kind || t.User != s.actor.UserID || t.Chat != chatID {
 		return pageToken{}, bad
 	}
 	if s.srv.cfg.Now().Sub(time.Unix(t.Issued, 0)) > PageIDLifetime {

@@ -67,7 +67,8 @@ func TestPushSet35(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &session{pushes35: set}
-	if !s.subscribed35("incoming_chat") || !s.subscribed35("incoming_event") || s.subscribed35("chat_deactivated") || s.subscribed35("no_such") {
+	subscribed := func(action string) bool { return s.subscribed35(pushBits35[action]) }
+	if !subscribed("incoming_chat") || !subscribed("incoming_event") || subscribed("chat_deactivated") || subscribed("no_such") {
 		t.Errorf("set %b", set)
 	}
 	for _, bad := range []map[string][]string{{"3.5": {"thread_closed"}}, {"3.6": {"incoming_chat"}}} {

@@ -62,13 +62,10 @@ func wireEvent(e chat.Event) protocol.Event {
 		Timestamp: unix(e.CreatedAt), Text: e.Text, SystemMessageType: e.SystemMessageType,
 		TextVars: e.TextVars, TemplateID: e.TemplateID, Elements: e.Elements, FormID: e.FormID,
 		Fields: e.Fields, AnnotationType: e.AnnotationType, Content: e.Content, Visibility: e.Visibility,
+		Postback: wireMessagePostback(e.Postback),
 	}
 	if len(e.Properties) > 0 {
 		w.Properties = wireProps(e.Properties)
-	}
-	if e.Postback != nil {
-		w.Postback = &protocol.MessagePostback{ID: e.Postback.ID, ThreadID: e.Postback.ThreadID,
-			EventID: e.Postback.EventID, Type: e.Postback.Type, Value: e.Postback.Value}
 	}
 	if f := e.File; f != nil {
 		w.Name, w.URL, w.ContentType, w.Size, w.Width, w.Height = f.Name, f.URL, f.ContentType, f.Size, f.Width, f.Height
@@ -77,6 +74,15 @@ func wireEvent(e chat.Event) protocol.Event {
 		w.Elements = json.RawMessage("[]")
 	}
 	return w
+}
+
+// wireMessagePostback is a message's postback, the same in both dialects;
+// nil for none.
+func wireMessagePostback(p *chat.MessagePostback) *protocol.MessagePostback {
+	if p == nil {
+		return nil
+	}
+	return &protocol.MessagePostback{ID: p.ID, ThreadID: p.ThreadID, EventID: p.EventID, Type: p.Type, Value: p.Value}
 }
 
 func wireEvents(es []chat.Event) []protocol.Event {

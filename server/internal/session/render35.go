@@ -93,13 +93,10 @@ func wireEvent35(e chat.Event) v35.Event {
 		ID: e.ID, CustomID: e.CustomID, Type: e.Type, AuthorID: e.AuthorID, CreatedAt: time35(e),
 		Text: e.Text, SystemMessageType: e.SystemMessageType, TextVars: e.TextVars, TemplateID: e.TemplateID,
 		Elements: e.Elements, FormID: e.FormID, Fields: e.Fields, AnnotationType: e.AnnotationType, Content: e.Content,
+		Postback: wireMessagePostback(e.Postback),
 	}
 	if len(e.Properties) > 0 {
 		w.Properties = v35.Properties(e.Properties)
-	}
-	if e.Postback != nil {
-		w.Postback = &protocol.MessagePostback{ID: e.Postback.ID, ThreadID: e.Postback.ThreadID,
-			EventID: e.Postback.EventID, Type: e.Postback.Type, Value: e.Postback.Value}
 	}
 	if f := e.File; f != nil {
 		w.Name, w.URL, w.ContentType, w.Size, w.Width, w.Height = f.Name, f.URL, f.ContentType, f.Size, f.Width, f.Height

@@ -220,3 +220,31 @@ func TestHubLogsUnrenderablePush(t *testing.T) {
 		t.Errorf("logged errors %q, want two render push", rec.errors)
 	}
 }
+
+// An event's postback and file come out alike in both dialects; v3.5
+// names an image its own thumbnail.
+func TestWireEventPostbackAndFile(t *testing.T) {
+	pb := &chat.MessagePostback{ID: "btn", ThreadID: "T1", EventID: "E0", Type: "message", Value: "yes"}
+	msg := chat.Event{ID: "E1", Type: chat.EventMessage, Text: "yes", Postback: pb}
+	want := &protocol.MessagePostback{ID: "btn", ThreadID: "T1", EventID: "E0", Type: "message", Value: "yes"}
+	if got := wireEvent(msg).Postback; !reflect.DeepEqual(got, want) {
+		t.Errorf("v3.0 postback = %+v, want %+v", got, want)
+	}
+	if got := wireEvent35(msg).Postback; !reflect.DeepEqual(got, want) {
+		t.Errorf("v3.5 postback = %+v, want %+v", got, want)
+	}
+	msg.Postback = nil
+	if wireEvent(msg).Postback != nil || wireEvent35(msg).Postback != nil {
+		t.Error("a message without a postback has one on the wire")
+	}
+
+	f := chat.Event{ID: "E2", Type: chat.EventFile, File: &chat.File{Name: "a.png", URL: "https://x/a.png", ContentType: "image/png", Size: 9, Width: 4, Height: 3}}
+	w30, w35 := wireEvent(f), wireEvent35(f)
+	if w30.Name != "a.png" || w30.URL != "https://x/a.png" || w30.ContentType != "image/png" || w30.Size != 9 || w30.Width != 4 || w30.Height != 3 {
+		t.Errorf("v3.0 file = %+v", w30)
+	}
+	if w35.Name != "a.png" || w35.URL != "https://x/a.png" || w35.ContentType != "image/png" || w35.Size != 9 || w35.Width != 4 || w35.Height != 3 ||
+		w35.ThumbnailURL != w35.URL || w35.Thumbnail2xURL != w35.URL {
+		t.Errorf("v3.5 file = %+v", w35)
+	}
+}

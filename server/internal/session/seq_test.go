@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/parleychat/parley/protocol"
+	"github.com/parleychat/parley/protocol/v35"
 	"github.com/parleychat/parley/server/broker/memory"
 	"github.com/parleychat/parley/server/chat"
 )
@@ -275,8 +276,18 @@ func TestSeqMessageFormat(t *testing.T) {
 	// A push for v3.5 only (chat_transferred to a customer) has no v3.0
 	// frame.
 	m, err = decodeMessage(encodeMessage(chat.Origin{}, chat.Seq{}, pushFrames{v35: []byte(`{}`)}))
-	if err != nil || len(m.frames.v30) != 0 || string(m.frames.v35) != `{}` {
+	if err != nil || len(m.frames.v30) != 0 || string(m.frames.v35) != `{}` || m.frames.push35 != 0 {
 		t.Errorf("v3.5 only: %+v, %v", m, err)
+	}
+	// Decoding names the v3.5 push by its bit, for the sessions that check
+	// their logins' pushes.
+	frame, err := protocol.VersionedPush(protocol.PushChatTransferred, v35.Version, struct{}{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err = decodeMessage(encodeMessage(chat.Origin{}, chat.Seq{}, pushFrames{v35: frame}))
+	if err != nil || m.frames.push35 == 0 || m.frames.push35 != pushBits35[protocol.PushChatTransferred] {
+		t.Errorf("chat_transferred: push bit %b, want %b (%v)", m.frames.push35, pushBits35[protocol.PushChatTransferred], err)
 	}
 }
 

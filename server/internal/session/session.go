@@ -551,7 +551,7 @@ func (s *session) deliver(o chat.Origin, f pushFrames) {
 		frame = f.v35
 		// The answer to a request of this connection comes whatever the
 		// login subscribed to.
-		if len(frame) == 0 || !mine && !s.subscribed35(protocol.PushAction(frame)) {
+		if len(frame) == 0 || !mine && !s.subscribed35(f.push35) {
 			return
 		}
 	}

@@ -36,48 +36,48 @@ func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
 	})
 }
 
+const licenseColumns = `id, name, created_at, organization_id`
+
+func scanLicense(row pgx.Row) (chat.License, error) {
+	var (
+		l       chat.License
+		created *int64
+	)
+	if err := row.Scan(&l.ID, &l.Name, &created, &l.OrganizationID); err != nil {
+		return chat.License{}, err
+	}
+	l.CreatedAt = fromNS(created)
+	return l, nil
+}
+
 // License returns a license.
 func (s *Store) License(ctx context.Context, id int) (l chat.License, err error) {
 	defer wrap(&err, "license %d", id)
-	var created *int64
-	err = s.pool.QueryRow(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE id = $1`, id).
-		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
+	l, err = scanLicense(s.pool.QueryRow(ctx, `SELECT `+licenseColumns+` FROM licenses WHERE id = $1`, id))
 	if err != nil {
 		return chat.License{}, notFound(err, "")
 	}
-	l.CreatedAt = fromNS(created)
 	return l, nil
 }
 
 // LicenseByOrganization returns the license with the organization id.
 func (s *Store) LicenseByOrganization(ctx context.Context, organizationID string) (l chat.License, err error) {
 	defer wrap(&err, "license of organization %q", organizationID)
-	var created *int64
-	err = s.pool.QueryRow(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE organization_id = $1`, organizationID).
-		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
+	l, err = scanLicense(s.pool.QueryRow(ctx, `SELECT `+licenseColumns+` FROM licenses WHERE organization_id = $1`, organizationID))
 	if err != nil {
 		return chat.License{}, notFound(err, "")
 	}
-	l.CreatedAt = fromNS(created)
 	return l, nil
 }
 
 // Licenses returns every license ordered by id.
 func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
 	defer wrap(&err, "licenses")
-	rows, err := s.pool.Query(ctx, `SELECT id, name, created_at, organization_id FROM licenses ORDER BY id`)
+	rows, err := s.pool.Query(ctx, `SELECT `+licenseColumns+` FROM licenses ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
-	ls, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.License, error) {
-		var (
-			l       chat.License
-			created *int64
-		)
-		err := row.Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
-		l.CreatedAt = fromNS(created)
-		return l, err
-	})
+	ls, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.License, error) { return scanLicense(row) })
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 // SetThreadTag adds a tag to a thread or removes it.
@@ -57,4 +59,19 @@ func (s *Store) ThreadTags(ctx context.Context, chatID, threadID string) (tags [
 		return nil, err
 	}
 	return tags, nil
+}
+
+// ThreadsTags returns the tags of many threads.
+func (s *Store) ThreadsTags(ctx context.Context, threadIDs []string) (tags map[string][]string, err error) {
+	defer wrap(&err, "tags of %d threads", len(threadIDs))
+	if len(threadIDs) == 0 {
+		return map[string][]string{}, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT thread_id, tag FROM thread_tags
+		WHERE thread_id = ANY($1) ORDER BY thread_id, tag COLLATE "C"`, threadIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return codec.GroupStrings(rows)
 }

@@ -36,50 +36,54 @@ func (s *Store) PutLicense(ctx context.Context, l chat.License) (err error) {
 	})
 }
 
+const licenseColumns = `id, name, created_at, organization_id`
+
+func scanLicense(row scanner) (chat.License, error) {
+	var (
+		l       chat.License
+		created sql.NullInt64
+	)
+	if err := row.Scan(&l.ID, &l.Name, &created, &l.OrganizationID); err != nil {
+		return chat.License{}, err
+	}
+	l.CreatedAt = fromNS(created)
+	return l, nil
+}
+
 // License returns a license.
 func (s *Store) License(ctx context.Context, id int) (l chat.License, err error) {
 	defer wrap(&err, "license %d", id)
-	var created sql.NullInt64
-	err = s.rStmts.QueryRowContext(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE id = ?`, id).
-		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
+	l, err = scanLicense(s.rStmts.QueryRowContext(ctx, `SELECT `+licenseColumns+` FROM licenses WHERE id = ?`, id))
 	if err != nil {
 		return chat.License{}, notFound(err, "")
 	}
-	l.CreatedAt = fromNS(created)
 	return l, nil
 }
 
 // LicenseByOrganization returns the license with the organization id.
 func (s *Store) LicenseByOrganization(ctx context.Context, organizationID string) (l chat.License, err error) {
 	defer wrap(&err, "license of organization %q", organizationID)
-	var created sql.NullInt64
-	err = s.rStmts.QueryRowContext(ctx, `SELECT id, name, created_at, organization_id FROM licenses WHERE organization_id = ?`, organizationID).
-		Scan(&l.ID, &l.Name, &created, &l.OrganizationID)
+	l, err = scanLicense(s.rStmts.QueryRowContext(ctx, `SELECT `+licenseColumns+` FROM licenses WHERE organization_id = ?`, organizationID))
 	if err != nil {
 		return chat.License{}, notFound(err, "")
 	}
-	l.CreatedAt = fromNS(created)
 	return l, nil
 }
 
 // Licenses returns every license ordered by id.
 func (s *Store) Licenses(ctx context.Context) (ls []chat.License, err error) {
 	defer wrap(&err, "licenses")
-	rows, err := s.rStmts.QueryContext(ctx, `SELECT id, name, created_at, organization_id FROM licenses ORDER BY id`)
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT `+licenseColumns+` FROM licenses ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	ls = []chat.License{}
 	for rows.Next() {
-		var (
-			l       chat.License
-			created sql.NullInt64
-		)
-		if err := rows.Scan(&l.ID, &l.Name, &created, &l.OrganizationID); err != nil {
+		l, err := scanLicense(rows)
+		if err != nil {
 			return nil, err
 		}
-		l.CreatedAt = fromNS(created)
 		ls = append(ls, l)
 	}
 	return ls, rows.Err()
@@ -200,7 +204,7 @@ func (s *Store) Groups(ctx context.Context, licenseID int) (gs []chat.Group, err
 const customerColumns = `license_id, id, name, email, avatar, fields, page, referrer, side_storage,
 	group_id, banned, banned_until, created_at, last_visit, visits`
 
-func scanCustomer(row interface{ Scan(...any) error }) (chat.Customer, error) {
+func scanCustomer(row scanner) (chat.Customer, error) {
 	var (
 		c                  chat.Customer
 		fields, side       string

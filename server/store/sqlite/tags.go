@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 // SetThreadTag adds a tag to a thread or removes it.
@@ -52,4 +54,24 @@ func (s *Store) ThreadTags(ctx context.Context, chatID, threadID string) (tags [
 		return nil, err
 	}
 	return tags, nil
+}
+
+// ThreadsTags returns the tags of many threads: the ids travel as one JSON
+// array, so that one prepared statement serves any number of them.
+func (s *Store) ThreadsTags(ctx context.Context, threadIDs []string) (tags map[string][]string, err error) {
+	defer wrap(&err, "tags of %d threads", len(threadIDs))
+	if len(threadIDs) == 0 {
+		return map[string][]string{}, nil
+	}
+	ids, err := codec.JSON(threadIDs, "[]")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT thread_id, tag FROM thread_tags
+		WHERE thread_id IN (SELECT value FROM json_each(?)) ORDER BY thread_id, tag`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return codec.GroupStrings(rows)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 
@@ -9,11 +10,13 @@ import (
 )
 
 // testTags checks thread tags: set and removed once, read in lexical
-// order, and the Chats filter by tag.
+// order, one thread's or many threads' at once, and the Chats filter by
+// tag.
 func testTags(t *testing.T, mk func(*testing.T) *env) {
 	e := mk(t)
 	c, th := e.newChat()
-	other, _ := e.newChat()
+	other, otherTh := e.newChat()
+	bare, bareTh := e.newChat()
 	for _, tag := range []string{"vip", "billing", "vip"} {
 		_, err := e.s.SetThreadTag(e.ctx, c.ID, th.ID, tag, true)
 		e.must(err, "SetThreadTag "+tag)
@@ -27,6 +30,17 @@ func testTags(t *testing.T, mk func(*testing.T) *env) {
 	e.must(err, "ThreadTags")
 	if !slices.Equal(tags, []string{"billing", "vip"}) {
 		t.Errorf("ThreadTags = %v, want [billing vip]", tags)
+	}
+	_, err = e.s.SetThreadTag(e.ctx, other.ID, otherTh.ID, "refund", true)
+	e.must(err, "SetThreadTag of another chat")
+	many, err := e.s.ThreadsTags(e.ctx, []string{th.ID, otherTh.ID, bareTh.ID, "no-such-thread"})
+	e.must(err, "ThreadsTags")
+	want := map[string][]string{th.ID: {"billing", "vip"}, otherTh.ID: {"refund"}}
+	if !maps.EqualFunc(many, want, slices.Equal) {
+		t.Errorf("ThreadsTags = %v, want %v (none for %s of chat %s, nor a missing thread)", many, want, bareTh.ID, bare.ID)
+	}
+	if none, err := e.s.ThreadsTags(e.ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("ThreadsTags of no thread = %v, %v", none, err)
 	}
 	got, total, err := e.s.Chats(e.ctx, chat.ChatFilter{LicenseID: license, Tag: "vip"}, 0, 0)
 	e.must(err, "Chats by tag")

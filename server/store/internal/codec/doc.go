@@ -2,5 +2,6 @@
 // chat.Store share: an event's type-specific fields as one JSON body,
 // properties without empty namespaces, a customer's page, and the merge and
 // delete of properties that the property methods apply before they store
-// the result, and the organization id PutLicense stores.
+// the result, the organization id PutLicense stores, and rows of values
+// grouped by key (GroupStrings).
 package codec
