@@ -200,8 +200,12 @@ func TestChat(t *testing.T) {
 		if err != nil || n.Visibility != agent.VisibilityAgents {
 			t.Fatalf("SendEvent of a note = %+v, %v", n, err)
 		}
+		from := rec.len()
 		if err := c.TagThread(ctx, chatID, thread, "vip"); err != nil {
 			t.Fatal(err)
+		}
+		if got, _ := waitFor(t, rec, from, func(n agent.ThreadTagged) bool { return n.Chat == chatID }); got != (agent.ThreadTagged{Chat: chatID, Thread: thread, Tag: "vip"}) {
+			t.Errorf("ThreadTagged = %+v", got)
 		}
 		if err := c.TagThread(ctx, chatID, thread, "VIP"); !agent.IsType(err, protocol.ErrValidation) {
 			t.Errorf("upper-case tag: %v", err)
@@ -212,6 +216,12 @@ func TestChat(t *testing.T) {
 		}
 		if err := c.UntagThread(ctx, chatID, thread, "vip"); err != nil {
 			t.Fatal(err)
+		}
+		if got, _ := waitFor(t, rec, from, func(n agent.ThreadUntagged) bool { return n.Chat == chatID }); got != (agent.ThreadUntagged{Chat: chatID, Thread: thread, Tag: "vip"}) {
+			t.Errorf("ThreadUntagged = %+v", got)
+		}
+		if u := all[agent.UnknownPush](rec, from); len(u) != 0 {
+			t.Errorf("unknown pushes: %+v", u)
 		}
 		if sum, err := c.ListChats(ctx, agent.ListChatsOptions{Tag: "vip"}); err != nil || sum.TotalChats != 0 {
 			t.Errorf("ListChats by a removed tag = %+v, %v", sum, err)
