@@ -212,7 +212,10 @@ func TestChat(t *testing.T) {
 		}
 		sum, err := c.ListChats(ctx, agent.ListChatsOptions{Tag: "vip"})
 		if err != nil || sum.TotalChats != 1 || sum.ChatsSummary[0].ID != chatID || !slices.Equal(sum.ChatsSummary[0].Tags, []string{"vip"}) {
-			t.Errorf("ListChats by tag = %+v, %v", sum, err)
+			t.Fatalf("ListChats by tag = %+v, %v", sum, err)
+		}
+		if s := sum.ChatsSummary[0]; len(s.ThreadTags) != 1 || !slices.Equal(s.ThreadTags[thread], []string{"vip"}) || !slices.Equal(s.AllTags(), []string{"vip"}) {
+			t.Errorf("ThreadTags = %v, AllTags = %v", s.ThreadTags, s.AllTags())
 		}
 		if err := c.UntagThread(ctx, chatID, thread, "vip"); err != nil {
 			t.Fatal(err)
@@ -582,4 +585,16 @@ func TestChat(t *testing.T) {
 			t.Errorf("SendEvent after leaving: %v", err)
 		}
 	})
+}
+
+// TestAllTags: the tags of every thread, each once, in lexical order.
+func TestAllTags(t *testing.T) {
+	t.Parallel()
+	s := agent.ChatSummary{ThreadTags: map[string][]string{"T1": {"vip", "billing"}, "T2": {"refund", "vip"}}}
+	if got := s.AllTags(); !slices.Equal(got, []string{"billing", "refund", "vip"}) {
+		t.Errorf("AllTags = %v", got)
+	}
+	if got := (agent.ChatSummary{}).AllTags(); len(got) != 0 {
+		t.Errorf("AllTags of no tags = %v", got)
+	}
 }

@@ -11,6 +11,9 @@
 // (TestConsoleSearch) and console-notes.png (a private note and a tag,
 // TestConsoleNotesAndTags).
 //
+// TestConsoleTagsOfEveryThread checks that the tag filter and the chips
+// agree across a chat's threads.
+//
 // TestConsoleAlerts grants the page the notifications permission over CDP
 // and wraps the browser's Notification and AudioContext before the
 // console loads, to count what it shows and plays; Parley itself is not

@@ -20,6 +20,10 @@ type ChatSummary struct {
 	Queue *QueueInfo
 	// Tags are the tags of the chat's last thread (ListChats only).
 	Tags []string
+	// ThreadTags are the tags of every tagged thread of the chat, by
+	// thread id (ListChats only): ListChats.Tag finds a chat by any of
+	// them.
+	ThreadTags map[string][]string
 }
 
 // ChatsSummary lists the actor's chats, the most recently active first.
@@ -273,11 +277,10 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 		if err != nil {
 			return nil, 0, err
 		}
-		if c.LastThreadID != "" {
-			if sum.Tags, err = s.store.ThreadTags(ctx, c.ID, c.LastThreadID); err != nil {
-				return nil, 0, err
-			}
+		if sum.ThreadTags, err = s.store.ChatTags(ctx, c.ID); err != nil {
+			return nil, 0, err
 		}
+		sum.Tags = sum.ThreadTags[c.LastThreadID]
 		if c.Active && !hasPresentAgent(c) {
 			q, err := s.queueInfo(ctx, c)
 			if err != nil {

@@ -233,6 +233,10 @@ type Store interface {
 	// ThreadTags returns the tags of a chat's thread in lexical order;
 	// ErrNotFound when the chat has no such thread.
 	ThreadTags(ctx context.Context, chatID, threadID string) ([]string, error)
+	// ChatTags returns the tags of every tagged thread of a chat, by thread
+	// id, each thread's in lexical order: the tags ChatFilter.Tag looks
+	// among. A chat with no tag, or no such chat, has none.
+	ChatTags(ctx context.Context, chatID string) (map[string][]string, error)
 
 	// AddPostback records a rich message postback.
 	AddPostback(ctx context.Context, p Postback) error

@@ -58,3 +58,22 @@ func (s *Store) ThreadTags(ctx context.Context, chatID, threadID string) (tags [
 	}
 	return tags, nil
 }
+
+// ChatTags returns the tags of each tagged thread of a chat.
+func (s *Store) ChatTags(ctx context.Context, chatID string) (tags map[string][]string, err error) {
+	defer wrap(&err, "tags of chat %q", chatID)
+	rows, err := s.pool.Query(ctx, `SELECT thread_id, tag FROM thread_tags WHERE chat_id = $1 ORDER BY thread_id, tag COLLATE "C"`, chatID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tags = map[string][]string{}
+	for rows.Next() {
+		var thread, tag string
+		if err := rows.Scan(&thread, &tag); err != nil {
+			return nil, err
+		}
+		tags[thread] = append(tags[thread], tag)
+	}
+	return tags, rows.Err()
+}

@@ -53,3 +53,28 @@ func (s *Store) ThreadTags(ctx context.Context, chatID, threadID string) (tags [
 	}
 	return tags, nil
 }
+
+// ChatTags returns the tags of each tagged thread of a chat.
+func (s *Store) ChatTags(ctx context.Context, chatID string) (tags map[string][]string, err error) {
+	defer wrap(&err, "tags of chat %q", chatID)
+	tags = map[string][]string{}
+	err = s.read(ctx, func(tx *txn) error {
+		rows, err := tx.QueryContext(ctx, `SELECT thread_id, tag FROM thread_tags WHERE chat_id = ? ORDER BY thread_id, tag`, chatID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var thread, tag string
+			if err := rows.Scan(&thread, &tag); err != nil {
+				return err
+			}
+			tags[thread] = append(tags[thread], tag)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tags, nil
+}

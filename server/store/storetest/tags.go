@@ -13,7 +13,7 @@ import (
 func testTags(t *testing.T, mk func(*testing.T) *env) {
 	e := mk(t)
 	c, th := e.newChat()
-	other, _ := e.newChat()
+	other, otherTh := e.newChat()
 	for _, tag := range []string{"vip", "billing", "vip"} {
 		_, err := e.s.SetThreadTag(e.ctx, c.ID, th.ID, tag, true)
 		e.must(err, "SetThreadTag "+tag)
@@ -49,5 +49,31 @@ func testTags(t *testing.T, mk func(*testing.T) *env) {
 	}
 	if _, err := e.s.ThreadTags(e.ctx, other.ID, th.ID); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("ThreadTags of another chat's thread: %v", err)
+	}
+
+	// ChatTags: every tagged thread's tags, by thread; the filter finds a
+	// chat by a tag of any of its threads, the last or an earlier one.
+	e.close(c.ID)
+	_, th2 := e.activate(c.ID, nil)
+	for _, tag := range []string{"vip", "refund", "billing"} {
+		_, err := e.s.SetThreadTag(e.ctx, c.ID, th2.ID, tag, true)
+		e.must(err, "SetThreadTag "+tag+" of the second thread")
+	}
+	_, err = e.s.SetThreadTag(e.ctx, other.ID, otherTh.ID, "other", true)
+	e.must(err, "SetThreadTag of the other chat")
+	all, err := e.s.ChatTags(e.ctx, c.ID)
+	e.must(err, "ChatTags")
+	want := map[string][]string{th.ID: {"billing"}, th2.ID: {"billing", "refund", "vip"}}
+	if len(all) != len(want) || !slices.Equal(all[th.ID], want[th.ID]) || !slices.Equal(all[th2.ID], want[th2.ID]) {
+		t.Errorf("ChatTags = %v, want %v", all, want)
+	}
+	_, err = e.s.SetThreadTag(e.ctx, c.ID, th2.ID, "billing", false)
+	e.must(err, "SetThreadTag remove from the second thread")
+	if got, _, err := e.s.Chats(e.ctx, chat.ChatFilter{LicenseID: license, Tag: "billing"}, 0, 0); err != nil || len(got) != 1 || got[0].ID != c.ID {
+		t.Errorf("Chats by a tag of an earlier thread only: %v, %v", got, err)
+	}
+	none, err := e.s.ChatTags(e.ctx, "no-such-chat")
+	if err != nil || len(none) != 0 {
+		t.Errorf("ChatTags of no chat = %v, %v", none, err)
 	}
 }
