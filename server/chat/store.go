@@ -255,10 +255,14 @@ type Store interface {
 
 	// SearchChats returns the chats of q.LicenseID (narrowed by q.Access)
 	// with an event that holds every one of q.Terms, the last one as a
-	// word prefix if q.Prefix: message texts and file names are searched. The chat
-	// whose newest match is the newest comes first (then by chat id
-	// descending); a page is q.Offset, q.Limit. Snippet is left empty.
-	// Case never matters; how diacritics do is the driver's (see its doc).
+	// word prefix if q.Prefix: message texts and file names are searched;
+	// and the chats whose customer's name and e-mail address together hold
+	// them (ByCustomer). The chat whose newest match is the newest comes
+	// first (a chat matched by its customer only counts its last
+	// activity; then by chat id descending); a page is q.Offset, q.Limit.
+	// Snippet is left empty. Case never matters; how diacritics do is the
+	// driver's (see its doc). Changes of a customer's name or e-mail are
+	// found from the moment they are stored.
 	SearchChats(ctx context.Context, q SearchQuery) ([]SearchHit, error)
 
 	// RevokeToken records that the access token with this id must be
