@@ -200,18 +200,31 @@ func TestChat(t *testing.T) {
 		if err != nil || n.Visibility != agent.VisibilityAgents {
 			t.Fatalf("SendEvent of a note = %+v, %v", n, err)
 		}
+		from := rec.len()
 		if err := c.TagThread(ctx, chatID, thread, "vip"); err != nil {
 			t.Fatal(err)
+		}
+		if got, _ := waitFor(t, rec, from, func(n agent.ThreadTagged) bool { return n.Chat == chatID }); got != (agent.ThreadTagged{Chat: chatID, Thread: thread, Tag: "vip"}) {
+			t.Errorf("ThreadTagged = %+v", got)
 		}
 		if err := c.TagThread(ctx, chatID, thread, "VIP"); !agent.IsType(err, protocol.ErrValidation) {
 			t.Errorf("upper-case tag: %v", err)
 		}
 		sum, err := c.ListChats(ctx, agent.ListChatsOptions{Tag: "vip"})
 		if err != nil || sum.TotalChats != 1 || sum.ChatsSummary[0].ID != chatID || !slices.Equal(sum.ChatsSummary[0].Tags, []string{"vip"}) {
-			t.Errorf("ListChats by tag = %+v, %v", sum, err)
+			t.Fatalf("ListChats by tag = %+v, %v", sum, err)
+		}
+		if s := sum.ChatsSummary[0]; len(s.ThreadTags) != 1 || !slices.Equal(s.ThreadTags[thread], []string{"vip"}) || !slices.Equal(s.AllTags(), []string{"vip"}) {
+			t.Errorf("ThreadTags = %v, AllTags = %v", s.ThreadTags, s.AllTags())
 		}
 		if err := c.UntagThread(ctx, chatID, thread, "vip"); err != nil {
 			t.Fatal(err)
+		}
+		if got, _ := waitFor(t, rec, from, func(n agent.ThreadUntagged) bool { return n.Chat == chatID }); got != (agent.ThreadUntagged{Chat: chatID, Thread: thread, Tag: "vip"}) {
+			t.Errorf("ThreadUntagged = %+v", got)
+		}
+		if u := all[agent.UnknownPush](rec, from); len(u) != 0 {
+			t.Errorf("unknown pushes: %+v", u)
 		}
 		if sum, err := c.ListChats(ctx, agent.ListChatsOptions{Tag: "vip"}); err != nil || sum.TotalChats != 0 {
 			t.Errorf("ListChats by a removed tag = %+v, %v", sum, err)
@@ -572,4 +585,16 @@ func TestChat(t *testing.T) {
 			t.Errorf("SendEvent after leaving: %v", err)
 		}
 	})
+}
+
+// TestAllTags: the tags of every thread, each once, in lexical order.
+func TestAllTags(t *testing.T) {
+	t.Parallel()
+	s := agent.ChatSummary{ThreadTags: map[string][]string{"T1": {"vip", "billing"}, "T2": {"refund", "vip"}}}
+	if got := s.AllTags(); !slices.Equal(got, []string{"billing", "refund", "vip"}) {
+		t.Errorf("AllTags = %v", got)
+	}
+	if got := (agent.ChatSummary{}).AllTags(); len(got) != 0 {
+		t.Errorf("AllTags of no tags = %v", got)
+	}
 }

@@ -280,6 +280,15 @@ func (c *Client) handlePush(f protocol.Frame, skip map[string]bool) {
 			}
 			emit(ChatUserRemoved{Chat: p.ChatID, Thread: p.ThreadID, User: p.UserID, UserType: typ})
 		}
+	case protocol.PushThreadTagged, protocol.PushThreadUntagged:
+		var p protocol.ThreadTagged
+		if decode(&p) {
+			if f.Action == protocol.PushThreadTagged {
+				emit(ThreadTagged{Chat: p.ChatID, Thread: p.ThreadID, Tag: p.Tag})
+			} else {
+				emit(ThreadUntagged{Chat: p.ChatID, Thread: p.ThreadID, Tag: p.Tag})
+			}
+		}
 	case protocol.PushChatTransferred:
 		var p protocol.ChatTransferred
 		if decode(&p) {

@@ -30,7 +30,7 @@
 //
 // Everything the server pushes becomes a typed notification
 // (IncomingChat for incoming_chat_thread, IncomingEvent, ChatTransferred,
-// RoutingStatusSet, …; UnknownPush for anything else). Subscribe by type
+// ThreadTagged, RoutingStatusSet, …; UnknownPush for anything else). Subscribe by type
 // with On and Once, by the push's action name with Client.On, or range
 // over Client.Notifications. Handlers run one at a time, in arrival order,
 // on one goroutine per Client; a slow handler delays later notifications

@@ -118,12 +118,13 @@ func (c *Client) JoinChat(ctx context.Context, chatID string) error {
 
 // TagThread tags a chat's thread (tag_thread): lower case, 1 to 50
 // characters, at most 20 a thread. The chat's agents get a thread_tagged
-// push (an UnknownPush here); customers never see tags.
+// push (ThreadTagged); customers never see tags.
 func (c *Client) TagThread(ctx context.Context, chatID, threadID, tag string) error {
 	return c.callInto(ctx, protocol.ActionTagThread, protocol.TagThreadRequest{ChatID: chatID, ThreadID: threadID, Tag: tag}, nil)
 }
 
-// UntagThread removes a tag from a chat's thread (untag_thread).
+// UntagThread removes a tag from a chat's thread (untag_thread); the
+// chat's agents get a thread_untagged push (ThreadUntagged).
 func (c *Client) UntagThread(ctx context.Context, chatID, threadID, tag string) error {
 	return c.callInto(ctx, protocol.ActionUntagThread, protocol.TagThreadRequest{ChatID: chatID, ThreadID: threadID, Tag: tag}, nil)
 }

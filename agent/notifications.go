@@ -104,6 +104,18 @@ type ThreadClosed struct {
 	Chat, Thread, User string
 }
 
+// ThreadTagged reports that a thread of a chat got a tag (thread_tagged;
+// see Client.TagThread), by any agent, this client included.
+type ThreadTagged struct {
+	Chat, Thread, Tag string
+}
+
+// ThreadUntagged reports that a tag was removed from a thread of a chat
+// (thread_untagged; see Client.UntagThread).
+type ThreadUntagged struct {
+	Chat, Thread, Tag string
+}
+
 // ChatTransferred reports that a chat was transferred to Target, by
 // Requester (empty when routing moved it).
 type ChatTransferred struct {
@@ -199,6 +211,8 @@ func (ChatUserAdded) Name() string               { return "chat_user_added" }
 func (ChatUserRemoved) Name() string             { return "chat_user_removed" }
 func (ThreadClosed) Name() string                { return "thread_closed" }
 func (ChatTransferred) Name() string             { return "chat_transferred" }
+func (ThreadTagged) Name() string                { return "thread_tagged" }
+func (ThreadUntagged) Name() string              { return "thread_untagged" }
 func (CustomerUpdated) Name() string             { return "customer_updated" }
 func (CustomerPageUpdated) Name() string         { return "customer_page_updated" }
 func (LastSeenTimestampUpdated) Name() string    { return "last_seen_timestamp_updated" }

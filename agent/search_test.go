@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/parleychat/parley/agent"
+	"github.com/parleychat/parley/customer"
 	"github.com/parleychat/parley/protocol"
 )
 
@@ -17,7 +18,7 @@ func TestSearchChats(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
 	c, rec := connected(t, srv)
-	_, _, ch := startChat(t, srv, rec, "My parcel never arrived")
+	cust, _, ch := startChat(t, srv, rec, "My parcel never arrived")
 	ctx := ctxT(t)
 	sent, err := c.SendEvent(ctx, ch.ID, agent.Event{Type: agent.EventMessage, Text: "Sorry: which parcel number?"})
 	if err != nil {
@@ -45,6 +46,23 @@ func TestSearchChats(t *testing.T) {
 	r, err = c.SearchChats(ctx, agent.SearchOptions{Query: `" OR * ( ) NEAR:`})
 	if err != nil || len(r.Chats) != 0 {
 		t.Errorf("SearchChats of operators = %+v, %v; want nothing", r, err)
+	}
+
+	// The customer's name and e-mail address, as the customer changes
+	// them, find the chat too.
+	if err := cust.UpdateCustomer(ctx, customer.CustomerUpdate{Email: "carla.jones@shop.example"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err = c.SearchChats(ctx, agent.SearchOptions{Query: "carla shop"})
+	if err != nil || len(r.Chats) != 1 {
+		t.Fatalf("SearchChats by the customer = %+v, %v", r, err)
+	}
+	if h := r.Chats[0]; h.ChatID != ch.ID || !h.ByCustomer || h.EventID != "" || len(h.EventIDs) != 0 ||
+		h.Snippet != "Carla · carla.jones@shop.example" || h.CustomerName != "Carla" || h.At.IsZero() {
+		t.Errorf("hit by the customer = %+v", h)
+	}
+	if r, err := c.SearchChats(ctx, agent.SearchOptions{Query: "carla parcel"}); err != nil || len(r.Chats) != 0 {
+		t.Errorf("a word of the customer and one of a message = %+v, %v; want nothing", r, err)
 	}
 
 	srv.addAgent(t, "out@parley.test", "Out", "secret-out-1", 4)

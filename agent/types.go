@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -208,6 +209,20 @@ type ChatSummary struct {
 	Queue *Queue
 	// Tags are the last thread's tags (see Client.TagThread).
 	Tags []string
+	// ThreadTags are the tags of every tagged thread of the chat, the
+	// last one's included, by thread id (nil: none).
+	ThreadTags map[string][]string
+}
+
+// AllTags returns the tags of every thread of the chat, each once, in
+// lexical order: ListChatsOptions.Tag finds the chat by any of them.
+func (s ChatSummary) AllTags() []string {
+	var all []string
+	for _, tags := range s.ThreadTags {
+		all = append(all, tags...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
 }
 
 // Queue is a queued chat's place in its group's queue.
@@ -240,7 +255,8 @@ type ListChatsOptions struct {
 	Queued bool
 	// Mine keeps only the chats the agent is in.
 	Mine bool
-	// Tag keeps only the chats with a thread tagged Tag.
+	// Tag keeps only the chats with a thread tagged Tag, the last or an
+	// earlier one (ChatSummary.AllTags).
 	Tag string
 }
 

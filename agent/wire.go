@@ -171,6 +171,9 @@ func fromChatSummary(s protocol.AgentChatSummary) ChatSummary {
 		e := fromEvent(best.Event, best.ThreadID)
 		out.LastEvent = &e
 	}
+	if len(s.ThreadTags) > 0 {
+		out.ThreadTags = s.ThreadTags
+	}
 	if q := s.Queue; q != nil {
 		out.Queue = &Queue{Position: q.Position, QueuedAt: fromUnix(q.QueuedAt)}
 	}

@@ -54,7 +54,7 @@ var eventNames = func() map[string]bool {
 		ChatPropertiesUpdated{}, ChatThreadPropertiesUpdated{}, EventPropertiesUpdated{}, ChatPropertiesDeleted{},
 		ChatThreadPropertiesDeleted{}, EventPropertiesDeleted{}, EventUpdated{}, LastSeenTimestampUpdated{}, NewEvent{},
 		UserData{}, UserJoinedChat{}, UserLeftChat{}, UserIsTyping{}, UserStoppedTyping{}, ThreadClosed{}, ThreadSummary{},
-		CustomerUpdated{}, CustomerPageUpdated{}, IncomingRichMessagePostback{}} {
+		CustomerUpdated{}, CustomerPageUpdated{}, IncomingRichMessagePostback{}, QueuePositionUpdated{}} {
 		m[n.Name()] = true
 	}
 	return m

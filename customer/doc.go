@@ -39,7 +39,11 @@
 // Everything the server pushes becomes a typed notification ([NewEvent],
 // [UserIsTyping], [ThreadClosed], …). Subscribe by type with [On] and
 // [Once], by the JS SDK's event name with [SDK.On], or range over
-// [SDK.Notifications].
+// [SDK.Notifications]. One notification is a Parley extension of the
+// protocol, which the JS SDK 2 has no event for: [QueuePositionUpdated],
+// the chat's place in the queue and the estimated wait while no agent
+// has it yet. A push the package has no type for arrives as
+// [UnknownPush].
 // Handlers run one at a time, in arrival order, on one goroutine per SDK;
 // a slow handler delays later notifications and never loses one (see
 // Config.NotificationBuffer for what happens when they pile up).
@@ -93,5 +97,6 @@
 // Token marshals expires_in in seconds (identity files written before
 // still load). SendFile takes a File.Size of 0 as unknown (see File).
 // SDK.On and SDK.Once panic on an unknown event name. Reconnecting and
-// Disconnected.Err are new.
+// Disconnected.Err are new. QueuePositionUpdated is new: the
+// queue_position_updated push was an UnknownPush before.
 package customer

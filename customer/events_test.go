@@ -603,13 +603,7 @@ func TestInjectedPushes(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var typed, named []customer.UnknownPush
-	// The chat waits in the queue, so the server also tells its place
-	// (queue_position_updated), which this SDK has no type for either.
-	isQueue := func(u customer.UnknownPush) bool { return u.Action == protocol.PushQueuePositionUpdated }
 	customer.On(sdk, func(u customer.UnknownPush) {
-		if isQueue(u) {
-			return
-		}
 		mu.Lock()
 		typed = append(typed, u)
 		mu.Unlock()
@@ -635,7 +629,7 @@ func TestInjectedPushes(t *testing.T) {
 	}
 
 	push(protocol.PushIncomingMulticast, map[string]any{"author_id": "agent@x", "content": map[string]any{"hello": "all"}})
-	un := tWait(t, rec, func(u customer.UnknownPush) bool { return !isQueue(u) })
+	un := tWait[customer.UnknownPush](t, rec, nil)
 	if un.Action != protocol.PushIncomingMulticast || un.Name() != protocol.PushIncomingMulticast || !strings.Contains(string(un.Payload), `"hello":"all"`) {
 		t.Errorf("unknown push = %+v", un)
 	}
@@ -654,9 +648,10 @@ func TestInjectedPushes(t *testing.T) {
 	if len(typed) != 2 || len(named) != 2 || typed[0].Action != protocol.PushIncomingMulticast {
 		t.Errorf("On(UnknownPush) got %d, On(incoming_multicast) got %d; want 2 each", len(typed), len(named))
 	}
-	// Side storage makes no notification.
+	// Side storage makes no notification, and the place of the chat in
+	// the queue (no agent is online) is a QueuePositionUpdated.
 	for _, n := range tOf[customer.UnknownPush](rec) {
-		if n.Action != protocol.PushIncomingMulticast && !isQueue(n) {
+		if n.Action != protocol.PushIncomingMulticast {
 			t.Errorf("unexpected unknown push %+v", n)
 		}
 	}
@@ -692,7 +687,7 @@ func TestOnUnknownName(t *testing.T) {
 		customer.EventPropertiesDeleted{}, customer.EventUpdated{}, customer.LastSeenTimestampUpdated{}, customer.NewEvent{},
 		customer.UserData{}, customer.UserJoinedChat{}, customer.UserLeftChat{}, customer.UserIsTyping{}, customer.UserStoppedTyping{},
 		customer.ThreadClosed{}, customer.ThreadSummary{}, customer.CustomerUpdated{}, customer.CustomerPageUpdated{},
-		customer.IncomingRichMessagePostback{}} {
+		customer.IncomingRichMessagePostback{}, customer.QueuePositionUpdated{}} {
 		names = append(names, n.Name())
 	}
 	for _, name := range names {

@@ -174,6 +174,23 @@ type IncomingRichMessagePostback struct {
 	Postback                  Postback
 }
 
+// QueuePositionUpdated reports the place of the customer's chat in the
+// queue of its groups while the chat waits for an agent
+// (queue_position_updated): Position 1 is given out next, and WaitTime is
+// the server's estimate of the wait. It comes when the chat is queued,
+// each time its place changes, and after each login while the chat still
+// waits; none comes once an agent has the chat (UserJoinedChat of an
+// agent).
+//
+// It is a Parley extension of the Customer Chat API v3.0: LiveChat sends
+// this push in v3.5 only, and the JS SDK 2 does not know it (it emits it
+// under its name with the raw payload). Another server may never send it.
+type QueuePositionUpdated struct {
+	Chat, Thread string
+	Position     int
+	WaitTime     time.Duration
+}
+
 // UnknownPush is any push this package has no type for, by its action
 // name, with its payload as the server sent it.
 type UnknownPush struct {
@@ -206,6 +223,7 @@ func (ThreadSummary) Name() string               { return "thread_summary" }
 func (CustomerUpdated) Name() string             { return "customer_updated" }
 func (CustomerPageUpdated) Name() string         { return "customer_page_updated" }
 func (IncomingRichMessagePostback) Name() string { return "incoming_rich_message_postback" }
+func (QueuePositionUpdated) Name() string        { return "queue_position_updated" }
 
 // Name returns the push's action.
 func (u UnknownPush) Name() string { return u.Action }

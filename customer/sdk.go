@@ -574,6 +574,12 @@ func (s *SDK) handlePush(f protocol.Frame) {
 			emit(IncomingRichMessagePostback{User: p.UserID, Chat: p.ChatID, Thread: p.ThreadID, Event: p.EventID,
 				Postback: Postback{ID: p.Postback.ID, Toggled: &p.Postback.Toggled}})
 		}
+	case protocol.PushQueuePositionUpdated:
+		var p protocol.QueuePositionUpdated
+		if decode(&p) {
+			emit(QueuePositionUpdated{Chat: p.ChatID, Thread: p.ThreadID, Position: p.Queue.Position,
+				WaitTime: time.Duration(p.Queue.WaitTime) * time.Second})
+		}
 	default:
 		emit(UnknownPush{Action: f.Action, Payload: f.Payload})
 	}

@@ -436,11 +436,14 @@ type ListChatsResponse struct {
 	TotalChats   int                `json:"total_chats"`
 }
 
-// AgentChatSummary is a list_chats entry: a chat summary and, for a chat
-// waiting for an agent, its place in the queue.
+// AgentChatSummary is a list_chats entry: a chat summary, for a chat
+// waiting for an agent its place in the queue, and the tags of each of
+// its tagged threads by thread id (absent: none), which filters.tag looks
+// among (the last thread's are also its last_thread_summary.tags).
 type AgentChatSummary struct {
 	ChatSummary
-	Queue *QueueInfo `json:"queue,omitempty"`
+	Queue      *QueueInfo          `json:"queue,omitempty"`
+	ThreadTags map[string][]string `json:"thread_tags,omitempty"`
 }
 
 // TagThreadRequest is the payload of tag_thread and untag_thread.

@@ -18,10 +18,15 @@ type SearchChatsResponse struct {
 // SearchHit is one chat found by search_chats. ThreadID, EventID,
 // Snippet and CreatedAt (Unix seconds) are of its newest matching event;
 // EventIDs lists its matching events, newest first (at most 20).
+// ByCustomer says the customer's name and e-mail address hold the query;
+// a chat found that way only has empty ThreadID, EventID and EventIDs,
+// a Snippet of the customer's name and address, and CreatedAt its last
+// activity.
 type SearchHit struct {
 	ChatID       string   `json:"chat_id"`
 	CustomerID   string   `json:"customer_id"`
 	CustomerName string   `json:"customer_name,omitempty"`
+	ByCustomer   bool     `json:"by_customer,omitempty"`
 	ThreadID     string   `json:"thread_id"`
 	EventID      string   `json:"event_id"`
 	EventIDs     []string `json:"event_ids"`

@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -139,14 +142,15 @@ func offlineEvents(name, email, text string) []any {
 // offline form; its answers start a chat marked as an offline message,
 // which agents find by its properties; an agent's answer in it is mailed
 // to the address of the form through the SMTP server (a sink on a local
-// socket).
+// socket) once the customer is gone, not while it is connected.
 func TestRTMOfflineMessage(t *testing.T) {
 	sink := newSMTPSink(t)
 	m, err := mail.New("smtp://parley:secret@"+sink.l.Addr().String(), "Shop <help@shop.test>")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := parleytest.NewServer(t, func(c *server.Config) { c.Mailer = m })
+	logs := &logBuffer{}
+	srv := parleytest.NewServer(t, withDebugLogs(logs), func(c *server.Config) { c.Mailer = m })
 	c := connectCustomer(t, srv, newCustomerID())
 
 	var st protocol.GroupsStatusResponse
@@ -218,9 +222,16 @@ func TestRTMOfflineMessage(t *testing.T) {
 	wantJSON(t, "offline_message", p["offline_message"], `{"value":true}`)
 	wantJSON(t, "offline_email", p["offline_email"], `{"value":"ann@shop.test"}`)
 
-	// The agent came online: the chat is given to it; its answer is
-	// mailed.
+	// The agent came online: the chat is given to it. Its answer reaches
+	// the customer, who is connected, in the chat: it is not mailed.
 	ag.assigned(ch)
+	ag.ok(protocol.ActionSendEvent, obj{"chat_id": ch, "event": message("Let me check.")})
+	c.waitPush(protocol.PushIncomingEvent, forChat(ch))
+	logs.wait(t, notMailed)
+
+	// The customer leaves; the agent's next answer is mailed.
+	c.close()
+	waitNoCustomerConnections(t, srv)
 	ag.ok(protocol.ActionSendEvent, obj{"chat_id": ch, "event": message("Yes, we do: 2 days.")})
 	got := sink.next(t)
 	if got.Auth != "\x00parley\x00secret" || got.From != "MAIL FROM:<help@shop.test>" || got.To != "RCPT TO:<ann@shop.test>" {
@@ -230,5 +241,70 @@ func TestRTMOfflineMessage(t *testing.T) {
 		if !strings.Contains(got.Data, want) {
 			t.Errorf("mail lacks %q:\n%s", want, got.Data)
 		}
+	}
+	sink.only(t, "Yes, we do: 2 days.")
+}
+
+// notMailed is what the server logs when it does not mail an answer to a
+// connected customer.
+const notMailed = "an answer to an offline message is not mailed: the customer is connected"
+
+// withDebugLogs collects a server's JSON logs, debug records included.
+func withDebugLogs(b *logBuffer) parleytest.Option {
+	return parleytest.WithLogger(slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})))
+}
+
+// wait waits for a record whose message contains msg.
+func (b *logBuffer) wait(t *testing.T, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(b.records(msg)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not log %q", msg)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// only fails unless the sink got exactly one message, holding text. The
+// decision to mail an answer is made before the next answer is sent, so a
+// mail of an earlier answer would have come first.
+func (s *smtpSink) only(t *testing.T, text string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.got) != 1 || !strings.Contains(s.got[0].Data, text) {
+		var all []string
+		for _, m := range s.got {
+			all = append(all, m.Data)
+		}
+		t.Errorf("mailed %d messages, want only the one of %q:\n%s", len(s.got), text, strings.Join(all, "\n---\n"))
+	}
+}
+
+// waitNoCustomerConnections waits until srv counts no customer connection
+// (parley_rtm_connections on its admin /metrics): a connection's session
+// has left its customer's topic before it stops counting.
+func waitNoCustomerConnections(t *testing.T, srv *parleytest.Server) {
+	t.Helper()
+	const gauge = `parley_rtm_connections{role="customer"} 0`
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(srv.AdminURL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(strings.Split(string(body), "\n"), gauge) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server still counts customer connections:\n%s", body)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -251,7 +251,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.hub = session.NewHub(s.broker, s.log)
 	if s.service, err = chat.NewService(chat.Config{Store: s.store, Notifier: s.hub, Router: cfg.Router, GracePeriod: cfg.AgentGracePeriod, Logger: s.log,
 		ChatLocker: flushedLocker(cfg.ChatLocker, s.broker, s.log),
-		Uploads:    httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}, Mailer: cfg.Mailer}); err != nil {
+		Uploads:    httpapi.Uploads{Dir: cfg.FilesDir, PublicURL: cfg.PublicURL}, Mailer: cfg.Mailer, Presence: s.hub}); err != nil {
 		return nil, s.fail(err)
 	}
 	if !cfg.Demo.Disabled {

@@ -139,7 +139,9 @@ func TestIdentityKept(t *testing.T) {
 
 	sdk = newSDK(t, srv, customer.FileStore(store))
 	term = startTerminal(t, sdk)
-	term.waitFor(0, "● connected", "customer "+first, "● open", "you: remember me")
+	// No agent is online: the chat still waits in the queue, and the
+	// server tells its place again after the login.
+	term.waitFor(0, "● connected", "customer "+first, "◷ queued", "you: remember me")
 	if got := sdk.CustomerID(); got != first {
 		t.Fatalf("second run is customer %s, first was %s", got, first)
 	}

@@ -13,6 +13,9 @@
 // and console-phone-replies.png (TestConsolePhoneTools: the filters, search,
 // saved replies, notes, tags and alerts at 375×667).
 //
+// TestConsoleTagsOfEveryThread checks that the tag filter and the chips
+// agree across a chat's threads.
+//
 // TestConsoleAlerts grants the page the notifications permission over CDP
 // and wraps the browser's Notification and AudioContext before the
 // console loads, to count what it shows and plays; Parley itself is not

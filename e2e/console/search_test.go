@@ -57,8 +57,8 @@ func setSearch(p *browserPage, q string) {
 // TestConsoleSearch: chats made through the Go SDKs and closed are found
 // by a word of their messages, newest match first, with the word marked in
 // the snippet (markup in a message stays text); opening a result opens the
-// archived chat at the match. A normal agent of another group finds
-// nothing of them.
+// archived chat at the match. A customer's name finds the customer's chat.
+// A normal agent of another group finds nothing of them.
 func TestConsoleSearch(t *testing.T) {
 	chromium := browsertest.Chromium(t, "The console's search")
 	srv := parleytest.NewServer(t)
@@ -117,6 +117,16 @@ func TestConsoleSearch(t *testing.T) {
 	p.waitFor("Ada's archived chat at the match", `(() => { const m = document.querySelector("li.event.search-match");
 		return m !== null && m.dataset.eventId === document.querySelector("#search-results .search-hit").dataset.eventId &&
 			m.textContent.includes("Kraków"); })()`)
+
+	// A customer's name finds the chat by the customer: the snippet is the
+	// name, marked, and opening it opens the chat.
+	setSearch(p, "lovelace")
+	p.waitFor("Ada's chat by her name", hits+`.join() === `+js(ada)+` && `+
+		`document.querySelector("#search-results .snippet").textContent === "Ada Lovelace" && `+
+		`document.querySelector("#search-results mark").textContent === "Lovelace" && `+
+		`document.querySelector("#search-results .hit-customer").textContent === "the customer's name or e-mail"`)
+	p.do("open the result found by the customer", chromedp.Click(chromedp.CSS(`#search-results li[data-chat-id=`+js(ada)+`] button`)))
+	p.waitFor("Ada's chat", messageShown("My parcel to Kraków never arrived"))
 
 	setSearch(p, "")
 	p.waitFor("the chat list again", `!document.getElementById("chat-list").hidden && document.getElementById("search-results").hidden`)

@@ -21,6 +21,12 @@
 // input). When an agent closes the chat (ThreadClosed) a prompt asks for
 // a rating: g good, b bad, s skip, then an optional comment (RateChat).
 //
+// While a chat waits in the queue for an agent (QueuePositionUpdated),
+// the line under its conversation tells its place and the estimated wait,
+// as the web widget does, and the chat list marks it queued; an agent
+// joining or writing, the chat's close, or a new login (after which the
+// server tells the places again) takes the place away.
+//
 // The bottom line says whether the SDK is connecting, connected or
 // reconnecting, and then why (the SDK's error in words), the attempt and
 // the seconds to the next (Reconnecting). When the server ends the session

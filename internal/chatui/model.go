@@ -66,6 +66,10 @@ type Model struct {
 	listErr     string
 	listLoaded  bool
 
+	// The places in the queue of the chats that wait for an agent, by
+	// chat id (QueuePositionUpdated), until an agent takes the chat.
+	places map[string]customer.QueuePositionUpdated
+
 	// The conversations seen so far, by chat id, and the one shown.
 	convs  map[string]*conv
 	conv   *conv
@@ -101,8 +105,8 @@ func New(ctx context.Context, sdk *customer.SDK, o Options) *Model {
 		me:    sdk.CustomerID(),
 		names: map[string]string{}, agents: map[string]bool{},
 		link:  link{state: sdk.State()},
-		convs: map[string]*conv{},
-		vp:    vp, input: in,
+		convs: map[string]*conv{}, places: map[string]customer.QueuePositionUpdated{},
+		vp: vp, input: in,
 		bar:         progress.New(progress.WithDefaultGradient(), progress.WithWidth(30), progress.WithoutPercentage()),
 		listLoading: true,
 	}
@@ -664,6 +668,9 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 		}
 		m.mergeSummary(n.ChatsSummary)
 	case customer.ConnectionRestored:
+		// The server tells the places of the chats still queued again
+		// after the login; a chat taken meanwhile has none any more.
+		clear(m.places)
 		m.link.connected()
 		m.mergeSummary(n.ChatsSummary)
 		changed = true
@@ -689,6 +696,9 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 		}
 		changed = true
 	case customer.NewEvent:
+		if m.agents[n.Event.Author] {
+			delete(m.places, n.Chat) // an agent has the chat
+		}
 		if c := m.convs[n.Chat]; c != nil {
 			changed = c.add(n.Event) && c == m.conv
 			delete(c.typing, n.Event.Author)
@@ -706,6 +716,7 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 			delete(c.typing, n.User)
 		}
 	case customer.ThreadClosed:
+		delete(m.places, n.Chat)
 		if c := m.convs[n.Chat]; c != nil {
 			c.active = false
 			clear(c.typing)
@@ -723,7 +734,12 @@ func (m *Model) notified(n customer.Notification) tea.Cmd {
 		if n.Active {
 			m.setRowActive(n.Chat, true)
 		}
+	case customer.QueuePositionUpdated:
+		m.places[n.Chat] = n
 	case customer.UserJoinedChat:
+		if m.agents[n.User] {
+			delete(m.places, n.Chat)
+		}
 		if c := m.convs[n.Chat]; c != nil && n.User != m.me && m.agents[n.User] {
 			c.addNote(m.name(n.User)+" joined the chat.", false)
 			changed = c == m.conv
@@ -788,6 +804,8 @@ func chatOf(n customer.Notification) string {
 	case customer.UserLeftChat:
 		return n.Chat
 	case customer.LastSeenTimestampUpdated:
+		return n.Chat
+	case customer.QueuePositionUpdated:
 		return n.Chat
 	}
 	return ""

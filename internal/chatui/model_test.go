@@ -362,3 +362,36 @@ func TestListAfterEnd(t *testing.T) {
 	mustShow(t, m, "The session ended: you are banned from the chat of license 42 on http://chat.test.")
 	mustNotShow(t, m, "(r retries)")
 }
+
+// TestQueuePlace: while the chat waits for an agent the line under the
+// conversation tells its place and wait (at least a minute), as the web
+// widget does, and the chat list marks it queued; an agent joining, or a
+// new login, takes the place away.
+func TestQueuePlace(t *testing.T) {
+	m := testModel(t)
+	openChat(t, m)
+	m.Update(notificationMsg{customer.QueuePositionUpdated{Chat: "chat1", Thread: "t1", Position: 3, WaitTime: 20 * time.Second}})
+	mustShow(t, m, "You are number 3 in the queue — about 1 min")
+	m.Update(notificationMsg{customer.QueuePositionUpdated{Chat: "chat1", Thread: "t1", Position: 2, WaitTime: 150 * time.Second}})
+	mustShow(t, m, "You are number 2 in the queue — about 3 min")
+	mustNotShow(t, m, "number 3")
+	m.Update(notificationMsg{customer.QueuePositionUpdated{Chat: "other", Thread: "t9", Position: 1, WaitTime: time.Minute}})
+	mustNotShow(t, m, "number 1")
+
+	m.Update(keyOf("esc"))
+	mustShow(t, m, "◷ queued")
+	m.Update(keyOf("enter"))
+
+	m.Update(notificationMsg{customer.UserJoinedChat{Chat: "chat1", User: "ag"}})
+	mustShow(t, m, "Ada joined the chat.")
+	mustNotShow(t, m, "in the queue")
+	m.Update(keyOf("esc"))
+	mustShow(t, m, "● open")
+	mustNotShow(t, m, "◷ queued")
+
+	m.Update(notificationMsg{customer.QueuePositionUpdated{Chat: "chat1", Thread: "t1", Position: 1, WaitTime: time.Minute}})
+	m.Update(notificationMsg{customer.ConnectionRestored{}})
+	if len(m.places) != 0 {
+		t.Errorf("places after a new login: %v", m.places)
+	}
+}

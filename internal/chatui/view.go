@@ -212,10 +212,13 @@ func (m *Model) chatView() string {
 	b.WriteByte('\n')
 	b.WriteString(m.vp.View())
 	b.WriteByte('\n')
-	if m.rating != nil && m.rating.c == c {
+	switch typing := m.typingLine(c); {
+	case m.rating != nil && m.rating.c == c:
 		b.WriteString(m.fit(m.ratingLine()))
-	} else {
-		b.WriteString(m.fit(m.typingLine(c)))
+	case typing == "" && c.id != "":
+		b.WriteString(m.fit(m.queueLine(c.id)))
+	default:
+		b.WriteString(m.fit(typing))
 	}
 	b.WriteByte('\n')
 	if u := m.upload; u != nil {
@@ -255,6 +258,21 @@ func (m *Model) typingLine(c *conv) string {
 		return dimStyle.Render(names[0] + " is typing…")
 	}
 	return dimStyle.Render(strings.Join(names, ", ") + " are typing…")
+}
+
+// queueLine tells the place of a chat in the queue while it waits for an
+// agent, as the web widget does; "" when it does not wait.
+func (m *Model) queueLine(chatID string) string {
+	q, ok := m.places[chatID]
+	if !ok {
+		return ""
+	}
+	return noteStyle.Render(queueText(q))
+}
+
+func queueText(q customer.QueuePositionUpdated) string {
+	minutes := max(1, int(q.WaitTime.Round(time.Minute)/time.Minute))
+	return fmt.Sprintf("You are number %d in the queue — about %d min", q.Position, minutes)
 }
 
 func (m *Model) listView() string {
@@ -303,7 +321,9 @@ func (m *Model) listView() string {
 func (m *Model) rowLine(i int) string {
 	r := m.rows[i]
 	mark := "○ closed"
-	if r.sum.Active {
+	if _, queued := m.places[r.sum.ID]; queued && r.sum.Active {
+		mark = "◷ queued"
+	} else if r.sum.Active {
 		mark = "● open  "
 	}
 	when := ""

@@ -20,6 +20,10 @@ type ChatSummary struct {
 	Queue *QueueInfo
 	// Tags are the tags of the chat's last thread (ListChats only).
 	Tags []string
+	// ThreadTags are the tags of every tagged thread of the chat, by
+	// thread id (ListChats only): ListChats.Tag finds a chat by any of
+	// them.
+	ThreadTags map[string][]string
 }
 
 // ChatsSummary lists the actor's chats, the most recently active first.
@@ -262,13 +266,11 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 	if err != nil {
 		return nil, 0, err
 	}
-	last := make([]string, 0, len(chats))
-	for _, c := range chats {
-		if c.LastThreadID != "" {
-			last = append(last, c.LastThreadID)
-		}
+	ids := make([]string, len(chats))
+	for i, c := range chats {
+		ids[i] = c.ID
 	}
-	tags, err := s.store.ThreadsTags(ctx, last)
+	tags, err := s.store.ChatsTags(ctx, ids)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -278,12 +280,11 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 		if err != nil {
 			return nil, 0, err
 		}
-		if c.LastThreadID != "" {
-			sum.Tags = tags[c.LastThreadID]
-			if sum.Tags == nil {
-				sum.Tags = []string{}
-			}
+		sum.ThreadTags = tags[c.ID]
+		if sum.ThreadTags == nil {
+			sum.ThreadTags = map[string][]string{}
 		}
+		sum.Tags = sum.ThreadTags[c.LastThreadID]
 		if c.Active && !hasPresentAgent(c) {
 			q, err := s.queueInfo(ctx, c)
 			if err != nil {

@@ -62,7 +62,9 @@
 // A chat started with the answers of the offline form (a filled_form
 // event of form OfflineFormID) is an offline message: StartChat marks it
 // with chat properties that only the server sets, and, with a [Mailer],
-// agents' messages in it are mailed to the form's address (offline.go).
+// agents' messages in it are mailed to the form's address while the
+// customer is not connected ([Presence]; offline.go). The mails go out
+// after the chat's lock is released, on goroutines StopRouting waits for.
 //
 // An agent becomes accepting_chats when it logs in (or the status it last
 // chose); when its last connection has been gone for the grace period

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 )
 
 // This file holds offline messages: what a customer leaves in the
@@ -17,8 +18,10 @@ import (
 // queue like any other, so the first agent to come online is given it.
 //
 // When a Mailer is configured, each message an agent sends into such a
-// chat is also mailed to that address: the customer who left an offline
-// message has, as a rule, left the page.
+// chat is also mailed to that address when the customer is not connected
+// at that moment (Presence): the customer who left an offline message has,
+// as a rule, left the page, and one who is connected reads the answer in
+// the chat.
 
 // OfflineFormID is the form_id of the offline form and of the filled_form
 // events made with it.
@@ -42,6 +45,17 @@ const (
 // Mailer sends mail. server/mail.SMTP is the one Parley has.
 type Mailer interface {
 	Send(ctx context.Context, m Mail) error
+}
+
+// Presence tells whether a customer is connected. server/internal/session's
+// Hub is the one Parley has: it knows the connections of its own process
+// and asks the other processes of a cluster through the broker.
+type Presence interface {
+	// CustomerConnected reports whether the customer has a logged-in
+	// connection now, on any process. It may wait a short while for other
+	// processes to answer, up to ctx; when it cannot tell it reports
+	// false.
+	CustomerConnected(ctx context.Context, licenseID int, customerID string) bool
 }
 
 // Mail is one plain-text message.
@@ -112,28 +126,73 @@ func IsOfflineMessage(c Chat) (email string, ok bool) {
 }
 
 // mailAnswer mails an agent's message in an offline message's chat to
-// the address of the form, when a Mailer is configured. It does not wait
-// for the mail server: the caller holds the chat's lock.
+// the address of the form, when a Mailer is configured and the customer is
+// not connected (Presence; without one, always). The caller holds the
+// chat's lock: what is slow (the presence check, the store reads of the
+// agent's and the license's names, the mail server) runs after it, on a
+// goroutine of the Service's mailings.
 func (s *Service) mailAnswer(c Chat, e Event) {
 	email, ok := IsOfflineMessage(c)
 	if !ok || s.mailer == nil || e.Type != EventMessage || email == "" {
 		return
 	}
-	name := "Our team"
-	if m, err := s.member(context.Background(), c.LicenseID, User{ID: e.AuthorID, Type: UserAgent}); err == nil && m.Name != "" {
-		name = m.Name
-	}
-	l, _ := s.license(context.Background(), c.LicenseID, s.now())
-	subject := "Re: your message"
-	if l.Name != "" {
-		subject += " to " + l.Name
-	}
-	body := name + " wrote:\n\n" + e.Text + "\n"
-	go func() {
-		if err := s.mailer.Send(context.Background(), Mail{To: email, Subject: subject, Body: body}); err != nil {
-			s.log.Error("mail the answer to an offline message", "chat_id", c.ID, "err", err)
+	licenseID, chatID, customerID, agentID, text := c.LicenseID, c.ID, c.CustomerID, e.AuthorID, e.Text
+	s.mailings.run(func(ctx context.Context) {
+		if s.presence != nil && s.presence.CustomerConnected(ctx, licenseID, customerID) {
+			s.log.Debug("an answer to an offline message is not mailed: the customer is connected", "chat_id", chatID)
+			return
 		}
+		name := "Our team"
+		if m, err := s.member(ctx, licenseID, User{ID: agentID, Type: UserAgent}); err == nil && m.Name != "" {
+			name = m.Name
+		}
+		l, _ := s.license(ctx, licenseID, s.now())
+		subject := "Re: your message"
+		if l.Name != "" {
+			subject += " to " + l.Name
+		}
+		body := name + " wrote:\n\n" + text + "\n"
+		if err := s.mailer.Send(ctx, Mail{To: email, Subject: subject, Body: body}); err != nil {
+			s.log.Error("mail the answer to an offline message", "chat_id", chatID, "err", err)
+		}
+	})
+}
+
+// mailings runs the Service's mails, each on a goroutine of its own, until
+// stop: stop cancels the context of those under way and waits for them;
+// a mail after stop is not sent.
+type mailings struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	stopped bool
+}
+
+func newMailings() *mailings {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &mailings{ctx: ctx, cancel: cancel}
+}
+
+func (m *mailings) run(f func(ctx context.Context)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		f(m.ctx)
 	}()
+}
+
+func (m *mailings) stop() {
+	m.mu.Lock()
+	m.stopped = true
+	m.mu.Unlock()
+	m.cancel()
+	m.wg.Wait()
 }
 
 // plainAddress reports whether s is a bare e-mail address, local@domain,

@@ -53,9 +53,11 @@ func (s *Service) StartRouting(ctx context.Context) error {
 }
 
 // StopRouting ends the background work StartRouting started and waits
-// for it.
+// for it; it also cuts the mails under way (offline.go) and waits for
+// them, and no mail is sent after it.
 func (s *Service) StopRouting() {
 	s.stopOnce.Do(func() { close(s.loopStop) })
+	s.mailings.stop()
 	s.loopMu.Lock()
 	done := s.loopDone
 	s.loopMu.Unlock()

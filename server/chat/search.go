@@ -32,7 +32,10 @@ const (
 // SearchQuery is the input of Store.SearchChats. Terms are lowercase
 // words of letters, digits and marks (SearchTerms): drivers quote them
 // and never read them as query syntax. An event matches when it holds
-// every term, the last one as a prefix of a word when Prefix is set.
+// every term, the last one as a prefix of a word when Prefix is set; a
+// customer matches likewise when its name and e-mail address together
+// hold every term (punctuation separates words, so an address's parts
+// are words), and then so does each of its chats.
 type SearchQuery struct {
 	LicenseID int
 	Terms     []string
@@ -42,23 +45,41 @@ type SearchQuery struct {
 	Offset, Limit int
 }
 
-// SearchHit is a chat whose events match a search. Store.SearchChats
-// fills every field but Snippet.
+// SearchHit is a chat that matches a search: by its events, by its
+// customer, or both. Store.SearchChats fills every field but Snippet.
 type SearchHit struct {
 	ChatID string
 	// CustomerID is the chat's customer; CustomerName its name ("" when
 	// it has none).
 	CustomerID, CustomerName string
+	// ByCustomer is true when the customer's name and e-mail address
+	// together hold every term.
+	ByCustomer bool
 	// ThreadID, EventID, Text and At are of the chat's newest matching
-	// event; Text is a message's text or a file's name.
+	// event; Text is a message's text or a file's name. A chat found by
+	// its customer only has no ThreadID and EventID; its Text is then the
+	// customer's name and e-mail address (CustomerText) and At the chat's
+	// last activity.
 	ThreadID, EventID string
 	Text              string
 	At                time.Time
 	// EventIDs are the chat's matching events, newest first, at most
-	// SearchMaxEventIDs.
+	// SearchMaxEventIDs (none for a chat found by its customer only).
 	EventIDs []string
 	// Snippet is a part of Text around its first match.
 	Snippet string
+}
+
+// CustomerText is the text a search shows of a customer found by name or
+// e-mail address: both, when it has both.
+func CustomerText(name, email string) string {
+	switch {
+	case name == "":
+		return email
+	case email == "":
+		return name
+	}
+	return name + " · " + email
 }
 
 // SearchTerms splits a query into the words a search looks for:
@@ -84,10 +105,11 @@ type SearchChats struct {
 
 // SearchChats finds the chats of the license the agent may see (all of
 // them for a manager, those of its groups or that it is in for a normal
-// agent) whose messages or file names hold every word of the query, the
-// last one as a prefix (of SearchMinPrefix characters or more); the chat
-// with the newest match first. more says
-// whether another page follows. A query without words finds nothing.
+// agent) whose messages or file names hold every word of the query, or
+// whose customer's name and e-mail address do, the last word as a prefix
+// (of SearchMinPrefix characters or more); the chat with the newest match
+// first (for a chat found by its customer only, its last activity). more
+// says whether another page follows. A query without words finds nothing.
 func (s *Service) SearchChats(ctx context.Context, a Actor, in SearchChats) (hits []SearchHit, more bool, err error) {
 	if utf8.RuneCountInString(in.Query) > SearchMaxQuery {
 		return nil, false, invalid("query must be at most %d characters", SearchMaxQuery)

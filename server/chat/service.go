@@ -82,6 +82,10 @@ type Config struct {
 	// Mailer mails agents' answers to offline messages (offline.go). Nil:
 	// they are not mailed.
 	Mailer Mailer
+	// Presence tells whether a customer is connected: an answer to an
+	// offline message is mailed only to a customer who is not. Nil: every
+	// answer is mailed.
+	Presence Presence
 }
 
 // ChatLocker is a lock per chat shared by the processes that share a
@@ -109,6 +113,8 @@ type Service struct {
 	log      *slog.Logger
 	uploads  Uploads
 	mailer   Mailer
+	presence Presence
+	mailings *mailings
 	locks    chatLocks
 	// chatLocker extends locks to the other processes; nil: none.
 	chatLocker ChatLocker
@@ -134,8 +140,8 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.New("chat: Config.Store is required")
 	}
 	s := &Service{store: cfg.Store, notifier: cfg.Notifier, router: cfg.Router, grace: cfg.GracePeriod,
-		now: cfg.Now, log: cfg.Logger, uploads: cfg.Uploads, mailer: cfg.Mailer, chatLocker: cfg.ChatLocker, loopStop: make(chan struct{}),
-		queue: newQueueWatch()}
+		now: cfg.Now, log: cfg.Logger, uploads: cfg.Uploads, mailer: cfg.Mailer, presence: cfg.Presence, mailings: newMailings(),
+		chatLocker: cfg.ChatLocker, loopStop: make(chan struct{}), queue: newQueueWatch()}
 	if s.grace <= 0 {
 		s.grace = DefaultGracePeriod
 	}

@@ -233,11 +233,11 @@ type Store interface {
 	// ThreadTags returns the tags of a chat's thread in lexical order;
 	// ErrNotFound when the chat has no such thread.
 	ThreadTags(ctx context.Context, chatID, threadID string) ([]string, error)
-	// ThreadsTags returns the tags of each of the named threads (of any
-	// chats) that has some, in lexical order, by thread id, in one read:
-	// the tags of a page of chats. A thread without tags, or that does not
-	// exist, has no entry.
-	ThreadsTags(ctx context.Context, threadIDs []string) (map[string][]string, error)
+	// ChatsTags returns the tags of every tagged thread of the named chats,
+	// by chat id and thread id, each thread's in lexical order, in one read:
+	// the tags ChatFilter.Tag looks among, for a page of chats. A chat
+	// without tags, or that does not exist, has no entry.
+	ChatsTags(ctx context.Context, chatIDs []string) (map[string]map[string][]string, error)
 
 	// AddPostback records a rich message postback.
 	AddPostback(ctx context.Context, p Postback) error
@@ -256,10 +256,14 @@ type Store interface {
 
 	// SearchChats returns the chats of q.LicenseID (narrowed by q.Access)
 	// with an event that holds every one of q.Terms, the last one as a
-	// word prefix if q.Prefix: message texts and file names are searched. The chat
-	// whose newest match is the newest comes first (then by chat id
-	// descending); a page is q.Offset, q.Limit. Snippet is left empty.
-	// Case never matters; how diacritics do is the driver's (see its doc).
+	// word prefix if q.Prefix: message texts and file names are searched;
+	// and the chats whose customer's name and e-mail address together hold
+	// them (ByCustomer). The chat whose newest match is the newest comes
+	// first (a chat matched by its customer only counts its last
+	// activity; then by chat id descending); a page is q.Offset, q.Limit.
+	// Snippet is left empty. Case never matters; how diacritics do is the
+	// driver's (see its doc). Changes of a customer's name or e-mail are
+	// found from the moment they are stored.
 	SearchChats(ctx context.Context, q SearchQuery) ([]SearchHit, error)
 
 	// RevokeToken records that the access token with this id must be

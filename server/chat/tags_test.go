@@ -80,4 +80,33 @@ func TestThreadTags(t *testing.T) {
 	if total != 0 {
 		t.Errorf("list_chats by a removed tag: %d chats", total)
 	}
+
+	// A second thread: list_chats gives the tags of every thread, the last
+	// one's also as Tags, and the filter finds the chat by an earlier
+	// thread's tag.
+	first := e.lastThread(other)
+	e.must(e.svc.TagThread(e.ctx, ag, other, first, "refund"), "TagThread of the first thread")
+	_, err = e.svc.CloseThread(e.ctx, ag, other)
+	e.must(err, "CloseThread")
+	_, err = e.svc.SendEvent(e.ctx, e.customer("cu2"), other, chat.Event{Type: chat.EventMessage, Text: "back again"}, false)
+	e.must(err, "SendEvent of a new thread")
+	second := e.lastThread(other)
+	e.must(e.svc.TagThread(e.ctx, ag, other, second, "vip"), "TagThread of the second thread")
+	sums, _, err = e.svc.ListChats(e.ctx, ag, chat.ListChats{Tag: "refund"})
+	e.must(err, "ListChats by an earlier thread's tag")
+	if len(sums) != 1 || sums[0].Chat.ID != other {
+		t.Fatalf("list_chats by an earlier thread's tag: %+v", sums)
+	}
+	if sums[0].Chat.LastThreadID != second || !slices.Equal(sums[0].Tags, []string{"vip"}) || len(sums[0].ThreadTags) != 2 ||
+		!slices.Equal(sums[0].ThreadTags[second], []string{"vip"}) || !slices.Equal(sums[0].ThreadTags[first], []string{"refund"}) {
+		t.Errorf("tags of a chat of two threads: Tags %v, ThreadTags %v", sums[0].Tags, sums[0].ThreadTags)
+	}
+}
+
+// lastThread is the id of a chat's last thread.
+func (e *env) lastThread(chatID string) string {
+	e.t.Helper()
+	c, err := e.store.Chat(e.ctx, chatID)
+	e.must(err, "Chat")
+	return c.LastThreadID
 }

@@ -52,7 +52,8 @@ func New(rawURL, from string) (*SMTP, error) {
 	return s, nil
 }
 
-// Send sends m, implementing chat.Mailer.
+// Send sends m, implementing chat.Mailer. It gives up when ctx ends or
+// Timeout has passed, whichever comes first.
 func (s *SMTP) Send(ctx context.Context, m chat.Mail) error {
 	from, err := parseAddress(s.From)
 	if err != nil {
@@ -74,6 +75,9 @@ func (s *SMTP) Send(ctx context.Context, m chat.Mail) error {
 	}
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
+	// A ctx cancelled during the conversation ends it at once.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
 	c, err := smtp.NewClient(conn, s.host)
 	if err != nil {
 		conn.Close()

@@ -107,7 +107,7 @@ func (s *session) listChats(ctx context.Context, req protocol.Request) (any, err
 	}
 	out := protocol.ListChatsResponse{ChatsSummary: make([]protocol.AgentChatSummary, len(sums)), TotalChats: total}
 	for i, sum := range sums {
-		out.ChatsSummary[i] = protocol.AgentChatSummary{ChatSummary: wireChatSummary(sum)}
+		out.ChatsSummary[i] = protocol.AgentChatSummary{ChatSummary: wireChatSummary(sum), ThreadTags: sum.ThreadTags}
 		if lt := out.ChatsSummary[i].LastThreadSummary; lt != nil {
 			lt.Tags = sum.Tags
 		}

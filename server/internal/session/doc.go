@@ -134,6 +134,14 @@
 // banned customer) and a token revocation close the user's connections
 // after the pushes published before them.
 //
+// The Hub is also the chat.Presence: whether a customer is connected
+// (an answer to an offline message is mailed only when it is not). A
+// customer with a session on this node is; otherwise the hub publishes a
+// probe on the customer's topic, the hubs of the nodes that hold a session
+// of the customer answer on a reply topic of the asking hub, and the
+// first answer within a second says connected (presence.go). A lost probe
+// or answer reads as not connected.
+//
 // # Ordering
 //
 // The domain notifies changes of one chat in store order; the broker keeps

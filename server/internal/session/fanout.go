@@ -108,6 +108,12 @@ func (h *Hub) deliver(t *topic, data []byte) {
 	h.topicMu.Lock()
 	sessions := t.sessions
 	h.topicMu.Unlock()
+	if m.o.ConnID == ctlPresence {
+		if len(sessions) > 0 {
+			h.answerProbe(m.o.RequestID)
+		}
+		return
+	}
 	switch {
 	case !m.placed:
 		deliverTo(sessions, m.o, m.frames)

@@ -37,6 +37,10 @@ type Hub struct {
 	topicMu sync.Mutex
 	topics  map[string]*topic
 
+	// presence: the probes this hub made (presence.go).
+	presenceMu sync.Mutex
+	presence   presence
+
 	// gapWait: see seq.go.
 	gapWait  time.Duration
 	metricsp atomic.Pointer[Metrics]
@@ -69,7 +73,8 @@ func agentsTopic(license int) string {
 //	  *_disconnected push with the reason and closes;
 //	ctlRevoke, token id: the user's connections logged in with that token
 //	  (with any token when the id is empty) send agent_disconnected
-//	  (access_token_revoked) and close.
+//	  (access_token_revoked) and close;
+//	ctlPresence: asks whether the user has a connection (presence.go).
 //
 // Their frame is the push itself, so that an older node that does not know
 // the markers still forwards the push.
@@ -387,6 +392,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		s.shutdown()
 	}
 	h.mu.Unlock()
+	h.stopPresence()
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
 	select {

@@ -21,7 +21,7 @@ func (s *session) searchChats(ctx context.Context, req protocol.Request) (any, e
 	}
 	out := protocol.SearchChatsResponse{Chats: make([]protocol.SearchHit, len(hits)), More: more}
 	for i, h := range hits {
-		out.Chats[i] = protocol.SearchHit{ChatID: h.ChatID, CustomerID: h.CustomerID, CustomerName: h.CustomerName,
+		out.Chats[i] = protocol.SearchHit{ChatID: h.ChatID, CustomerID: h.CustomerID, CustomerName: h.CustomerName, ByCustomer: h.ByCustomer,
 			ThreadID: h.ThreadID, EventID: h.EventID, EventIDs: h.EventIDs, Snippet: h.Snippet, CreatedAt: unix(h.At)}
 	}
 	return out, nil

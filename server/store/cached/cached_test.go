@@ -57,7 +57,7 @@ var readOnly = map[string]bool{
 	"PutAgent": true, "Agent": true, "Agents": true, "Chats": true,
 	"Threads": true, "ThreadsByID": true, "Thread": true, "ThreadEvents": true, "LastEvents": true, "EventsAfter": true,
 	"UpdateThreadProperties": true, "DeleteThreadProperties": true, "UpdateEventProperties": true, "DeleteEventProperties": true,
-	"SetThreadTag": true, "ThreadTags": true, "ThreadsTags": true, "PutCannedResponse": true, "CannedResponses": true, "DeleteCannedResponse": true, "AddPostback": true, "AgentLoads": true, "ReportThreads": true, "SearchChats": true, "RevokeToken": true, "RevokeAgentTokens": true, "TokenRevoked": true, "Close": true,
+	"SetThreadTag": true, "ThreadTags": true, "ChatsTags": true, "PutCannedResponse": true, "CannedResponses": true, "DeleteCannedResponse": true, "AddPostback": true, "AgentLoads": true, "ReportThreads": true, "SearchChats": true, "RevokeToken": true, "RevokeAgentTokens": true, "TokenRevoked": true, "Close": true,
 }
 
 func TestEveryMethodClassified(t *testing.T) {

@@ -100,8 +100,9 @@
 // arrays; properties, customer fields and the type-specific event fields
 // (one body per event) are json columns. SearchChats reads the
 // events_search GIN index (migration 0010) over the words of messages and
-// file names, with the 'simple' configuration: case is folded, diacritics
-// are not, no language's stemming applies.
+// file names, and the customers_search one (0011) over customers' names
+// and e-mail addresses, with the 'simple' configuration: case is folded,
+// diacritics are not, no language's stemming applies.
 //
 // # Shared secrets
 //

@@ -26,19 +26,25 @@ func searchQuery(terms []string, prefix bool) string {
 // searchText is the searched text of an event e, a message's text or a
 // file's name, a NUL read as a space (PostgreSQL text holds none), and
 // searchVector the expression of the events_search index (migration 0010)
-// over it: a query must spell it so for the index to serve.
+// over it; customerVector is the expression of the customers_search index
+// (0011) over a customer cu's name and e-mail. A query must spell them so
+// for the indexes to serve.
 const (
-	searchText   = `replace(e.body::text, '\u0000', ' ')::json #>> CASE e.type WHEN 'message' THEN '{text}'::text[] ELSE '{file,name}'::text[] END`
-	searchVector = `to_tsvector('simple'::regconfig, regexp_replace(coalesce(` + searchText + `, ''), '[[:punct:]]+', ' ', 'g'))`
+	searchText     = `replace(e.body::text, '\u0000', ' ')::json #>> CASE e.type WHEN 'message' THEN '{text}'::text[] ELSE '{file,name}'::text[] END`
+	searchVector   = `to_tsvector('simple'::regconfig, regexp_replace(coalesce(` + searchText + `, ''), '[[:punct:]]+', ' ', 'g'))`
+	customerVector = `to_tsvector('simple'::regconfig, regexp_replace(cu.name || ' ' || cu.email, '[[:punct:]]+', ' ', 'g'))`
 )
 
-// searchSQL is the query of SearchChats and its arguments.
+// searchSQL is the query of SearchChats and its arguments. m holds the
+// matching events; cm the chats of the matching customers, at their last
+// activity; page the chats of the page, each at its newest matching
+// event, else at its last activity.
 func searchSQL(q chat.SearchQuery) (string, args) {
 	var a args
-	cond := ""
 	match, license := a.add(searchQuery(q.Terms, q.Prefix)), a.add(q.LicenseID)
+	cond, cuCond := "", ""
 	if q.Access != nil {
-		cond = " AND " + accessCond(q.Access, &a)
+		cond, cuCond = " AND "+accessCond(q.Access, &a), " AND "+accessCond(q.Access, &a)
 	}
 	limit, offset := a.add(limitArg(q.Limit)), a.add(max(q.Offset, 0))
 	query := `WITH m AS MATERIALIZED (
@@ -47,20 +53,28 @@ func searchSQL(q chat.SearchQuery) (string, args) {
 	FROM events e JOIN chats c ON c.id = e.chat_id
 	WHERE e.type IN ('message', 'file') AND ` + searchVector + ` @@ to_tsquery('simple', ` + match + `)
 		AND c.license_id = ` + license + cond + `
+), cm AS MATERIALIZED (
+	SELECT c.id AS chat_id, coalesce(c.last_event_at, c.created_at) AS at
+	FROM customers cu JOIN chats c ON c.license_id = cu.license_id AND c.customer_id = cu.id
+	WHERE ` + customerVector + ` @@ to_tsquery('simple', ` + match + `) AND cu.license_id = ` + license + cuCond + `
 ), page AS (
-	SELECT chat_id, max(created_at) AS at FROM m GROUP BY chat_id
+	SELECT chat_id, coalesce(max(ev), max(cu)) AS at, bool_or(by_customer) AS by_customer FROM (
+		SELECT chat_id, created_at AS ev, NULL::bigint AS cu, false AS by_customer FROM m
+		UNION ALL SELECT chat_id, NULL::bigint, at, true FROM cm
+	) x GROUP BY chat_id
 	ORDER BY at DESC NULLS LAST, chat_id DESC LIMIT ` + limit + ` OFFSET ` + offset + `
 )
-SELECT m.chat_id, m.id, m.thread_id, coalesce(m.text, ''), m.created_at, c.customer_id, coalesce(cu.name, '')
-FROM m JOIN page ON page.chat_id = m.chat_id JOIN chats c ON c.id = m.chat_id
+SELECT page.chat_id, m.id, m.thread_id, coalesce(m.text, ''), coalesce(m.created_at, page.at), page.by_customer,
+	c.customer_id, coalesce(cu.name, ''), coalesce(cu.email, '')
+FROM page LEFT JOIN m ON m.chat_id = page.chat_id JOIN chats c ON c.id = page.chat_id
 LEFT JOIN customers cu ON cu.license_id = c.license_id AND cu.id = c.customer_id
 ORDER BY page.at DESC NULLS LAST, page.chat_id DESC, m.thread_ord DESC, m.ord DESC`
 	return query, a
 }
 
-// SearchChats implements chat.Store over the events_search index
-// (migration 0010): the 'simple' configuration folds case, not
-// diacritics.
+// SearchChats implements chat.Store over the events_search and
+// customers_search indexes (migrations 0010, 0011): the 'simple'
+// configuration folds case, not diacritics.
 func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []chat.SearchHit, err error) {
 	defer wrap(&err, "search chats of license %d", q.LicenseID)
 	hits = []chat.SearchHit{}
@@ -75,20 +89,31 @@ func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []cha
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			chatID, eventID, threadID, text, customerID, name string
-			at                                                *int64
+			chatID, text, customerID, name, email string
+			eventID, threadID                     *string
+			at                                    *int64
+			byCustomer                            bool
 		)
-		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at, &customerID, &name); err != nil {
+		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at, &byCustomer, &customerID, &name, &email); err != nil {
 			return nil, err
 		}
 		if n := len(hits); n > 0 && hits[n-1].ChatID == chatID {
-			if len(hits[n-1].EventIDs) < chat.SearchMaxEventIDs {
-				hits[n-1].EventIDs = append(hits[n-1].EventIDs, eventID)
+			if len(hits[n-1].EventIDs) < chat.SearchMaxEventIDs && eventID != nil {
+				hits[n-1].EventIDs = append(hits[n-1].EventIDs, *eventID)
 			}
 			continue
 		}
-		hits = append(hits, chat.SearchHit{ChatID: chatID, CustomerID: customerID, CustomerName: name, ThreadID: threadID, EventID: eventID, Text: text,
-			At: fromNS(at), EventIDs: []string{eventID}})
+		h := chat.SearchHit{ChatID: chatID, CustomerID: customerID, CustomerName: name, ByCustomer: byCustomer, Text: text,
+			At: fromNS(at), EventIDs: []string{}}
+		if eventID != nil {
+			h.EventID, h.EventIDs = *eventID, append(h.EventIDs, *eventID)
+			if threadID != nil {
+				h.ThreadID = *threadID
+			}
+		} else {
+			h.Text = chat.CustomerText(name, email)
+		}
+		hits = append(hits, h)
 	}
 	return hits, rows.Err()
 }

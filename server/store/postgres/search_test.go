@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// TestSearchUsesIndex: the search's condition on events is the expression
-// of the events_search index (migration 0010), so the planner can use it
-// (on this empty table, only once told not to scan).
+// TestSearchUsesIndex: the search's conditions on events and customers
+// are the expressions of the events_search and customers_search indexes
+// (migrations 0010, 0011), so the planner can use them (on these empty
+// tables, only once told not to scan).
 func TestSearchUsesIndex(t *testing.T) {
 	s := open(t, testDB(t, true))
 	ctx := context.Background()
@@ -20,24 +21,31 @@ func TestSearchUsesIndex(t *testing.T) {
 	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
-	// The events the search reads, as searchSQL selects them.
-	rows, err := tx.Query(ctx, `EXPLAIN SELECT e.id FROM events e WHERE e.type IN ('message', 'file') AND `+
-		searchVector+` @@ to_tsquery('simple', $1)`, searchQuery([]string{"parcel", "numb"}, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
+	explain := func(query string) string {
+		t.Helper()
+		rows, err := tx.Query(ctx, `EXPLAIN `+query, searchQuery([]string{"parcel", "numb"}, true))
+		if err != nil {
 			t.Fatal(err)
 		}
-		plan = append(plan, line)
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(plan, "\n")
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if p := strings.Join(plan, "\n"); !strings.Contains(p, "events_search") {
+	// The events and the customers the search reads, as searchSQL selects
+	// them.
+	if p := explain(`SELECT e.id FROM events e WHERE e.type IN ('message', 'file') AND ` + searchVector + ` @@ to_tsquery('simple', $1)`); !strings.Contains(p, "events_search") {
 		t.Errorf("the search does not use events_search:\n%s", p)
+	}
+	if p := explain(`SELECT cu.id FROM customers cu WHERE ` + customerVector + ` @@ to_tsquery('simple', $1)`); !strings.Contains(p, "customers_search") {
+		t.Errorf("the search does not use customers_search:\n%s", p)
 	}
 }

@@ -61,17 +61,17 @@ func (s *Store) ThreadTags(ctx context.Context, chatID, threadID string) (tags [
 	return tags, nil
 }
 
-// ThreadsTags returns the tags of many threads.
-func (s *Store) ThreadsTags(ctx context.Context, threadIDs []string) (tags map[string][]string, err error) {
-	defer wrap(&err, "tags of %d threads", len(threadIDs))
-	if len(threadIDs) == 0 {
-		return map[string][]string{}, nil
+// ChatsTags returns the tags of many chats' threads.
+func (s *Store) ChatsTags(ctx context.Context, chatIDs []string) (tags map[string]map[string][]string, err error) {
+	defer wrap(&err, "tags of %d chats", len(chatIDs))
+	if len(chatIDs) == 0 {
+		return map[string]map[string][]string{}, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT thread_id, tag FROM thread_tags
-		WHERE thread_id = ANY($1) ORDER BY thread_id, tag COLLATE "C"`, threadIDs)
+	rows, err := s.pool.Query(ctx, `SELECT chat_id, thread_id, tag FROM thread_tags
+		WHERE chat_id = ANY($1) ORDER BY chat_id, thread_id, tag COLLATE "C"`, chatIDs)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	return codec.GroupStrings(rows)
+	return codec.GroupTags(rows)
 }

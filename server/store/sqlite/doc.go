@@ -39,6 +39,10 @@
 // a contentless FTS5 index of the words of messages and file names
 // (migration 0010), for SearchChats: it folds case and diacritics and
 // names events by rowid, which a backup's copy (VACUUM INTO) keeps.
+// customer_search, likewise contentless, holds the words of customers'
+// names and e-mail addresses under customer_search_ids' integer keys
+// (customers has no rowid); triggers on customers keep it up to date
+// (migration 0011).
 // Times are stored as Unix nanoseconds (NULL for the zero time), so they
 // round-trip exactly (in UTC). Type-specific event fields are one JSON body
 // column; properties, lists and maps are JSON columns.

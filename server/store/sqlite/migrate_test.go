@@ -129,3 +129,61 @@ func TestMigrateOrganizations(t *testing.T) {
 		t.Fatalf("%d licenses after migrating, want 5", len(ls))
 	}
 }
+
+// Migration 11 indexes the customers a file already holds: under version
+// 10 a customer's chat is not found by the customer's name; after it, it
+// is, and so are customers added later.
+func TestMigrateCustomerSearch(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	s := open(t, path)
+	if err := s.CreateCustomer(ctx, chat.Customer{LicenseID: 1, ID: "cu", Name: "Zelda Quist", Email: "zq@mail.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateChat(ctx, chat.NewChat{Chat: chat.Chat{ID: "zc", LicenseID: 1, CustomerID: "cu"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Back to the schema of version 10.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP TRIGGER customer_search_insert`,
+		`DROP TRIGGER customer_search_update`,
+		`DROP TRIGGER customer_search_delete`,
+		`DROP TABLE customer_search`,
+		`DROP TABLE customer_search_ids`,
+		`DELETE FROM schema_migrations WHERE version = 11`,
+		`PRAGMA user_version = 10`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = open(t, path)
+	defer s.Close()
+	if err := s.CreateCustomer(ctx, chat.Customer{LicenseID: 1, ID: "cu2", Name: "Zelda Later"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateChat(ctx, chat.NewChat{Chat: chat.Chat{ID: "zc2", LicenseID: 1, CustomerID: "cu2"}}); err != nil {
+		t.Fatal(err)
+	}
+	for word, want := range map[string]string{"quist": "zc", "mail": "zc", "later": "zc2"} {
+		hits, err := s.SearchChats(ctx, chat.SearchQuery{LicenseID: 1, Terms: []string{word}, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 1 || hits[0].ChatID != want || !hits[0].ByCustomer {
+			t.Errorf("after migrating, %q finds %+v, want chat %s", word, hits, want)
+		}
+	}
+}

@@ -56,22 +56,23 @@ func (s *Store) ThreadTags(ctx context.Context, chatID, threadID string) (tags [
 	return tags, nil
 }
 
-// ThreadsTags returns the tags of many threads: the ids travel as one JSON
-// array, so that one prepared statement serves any number of them.
-func (s *Store) ThreadsTags(ctx context.Context, threadIDs []string) (tags map[string][]string, err error) {
-	defer wrap(&err, "tags of %d threads", len(threadIDs))
-	if len(threadIDs) == 0 {
-		return map[string][]string{}, nil
+// ChatsTags returns the tags of many chats' threads: the ids travel as
+// one JSON array, so that one prepared statement serves any number of
+// them.
+func (s *Store) ChatsTags(ctx context.Context, chatIDs []string) (tags map[string]map[string][]string, err error) {
+	defer wrap(&err, "tags of %d chats", len(chatIDs))
+	if len(chatIDs) == 0 {
+		return map[string]map[string][]string{}, nil
 	}
-	ids, err := codec.JSON(threadIDs, "[]")
+	ids, err := codec.JSON(chatIDs, "[]")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.rStmts.QueryContext(ctx, `SELECT thread_id, tag FROM thread_tags
-		WHERE thread_id IN (SELECT value FROM json_each(?)) ORDER BY thread_id, tag`, ids)
+	rows, err := s.rStmts.QueryContext(ctx, `SELECT chat_id, thread_id, tag FROM thread_tags
+		WHERE chat_id IN (SELECT value FROM json_each(?)) ORDER BY chat_id, thread_id, tag`, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	return codec.GroupStrings(rows)
+	return codec.GroupTags(rows)
 }

@@ -45,9 +45,11 @@
 //     "1" and "0" for the scores the Service stores (chat parses it as a
 //     number).
 //   - SearchChats searches the text of messages and the name of files only
-//     (not system messages); every term but the last is a whole word, the
-//     last a word's prefix; case never matters. Diacritics are the
-//     driver's: the suite only searches a word with its own.
+//     (not system messages), and customers' names and e-mail addresses
+//     (all terms in one of them: an event, or a customer's name and address
+//     together); every term but the last is a whole word, the last a
+//     word's prefix; case never matters. Diacritics are the driver's: the
+//     suite only searches a word with its own.
 //   - TokenRevoked compares an agent's revocation time with the token's
 //     issue time: a token issued at that very instant is not revoked.
 //   - Chat.Users, Thread.UserIDs and Properties may come back in any order

@@ -12,6 +12,12 @@ import (
 // after the last; it returns the chat id and the event ids.
 func (e *env) searchChat(licenseID int, groups []int, events ...chat.Event) (string, []string) {
 	e.t.Helper()
+	return e.customerChat(licenseID, customer, groups, events...)
+}
+
+// customerChat is searchChat for a chat of customerID.
+func (e *env) customerChat(licenseID int, customerID string, groups []int, events ...chat.Event) (string, []string) {
+	e.t.Helper()
 	chatID := id("chat")
 	ids := make([]string, len(events))
 	for i := range events {
@@ -19,8 +25,8 @@ func (e *env) searchChat(licenseID int, groups []int, events ...chat.Event) (str
 		events[i].ID, events[i].ChatID, events[i].CreatedAt = ids[i], chatID, e.now()
 	}
 	_, _, err := e.s.CreateChat(e.ctx, chat.NewChat{
-		Chat: chat.Chat{ID: chatID, LicenseID: licenseID, CustomerID: customer, GroupIDs: groups,
-			Users: []chat.User{{ID: customer, Type: chat.UserCustomer}}, CreatedAt: events[0].CreatedAt},
+		Chat: chat.Chat{ID: chatID, LicenseID: licenseID, CustomerID: customerID, GroupIDs: groups,
+			Users: []chat.User{{ID: customerID, Type: chat.UserCustomer}}, CreatedAt: events[0].CreatedAt},
 		Thread: chat.Thread{ID: id("thread"), CreatedAt: events[0].CreatedAt},
 		Events: events,
 	})
@@ -130,3 +136,81 @@ func testSearchChats(t *testing.T, mk func(*testing.T) *env) {
 	}
 	check("no terms", search(nil, nil, 0, 10))
 }
+
+// testSearchCustomers: SearchChats also finds every chat whose customer's
+// name and e-mail address together hold every term (an address's parts
+// are words), flagged ByCustomer: a chat found that way only carries the
+// customer's name and address as its text and its last activity as its
+// time, and takes its place among the others by that time; a chat found by
+// an event as well keeps the event. A changed name or address is found at
+// once, and the old one no more. The license and the access filter hold.
+func testSearchCustomers(t *testing.T, mk func(*testing.T) *env) {
+	e := mk(t)
+	e.must(e.s.PutLicense(e.ctx, chat.License{ID: 2, Name: "other", CreatedAt: base}), "PutLicense 2")
+	for _, c := range []chat.Customer{
+		{LicenseID: license, ID: "cu-ann", Name: "Ann Weber", Email: "ann.weber@shop.example", CreatedAt: base},
+		{LicenseID: license, ID: "cu-bob", Name: "Bob", Email: "bob@post.example", CreatedAt: base},
+		{LicenseID: 2, ID: "cu-ann2", Name: "Ann Other", CreatedAt: base},
+	} {
+		e.must(e.s.CreateCustomer(e.ctx, c), "CreateCustomer "+c.ID)
+	}
+	// Times: X, then Z, then Y, then X's second message, then W.
+	xChat, _ := e.customerChat(license, "cu-ann", []int{1}, msgBy("cu-ann", "Hello there"))
+	zChat, zEv := e.customerChat(license, "cu-bob", []int{2}, msgBy("cu-bob", "Ann told me to write"))
+	yChat, _ := e.customerChat(license, "cu-ann", []int{2}, msgBy("cu-ann", "Another question"))
+	x2 := e.append(chat.AppendOrOpen, chat.Event{ID: id("event"), ChatID: xChat, Type: chat.EventMessage, AuthorID: "cu-ann",
+		Text: "Ann again", CreatedAt: e.now()}).Event
+	e.customerChat(2, "cu-ann2", nil, msgBy("cu-ann2", "hi"))
+
+	search := func(terms []string, access *chat.ChatAccess) []chat.SearchHit {
+		t.Helper()
+		hits, err := e.s.SearchChats(e.ctx, chat.SearchQuery{LicenseID: license, Terms: terms, Prefix: true, Access: access, Limit: 10})
+		e.must(err, "SearchChats")
+		return hits
+	}
+	type got struct {
+		chat, event string
+		byCustomer  bool
+	}
+	check := func(name string, hits []chat.SearchHit, want ...got) {
+		t.Helper()
+		var g []got
+		for _, h := range hits {
+			g = append(g, got{h.ChatID, h.EventID, h.ByCustomer})
+		}
+		if !reflect.DeepEqual(g, want) {
+			t.Errorf("%s: got %+v, want %+v", name, g, want)
+		}
+	}
+
+	hits := search([]string{"ann"}, nil)
+	// X: its newest event matches, and its customer; Y: its customer only,
+	// at its last activity; Z: an event of Bob's chat.
+	check("ann", hits, got{xChat, x2.ID, true}, got{yChat, "", true}, got{zChat, zEv[0], false})
+	if len(hits) == 3 {
+		y := hits[1]
+		if y.Text != "Ann Weber · ann.weber@shop.example" || y.ThreadID != "" || len(y.EventIDs) != 0 || y.At.IsZero() ||
+			y.CustomerID != "cu-ann" || y.CustomerName != "Ann Weber" {
+			t.Errorf("ann: the hit found by its customer only: %+v", y)
+		}
+		if x := hits[0]; x.Text != "Ann again" || !reflect.DeepEqual(x.EventIDs, []string{x2.ID}) {
+			t.Errorf("ann: the hit found by its event and customer: %+v", x)
+		}
+		if !y.At.After(hits[2].At) || !hits[0].At.After(y.At) {
+			t.Errorf("ann: times %v, %v, %v, want newest first", hits[0].At, y.At, hits[2].At)
+		}
+	}
+	check("an address's parts", search([]string{"weber", "shop", "exam"}, nil), got{xChat, "", true}, got{yChat, "", true})
+	check("name and address", search([]string{"ann", "example"}, nil), got{xChat, "", true}, got{yChat, "", true})
+	check("a word of the customer, another of an event", search([]string{"bob", "ann"}, nil))
+	check("the customer's words only with an event's", search([]string{"hello", "weber"}, nil))
+	check("the address in full", search([]string{"bob", "post", "example"}, nil), got{zChat, "", true})
+	check("access", search([]string{"weber"}, &chat.ChatAccess{GroupIDs: []int{2}}), got{yChat, "", true})
+
+	_, err := e.s.UpdateCustomer(e.ctx, license, "cu-bob", chat.CustomerUpdate{Email: ptr("robert@mail.example")})
+	e.must(err, "UpdateCustomer")
+	check("a new address", search([]string{"robert"}, nil), got{zChat, "", true})
+	check("the old address", search([]string{"post"}, nil))
+}
+
+func ptr[T any](v T) *T { return &v }

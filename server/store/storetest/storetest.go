@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chat.Store) {
 		{"Tokens", testTokens},
 		{"ReportThreads", testReportThreads},
 		{"SearchChats", testSearchChats},
+		{"SearchCustomers", testSearchCustomers},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, mk) })

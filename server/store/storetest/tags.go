@@ -16,7 +16,7 @@ func testTags(t *testing.T, mk func(*testing.T) *env) {
 	e := mk(t)
 	c, th := e.newChat()
 	other, otherTh := e.newChat()
-	bare, bareTh := e.newChat()
+	bare, _ := e.newChat()
 	for _, tag := range []string{"vip", "billing", "vip"} {
 		_, err := e.s.SetThreadTag(e.ctx, c.ID, th.ID, tag, true)
 		e.must(err, "SetThreadTag "+tag)
@@ -33,15 +33,6 @@ func testTags(t *testing.T, mk func(*testing.T) *env) {
 	}
 	_, err = e.s.SetThreadTag(e.ctx, other.ID, otherTh.ID, "refund", true)
 	e.must(err, "SetThreadTag of another chat")
-	many, err := e.s.ThreadsTags(e.ctx, []string{th.ID, otherTh.ID, bareTh.ID, "no-such-thread"})
-	e.must(err, "ThreadsTags")
-	want := map[string][]string{th.ID: {"billing", "vip"}, otherTh.ID: {"refund"}}
-	if !maps.EqualFunc(many, want, slices.Equal) {
-		t.Errorf("ThreadsTags = %v, want %v (none for %s of chat %s, nor a missing thread)", many, want, bareTh.ID, bare.ID)
-	}
-	if none, err := e.s.ThreadsTags(e.ctx, nil); err != nil || len(none) != 0 {
-		t.Errorf("ThreadsTags of no thread = %v, %v", none, err)
-	}
 	got, total, err := e.s.Chats(e.ctx, chat.ChatFilter{LicenseID: license, Tag: "vip"}, 0, 0)
 	e.must(err, "Chats by tag")
 	if total != 1 || len(got) != 1 || got[0].ID != c.ID {
@@ -63,5 +54,33 @@ func testTags(t *testing.T, mk func(*testing.T) *env) {
 	}
 	if _, err := e.s.ThreadTags(e.ctx, other.ID, th.ID); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("ThreadTags of another chat's thread: %v", err)
+	}
+
+	// ChatsTags: every tagged thread's tags, by chat and thread; the filter finds a
+	// chat by a tag of any of its threads, the last or an earlier one.
+	e.close(c.ID)
+	_, th2 := e.activate(c.ID, nil)
+	for _, tag := range []string{"vip", "refund", "billing"} {
+		_, err := e.s.SetThreadTag(e.ctx, c.ID, th2.ID, tag, true)
+		e.must(err, "SetThreadTag "+tag+" of the second thread")
+	}
+	_, err = e.s.SetThreadTag(e.ctx, other.ID, otherTh.ID, "other", true)
+	e.must(err, "SetThreadTag of the other chat")
+	all, err := e.s.ChatsTags(e.ctx, []string{c.ID, other.ID, bare.ID, "no-such-chat"})
+	e.must(err, "ChatsTags")
+	want := map[string]map[string][]string{
+		c.ID:     {th.ID: {"billing"}, th2.ID: {"billing", "refund", "vip"}},
+		other.ID: {otherTh.ID: {"other", "refund"}},
+	}
+	if !maps.EqualFunc(all, want, func(a, b map[string][]string) bool { return maps.EqualFunc(a, b, slices.Equal) }) {
+		t.Errorf("ChatsTags = %v, want %v (none for %s, nor a missing chat)", all, want, bare.ID)
+	}
+	if none, err := e.s.ChatsTags(e.ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("ChatsTags of no chat = %v, %v", none, err)
+	}
+	_, err = e.s.SetThreadTag(e.ctx, c.ID, th2.ID, "billing", false)
+	e.must(err, "SetThreadTag remove from the second thread")
+	if got, _, err := e.s.Chats(e.ctx, chat.ChatFilter{LicenseID: license, Tag: "billing"}, 0, 0); err != nil || len(got) != 1 || got[0].ID != c.ID {
+		t.Errorf("Chats by a tag of an earlier thread only: %v, %v", got, err)
 	}
 }

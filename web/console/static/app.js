@@ -17,7 +17,7 @@ import { offlineOf, offlineBadge } from "./offline.js";
 import { initFilters, listed, countFilters } from "./filters.js";
 import { initNotify, alertFor } from "./notify.js";
 import { initSearch, resetSearch } from "./search.js";
-import { initTags, tagsOf, tagListed, onTagPush } from "./tags.js";
+import { initTags, threadTagsOf, tagListed, onTagPush } from "./tags.js";
 
 const sessionKey = "parley.agent.session";
 // list_chats pages of up to 100 chats (25 on a server that refuses more),
@@ -265,7 +265,7 @@ function chatFromSummary(s) {
   c.lastThreadId = s.last_thread_id || "";
   c.queue = s.queue || null;
   c.offline = offlineOf(s);
-  c.tags = tagsOf(s);
+  c.threadTags = threadTagsOf(s);
   let last = null;
   for (const le of Object.values(s.last_event_per_type || {})) {
     const e = le.event || {};

@@ -1,9 +1,10 @@
 // Search over past chats (search_chats): a search box above the chat list
 // and, while it holds a query, a list of the chats found in place of the
 // chat list, each with a snippet of its newest match whose words are
-// marked. Every piece of server text goes in as text nodes. Opening a
-// result opens the chat (archived ones too) and, when the matching event
-// is among those shown, scrolls to it.
+// marked (for a chat found by its customer's name or e-mail only, the
+// customer's name and address). Every piece of server text goes in as
+// text nodes. Opening a result opens the chat (archived ones too) and,
+// when the matching event is among those shown, scrolls to it.
 
 import { h, $, clear, show, formatTime } from "./dom.js";
 import { request } from "./state.js";
@@ -95,7 +96,9 @@ export function initSearch(list, open) {
             h("span", { class: "hit-time", text: formatTime(hit.created_at) })),
           h("span", { class: "snippet" }, marked(hit.snippet || "", terms)),
           hit.event_ids && hit.event_ids.length > 1
-            ? h("span", { class: "hit-count", text: hit.event_ids.length + " matches" }) : null));
+            ? h("span", { class: "hit-count", text: hit.event_ids.length + " matches" }) : null,
+          hit.by_customer && !hit.event_id
+            ? h("span", { class: "hit-count hit-customer", text: "the customer's name or e-mail" }) : null));
       results.append(li);
     }
     const n = (r.chats || []).length;
@@ -104,6 +107,7 @@ export function initSearch(list, open) {
 
   async function openHit(hit) {
     await open(hit.chat_id);
+    if (!hit.event_id) return; // found by its customer: no event to show
     // The match shows once the chat's events are in: scroll to it then.
     for (let i = 0; i < 30; i++) {
       const li = document.querySelector(`li.event[data-event-id="${CSS.escape(hit.event_id)}"]`);

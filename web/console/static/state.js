@@ -34,7 +34,7 @@ export function newChat(id) {
     preview: null, // {text, authorId, ts, order}
     queue: null, // {position, queued_at} while queued
     offline: null, // {email} of an offline message (offline.js)
-    tags: [], // the last thread's tags (tags.js)
+    threadTags: {}, // the tags of each tagged thread, by thread id (tags.js)
     unread: 0,
     sneak: null, // {text, at}
     typing: null, // {authorId, until}

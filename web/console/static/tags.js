@@ -1,8 +1,13 @@
-// Tags on chats: agents tag a chat's last thread (tag_thread, untag_thread;
-// docs/agent-api.md, "Tags"). The chat's header shows the tags as chips
-// with a remove button and a field to add one; the chat list has a tag
-// filter, answered by list_chats' filters.tag (chats with any thread so
-// tagged). Tags are lower case, 1 to 50 characters, at most 20 a thread.
+// Tags on chats: agents tag a chat's threads (tag_thread, untag_thread;
+// docs/agent-api.md, "Tags"). The chat list has a tag filter, answered by
+// list_chats' filters.tag: the chats with any thread so tagged. So that a
+// chat the filter finds shows why, the chat's header shows as chips the
+// tags of every thread of the chat, each once (list_chats' thread_tags,
+// kept up to date by thread_tagged and thread_untagged): a tag only an
+// earlier thread has is marked so. A chip's remove button takes the tag
+// off every thread that has it, so that the filter no longer finds the
+// chat; the field adds a tag to the last thread. Tags are lower case, 1 to
+// 50 characters, at most 20 a thread.
 
 import { h, clear, show } from "./dom.js";
 import { state, request } from "./state.js";
@@ -11,9 +16,24 @@ let filter = "";      // the tag the list is filtered by, "" for none
 let matching = null;  // ids of the chats list_chats gave for the filter
 let render = () => {};
 
-// tagsOf reads the last thread's tags from a list_chats summary.
-export function tagsOf(summary) {
-  return (summary.last_thread_summary && summary.last_thread_summary.tags) || [];
+// threadTagsOf reads the tags of each thread from a list_chats summary:
+// {thread id: [tags]}.
+export function threadTagsOf(summary) {
+  const out = {};
+  for (const [thread, tags] of Object.entries(summary.thread_tags || {})) out[thread] = [...tags];
+  return out;
+}
+
+// chatTags is every tag of a chat's threads, each once, in order.
+export function chatTags(c) {
+  const all = new Set();
+  for (const tags of Object.values(c.threadTags || {})) for (const t of tags) all.add(t);
+  return [...all].sort();
+}
+
+// threadsTagged lists the chat's threads that have tag.
+function threadsTagged(c, tag) {
+  return Object.keys(c.threadTags || {}).filter((id) => c.threadTags[id].includes(tag));
 }
 
 // tagListed reports whether a chat shows under the tag filter.
@@ -50,16 +70,18 @@ async function setFilter(tag, note) {
   render();
 }
 
-// onTagPush applies thread_tagged and thread_untagged.
+// onTagPush applies thread_tagged and thread_untagged, of any thread.
 export function onTagPush(action, p) {
   const c = state.chats.get(p.chat_id);
-  if (!c || (c.lastThreadId && p.thread_id !== c.lastThreadId)) return;
-  const tags = new Set(c.tags || []);
+  if (!c) return;
+  const tags = new Set((c.threadTags || {})[p.thread_id] || []);
   if (action === "thread_tagged") tags.add(p.tag);
   else tags.delete(p.tag);
-  c.tags = [...tags].sort();
+  c.threadTags = { ...(c.threadTags || {}) };
+  if (tags.size) c.threadTags[p.thread_id] = [...tags].sort();
+  else delete c.threadTags[p.thread_id];
   if (filter === p.tag && matching) {
-    if (action === "thread_tagged") matching.add(c.id);
+    if (chatTags(c).includes(p.tag)) matching.add(c.id);
     else matching.delete(c.id);
   }
   render();
@@ -71,25 +93,28 @@ export function renderTags(box, chat) {
   show(box, !!(chat && chat.lastThreadId));
   if (!chat || !chat.lastThreadId) return;
   const error = h("span", { class: "error tag-error", role: "alert" });
-  const act = async (action, tag) => {
+  const act = async (action, tag, threads) => {
     error.textContent = "";
     try {
-      await request(action, { chat_id: chat.id, thread_id: chat.lastThreadId, tag });
+      await Promise.all(threads.map((thread_id) => request(action, { chat_id: chat.id, thread_id, tag })));
     } catch (e) {
       error.textContent = e.message;
     }
   };
-  for (const tag of chat.tags || []) {
-    box.append(h("span", { class: "tag-chip", dataset: { tag } }, tag,
+  const last = (chat.threadTags || {})[chat.lastThreadId] || [];
+  for (const tag of chatTags(chat)) {
+    const earlier = !last.includes(tag);
+    box.append(h("span", { class: "tag-chip" + (earlier ? " tag-earlier" : ""), dataset: { tag },
+      title: earlier ? "Tagged on an earlier thread of this chat" : null }, tag,
       h("button", { type: "button", class: "tag-remove", "aria-label": "Remove tag " + tag, title: "Remove tag",
-        onclick: () => act("untag_thread", tag) }, "×")));
+        onclick: () => act("untag_thread", tag, threadsTagged(chat, tag)) }, "×")));
   }
   const input = h("input", { class: "tag-add", placeholder: "Add tag", maxlength: "50", "aria-label": "Add a tag" });
   const form = h("form", { class: "tag-form" }, input);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const tag = input.value.trim().toLowerCase();
-    if (tag) act("tag_thread", tag).then(() => { input.value = ""; });
+    if (tag) act("tag_thread", tag, [chat.lastThreadId]).then(() => { input.value = ""; });
   });
   box.append(form, error);
 }

@@ -3,5 +3,5 @@
 // properties without empty namespaces, a customer's page, and the merge and
 // delete of properties that the property methods apply before they store
 // the result, the organization id PutLicense stores, and rows of values
-// grouped by key (GroupStrings).
+// grouped by chat and thread (GroupTags).
 package codec

@@ -8,16 +8,19 @@ type Rows interface {
 	Err() error
 }
 
-// GroupStrings reads rows of two text columns, a key and a value, into
-// the values of each key in row order (the tags of many threads).
-func GroupStrings(rows Rows) (map[string][]string, error) {
-	out := map[string][]string{}
+// GroupTags reads rows of three text columns, a chat, a thread and a
+// tag, into each chat's threads' tags in row order.
+func GroupTags(rows Rows) (map[string]map[string][]string, error) {
+	out := map[string]map[string][]string{}
 	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
+		var c, th, tag string
+		if err := rows.Scan(&c, &th, &tag); err != nil {
 			return nil, err
 		}
-		out[k] = append(out[k], v)
+		if out[c] == nil {
+			out[c] = map[string][]string{}
+		}
+		out[c][th] = append(out[c][th], tag)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
