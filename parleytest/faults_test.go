@@ -252,7 +252,11 @@ func TestRestart(t *testing.T) {
 		defer close(restarted)
 		srv.Restart(t)
 	}()
+	// The chat waits for an agent: its place in the queue may come first.
 	f, err := cust.read(10 * time.Second)
+	for err == nil && f.Action == protocol.PushQueuePositionUpdated {
+		f, err = cust.read(10 * time.Second)
+	}
 	var p protocol.CustomerDisconnected
 	_ = json.Unmarshal(f.Payload, &p)
 	if err != nil || f.Action != protocol.PushCustomerDisconnected || p.Reason != protocol.ReasonServiceShutdown {

@@ -285,6 +285,9 @@ func (s *Service) ListChats(ctx context.Context, a Actor, in ListChats) ([]ChatS
 			sum.ThreadTags = map[string][]string{}
 		}
 		sum.Tags = sum.ThreadTags[c.LastThreadID]
+		if sum.Tags == nil && c.LastThreadID != "" {
+			sum.Tags = []string{}
+		}
 		if c.Active && !hasPresentAgent(c) {
 			q, err := s.queueInfo(ctx, c)
 			if err != nil {
