@@ -23,22 +23,7 @@ func TestConsoleOfflineMessages(t *testing.T) {
 
 	// Nobody online: one customer leaves an offline message, another
 	// starts a chat that waits.
-	ann := newShopper(t, srv, customer.CustomerData{Name: "Ann Oslo", Email: "ann@shop.test"}, nil)
-	fields, _ := json.Marshal([]map[string]any{
-		{"type": "name", "id": "name", "label": "Name", "answer": "Ann Oslo"},
-		{"type": "email", "id": "email", "label": "E-mail", "answer": "ann@shop.test"},
-		{"type": "textarea", "id": "message", "label": "Message", "answer": "Do you ship to Oslo?"},
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	c, err := ann.sdk.StartChat(ctx, customer.StartChatRequest{Events: []customer.Event{
-		{Type: customer.EventFilledForm, FormID: "offline", Fields: fields},
-		{Type: customer.EventMessage, Text: "Do you ship to Oslo?"},
-	}})
-	if err != nil {
-		t.Fatalf("StartChat: %v", err)
-	}
-	ann.chat = c
+	ann := leaveOfflineMessage(t, srv, "Ann Oslo", "ann@shop.test", "Do you ship to Oslo?")
 	bo := newShopper(t, srv, customer.CustomerData{Name: "Bo Waiting"}, nil)
 	bo.start("Anyone there?")
 
@@ -67,4 +52,28 @@ func TestConsoleOfflineMessages(t *testing.T) {
 
 	p.do("back to All chats", chromedp.Click(chromedp.CSS(`.list-tab[data-tab="all"]`)))
 	p.waitFor("both chats again", annItem+` && `+boItem)
+}
+
+// leaveOfflineMessage has a new customer leave an offline message, as the
+// widget's offline form does: a chat with the filled form and the
+// message.
+func leaveOfflineMessage(t *testing.T, srv *parleytest.Server, name, email, text string) *shopper {
+	t.Helper()
+	s := newShopper(t, srv, customer.CustomerData{Name: name, Email: email}, nil)
+	fields, _ := json.Marshal([]map[string]any{
+		{"type": "name", "id": "name", "label": "Name", "answer": name},
+		{"type": "email", "id": "email", "label": "E-mail", "answer": email},
+		{"type": "textarea", "id": "message", "label": "Message", "answer": text},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, err := s.sdk.StartChat(ctx, customer.StartChatRequest{Events: []customer.Event{
+		{Type: customer.EventFilledForm, FormID: "offline", Fields: fields},
+		{Type: customer.EventMessage, Text: text},
+	}})
+	if err != nil {
+		t.Fatalf("StartChat: %v", err)
+	}
+	s.chat = c
+	return s
 }

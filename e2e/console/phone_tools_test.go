@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -28,20 +27,7 @@ func TestConsolePhoneTools(t *testing.T) {
 	srv.Configure(t, "create_canned_response", map[string]string{"shortcut": "shipping", "text": shipping})
 
 	// Nobody online yet: Ann leaves an offline message.
-	ann := newShopper(t, srv, customer.CustomerData{Name: "Ann Oslo", Email: "ann@shop.test"}, nil)
-	fields, _ := json.Marshal([]map[string]any{
-		{"type": "name", "id": "name", "label": "Name", "answer": "Ann Oslo"},
-		{"type": "email", "id": "email", "label": "E-mail", "answer": "ann@shop.test"},
-		{"type": "textarea", "id": "message", "label": "Message", "answer": "Do you ship to Oslo?"},
-	})
-	c, err := ann.sdk.StartChat(ctx, customer.StartChatRequest{Events: []customer.Event{
-		{Type: customer.EventFilledForm, FormID: "offline", Fields: fields},
-		{Type: customer.EventMessage, Text: "Do you ship to Oslo?"},
-	}})
-	if err != nil {
-		t.Fatalf("StartChat: %v", err)
-	}
-	ann.chat = c
+	ann := leaveOfflineMessage(t, srv, "Ann Oslo", "ann@shop.test", "Do you ship to Oslo?")
 	// An archived chat to search, and Bo's chat, live.
 	demo := reportAgent(t, srv, srv.AgentEmail)
 	ada, _ := searchedChat(t, srv, demo, "Ada Lovelace", "My parcel to Kraków never arrived", "Sorry! I have asked the courier.")

@@ -26,25 +26,14 @@ func TestMigrateLastEvents(t *testing.T) {
 	}
 
 	// Back to the schema of version 2.
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	downgrade(t, path,
 		`DROP TRIGGER events_summary`,
 		`ALTER TABLE chats DROP COLUMN last_events`,
 		`CREATE INDEX events_by_thread ON events (thread_id, ord)`,
 		`CREATE INDEX events_by_type ON events (chat_id, type, thread_ord DESC, ord DESC)`,
 		`DELETE FROM schema_migrations WHERE version = 3`,
 		`PRAGMA user_version = 2`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 
 	s = open(t, path)
 	defer s.Close()
@@ -87,23 +76,12 @@ func TestMigrateOrganizations(t *testing.T) {
 	}
 
 	// Back to the schema of version 4.
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	downgrade(t, path,
 		`DROP INDEX licenses_by_organization`,
 		`ALTER TABLE licenses DROP COLUMN organization_id`,
 		`DELETE FROM schema_migrations WHERE version = 5`,
 		`PRAGMA user_version = 4`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 
 	s = open(t, path)
 	defer s.Close()
@@ -148,11 +126,7 @@ func TestMigrateCustomerSearch(t *testing.T) {
 	}
 
 	// Back to the schema of version 10.
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	downgrade(t, path,
 		`DROP TRIGGER customer_search_insert`,
 		`DROP TRIGGER customer_search_update`,
 		`DROP TRIGGER customer_search_delete`,
@@ -160,14 +134,7 @@ func TestMigrateCustomerSearch(t *testing.T) {
 		`DROP TABLE customer_search_ids`,
 		`DELETE FROM schema_migrations WHERE version = 11`,
 		`PRAGMA user_version = 10`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 
 	s = open(t, path)
 	defer s.Close()
@@ -184,6 +151,22 @@ func TestMigrateCustomerSearch(t *testing.T) {
 		}
 		if len(hits) != 1 || hits[0].ChatID != want || !hits[0].ByCustomer {
 			t.Errorf("after migrating, %q finds %+v, want chat %s", word, hits, want)
+		}
+	}
+}
+
+// downgrade runs statements on the closed store's file at path: the
+// schema taken back to an earlier version.
+func downgrade(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range stmts {
+		if _, err := db.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
 		}
 	}
 }
