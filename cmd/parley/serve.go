@@ -32,7 +32,7 @@ type serveCmd struct {
 	NATSURL            string        `name:"nats-url" env:"PARLEY_NATS_URL" help:"NATS server(s) carrying pushes between the nodes of a cluster (nats://host:4222); needs --database-url. Default: one node, pushes in process."`
 	NATSPrefix         string        `name:"nats-prefix" default:"parley" env:"PARLEY_NATS_PREFIX" help:"Subject prefix of this cluster's NATS messages, so that clusters sharing a NATS server do not hear each other."`
 	PublicURL          string        `env:"PARLEY_PUBLIC_URL" help:"Public base URL of the server (https://chat.example.com): file links are built on it (default: relative links) and its origin may get customer tokens."`
-	SMTPURL            string        `name:"smtp-url" env:"PARLEY_SMTP_URL" help:"SMTP server that mails agents' answers to offline messages (smtp://user:pass@host:587; STARTTLS when the server offers it). Default: not mailed."`
+	SMTPURL            string        `name:"smtp-url" env:"PARLEY_SMTP_URL" help:"SMTP server that mails agents' answers to offline messages whose customer is not connected (smtp://user:pass@host:587; STARTTLS when the server offers it). Default: not mailed."`
 	SMTPFrom           string        `name:"smtp-from" env:"PARLEY_SMTP_FROM" help:"Sender address of the mail (\"Shop <help@shop.example>\"); required with --smtp-url."`
 	TrustedProxies     []string      `env:"PARLEY_TRUSTED_PROXIES" sep:"," help:"Reverse proxies (CIDR or IP, comma-separated) whose X-Forwarded-For, -Host and -Proto are believed (default: none)."`
 	DemoLicense        int           `default:"123" env:"PARLEY_DEMO_LICENSE" help:"License number of the demo license."`
