@@ -24,12 +24,6 @@ export function listed(c) {
   return selected.keep(c);
 }
 
-// selectedFilter names the selected filter: "all", "mine", "unassigned",
-// "closed" or "offline".
-export function selectedFilter() {
-  return selected.id;
-}
-
 // initFilters puts the bar after heading; render redraws the list.
 export function initFilters(heading, render) {
   bar = h("div", { class: "list-tabs", role: "tablist", "aria-label": "Chat filters" },
