@@ -152,8 +152,8 @@ func TestConsole(t *testing.T) {
 	p.waitFor("the sign-in form with the demo license",
 		`!document.getElementById("signin").hidden && document.getElementById("license").value === "`+strconv.Itoa(srv.License)+`"`)
 	p.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword),
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 	p.waitFor("the agent's name", `document.getElementById("me").textContent === "Demo Agent"`)
@@ -216,7 +216,7 @@ func TestConsole(t *testing.T) {
 
 	// The agent types (the customer sees it) and replies.
 	reply := "Sorry about that! Let me check where your parcel is."
-	p.do("type a reply", chromedp.SendKeys(chromedp.CSS("#reply"), reply))
+	p.do("type a reply", typeKeys("#reply", reply))
 	waitOn(t, ada.typing, "the agent's typing indicator", func(e customer.UserIsTyping) bool {
 		return e.Chat == ada.chat.ID && e.User == srv.AgentEmail
 	})
@@ -241,8 +241,8 @@ func TestConsole(t *testing.T) {
 	// A message with buttons, and the customer's choice.
 	p.do("compose a message with buttons",
 		chromedp.Click(chromedp.CSS("#rich-toggle")),
-		chromedp.SendKeys(chromedp.CSS("#rich-title"), "Would you like us to resend it?"),
-		chromedp.SendKeys(chromedp.CSS("#rich-buttons"), "Yes, resend it\nNo, refund me"),
+		typeKeys("#rich-title", "Would you like us to resend it?"),
+		typeKeys("#rich-buttons", "Yes, resend it\nNo, refund me"),
 		chromedp.Click(chromedp.CSS(`#rich-composer button[type="submit"]`)))
 	rich := ada.waitEvent("the message with buttons", func(e customer.Event) bool { return e.Type == "rich_message" })
 	if len(rich.Elements) != 1 || rich.Elements[0].Title != "Would you like us to resend it?" || len(rich.Elements[0].Buttons) != 2 ||

@@ -46,8 +46,8 @@ func TestConsoleHistoryScrollsAcrossThreads(t *testing.T) {
 	p.do("open the console", chromedp.EmulateViewport(1100, 520), chromedp.Navigate(srv.URL+"/agent/"))
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("license").value !== ""`)
 	p.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword),
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.do("open the chat", chromedp.Click(chromedp.CSS(`#chat-list li[data-chat-id="`+ada.chat.ID+`"]`)))
 	p.waitFor("the last message", messageShown(want[len(want)-1]))

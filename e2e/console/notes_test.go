@@ -44,8 +44,8 @@ func TestConsoleNotesAndTags(t *testing.T) {
 	p.do("open the console", chromedp.EmulateViewport(1360, 860), chromedp.Navigate(srv.URL+"/agent/"))
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("license").value !== ""`)
 	p.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword),
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 	annItem := `document.querySelector('#chat-list li[data-chat-id=` + js(ann.chat.ID) + `]')`
@@ -59,7 +59,7 @@ func TestConsoleNotesAndTags(t *testing.T) {
 	note := "Gold customer: offer free shipping"
 	p.do("write a note", chromedp.Click(chromedp.CSS("#note-toggle")))
 	p.waitFor("the note toggle on", `document.getElementById("note-toggle").getAttribute("aria-pressed") === "true" && document.getElementById("reply").classList.contains("writing-note")`)
-	p.do("send the note", chromedp.SendKeys(chromedp.CSS("#reply"), note), chromedp.Click(chromedp.CSS("#send")))
+	p.do("send the note", typeKeys("#reply", note), chromedp.Click(chromedp.CSS("#send")))
 	noteItem := `[...document.querySelectorAll("#message-list .event")].find(li => li.querySelector(".text") && li.querySelector(".text").textContent === ` + js(note) + `)`
 	p.waitFor("the note, marked", noteItem+` && `+noteItem+`.classList.contains("is-note") && `+noteItem+`.dataset.visibility === "agents" && `+
 		noteItem+`.querySelector(".note-label").textContent === "Note — visible to agents only" && `+
@@ -77,18 +77,18 @@ func TestConsoleNotesAndTags(t *testing.T) {
 	reply := "Your order ships today."
 	p.do("back to replies", chromedp.Click(chromedp.CSS("#note-toggle")))
 	p.waitFor("the note toggle off", `document.getElementById("note-toggle").getAttribute("aria-pressed") === "false"`)
-	p.do("reply", chromedp.SendKeys(chromedp.CSS("#reply"), reply), chromedp.Click(chromedp.CSS("#send")))
+	p.do("reply", typeKeys("#reply", reply), chromedp.Click(chromedp.CSS("#send")))
 	p.waitFor("the reply, not a note", `[...document.querySelectorAll("#message-list .event:not(.is-note) .text")].some(e => e.textContent === `+js(reply)+`)`)
 	ann.waitEvent("the reply", func(e customer.Event) bool { return e.Type == customer.EventMessage && e.Text == reply })
 
-	p.do("tag the chat", chromedp.SendKeys(chromedp.CSS("#chat-tags .tag-add"), "vip\r"))
+	p.do("tag the chat", typeKeys("#chat-tags .tag-add", "vip\r"))
 	p.waitFor("the tag chip", `document.querySelector('#chat-tags .tag-chip[data-tag="vip"]') !== null`)
-	p.do("filter the list by tag", chromedp.SendKeys(chromedp.CSS("#tag-filter"), "vip\r"))
+	p.do("filter the list by tag", typeKeys("#tag-filter", "vip\r"))
 	p.waitFor("only the tagged chat", annItem+` && !`+boItem+` && document.getElementById("tag-filter-note").textContent === "1 tagged"`)
 	writeScreenshot(t, p, "console-notes.png")
 
 	// A last reply: once Ann has it, she has had every push before it.
-	p.do("one more reply", chromedp.SendKeys(chromedp.CSS("#reply"), "Anything else?"), chromedp.Click(chromedp.CSS("#send")))
+	p.do("one more reply", typeKeys("#reply", "Anything else?"), chromedp.Click(chromedp.CSS("#send")))
 	ann.waitEvent("the last reply", func(e customer.Event) bool { return e.Text == "Anything else?" })
 	mu.Lock()
 	all := strings.Join(seen, "\n")
@@ -102,6 +102,6 @@ func TestConsoleNotesAndTags(t *testing.T) {
 		t.Errorf("the customer's SDK never told the reply:\n%s", all)
 	}
 
-	p.do("clear the filter", chromedp.SendKeys(chromedp.CSS("#tag-filter"), "\b\b\b\r"))
+	p.do("clear the filter", typeKeys("#tag-filter", "\b\b\b\r"))
 	p.waitFor("both chats again", annItem+` && `+boItem)
 }

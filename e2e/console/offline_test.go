@@ -31,8 +31,8 @@ func TestConsoleOfflineMessages(t *testing.T) {
 	p.do("open the console", chromedp.EmulateViewport(1360, 860), chromedp.Navigate(srv.URL+"/agent/"))
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("license").value !== ""`)
 	p.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword),
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 	annItem := `document.querySelector('#chat-list li[data-chat-id=` + js(ann.chat.ID) + `]')`
@@ -47,7 +47,7 @@ func TestConsoleOfflineMessages(t *testing.T) {
 	p.waitFor("the message", messageShown("Do you ship to Oslo?"))
 	reply := "Yes, we do: two days to Oslo."
 	p.waitFor("the composer", `!document.getElementById("reply").disabled && document.getElementById("reply").checkVisibility()`)
-	p.do("answer", chromedp.SendKeys(chromedp.CSS("#reply"), reply), chromedp.Click(chromedp.CSS("#send")))
+	p.do("answer", typeKeys("#reply", reply), chromedp.Click(chromedp.CSS("#send")))
 	ann.waitEvent("the answer", func(e customer.Event) bool { return e.Type == customer.EventMessage && e.Text == reply })
 
 	p.do("back to All chats", chromedp.Click(chromedp.CSS(`.list-tab[data-tab="all"]`)))

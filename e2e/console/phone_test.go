@@ -96,8 +96,8 @@ func TestConsolePhone(t *testing.T) {
 	}
 	p.checkLayout("the sign-in form")
 	p.do("fill in the sign-in form",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword))
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword))
 	p.tap("sign in", "#signin-button")
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 
@@ -139,7 +139,7 @@ func TestConsolePhone(t *testing.T) {
 	// Reply from the composer. Enter is a new line on a phone (its keyboard
 	// has no Shift+Enter); Send sends.
 	reply := "Sorry about that!\nLet me check where your parcel is."
-	p.do("type a reply", chromedp.SendKeys(chromedp.CSS("#reply"), reply))
+	p.do("type a reply", typeKeys("#reply", reply))
 	if v := eval[string](p, `document.getElementById("reply").value`); v != reply {
 		t.Fatalf("the reply box holds %q, want %q (Enter is a new line)", v, reply)
 	}

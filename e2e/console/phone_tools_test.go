@@ -42,8 +42,8 @@ func TestConsolePhoneTools(t *testing.T) {
 	p.do("open the console on a phone", phone, chromedp.Navigate(srv.URL+"/agent/"))
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("license").value !== ""`)
 	p.do("fill in the sign-in form",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword))
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword))
 	p.tap("sign in", "#signin-button")
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 	annItem, boItem := `#chat-list li[data-chat-id="`+ann.chat.ID+`"]`, `#chat-list li[data-chat-id="`+bo.chat.ID+`"]`
@@ -60,7 +60,7 @@ func TestConsolePhoneTools(t *testing.T) {
 	// Search: an archived chat found by a word, opened at the match.
 	p.waitFor("the search box in view", rectInView("#search"))
 	p.tap("tap the search box", "#search")
-	p.do("search parcel", chromedp.SendKeys(chromedp.CSS("#search"), "parcel"))
+	p.do("search parcel", typeKeys("#search", "parcel"))
 	hit := `#search-results li[data-chat-id="` + ada + `"] button`
 	p.waitFor("Ada's chat found", `document.querySelector(`+js(hit)+`) !== null && `+rectInView(hit))
 	p.checkLayout("the search results")
@@ -75,7 +75,7 @@ func TestConsolePhoneTools(t *testing.T) {
 	p.tap("open Bo's chat", boItem)
 	p.waitFor("Bo's chat alone", panesJS+` === "conversation" && `+messageShown("Do you have this jacket in blue?"))
 	p.tap("tap the reply box", "#reply")
-	p.do("type #ship", chromedp.SendKeys(chromedp.CSS("#reply"), "Yes! #ship"))
+	p.do("type #ship", typeKeys("#reply", "Yes! #ship"))
 	option := `#reply-suggestions .reply-option[data-shortcut="shipping"]`
 	p.waitFor("the saved reply offered, in view", `!document.getElementById("reply-suggestions").hidden && document.querySelector(`+js(option)+`) && `+rectInView(option))
 	p.checkLayout("the saved replies")
@@ -90,7 +90,7 @@ func TestConsolePhoneTools(t *testing.T) {
 	p.tap("write a note", "#note-toggle")
 	p.waitFor("the note toggle on", `document.getElementById("note-toggle").getAttribute("aria-pressed") === "true"`)
 	note := "Asked twice about blue: restock on Friday"
-	p.do("type the note", chromedp.SendKeys(chromedp.CSS("#reply"), note))
+	p.do("type the note", typeKeys("#reply", note))
 	p.tap("send the note", "#send")
 	noteItem := `[...document.querySelectorAll("#message-list .event.is-note .text")].find(e => e.textContent === ` + js(note) + `)`
 	p.waitFor("the note, marked", noteItem)
@@ -100,14 +100,14 @@ func TestConsolePhoneTools(t *testing.T) {
 	// A tag, then the list filtered by it.
 	p.waitFor("the tag box in view", rectInView("#chat-tags .tag-add"))
 	p.tap("tap the tag box", "#chat-tags .tag-add")
-	p.do("tag the chat", chromedp.SendKeys(chromedp.CSS("#chat-tags .tag-add"), "restock\r"))
+	p.do("tag the chat", typeKeys("#chat-tags .tag-add", "restock\r"))
 	p.waitFor("the tag chip", `document.querySelector('#chat-tags .tag-chip[data-tag="restock"]') !== null`)
 	p.checkLayout("the chat's tags")
 	p.tap("back to the list", "#back-to-list")
 	p.waitFor("the list", panesJS+` === "topbar chats"`)
 	p.waitFor("the tag filter in view", rectInView("#tag-filter"))
 	p.tap("tap the tag filter", "#tag-filter")
-	p.do("filter by the tag", chromedp.SendKeys(chromedp.CSS("#tag-filter"), "restock\r"))
+	p.do("filter by the tag", typeKeys("#tag-filter", "restock\r"))
 	p.waitFor("Bo's chat alone", `document.querySelector(`+js(boItem)+`) && !document.querySelector(`+js(annItem)+`)`)
 	p.checkLayout("the list filtered by a tag")
 

@@ -24,8 +24,8 @@ func signIn(p *browserPage, srv *parleytest.Server) {
 	p.do("open the console", chromedp.EmulateViewport(1360, 860), chromedp.Navigate(srv.URL+"/agent/"))
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("license").value !== ""`)
 	p.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword),
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 }
@@ -43,6 +43,14 @@ func press(p *browserPage, key string, vk int64, text string) {
 			p.fail("press "+key, err)
 		}
 	}
+}
+
+// typeKeys focuses the element sel and types keys into it as a keyboard
+// does. chromedp.SendKeys reads the element's attributes without their
+// lock, a data race with the page changing them (the reply box's
+// attributes follow its suggestions).
+func typeKeys(sel, keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(keys))
 }
 
 // chatItem is a JavaScript expression of a chat's list item (or null).
@@ -74,13 +82,13 @@ func TestConsoleSavedReplies(t *testing.T) {
 	p.waitFor("the composer", `!document.getElementById("reply").disabled && document.activeElement === document.getElementById("reply")`)
 
 	options := `[...document.querySelectorAll("#reply-suggestions .reply-option")]`
-	p.do("type #sh", chromedp.SendKeys(chromedp.CSS("#reply"), "Thanks for asking! #sh"))
+	p.do("type #sh", typeKeys("#reply", "Thanks for asking! #sh"))
 	p.waitFor("two suggestions, shipping first", `!document.getElementById("reply-suggestions").hidden && `+
 		options+`.map(o => o.dataset.shortcut).join() === "shipping,shop-hours" && `+options+`[0].getAttribute("aria-selected") === "true"`)
 	writeScreenshot(t, p, "console-replies.png")
-	p.do("move down and up", chromedp.SendKeys(chromedp.CSS("#reply"), kb.ArrowDown))
+	p.do("move down and up", typeKeys("#reply", kb.ArrowDown))
 	p.waitFor("the second chosen", options+`[1].getAttribute("aria-selected") === "true"`)
-	p.do("up", chromedp.SendKeys(chromedp.CSS("#reply"), kb.ArrowUp))
+	p.do("up", typeKeys("#reply", kb.ArrowUp))
 	p.waitFor("the first chosen", options+`[0].getAttribute("aria-selected") === "true"`)
 	press(p, "Enter", 13, "\r") // inserts
 	p.waitFor("the text in the composer", `document.getElementById("reply").value === `+js("Thanks for asking! "+shipping)+
@@ -92,11 +100,11 @@ func TestConsoleSavedReplies(t *testing.T) {
 	p.waitFor("an empty composer", `document.getElementById("reply").value === ""`)
 
 	// Escape closes the list and keeps the text; a click inserts.
-	p.do("type #hel", chromedp.SendKeys(chromedp.CSS("#reply"), "#hel"))
+	p.do("type #hel", typeKeys("#reply", "#hel"))
 	p.waitFor("hello offered", options+`.map(o => o.dataset.shortcut).join() === "hello"`)
-	p.do("escape", chromedp.SendKeys(chromedp.CSS("#reply"), kb.Escape))
+	p.do("escape", typeKeys("#reply", kb.Escape))
 	p.waitFor("the list closed", `document.getElementById("reply-suggestions").hidden && document.getElementById("reply").value === "#hel"`)
-	p.do("type on", chromedp.SendKeys(chromedp.CSS("#reply"), "l"))
+	p.do("type on", typeKeys("#reply", "l"))
 	p.waitFor("hello offered again", `!document.getElementById("reply-suggestions").hidden && `+options+`.length === 1`)
 	p.do("click it", chromedp.Click(chromedp.CSS(`#reply-suggestions .reply-option[data-shortcut="hello"]`)))
 	p.waitFor("hello inserted", `document.getElementById("reply").value === "Hello! How can I help?"`)
@@ -106,13 +114,13 @@ func TestConsoleSavedReplies(t *testing.T) {
 	p.waitFor("the dialog with three replies", `document.getElementById("replies-dialog").open && `+
 		`document.querySelectorAll("#replies-dialog .reply-manage-list li[data-shortcut]").length === 3 && !document.querySelector("#replies-dialog .reply-form").hidden`)
 	p.do("add a reply",
-		chromedp.SendKeys(chromedp.CSS("#reply-new-shortcut"), "returns"),
-		chromedp.SendKeys(chromedp.CSS("#reply-new-text"), "Returns are free for 30 days."),
+		typeKeys("#reply-new-shortcut", "returns"),
+		typeKeys("#reply-new-text", "Returns are free for 30 days."),
 		chromedp.Click(chromedp.CSS("#reply-save")))
 	p.waitFor("the new reply listed", `document.querySelector('#replies-dialog li[data-shortcut="returns"]') !== null`)
 	p.do("close the dialog", chromedp.Click(chromedp.CSS("#replies-dialog .pane-head button")))
 	p.do("type #ret", chromedp.Evaluate[chromedp.Void](`document.getElementById("reply").value = ""`),
-		chromedp.SendKeys(chromedp.CSS("#reply"), "#ret"))
+		typeKeys("#reply", "#ret"))
 	p.waitFor("returns offered", options+`.map(o => o.dataset.shortcut).join() === "returns"`)
 	press(p, "Tab", 9, "")
 	p.waitFor("returns inserted", `document.getElementById("reply").value === "Returns are free for 30 days."`)
@@ -241,7 +249,7 @@ func TestConsoleAlerts(t *testing.T) {
 	p.waitFor("a notification for Ann", `window.__notes.length === 1 && window.__notes[0].body === "Where is my order?" && `+
 		`window.__notes[0].title === "Ann Background" && window.__tones === 2`)
 	// The agent's own messages, in the open chat and in the background: none.
-	p.do("reply in the open chat", chromedp.SendKeys(chromedp.CSS("#reply"), "Answering Bo"))
+	p.do("reply in the open chat", typeKeys("#reply", "Answering Bo"))
 	press(p, "Enter", 13, "\r")
 	bo.waitEvent("the answer", func(e customer.Event) bool { return e.Text == "Answering Bo" })
 	if _, err := me.SendEvent(ctx, ann.chat.ID, agent.Event{Type: agent.EventMessage, Text: "Looking into it"}); err != nil {

@@ -170,8 +170,8 @@ func TestConsoleReports(t *testing.T) {
 	p.do("open the console", chromedp.EmulateViewport(1360, 1120), chromedp.Navigate(srv.URL+"/agent"))
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("license").value === "`+strconv.Itoa(srv.License)+`"`)
 	p.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword),
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 

@@ -83,13 +83,13 @@ func TestConsoleSearch(t *testing.T) {
 	p.do("open the console", chromedp.EmulateViewport(1360, 860), chromedp.Navigate(srv.URL+"/agent/"))
 	p.waitFor("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("license").value === "`+strconv.Itoa(srv.License)+`"`)
 	p.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#email"), srv.AgentEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), srv.AgentPassword),
+		typeKeys("#email", srv.AgentEmail),
+		typeKeys("#password", srv.AgentPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected"`)
 
 	hits := `[...document.querySelectorAll("#search-results .search-hit")].map(li => li.dataset.chatId)`
-	p.do("search parcel", chromedp.SendKeys(chromedp.CSS("#search"), "parcel"))
+	p.do("search parcel", typeKeys("#search", "parcel"))
 	p.waitFor("Cy's and Ada's chats", hits+`.join() === `+js(cy+","+ada))
 	if ok := eval[bool](p, `!document.getElementById("search-results").hidden && document.getElementById("chat-list").hidden`); !ok {
 		t.Error("the results do not replace the chat list")
@@ -111,7 +111,7 @@ func TestConsoleSearch(t *testing.T) {
 	}
 	writeScreenshot(t, p, "console-search.png")
 
-	p.do("a narrower search", chromedp.SendKeys(chromedp.CSS("#search"), " kra"))
+	p.do("a narrower search", typeKeys("#search", " kra"))
 	p.waitFor("Ada's chat alone", hits+`.join() === `+js(ada))
 	p.do("open Ada's result", chromedp.Click(chromedp.CSS(`#search-results li[data-chat-id=`+js(ada)+`] button`)))
 	p.waitFor("Ada's archived chat at the match", `(() => { const m = document.querySelector("li.event.search-match");
@@ -138,8 +138,8 @@ func TestConsoleSearch(t *testing.T) {
 		`document.getElementById("search").value === "" && document.getElementById("search-results").children.length === 0`)
 	eval[bool](p, `(() => { document.getElementById("email").value = ""; document.getElementById("password").value = ""; return true; })()`)
 	p.do("sign in as an agent of group 4",
-		chromedp.SendKeys(chromedp.CSS("#email"), out),
-		chromedp.SendKeys(chromedp.CSS("#password"), outPassword),
+		typeKeys("#email", out),
+		typeKeys("#password", outPassword),
 		chromedp.Click(chromedp.CSS("#signin-button")))
 	p.waitFor("the connection", `document.getElementById("conn").dataset.state === "connected" && document.getElementById("me").textContent.includes("Out")`)
 	setSearch(p, "parcel")

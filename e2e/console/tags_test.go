@@ -59,7 +59,7 @@ func TestConsoleTagsOfEveryThread(t *testing.T) {
 	cleoItem, danItem := chatItem(cleo.chat.ID), chatItem(dan.chat.ID)
 	p.waitFor("both chats", cleoItem+` && `+danItem)
 
-	p.do("filter the list by the first thread's tag", chromedp.SendKeys(chromedp.CSS("#tag-filter"), "refund\r"))
+	p.do("filter the list by the first thread's tag", typeKeys("#tag-filter", "refund\r"))
 	p.waitFor("Cleo's chat only", cleoItem+` && !`+danItem+` && document.getElementById("tag-filter-note").textContent === "1 tagged"`)
 	p.do("open Cleo's chat", chromedp.Click(chromedp.CSS(`#chat-list li[data-chat-id="`+cleo.chat.ID+`"]`)))
 	p.waitFor("her last message", messageShown("And the new one is late"))
@@ -90,6 +90,6 @@ func TestConsoleTagsOfEveryThread(t *testing.T) {
 	if len(sum.ChatsSummary) != 1 || len(sum.ChatsSummary[0].ThreadTags) != 1 || len(sum.ChatsSummary[0].ThreadTags[first]) != 1 {
 		t.Errorf("tags left: %+v", sum)
 	}
-	p.do("clear the filter", chromedp.SendKeys(chromedp.CSS("#tag-filter"), "\b\b\b\b\b\b\r"))
+	p.do("clear the filter", typeKeys("#tag-filter", "\b\b\b\b\b\b\r"))
 	p.waitFor("both chats again", cleoItem+` && `+danItem)
 }
