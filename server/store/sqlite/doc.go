@@ -42,7 +42,8 @@
 // customer_search, likewise contentless, holds the words of customers'
 // names and e-mail addresses under customer_search_ids' integer keys
 // (customers has no rowid); triggers on customers keep it up to date
-// (migration 0011).
+// (migration 0011); an anonymous customer, one per new visitor, writes
+// nothing to it.
 // Times are stored as Unix nanoseconds (NULL for the zero time), so they
 // round-trip exactly (in UTC). Type-specific event fields are one JSON body
 // column; properties, lists and maps are JSON columns.

@@ -181,3 +181,17 @@ func itoa(i int) string {
 		}
 	}
 }
+
+// BenchmarkCreateCustomer adds anonymous customers, as the token endpoint
+// does for each new visitor.
+func BenchmarkCreateCustomer(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "parley.db"))
+	defer s.Close()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := s.CreateCustomer(ctx, chat.Customer{LicenseID: 1, ID: "customer-" + itoa(i), CreatedAt: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -211,6 +211,19 @@ func testSearchCustomers(t *testing.T, mk func(*testing.T) *env) {
 	e.must(err, "UpdateCustomer")
 	check("a new address", search([]string{"robert"}, nil), got{zChat, "", true})
 	check("the old address", search([]string{"post"}, nil))
+
+	// An anonymous customer (as a new visitor is) is found once it gives
+	// a name, and by its new name only after a change.
+	e.must(e.s.CreateCustomer(e.ctx, chat.Customer{LicenseID: license, ID: "cu-anon", CreatedAt: base}), "CreateCustomer cu-anon")
+	anonChat, _ := e.customerChat(license, "cu-anon", []int{1}, msgBy("cu-anon", "Hi"))
+	check("an anonymous customer", search([]string{"zoe"}, nil))
+	_, err = e.s.UpdateCustomer(e.ctx, license, "cu-anon", chat.CustomerUpdate{Name: ptr("Zoe Quill")})
+	e.must(err, "UpdateCustomer cu-anon")
+	check("the anonymous customer's new name", search([]string{"zoe"}, nil), got{anonChat, "", true})
+	_, err = e.s.UpdateCustomer(e.ctx, license, "cu-anon", chat.CustomerUpdate{Name: ptr("Zoe Hart")})
+	e.must(err, "UpdateCustomer cu-anon again")
+	check("the name after a change", search([]string{"hart"}, nil), got{anonChat, "", true})
+	check("the name before the change", search([]string{"quill"}, nil))
 }
 
 func ptr[T any](v T) *T { return &v }
