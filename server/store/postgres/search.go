@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 // searchQuery is the tsquery text of terms: each one a quoted lexeme (a
@@ -87,33 +88,5 @@ func (s *Store) SearchChats(ctx context.Context, q chat.SearchQuery) (hits []cha
 		return nil, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			chatID, text, customerID, name, email string
-			eventID, threadID                     *string
-			at                                    *int64
-			byCustomer                            bool
-		)
-		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at, &byCustomer, &customerID, &name, &email); err != nil {
-			return nil, err
-		}
-		if n := len(hits); n > 0 && hits[n-1].ChatID == chatID {
-			if len(hits[n-1].EventIDs) < chat.SearchMaxEventIDs && eventID != nil {
-				hits[n-1].EventIDs = append(hits[n-1].EventIDs, *eventID)
-			}
-			continue
-		}
-		h := chat.SearchHit{ChatID: chatID, CustomerID: customerID, CustomerName: name, ByCustomer: byCustomer, Text: text,
-			At: fromNS(at), EventIDs: []string{}}
-		if eventID != nil {
-			h.EventID, h.EventIDs = *eventID, append(h.EventIDs, *eventID)
-			if threadID != nil {
-				h.ThreadID = *threadID
-			}
-		} else {
-			h.Text = chat.CustomerText(name, email)
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
+	return codec.SearchHits(rows)
 }

@@ -2,10 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 
 	"github.com/parleychat/parley/server/chat"
+	"github.com/parleychat/parley/server/store/internal/codec"
 )
 
 // searchMatch is the FTS5 query of terms: each one a quoted string (a
@@ -74,30 +74,5 @@ ORDER BY page.at DESC NULLS LAST, page.chat_id DESC, m.thread_ord DESC, m.ord DE
 		return nil, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			chatID, text, customerID, name, email string
-			eventID, threadID                     sql.NullString
-			at                                    sql.NullInt64
-			byCustomer                            bool
-		)
-		if err := rows.Scan(&chatID, &eventID, &threadID, &text, &at, &byCustomer, &customerID, &name, &email); err != nil {
-			return nil, err
-		}
-		if n := len(hits); n > 0 && hits[n-1].ChatID == chatID {
-			if len(hits[n-1].EventIDs) < chat.SearchMaxEventIDs {
-				hits[n-1].EventIDs = append(hits[n-1].EventIDs, eventID.String)
-			}
-			continue
-		}
-		h := chat.SearchHit{ChatID: chatID, CustomerID: customerID, CustomerName: name, ByCustomer: byCustomer,
-			ThreadID: threadID.String, EventID: eventID.String, Text: text, At: fromNS(at), EventIDs: []string{}}
-		if eventID.Valid {
-			h.EventIDs = append(h.EventIDs, eventID.String)
-		} else {
-			h.Text = chat.CustomerText(name, email)
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
+	return codec.SearchHits(rows)
 }
