@@ -180,11 +180,7 @@ func (m *mailings) run(f func(ctx context.Context)) {
 	if m.stopped {
 		return
 	}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		f(m.ctx)
-	}()
+	m.wg.Go(func() { f(m.ctx) })
 }
 
 func (m *mailings) stop() {
