@@ -106,6 +106,10 @@ func TestConsoleSavedReplies(t *testing.T) {
 	p.waitFor("the list closed", `document.getElementById("reply-suggestions").hidden && document.getElementById("reply").value === "#hel"`)
 	p.do("type on", typeKeys("#reply", "l"))
 	p.waitFor("hello offered again", `!document.getElementById("reply-suggestions").hidden && `+options+`.length === 1`)
+	// The same match keeps its option: a click is not lost to the list
+	// being drawn again (as it is when the replies are refreshed).
+	p.do("keep the option", chromedp.Evaluate[chromedp.Void](`window.helloOption = `+options+`[0]`), typeKeys("#reply", "o"))
+	p.waitFor("the same option", `document.getElementById("reply").value === "#hello" && `+options+`[0] === window.helloOption`)
 	p.do("click it", chromedp.Click(chromedp.CSS(`#reply-suggestions .reply-option[data-shortcut="hello"]`)))
 	p.waitFor("hello inserted", `document.getElementById("reply").value === "Hello! How can I help?"`)
 

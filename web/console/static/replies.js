@@ -89,24 +89,36 @@ function matches(query) {
   return first.concat(then).slice(0, 8);
 }
 
+// render shows the replies matching the query. The options already in
+// the list are kept when the same replies match (only the highlight
+// moves), so a refresh of the replies under a click does not swallow it.
 function render() {
-  shown = matches(token.query);
-  active = Math.min(active, Math.max(shown.length - 1, 0));
-  clear(list);
-  if (!shown.length) {
+  const next = matches(token.query);
+  active = Math.min(active, Math.max(next.length - 1, 0));
+  if (!next.length) {
     renderNote(loadedAt ? (replies.length ? "No saved reply matches #" + token.query : "No saved replies yet.") : "Loading saved replies…");
     return;
   }
-  shown.forEach((r, i) => {
-    list.append(h("li", {
-      id: "reply-option-" + i, role: "option", class: "reply-option", "aria-selected": String(i === active),
-      dataset: { shortcut: r.shortcut },
-      onmousedown: (e) => e.preventDefault(), // keep the focus in the box
-      onclick: () => insert(r),
-    }, h("span", { class: "reply-shortcut", text: "#" + r.shortcut }), h("span", { class: "reply-text", text: r.text })));
-  });
+  if (!sameReplies(next, shown)) {
+    shown = next;
+    clear(list);
+    shown.forEach((r, i) => {
+      list.append(h("li", {
+        id: "reply-option-" + i, role: "option", class: "reply-option",
+        dataset: { shortcut: r.shortcut },
+        onmousedown: (e) => e.preventDefault(), // keep the focus in the box
+        onclick: () => insert(r),
+      }, h("span", { class: "reply-shortcut", text: "#" + r.shortcut }), h("span", { class: "reply-text", text: r.text })));
+    });
+  }
+  [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
   box.setAttribute("aria-activedescendant", "reply-option-" + active);
   show(list, true);
+}
+
+// sameReplies tells whether a and b list the same replies in one order.
+function sameReplies(a, b) {
+  return a.length === b.length && a.every((r, i) => r.shortcut === b[i].shortcut && r.text === b[i].text);
 }
 
 function renderNote(text) {
