@@ -266,6 +266,11 @@ func TestConsole(t *testing.T) {
 	grace.start("Do you ship to Canada?")
 	other := `document.querySelector('#chat-list li[data-chat-id=` + js(grace.chat.ID) + `]')`
 	p.waitFor("the other chat, unread", other+` && `+other+`.dataset.unread === "1" && document.title.startsWith("(1) ")`)
+	// The list is drawn again, and the open chat's item, unchanged, is
+	// kept: a click on it is not lost to the redraw.
+	p.do("keep the open chat's item", chromedp.Evaluate[chromedp.Void](`window.openItem = `+item))
+	grace.say("Or to Mexico?")
+	p.waitFor("two unread, the item kept", other+`.dataset.unread === "2" && `+item+` === window.openItem && window.openItem.isConnected`)
 
 	// The connection breaks: the console says so, comes back and shows what
 	// it missed.

@@ -503,8 +503,16 @@ async function refreshChat(id) {
 
 // renderChatList redraws the list: active chats first, the most recently
 // active first.
+// chatItems holds each listed chat's item. renderChatList keeps an item
+// that would be drawn the same: pushes (a customer typing in another chat)
+// draw the list again several times a second, and an item replaced
+// between a mousedown and its mouseup loses the click (and the keyboard
+// focus it holds).
+let chatItems = new Map(); // chat id → its <li> in #chat-list
+
 function renderChatList() {
-  const list = clear($("#chat-list"));
+  const list = $("#chat-list");
+  const items = new Map();
   const chats = [...state.chats.values()].sort((a, b) => (b.active - a.active) || (b.order - a.order));
   let unread = 0;
   let listedN = 0;
@@ -541,8 +549,14 @@ function renderChatList() {
     h("div", { class: "chat-main" },
       h("p", { class: "chat-line" }, h("span", { class: "name", text: name }), h("time", { text: formatTime(c.order) })),
       h("div", { class: "chat-line" }, preview, h("span", { class: "badges" }, badges))));
-    list.append(li);
+    const drawn = chatItems.get(c.id);
+    items.set(c.id, drawn && drawn.outerHTML === li.outerHTML ? drawn : li);
   }
+  chatItems = items;
+  [...items.values()].forEach((li, i) => {
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+  });
+  while (list.children.length > items.size) list.lastElementChild.remove();
   countFilters(chats);
   $("#chat-count").textContent = state.chats.size ? String(state.chats.size) : "";
   show($("#no-chats"), listedN === 0);
