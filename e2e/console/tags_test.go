@@ -68,10 +68,17 @@ func TestConsoleTagsOfEveryThread(t *testing.T) {
 		chips+`.map(c => c.dataset.tag + (c.classList.contains("tag-earlier") ? ":earlier" : "")).join(",") === "refund:earlier,vip" && `+
 			`document.querySelector('#chat-tags .tag-chip[data-tag="refund"]').title === "Tagged on an earlier thread of this chat"`)
 
-	// Another client tags the first thread: the chip comes, marked earlier.
+	// Another client tags the first thread while the agent types a tag:
+	// the chip comes, marked earlier; the field keeps the text and the
+	// focus, and the chips drawn the same are kept.
+	p.do("start typing a tag", typeKeys("#chat-tags .tag-add", "sta"),
+		chromedp.Evaluate[chromedp.Void](`window.refundChip = document.querySelector('#chat-tags .tag-chip[data-tag="refund"]')`))
 	must(ag.TagThread(ctx, cleo.chat.ID, first, "gift"), "TagThread gift")
 	p.waitFor("the pushed tag of the earlier thread", chips+`.map(c => c.dataset.tag).join(",") === "gift,refund,vip" && `+
 		`document.querySelector('#chat-tags .tag-chip[data-tag="gift"]').classList.contains("tag-earlier")`)
+	p.waitFor("the typing kept", `document.activeElement === document.querySelector("#chat-tags .tag-add") && `+
+		`document.activeElement.value === "sta" && document.querySelector('#chat-tags .tag-chip[data-tag="refund"]') === window.refundChip`)
+	p.do("give the tag up", typeKeys("#chat-tags .tag-add", "\b\b\b"))
 
 	p.do("remove vip, which both threads have", chromedp.Click(chromedp.CSS(`#chat-tags .tag-chip[data-tag="vip"] .tag-remove`)))
 	p.waitFor("vip gone", chips+`.map(c => c.dataset.tag).join(",") === "gift,refund"`)

@@ -87,34 +87,77 @@ export function onTagPush(action, p) {
   render();
 }
 
-// renderTags draws the chips of the open chat into box (#chat-tags).
+// The open chat's add-tag field, its form and error, made once: pushes
+// for the open chat (a page the customer visits, a queue move) draw the
+// header again, and a field made anew would lose what the agent is typing
+// and the focus.
+let field = null; // {form, input, error, chat}
+
+// renderTags draws the chips of the open chat into box (#chat-tags). A
+// chip drawn the same is kept, as the add-tag field is (for another chat
+// the field is emptied).
 export function renderTags(box, chat) {
-  clear(box);
   show(box, !!(chat && chat.lastThreadId));
-  if (!chat || !chat.lastThreadId) return;
-  const error = h("span", { class: "error tag-error", role: "alert" });
-  const act = async (action, tag, threads) => {
-    error.textContent = "";
-    try {
-      await Promise.all(threads.map((thread_id) => request(action, { chat_id: chat.id, thread_id, tag })));
-    } catch (e) {
-      error.textContent = e.message;
-    }
-  };
-  const last = (chat.threadTags || {})[chat.lastThreadId] || [];
-  for (const tag of chatTags(chat)) {
-    const earlier = !last.includes(tag);
-    box.append(h("span", { class: "tag-chip" + (earlier ? " tag-earlier" : ""), dataset: { tag },
-      title: earlier ? "Tagged on an earlier thread of this chat" : null }, tag,
-      h("button", { type: "button", class: "tag-remove", "aria-label": "Remove tag " + tag, title: "Remove tag",
-        onclick: () => act("untag_thread", tag, threadsTagged(chat, tag)) }, "×")));
+  if (!chat || !chat.lastThreadId) {
+    clear(box);
+    return;
   }
-  const input = h("input", { class: "tag-add", placeholder: "Add tag", maxlength: "50", "aria-label": "Add a tag" });
-  const form = h("form", { class: "tag-form" }, input);
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const tag = input.value.trim().toLowerCase();
-    if (tag) act("tag_thread", tag, [chat.lastThreadId]).then(() => { input.value = ""; });
+  if (!field) field = tagField();
+  if (!field.chat || field.chat.id !== chat.id) {
+    clear(box);
+    field.input.value = "";
+    field.error.textContent = "";
+  }
+  field.chat = chat;
+  const drawn = new Map([...box.querySelectorAll(".tag-chip")].map((el) => [el.dataset.tag, el]));
+  const last = (chat.threadTags || {})[chat.lastThreadId] || [];
+  const chips = chatTags(chat).map((tag) => {
+    const earlier = !last.includes(tag);
+    const chip = h("span", { class: "tag-chip" + (earlier ? " tag-earlier" : ""), dataset: { tag },
+      title: earlier ? "Tagged on an earlier thread of this chat" : null }, tag,
+    h("button", { type: "button", class: "tag-remove", "aria-label": "Remove tag " + tag, title: "Remove tag",
+      onclick: () => act("untag_thread", tag, threadsTagged(field.chat, tag)) }, "×"));
+    const old = drawn.get(tag);
+    return old && old.outerHTML === chip.outerHTML ? old : chip;
   });
-  box.append(form, error);
+  for (const el of drawn.values()) if (!chips.includes(el)) el.remove();
+  chips.forEach((chip, i) => {
+    if (box.children[i] !== chip) box.insertBefore(chip, box.children[i] || null);
+  });
+  if (field.form.parentNode !== box) box.append(field.form, field.error);
+}
+
+// tagField makes the add-tag field; it tags the last thread of the chat
+// it is drawn for.
+function tagField() {
+  const f = {
+    input: h("input", { class: "tag-add", placeholder: "Add tag", maxlength: "50", "aria-label": "Add a tag" }),
+    error: h("span", { class: "error tag-error", role: "alert" }),
+    chat: null,
+  };
+  f.form = h("form", { class: "tag-form" }, f.input);
+  f.form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const tag = f.input.value.trim().toLowerCase();
+    const chat = f.chat;
+    if (tag && chat) act("tag_thread", tag, [chat.lastThreadId]).then((ok) => {
+      if (ok && f.chat === chat && f.input.value.trim().toLowerCase() === tag) f.input.value = "";
+    });
+  });
+  return f;
+}
+
+// act sends action (tag_thread, untag_thread) for tag on each of the open
+// chat's threads; it resolves to whether all succeeded, and shows the
+// error otherwise.
+async function act(action, tag, threads) {
+  const chat = field.chat;
+  field.error.textContent = "";
+  try {
+    await Promise.all(threads.map((thread_id) => request(action, { chat_id: chat.id, thread_id, tag })));
+    return true;
+  } catch (e) {
+    if (field.chat === chat) field.error.textContent = e.message;
+    return false;
+  }
 }
