@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,6 +228,15 @@ func TestConsole(t *testing.T) {
 	}
 	p.waitFor("the reply in the conversation", messageShown(reply)+` && document.getElementById("reply").value === ""`)
 	p.waitFor("the chat joined", `document.getElementById("join").hidden && document.getElementById("chat-state").textContent === "Active"`)
+
+	// A reply the server refuses (9,000 two-byte letters: over the 16 KiB
+	// of a message) goes back into the box, and the error says why.
+	long := strings.Repeat("ł", 9000)
+	p.do("send a reply that is too long", chromedp.Evaluate[chromedp.Void](`document.getElementById("reply").value = `+js(long)),
+		chromedp.Click(chromedp.CSS("#send")))
+	p.waitFor("the refusal, the reply back", `document.getElementById("chat-error").textContent.startsWith("Not sent: text is longer than") && `+
+		`document.getElementById("reply").value === `+js(long))
+	p.do("empty the box", chromedp.Evaluate[chromedp.Void](`document.getElementById("reply").value = ""`))
 
 	// The customer's message arrives; the sneak peek gives way to it.
 	ada.say(peek + " to 12 Baker Street?")

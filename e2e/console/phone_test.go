@@ -60,9 +60,7 @@ func focused(sel string) string {
 }
 
 // tap touches the middle of the element sel where it is on the screen
-// now, as a finger would: whatever shows there gets the touch. (The chat
-// list is redrawn on every change, so a node found a moment before may be
-// gone.)
+// now, as a finger would: whatever shows there gets the touch.
 func (p *browserPage) tap(what, sel string) {
 	p.t.Helper()
 	xy := eval[[]float64](p, `(() => { const r = document.querySelector(`+js(sel)+`).getBoundingClientRect();

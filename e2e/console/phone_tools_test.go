@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/parleychat/parley/customer"
 	"github.com/parleychat/parley/e2e/internal/browsertest"
@@ -15,7 +16,7 @@ import (
 
 // TestConsolePhoneTools uses the agent's tools on a phone (375×667,
 // touch): the list's filters with the offline messages, search, a saved
-// reply from the composer, a private note, a tag and the tag filter, and
+// reply from the composer and a new one added, a private note, a tag and the tag filter, and
 // the alert settings. Every step checks that the controls are in view,
 // large enough for a finger, and that nothing scrolls sideways.
 func TestConsolePhoneTools(t *testing.T) {
@@ -84,6 +85,29 @@ func TestConsolePhoneTools(t *testing.T) {
 	p.waitFor("the text in the reply box", `document.getElementById("reply").value === `+js("Yes! "+shipping))
 	p.tap("send it", "#send")
 	bo.waitEvent("the saved reply", func(e customer.Event) bool { return e.Type == customer.EventMessage && e.Text == "Yes! "+shipping })
+
+	// The saved replies managed from the list's button: one added, then
+	// offered.
+	p.do("type #", typeKeys("#reply", "#"))
+	p.waitFor("the list's Saved replies button in view", rectInView(".reply-popup .reply-manage"))
+	p.tap("open the saved replies", ".reply-popup .reply-manage")
+	p.waitFor("the dialog, its form in view", `document.getElementById("replies-dialog").open && `+
+		`document.querySelector('#replies-dialog li[data-shortcut="shipping"]') !== null && `+rectInView("#reply-save"))
+	p.checkLayout("the saved replies dialog")
+	p.tap("tap the shortcut field", "#reply-new-shortcut")
+	p.do("type the shortcut", typeKeys("#reply-new-shortcut", "sizes"))
+	p.tap("tap the text field", "#reply-new-text")
+	p.do("type the text", typeKeys("#reply-new-text", "Our jackets run small: take one size up."))
+	p.tap("add it", "#reply-save")
+	p.waitFor("the new reply listed", `document.querySelector('#replies-dialog li[data-shortcut="sizes"]') !== null`)
+	p.checkLayout("the saved replies dialog with two replies")
+	p.tap("close the dialog", "#replies-dialog .pane-head button")
+	p.tap("tap the reply box", "#reply")
+	p.do("type #siz", typeKeys("#reply", "siz"))
+	p.waitFor("the new reply offered", `document.getElementById("reply").value === "#siz" && `+
+		`document.querySelector('#reply-suggestions .reply-option[data-shortcut="sizes"]') !== null`)
+	p.do("empty the reply box", typeKeys("#reply", kb.Escape+"\b\b\b\b"))
+	p.waitFor("the reply box empty", `document.getElementById("reply").value === ""`)
 
 	// A private note.
 	p.waitFor("the note toggle in view", rectInView("#note-toggle"))

@@ -603,20 +603,29 @@ async function sendEvent(event) {
   return p;
 }
 
+// sendReply sends the reply box's text. The box is emptied at once and
+// stays enabled (disabling it would drop its focus, and a phone's keyboard
+// with it), so the agent may write on; a reply that fails goes back in
+// front of what was written since. A second send waits for the first.
+let sending = false;
+
 async function sendReply() {
-  if (!view) return;
-  const text = els.reply.value.trim();
+  if (!view || sending) return;
+  const sent = els.reply.value;
+  const text = sent.trim();
   if (!text) return;
   setError("");
-  els.reply.disabled = true;
+  sending = true;
+  els.reply.value = "";
+  stopTyping();
   try {
     await sendEvent({ type: "message", text, ...noteFields() });
-    els.reply.value = "";
-    stopTyping();
   } catch (e) {
     setError("Not sent: " + e.message);
+    const now = els.reply.value;
+    els.reply.value = now ? sent.trimEnd() + "\n" + now : sent;
   } finally {
-    els.reply.disabled = false;
+    sending = false;
     els.reply.focus();
   }
 }

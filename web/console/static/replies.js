@@ -2,9 +2,10 @@
 // list of the license's replies (list_canned_responses) filtered by what
 // follows the "#"; ↑/↓ move, Enter or Tab insert the chosen reply in place
 // of "#…", Escape closes the list; a click inserts too. The "Replies…"
-// button opens a dialog listing them; owners and administrators add,
-// change and remove them there (Configuration API), other agents read
-// them.
+// button, and the "Saved replies…" button under the list (the one on a
+// phone, where the composer has no room for the other), open a dialog
+// listing them; owners and administrators add, change and remove them
+// there (Configuration API), other agents read them.
 
 import { h, clear, show } from "./dom.js";
 import { state, request } from "./state.js";
@@ -16,6 +17,7 @@ let replies = []; // [{id, shortcut, text}], ordered by shortcut
 let loadedAt = 0;
 let loading = null;
 let box = null; // the reply textarea
+let popup = null; // the suggestion list and its "Saved replies…" button
 let list = null; // the suggestion list
 let shown = []; // the replies the list shows
 let active = 0; // the highlighted one
@@ -44,7 +46,16 @@ function keepReplies(list) {
 export function initReplies(textarea, tools) {
   box = textarea;
   list = h("ul", { id: "reply-suggestions", class: "reply-suggestions", role: "listbox", "aria-label": "Saved replies", hidden: true });
-  box.before(list);
+  popup = h("div", { class: "reply-popup", hidden: true }, list,
+    h("button", {
+      type: "button", class: "quiet reply-manage", title: "See, add and change the saved replies",
+      onmousedown: (e) => e.preventDefault(), // keep the focus in the box
+      onclick: () => {
+        close();
+        openDialog();
+      },
+    }, "Saved replies…"));
+  box.before(popup);
   box.setAttribute("aria-controls", "reply-suggestions");
   box.setAttribute("aria-autocomplete", "list");
   box.addEventListener("input", update);
@@ -113,7 +124,7 @@ function render() {
   }
   [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
   box.setAttribute("aria-activedescendant", "reply-option-" + active);
-  show(list, true);
+  open(true);
 }
 
 // sameReplies tells whether a and b list the same replies in one order.
@@ -125,14 +136,20 @@ function renderNote(text) {
   clear(list).append(h("li", { class: "reply-note", text }));
   shown = [];
   box.removeAttribute("aria-activedescendant");
-  show(list, true);
+  open(true);
+}
+
+// open shows or hides the list with its button.
+function open(on) {
+  show(list, on);
+  show(popup, on);
 }
 
 function close() {
   token = null;
   shown = [];
   active = 0;
-  if (list) show(list, false);
+  if (list) open(false);
   if (box) box.removeAttribute("aria-activedescendant");
 }
 
