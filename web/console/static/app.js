@@ -550,7 +550,7 @@ function renderChatList() {
       h("p", { class: "chat-line" }, h("span", { class: "name", text: name }), h("time", { text: formatTime(c.order) })),
       h("div", { class: "chat-line" }, preview, h("span", { class: "badges" }, badges))));
     const drawn = chatItems.get(c.id);
-    items.set(c.id, drawn && drawn.outerHTML === li.outerHTML ? drawn : li);
+    items.set(c.id, drawn && drawn.isEqualNode(li) ? drawn : li);
   }
   chatItems = items;
   [...items.values()].forEach((li, i) => {

@@ -118,7 +118,7 @@ export function renderTags(box, chat) {
     h("button", { type: "button", class: "tag-remove", "aria-label": "Remove tag " + tag, title: "Remove tag",
       onclick: () => act("untag_thread", tag, threadsTagged(field.chat, tag)) }, "×"));
     const old = drawn.get(tag);
-    return old && old.outerHTML === chip.outerHTML ? old : chip;
+    return old && old.isEqualNode(chip) ? old : chip;
   });
   for (const el of drawn.values()) if (!chips.includes(el)) el.remove();
   chips.forEach((chip, i) => {
