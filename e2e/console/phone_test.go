@@ -47,10 +47,10 @@ func widthJS(sel string) string {
 	return `(document.querySelector(` + js(sel) + `).getBoundingClientRect().width / innerWidth)`
 }
 
-// rectInView is a JavaScript test that the element sel is entirely on the
-// screen.
+// rectInView is a JavaScript test that the element sel is there and
+// entirely on the screen.
 func rectInView(sel string) string {
-	return `(() => { const r = document.querySelector(` + js(sel) + `).getBoundingClientRect();
+	return `(() => { const el = document.querySelector(` + js(sel) + `); if (!el) return false; const r = el.getBoundingClientRect();
 		return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 0.5 && r.right <= innerWidth + 0.5; })()`
 }
 

@@ -91,7 +91,8 @@ func TestConsolePhoneTools(t *testing.T) {
 	p.do("type #", typeKeys("#reply", "#"))
 	p.waitFor("the list's Saved replies button in view", rectInView(".reply-popup .reply-manage"))
 	p.tap("open the saved replies", ".reply-popup .reply-manage")
-	p.waitFor("the dialog, its form in view", `document.getElementById("replies-dialog").open && `+
+	// (A tap's click comes after the touch: the dialog may not be made yet.)
+	p.waitFor("the dialog, its form in view", `document.getElementById("replies-dialog")?.open && `+
 		`document.querySelector('#replies-dialog li[data-shortcut="shipping"]') !== null && `+rectInView("#reply-save"))
 	p.checkLayout("the saved replies dialog")
 	p.tap("tap the shortcut field", "#reply-new-shortcut")
