@@ -16,8 +16,8 @@ import (
 
 // TestConsolePhoneTools uses the agent's tools on a phone (375×667,
 // touch): the list's filters with the offline messages, search, a saved
-// reply from the composer and a new one added, a private note, a tag and the tag filter, and
-// the alert settings. Every step checks that the controls are in view,
+// reply from the composer and a new one added, a private note, a tag and
+// the tag filter, and the alert settings. Every step checks that the controls are in view,
 // large enough for a finger, and that nothing scrolls sideways.
 func TestConsolePhoneTools(t *testing.T) {
 	chromium := browsertest.Chromium(t, "The agent console on a phone")

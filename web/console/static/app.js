@@ -2,7 +2,7 @@
 // customer panel and the routing status. The open chat lives in
 // conversation.js.
 
-import { h, $, clear, show, link, formatTime, phone } from "./dom.js";
+import { h, $, clear, redraw, show, link, formatTime, phone } from "./dom.js";
 import { RTM } from "./rtm.js";
 import {
   state, hooks, request, newChat, setUsers, customerOf, customerName, displayName, hasAgent,
@@ -502,17 +502,10 @@ async function refreshChat(id) {
 }
 
 // renderChatList redraws the list: active chats first, the most recently
-// active first.
-// chatItems holds each listed chat's item. renderChatList keeps an item
-// that would be drawn the same: pushes (a customer typing in another chat)
-// draw the list again several times a second, and an item replaced
-// between a mousedown and its mouseup loses the click (and the keyboard
-// focus it holds).
-let chatItems = new Map(); // chat id → its <li> in #chat-list
-
+// active first. Pushes (a customer typing in any chat) redraw it several
+// times a second: an item drawn the same is kept.
 function renderChatList() {
-  const list = $("#chat-list");
-  const items = new Map();
+  const items = [];
   const chats = [...state.chats.values()].sort((a, b) => (b.active - a.active) || (b.order - a.order));
   let unread = 0;
   let listedN = 0;
@@ -549,14 +542,9 @@ function renderChatList() {
     h("div", { class: "chat-main" },
       h("p", { class: "chat-line" }, h("span", { class: "name", text: name }), h("time", { text: formatTime(c.order) })),
       h("div", { class: "chat-line" }, preview, h("span", { class: "badges" }, badges))));
-    const drawn = chatItems.get(c.id);
-    items.set(c.id, drawn && drawn.isEqualNode(li) ? drawn : li);
+    items.push(li);
   }
-  chatItems = items;
-  [...items.values()].forEach((li, i) => {
-    if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
-  });
-  while (list.children.length > items.size) list.lastElementChild.remove();
+  redraw($("#chat-list"), items, "chatId");
   countFilters(chats);
   $("#chat-count").textContent = state.chats.size ? String(state.chats.size) : "";
   show($("#no-chats"), listedN === 0);

@@ -74,6 +74,28 @@ export function clear(el) {
   return el;
 }
 
+// redraw makes fresh, in order, the children of parent before end (null:
+// all its children). A child whose dataset[key] names a fresh node and
+// that is drawn the same (isEqualNode) is kept in its place: lists drawn
+// again on every push would otherwise replace the node under a click (a
+// mousedown and mouseup on different nodes make no click) or holding the
+// focus.
+export function redraw(parent, fresh, key, end = null) {
+  const old = new Map();
+  for (let el = parent.firstElementChild; el && el !== end; el = el.nextElementSibling) old.set(el.dataset[key], el);
+  const nodes = fresh.map((n) => {
+    const o = old.get(n.dataset[key]);
+    return o && o.isEqualNode(n) ? o : n;
+  });
+  const kept = new Set(nodes);
+  for (const el of old.values()) if (!kept.has(el)) el.remove();
+  let at = parent.firstElementChild;
+  for (const n of nodes) {
+    if (n === at) at = at.nextElementSibling;
+    else parent.insertBefore(n, at);
+  }
+}
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 
 // phone matches the layout of one pane at a time; the width is the one of

@@ -7,7 +7,7 @@
 // listing them; owners and administrators add, change and remove them
 // there (Configuration API), other agents read them.
 
-import { h, clear, show } from "./dom.js";
+import { h, clear, redraw, show } from "./dom.js";
 import { state, request } from "./state.js";
 
 const configURL = "/v3.0/configuration/action/";
@@ -100,36 +100,24 @@ function matches(query) {
   return first.concat(then).slice(0, 8);
 }
 
-// render shows the replies matching the query. The options already in
-// the list are kept when the same replies match (only the highlight
-// moves), so a refresh of the replies under a click does not swallow it.
+// render shows the replies matching the query. It is called on every
+// keystroke and again when the replies are refetched: an option drawn the
+// same is kept, so that a click on it is not lost.
 function render() {
-  const next = matches(token.query);
-  active = Math.min(active, Math.max(next.length - 1, 0));
-  if (!next.length) {
+  shown = matches(token.query);
+  active = Math.min(active, Math.max(shown.length - 1, 0));
+  if (!shown.length) {
     renderNote(loadedAt ? (replies.length ? "No saved reply matches #" + token.query : "No saved replies yet.") : "Loading saved replies…");
     return;
   }
-  if (!sameReplies(next, shown)) {
-    shown = next;
-    clear(list);
-    shown.forEach((r, i) => {
-      list.append(h("li", {
-        id: "reply-option-" + i, role: "option", class: "reply-option",
-        dataset: { shortcut: r.shortcut },
-        onmousedown: (e) => e.preventDefault(), // keep the focus in the box
-        onclick: () => insert(r),
-      }, h("span", { class: "reply-shortcut", text: "#" + r.shortcut }), h("span", { class: "reply-text", text: r.text })));
-    });
-  }
-  [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+  redraw(list, shown.map((r, i) => h("li", {
+    id: "reply-option-" + i, role: "option", class: "reply-option", "aria-selected": String(i === active),
+    dataset: { shortcut: r.shortcut },
+    onmousedown: (e) => e.preventDefault(), // keep the focus in the box
+    onclick: () => insert(r),
+  }, h("span", { class: "reply-shortcut", text: "#" + r.shortcut }), h("span", { class: "reply-text", text: r.text }))), "shortcut");
   box.setAttribute("aria-activedescendant", "reply-option-" + active);
   open(true);
-}
-
-// sameReplies tells whether a and b list the same replies in one order.
-function sameReplies(a, b) {
-  return a.length === b.length && a.every((r, i) => r.shortcut === b[i].shortcut && r.text === b[i].text);
 }
 
 function renderNote(text) {

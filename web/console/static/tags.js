@@ -9,7 +9,7 @@
 // chat; the field adds a tag to the last thread. Tags are lower case, 1 to
 // 50 characters, at most 20 a thread.
 
-import { h, clear, show } from "./dom.js";
+import { h, redraw, show } from "./dom.js";
 import { state, request } from "./state.js";
 
 let filter = "";      // the tag the list is filtered by, "" for none
@@ -93,38 +93,29 @@ export function onTagPush(action, p) {
 // and the focus.
 let field = null; // {form, input, error, chat}
 
-// renderTags draws the chips of the open chat into box (#chat-tags). A
-// chip drawn the same is kept, as the add-tag field is (for another chat
-// the field is emptied).
+// renderTags draws the chips of the open chat into box (#chat-tags),
+// before the add-tag field (emptied for another chat). A chip drawn the
+// same is kept; its button acts on the open chat.
 export function renderTags(box, chat) {
   show(box, !!(chat && chat.lastThreadId));
-  if (!chat || !chat.lastThreadId) {
-    clear(box);
-    return;
+  if (!chat || !chat.lastThreadId) return;
+  if (!field) {
+    field = tagField();
+    box.append(field.form, field.error);
   }
-  if (!field) field = tagField();
   if (!field.chat || field.chat.id !== chat.id) {
-    clear(box);
     field.input.value = "";
     field.error.textContent = "";
   }
   field.chat = chat;
-  const drawn = new Map([...box.querySelectorAll(".tag-chip")].map((el) => [el.dataset.tag, el]));
   const last = (chat.threadTags || {})[chat.lastThreadId] || [];
-  const chips = chatTags(chat).map((tag) => {
+  redraw(box, chatTags(chat).map((tag) => {
     const earlier = !last.includes(tag);
-    const chip = h("span", { class: "tag-chip" + (earlier ? " tag-earlier" : ""), dataset: { tag },
+    return h("span", { class: "tag-chip" + (earlier ? " tag-earlier" : ""), dataset: { tag },
       title: earlier ? "Tagged on an earlier thread of this chat" : null }, tag,
     h("button", { type: "button", class: "tag-remove", "aria-label": "Remove tag " + tag, title: "Remove tag",
       onclick: () => act("untag_thread", tag, threadsTagged(field.chat, tag)) }, "×"));
-    const old = drawn.get(tag);
-    return old && old.isEqualNode(chip) ? old : chip;
-  });
-  for (const el of drawn.values()) if (!chips.includes(el)) el.remove();
-  chips.forEach((chip, i) => {
-    if (box.children[i] !== chip) box.insertBefore(chip, box.children[i] || null);
-  });
-  if (field.form.parentNode !== box) box.append(field.form, field.error);
+  }), "tag", field.form);
 }
 
 // tagField makes the add-tag field; it tags the last thread of the chat
