@@ -606,7 +606,8 @@ async function sendEvent(event) {
 // sendReply sends the reply box's text. The box is emptied at once and
 // stays enabled (disabling it would drop its focus, and a phone's keyboard
 // with it), so the agent may write on; a reply that fails goes back in
-// front of what was written since. A second send waits for the first.
+// front of what was written since. A send while one is on its way does
+// nothing (its text stays in the box).
 let sending = false;
 
 async function sendReply() {

@@ -117,18 +117,18 @@ function render() {
     onclick: () => insert(r),
   }, h("span", { class: "reply-shortcut", text: "#" + r.shortcut }), h("span", { class: "reply-text", text: r.text }))), "shortcut");
   box.setAttribute("aria-activedescendant", "reply-option-" + active);
-  open(true);
+  showList(true);
 }
 
 function renderNote(text) {
   clear(list).append(h("li", { class: "reply-note", text }));
   shown = [];
   box.removeAttribute("aria-activedescendant");
-  open(true);
+  showList(true);
 }
 
-// open shows or hides the list with its button.
-function open(on) {
+// showList shows or hides the list with its button.
+function showList(on) {
   show(list, on);
   show(popup, on);
 }
@@ -137,7 +137,7 @@ function close() {
   token = null;
   shown = [];
   active = 0;
-  if (list) open(false);
+  if (list) showList(false);
   if (box) box.removeAttribute("aria-activedescendant");
 }
 
